@@ -1,0 +1,3 @@
+from opwire.cli import main
+
+main()

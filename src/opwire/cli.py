@@ -1,0 +1,224 @@
+"""The `opwire` command: parses argv, calls the library, renders, and picks the exit code.
+
+No logic lives here. Vendor rooms and server code are imported only by the commands that use them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Annotated, TypeVar
+
+import typer
+
+from opwire import __version__
+from opwire.config import ConfigError, Lookup, RunSettings, read_env_file, run_settings
+
+if TYPE_CHECKING:
+    from opwire.verify import Target
+
+app = typer.Typer(
+    help="Bring operator integrations live and prove, continuously, that they deliver.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+mock_app = typer.Typer(help="Local emulators of the vendor APIs.", no_args_is_help=True)
+app.add_typer(mock_app, name="mock")
+
+T = TypeVar("T")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"opwire {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """opwire: verify Datadog, Sentry, PagerDuty, Opsgenie, Slack and Splunk HEC wiring."""
+
+
+def _fail_usage(message: str) -> typer.Exit:
+    typer.echo(f"opwire: error: {message}", err=True)
+    return typer.Exit(2)
+
+
+def _guard(action: Callable[[], T]) -> T:
+    try:
+        return action()
+    except ConfigError as exc:
+        raise _fail_usage(str(exc)) from None
+
+
+def _lookup(flags: dict[str, str | None], env_file: Path) -> Lookup:
+    given = {k: v for k, v in flags.items() if v is not None}
+    return Lookup(given, os.environ, read_env_file(env_file))
+
+
+@contextmanager
+def _log_file(path: Path | None) -> Iterator[IO[str] | None]:
+    if path is None:
+        yield None
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = path.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise _fail_usage(f"--log {path}: cannot write there ({exc.strerror})") from None
+    with handle:
+        yield handle
+
+
+EnvFile = Annotated[
+    Path,
+    typer.Option(
+        "--env-file",
+        help="Dotenv file read after the environment.",
+        envvar="OPERATOR_WIRING_ENV_FILE",
+    ),
+]
+
+
+@app.command()
+def verify(
+    integrations: Annotated[
+        list[str] | None,
+        typer.Argument(help="Integrations to verify (default: all).", show_default=False),
+    ] = None,
+    mode: Annotated[
+        str | None,
+        typer.Option(
+            "--mode",
+            help="mock | real_<slug> | real_all | a comma list (OPERATOR_WIRING_MODE).",
+            show_default=False,
+        ),
+    ] = None,
+    budget: Annotated[
+        float | None,
+        typer.Option(
+            "--budget",
+            help="Seconds for the whole run (OPERATOR_WIRING_BUDGET_S, default 90).",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print the results as JSON (schema opwire.verify/1); progress goes to stderr.",
+        ),
+    ] = False,
+    log: Annotated[
+        Path | None,
+        typer.Option("--log", help="Also write the human output to FILE.", show_default=False),
+    ] = None,
+    env_file: EnvFile = Path(".env.local"),
+) -> None:
+    """Send a tagged test artifact to each vendor, read it back, clean up, and report."""
+    from opwire import integrations as registry
+    from opwire.mock.stack import mock_bases
+    from opwire.verify import plan
+
+    lookup = _guard(
+        lambda: _lookup(
+            {
+                "OPERATOR_WIRING_MODE": mode,
+                "OPERATOR_WIRING_BUDGET_S": None if budget is None else str(budget),
+            },
+            env_file,
+        )
+    )
+    run = _guard(lambda: run_settings(lookup))
+    slugs = _guard(lambda: registry.select(integrations or []))
+    mocked = [s for s in slugs if s not in run.real]
+    with _log_file(log) as log_handle:
+        bases = _guard(lambda: mock_bases(mocked, run))
+        try:
+            targets = _guard(lambda: plan(slugs, lookup, run, bases.urls))
+            code = _run_verify(targets, run, bases.notes, log_handle, as_json)
+        finally:
+            bases.close()
+    raise typer.Exit(code)
+
+
+def _run_verify(
+    targets: list[Target],
+    run: RunSettings,
+    notes: list[str],
+    log_handle: IO[str] | None,
+    as_json: bool,
+) -> int:
+    from opwire.probing import NoteLine
+    from opwire.render import Printer
+    from opwire.results import to_json
+    from opwire.verify import redactor_for
+    from opwire.verify import verify as run_verify
+
+    redact = redactor_for(targets)
+    printer = Printer(redact, stream=sys.stderr if as_json else sys.stdout, log=log_handle)
+    for note in notes:
+        printer.event(NoteLine("mock", note))
+    result = asyncio.run(run_verify(targets, run, printer.event, redact))
+    printer.summary(result)
+    if as_json:
+        sys.stdout.write(redact(json.dumps(to_json(result), indent=2)) + "\n")
+    return result.exit_code
+
+
+@mock_app.command("up")
+def mock_up(
+    integrations: Annotated[
+        list[str] | None, typer.Argument(help="Mocks to serve (default: all).", show_default=False)
+    ] = None,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to bind (loopback unless told).")
+    ] = "127.0.0.1",
+    ephemeral: Annotated[
+        bool, typer.Option("--ephemeral", help="Bind free ports instead of the default ports.")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the URLs as one JSON line.")
+    ] = False,
+    env_file: EnvFile = Path(".env.local"),
+) -> None:
+    """Serve the mocks in the foreground until Ctrl-C, printing each URL."""
+    from opwire import integrations as registry
+    from opwire.mock.server import MockStack
+
+    run = _guard(lambda: run_settings(_lookup({}, env_file)))
+    slugs = _guard(lambda: registry.select(integrations or []))
+    ports = {} if ephemeral else {s: run.mock_ports[s] for s in slugs}
+    stack = _guard(lambda: MockStack(slugs, host, ports))
+    stopped = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopped.set())
+    with stack:
+        if as_json:
+            typer.echo(json.dumps({"mocks": stack.urls}))
+        else:
+            for slug, url in stack.urls.items():
+                typer.echo(f"{slug:<10} {url}   (control: {url}/_opwire/health)")
+            typer.echo("mock stack up; Ctrl-C stops it")
+        sys.stdout.flush()
+        stopped.wait()
+    typer.echo("mock stack stopped", err=True)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,192 @@
+"""Diagnoses: every failure becomes a stable code, a cause and a fix (DESIGN § 5).
+
+Transport failures are mapped by kind (`net.*`); HTTP replies by the vendor's `RULES` table first,
+then the generic `HTTP_RULES`; anything left is `http.unexpected`, reported whole, never swallowed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnosis:
+    code: str
+    cause: str
+    fix: str
+    runbook: str = ""
+    detail: str = ""
+
+    def with_detail(self, detail: str) -> Diagnosis:
+        return replace(self, detail=detail)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One row of a failure table. A rule with no matcher is raised by the probe by its code."""
+
+    code: str
+    cause: str
+    fix: str
+    status: int | None = None
+    body: str | None = None
+    contains: str | None = None
+    json: Mapping[str, Any] = field(default_factory=dict)
+    step: str | None = None
+    runbook: str = ""
+
+    @property
+    def automatic(self) -> bool:
+        return any((self.status, self.body, self.contains, self.json))
+
+    def matches(self, step: str, status: int, text: str) -> bool:
+        if not self.automatic or (self.step is not None and self.step != step):
+            return False
+        if self.status is not None and self.status != status:
+            return False
+        if self.body is not None and text.strip() != self.body:
+            return False
+        if self.contains is not None and self.contains not in text:
+            return False
+        return not self.json or _json_has(text, self.json)
+
+    def diagnosis(self, detail: str = "") -> Diagnosis:
+        return Diagnosis(self.code, self.cause, self.fix, self.runbook, detail)
+
+
+def _json_has(text: str, wanted: Mapping[str, Any]) -> bool:
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(document, dict) and all(document.get(k) == v for k, v in wanted.items())
+
+
+NET_RULES: Mapping[str, Rule] = {
+    rule.code.removeprefix("net."): rule
+    for rule in (
+        Rule(
+            "net.dns",
+            "The vendor's host name did not resolve (corporate DNS may block the SaaS domain).",
+            "Request an InfoSec allowlist for the domain; meanwhile use the mock stack and record "
+            "the block with `opwire deviation add`.",
+        ),
+        Rule(
+            "net.refused",
+            "The connection was refused: nothing listens at that host and port.",
+            "Check the URL and port; for the mocks, start them with `opwire mock up`.",
+        ),
+        Rule(
+            "net.unreachable",
+            "The network is unreachable from this machine (no route, network down).",
+            "Check the machine's network and proxy; several integrations failing this way at once "
+            "is a substrate problem: escalate to platform on-call.",
+        ),
+        Rule(
+            "net.connect_timeout",
+            "The connection was not established within the connect timeout.",
+            "Check firewalls and proxies between here and the vendor; raise "
+            "OPERATOR_WIRING_CONNECT_TIMEOUT_S only if the path is known to be slow.",
+        ),
+        Rule(
+            "net.timeout",
+            "The server accepted the request but sent no answer within the read timeout.",
+            "Check the vendor's status page; retry later. Raise OPERATOR_WIRING_READ_TIMEOUT_S "
+            "only if the vendor is known to be slow.",
+        ),
+        Rule(
+            "net.tls",
+            "The TLS handshake failed (untrusted or mismatched certificate, or TLS interception).",
+            "Trust the right CA bundle (SSL_CERT_FILE); never disable verification in production.",
+        ),
+        Rule(
+            "net.reset",
+            "The connection was closed or reset mid-request.",
+            "Retry; if it persists, check proxies and the vendor's status page.",
+        ),
+        Rule(
+            "net.protocol",
+            "The server's answer was not valid HTTP.",
+            "Check that the URL points at the vendor's API and not at a proxy or another service.",
+        ),
+        Rule(
+            "net.proxy",
+            "The HTTP proxy refused or failed the request.",
+            "Check HTTPS_PROXY / NO_PROXY and the proxy's allowlist for the vendor domain.",
+        ),
+        Rule(
+            "net.bad_url",
+            "The configured URL cannot be requested (unsupported scheme or malformed).",
+            "Fix the URL variable named in the output.",
+        ),
+        Rule(
+            "net.budget",
+            "The time budget ran out before an answer came.",
+            "Re-run; if it repeats, raise OPERATOR_WIRING_BUDGET_S or investigate the slow rung.",
+        ),
+    )
+}
+
+HTTP_RULES: Sequence[Rule] = (
+    Rule(
+        "http.rate_limited",
+        "The vendor kept answering 429 (rate limited) for the whole time budget.",
+        "Wait 60 s and retry once; if it is sustained, file a ticket with the vendor.",
+        status=429,
+    ),
+    *(
+        Rule(
+            "http.server_error",
+            f"The vendor answered {status} for every attempt within the budget.",
+            "Check the vendor's status page and retry later; nothing to change on this side.",
+            status=status,
+        )
+        for status in (500, 502, 503, 504)
+    ),
+)
+
+UNEXPECTED = Rule(
+    "http.unexpected",
+    "The vendor gave an answer that no diagnosis rule knows.",
+    "Read the status and body below; if it is a new failure mode, record it with "
+    "`opwire deviation add` so the next operator does not rediscover it.",
+)
+
+INTERNAL_ERROR = Rule(
+    "opwire.internal_error",
+    "opwire itself failed while probing this integration (a bug, not the vendor).",
+    "Report it with the output of this run; the other integrations were not affected.",
+)
+
+
+def diagnose_reply(
+    step: str, status: int, text: str, rules: Sequence[Rule], excerpt: int = 300
+) -> Diagnosis:
+    """The first matching vendor rule, then the generic HTTP rules, else http.unexpected."""
+    detail = f"HTTP {status}: {_excerpt(text, excerpt)}"
+    for rule in (*rules, *HTTP_RULES):
+        if rule.matches(step, status, text):
+            return rule.diagnosis(detail)
+    return UNEXPECTED.diagnosis(detail)
+
+
+def diagnose_transport(kind: str, detail: str) -> Diagnosis:
+    rule = NET_RULES.get(kind, NET_RULES["protocol"])
+    return rule.diagnosis(detail)
+
+
+def by_code(rules: Sequence[Rule], code: str, detail: str = "") -> Diagnosis:
+    for rule in rules:
+        if rule.code == code:
+            return rule.diagnosis(detail)
+    raise KeyError(code)
+
+
+def _excerpt(text: str, limit: int) -> str:
+    flat = " ".join(text.split())
+    if not flat:
+        return "(empty body)"
+    return flat if len(flat) <= limit else flat[:limit] + "…"

@@ -1,0 +1,292 @@
+"""The one HTTP client factory: timeouts, budgets, retries, and one redacted line per request.
+
+DESIGN § 4. Transport exceptions become a short `kind` at this one boundary (`EXC_KINDS`, after
+httpx's own HTTPCORE_EXC_MAP); nothing here raises into a probe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import random
+import socket
+import ssl
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+from opwire.config import Redactor
+
+RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Per-request timeouts in seconds; connect is short, read allows a slow vendor."""
+
+    connect: float = 3.0
+    read: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    max_attempts: int = 4
+    base_s: float = 0.25
+    cap_s: float = 8.0
+    jitter: float = 0.25
+
+    def backoff(self, attempt: int, rand: Callable[[], float] = random.random) -> float:
+        """Exponential backoff after `attempt` (1-based) with +-jitter."""
+        delay = min(self.cap_s, self.base_s * 2.0 ** (attempt - 1))
+        return delay * (1 + self.jitter * (2 * rand() - 1))
+
+
+class Budget:
+    """A deadline on a monotonic clock; `child` never outlives its parent."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self.seconds = seconds
+        self.deadline = clock() + seconds
+
+    def remaining(self) -> float:
+        return max(0.0, self.deadline - self._clock())
+
+    def child(self, seconds: float) -> Budget:
+        return Budget(min(seconds, self.remaining()), self._clock)
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Retry-After as seconds: delta-seconds or an HTTP-date (RFC 9110 § 10.2.3)."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+EXC_KINDS: tuple[tuple[type[Exception], str], ...] = (
+    (httpx.ConnectTimeout, "connect_timeout"),
+    (httpx.ReadTimeout, "timeout"),
+    (httpx.WriteTimeout, "timeout"),
+    (httpx.PoolTimeout, "timeout"),
+    (httpx.ConnectError, "connect"),
+    (httpx.ReadError, "reset"),
+    (httpx.WriteError, "reset"),
+    (httpx.CloseError, "reset"),
+    (httpx.RemoteProtocolError, "protocol"),
+    (httpx.LocalProtocolError, "protocol"),
+    (httpx.ProxyError, "proxy"),
+    (httpx.UnsupportedProtocol, "bad_url"),
+    (httpx.DecodingError, "protocol"),
+    (httpx.TooManyRedirects, "protocol"),
+    (httpx.InvalidURL, "bad_url"),
+)
+
+_CONNECT_HINTS = (
+    (
+        "dns",
+        (
+            "Name or service not known",
+            "Temporary failure in name resolution",
+            "nodename nor servname",
+            "No address associated",
+            "getaddrinfo failed",
+        ),
+    ),
+    ("refused", ("Connection refused", "Connect call failed")),
+    ("unreachable", ("Network is unreachable", "No route to host")),
+    ("tls", ("CERTIFICATE_VERIFY_FAILED", "SSL", "certificate")),
+)
+
+
+def classify(exc: BaseException) -> str:
+    """The failure kind of a transport exception: dns, refused, timeout, tls, reset, ..."""
+    kind = next((k for t, k in EXC_KINDS if isinstance(exc, t)), "protocol")
+    return _refine_connect(exc) if kind == "connect" else kind
+
+
+def _refine_connect(exc: BaseException) -> str:
+    chain: list[BaseException] = []
+    node: BaseException | None = exc
+    while node is not None and len(chain) < 8:
+        chain.append(node)
+        node = node.__cause__ or node.__context__
+    for item in chain:
+        if isinstance(item, socket.gaierror):
+            return "dns"
+        if isinstance(item, ssl.SSLError):
+            return "tls"
+        if isinstance(item, ConnectionRefusedError):
+            return "refused"
+        if isinstance(item, OSError) and item.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+            return "unreachable"
+    text = " ".join(str(item) for item in chain)
+    return next((k for k, hints in _CONNECT_HINTS if any(h in text for h in hints)), "refused")
+
+
+KIND_WORDS = {
+    "dns": "DNS lookup failed",
+    "refused": "connection refused",
+    "unreachable": "network unreachable",
+    "connect_timeout": "connect timeout",
+    "timeout": "read timeout",
+    "tls": "TLS failure",
+    "reset": "connection reset",
+    "protocol": "protocol error",
+    "proxy": "proxy error",
+    "bad_url": "bad URL",
+    "budget": "budget exhausted",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    status: int
+    headers: Mapping[str, str]
+    text: str
+
+    def json(self) -> Any:
+        import json
+
+        try:
+            return json.loads(self.text)
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """What one logical request came to, after its retries."""
+
+    reply: Reply | None
+    failure_kind: str | None
+    attempts: int
+    elapsed_s: float
+    observed: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RequestLine:
+    """One line of output per request sent (each retry is a request)."""
+
+    integration: str
+    method: str
+    url: str
+    outcome: str
+    ms: int
+    note: str = ""
+
+
+@dataclass(slots=True)
+class Http:
+    """Wraps one httpx.AsyncClient for a run; emits a RequestLine per attempt."""
+
+    client: httpx.AsyncClient
+    emit: Callable[[RequestLine], None]
+    redact: Redactor
+    timeouts: Timeouts = Timeouts()
+    policy: RetryPolicy = RetryPolicy()
+    rand: Callable[[], float] = field(default=random.random)
+
+    async def request(
+        self, integration: str, budget: Budget, method: str, url: str, **kwargs: Any
+    ) -> Exchange:
+        """Send with retries of transient failures, all inside `budget`; never raises."""
+        started = time.monotonic()
+        attempt, observed = 0, ""
+        reply: Reply | None = None
+        kind: str | None = None
+        while True:
+            attempt += 1
+            if budget.remaining() <= 0.01:
+                kind = kind or "budget"
+                break
+            reply, kind, ms = await self._send_once(budget, method, url, kwargs)
+            observed = KIND_WORDS[kind] if kind else f"HTTP {reply.status}" if reply else ""
+            delay, note = self._next_delay(attempt, budget, reply, kind)
+            self.emit(
+                RequestLine(integration, method, self._shown(url, kwargs), observed, ms, note)
+            )
+            if delay is None:
+                break
+            await asyncio.sleep(delay)
+        elapsed = time.monotonic() - started
+        summary = f"{attempt} attempt{'s' if attempt != 1 else ''} over {elapsed:.1f} s: {observed}"
+        return Exchange(reply, kind, attempt, elapsed, summary)
+
+    async def _send_once(
+        self, budget: Budget, method: str, url: str, kwargs: Mapping[str, Any]
+    ) -> tuple[Reply | None, str | None, int]:
+        left = budget.remaining()
+        timeout = httpx.Timeout(
+            connect=min(self.timeouts.connect, left),
+            read=min(self.timeouts.read, left),
+            write=min(self.timeouts.read, left),
+            pool=min(self.timeouts.connect, left),
+        )
+        t0 = time.monotonic()
+        try:
+            # wait_for is the outer guard: a server that drips bytes forever still ends in time.
+            response = await asyncio.wait_for(
+                self.client.request(method, url, timeout=timeout, **kwargs), timeout=left + 0.5
+            )
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            return None, classify(exc), _ms(t0)
+        except TimeoutError:
+            return None, "timeout", _ms(t0)
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        return Reply(response.status_code, headers, response.text), None, _ms(t0)
+
+    def _next_delay(
+        self, attempt: int, budget: Budget, reply: Reply | None, kind: str | None
+    ) -> tuple[float | None, str]:
+        transient = kind not in (None, "bad_url", "tls") or (
+            reply is not None and reply.status in RETRY_STATUSES
+        )
+        if not transient:
+            return None, ""
+        if attempt >= self.policy.max_attempts:
+            return None, f"gave up after {attempt} attempts"
+        wait = parse_retry_after(reply.headers.get("retry-after")) if reply else None
+        delay = wait if wait is not None else self.policy.backoff(attempt, self.rand)
+        left = budget.remaining()
+        if delay >= left - 0.05:
+            why = f"Retry-After {wait:g} s" if wait is not None else f"next retry in {delay:.1f} s"
+            return None, f"not retrying: {why} exceeds the {left:.1f} s left in the budget"
+        return delay, f"retry {attempt}/{self.policy.max_attempts - 1} in {delay:.1f} s"
+
+    def _shown(self, url: str, kwargs: Mapping[str, Any]) -> str:
+        params = kwargs.get("params")
+        if params:
+            url = str(httpx.URL(url, params=params))
+        return self.redact(url)
+
+
+def _ms(t0: float) -> int:
+    return round((time.monotonic() - t0) * 1000)
+
+
+def make_client(*, verify: bool | str = True) -> httpx.AsyncClient:
+    """The one client factory: no redirects followed (credentials never go to another host)."""
+    return httpx.AsyncClient(
+        follow_redirects=False,
+        verify=verify,
+        trust_env=True,
+        headers={"User-Agent": "opwire-verify/0.1"},
+        limits=httpx.Limits(max_connections=32, max_keepalive_connections=8),
+    )

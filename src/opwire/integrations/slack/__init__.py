@@ -1,0 +1,124 @@
+"""Slack: an incoming webhook to send, the Web API's conversations.history to read back.
+
+Pages followed: api.slack.com/messaging/webhooks, api.slack.com/changelog/2016-05-17-changes-to-
+errors-for-incoming-webhooks, api.slack.com/methods/conversations.history, and
+shared/reference/vendor-contracts.md § 5.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from opwire.config import ConfigError, Lookup, Secret
+
+if TYPE_CHECKING:
+    from opwire.diagnosis import Rule
+    from opwire.probing import ProbeContext
+
+SLUG = "slack"
+TITLE = "Slack"
+API_BASE = "https://slack.com/api"
+WEBHOOK_PATH = re.compile(r"^/services/(T[A-Z0-9]{6,})/(B[A-Z0-9]{6,})/([A-Za-z0-9]{16,64})$")
+BOT_TOKEN = re.compile(r"^xox[bp]-[A-Za-z0-9-]{10,}$")
+CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
+
+# Mock mode never carries an operator's secret: placeholders of the right shape. The channel is
+# the one the Slack mock delivers unregistered webhooks to (its documented default).
+MOCK_WEBHOOK_PATH = "/services/T0OPWIRE0/B0OPWIRE0/opwireMockPlaceholder000"
+MOCK_BOT_TOKEN = "xoxb-opwire-mock-placeholder"
+MOCK_CHANNEL_ID = "C0OPWIRE01"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    webhook_url: Secret
+    bot_token: Secret | None
+    channel_id: str | None
+    api_base: str
+
+    def secrets(self) -> list[Secret]:
+        # The webhook's last path segment is its secret; masking it keeps the T…/B… ids readable.
+        match = WEBHOOK_PATH.match(urlsplit(self.webhook_url.reveal()).path)
+        parts = [Secret(match.group(3))] if match else [self.webhook_url]
+        return [*parts, *([self.bot_token] if self.bot_token else [])]
+
+    def missing_read_vars(self) -> list[str]:
+        return [
+            name
+            for name, value in (
+                ("SLACK_BOT_TOKEN", self.bot_token),
+                ("SLACK_CHANNEL_ID", self.channel_id),
+            )
+            if value is None
+        ]
+
+
+def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
+    if not real:
+        return Settings(
+            Secret(mock_base + MOCK_WEBHOOK_PATH),
+            Secret(MOCK_BOT_TOKEN),
+            MOCK_CHANNEL_ID,
+            mock_base + "/api",
+        )
+    webhook = lookup.secret("SLACK_WEBHOOK_URL")
+    if webhook is None:
+        raise ConfigError(
+            "SLACK_WEBHOOK_URL is not set (real_slack needs the incoming webhook URL)"
+        )
+    _check_webhook(webhook)
+    token = lookup.secret("SLACK_BOT_TOKEN")
+    if token is not None and not BOT_TOKEN.match(token.reveal()):
+        raise ConfigError("SLACK_BOT_TOKEN is not a Slack bot token (expected xoxb-…)")
+    channel = lookup.get("SLACK_CHANNEL_ID")
+    if channel is not None and not CHANNEL_ID.match(channel):
+        raise ConfigError(
+            f"SLACK_CHANNEL_ID {channel!r} is not a channel ID (expected like C0123456789, "
+            "not the #name: open the channel's details in Slack to copy it)"
+        )
+    api_base = (lookup.get("OPERATOR_WIRING_SLACK_API_URL") or API_BASE).rstrip("/")
+    return Settings(webhook, token, channel, api_base)
+
+
+def _check_webhook(webhook: Secret) -> None:
+    parts = urlsplit(webhook.reveal())
+    loopback = _is_loopback(parts.hostname or "")
+    if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+        raise ConfigError("SLACK_WEBHOOK_URL must be an https:// URL (the value is not shown)")
+    if not WEBHOOK_PATH.match(parts.path):
+        raise ConfigError(
+            "SLACK_WEBHOOK_URL is not an incoming webhook URL (expected "
+            "https://hooks.slack.com/services/T…/B…/<secret>; the value is not shown)"
+        )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+async def run_probe(ctx: ProbeContext, settings: Settings) -> None:
+    from opwire.integrations.slack.probe import probe
+
+    await probe(ctx, settings)
+
+
+def rules() -> Sequence[Rule]:
+    from opwire.integrations.slack.failures import RULES
+
+    return RULES
+
+
+def create_app() -> Any:
+    from opwire.integrations.slack.mock import create_app as create
+
+    return create()

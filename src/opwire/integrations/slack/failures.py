@@ -1,0 +1,170 @@
+"""Slack's failure table: each row a symptom (status, body), a cause and a fix.
+
+Webhook errors are bare words in a text/plain body (api.slack.com/changelog/2016-05-17-changes-to-
+errors-for-incoming-webhooks; vendor-contracts.md § 5.3). Web API errors are HTTP 200 with
+`{"ok": false, "error": "<code>"}` (api.slack.com/methods/conversations.history, § 5.4).
+"""
+
+from __future__ import annotations
+
+from opwire.diagnosis import Rule
+
+RUNBOOK = "setup-runbooks/slack.md"
+_REISSUE = (
+    "Re-issue the webhook in Slack (App Directory → Incoming Webhooks → Add to channel) and put "
+    "the new URL in SLACK_WEBHOOK_URL in .env.local; no redeploy is needed."
+)
+_BOT = "Invite the bot to the channel (/invite @bot) or fix SLACK_CHANNEL_ID."
+
+
+def _send(code: str, status: int | None, body: str | None, cause: str, fix: str) -> Rule:
+    return Rule(
+        f"slack.{code}",
+        cause,
+        fix,
+        status=status,
+        body=body,
+        step="send",
+        runbook=f"{RUNBOOK}#{code.replace('_', '-')}",
+    )
+
+
+def _read(code: str, error: str, cause: str, fix: str) -> Rule:
+    return Rule(
+        f"slack.{code}",
+        cause,
+        fix,
+        json={"ok": False, "error": error},
+        step="read back",
+        runbook=f"{RUNBOOK}#{code.replace('_', '-')}",
+    )
+
+
+RULES: tuple[Rule, ...] = (
+    _send(
+        "webhook_revoked",
+        404,
+        "no_service",
+        "The webhook is disabled, removed or invalid: the app was uninstalled, the channel "
+        "deleted, or the URL rotated. Webhooks expire silently.",
+        _REISSUE,
+    ),
+    _send(
+        "channel_not_found",
+        404,
+        "channel_not_found",
+        "The webhook's channel no longer exists.",
+        _REISSUE,
+    ),
+    _send(
+        "channel_archived",
+        410,
+        "channel_is_archived",
+        "The webhook's channel is archived.",
+        "Unarchive the channel, or re-issue the webhook for a live channel.",
+    ),
+    _send(
+        "invalid_payload",
+        400,
+        "invalid_payload",
+        "Slack could not parse the message body (malformed JSON or blocks).",
+        "A bug in the sender: report it with this output; the webhook itself is fine.",
+    ),
+    _send(
+        "no_text",
+        400,
+        "no_text",
+        "The message had no text, blocks or attachments.",
+        "A bug in the sender: report it with this output; the webhook itself is fine.",
+    ),
+    _send(
+        "no_text",
+        400,
+        "missing_text_or_fallback_or_attachments",
+        "The message had no text, blocks or attachments.",
+        "A bug in the sender: report it with this output; the webhook itself is fine.",
+    ),
+    _send(
+        "action_prohibited",
+        403,
+        "action_prohibited",
+        "A workspace admin restricts posting to this channel.",
+        "Ask a Slack admin to allow the app to post, or use another channel's webhook.",
+    ),
+    _send(
+        "general_channel_denied",
+        403,
+        "posting_to_general_channel_denied",
+        "Only admins may post to the workspace's general channel.",
+        "Issue the webhook for a dedicated alerts channel instead.",
+    ),
+    _send(
+        "invalid_token", 403, "invalid_token", "The webhook's token is no longer valid.", _REISSUE
+    ),
+    _send(
+        "team_disabled",
+        None,
+        "team_disabled",
+        "The Slack workspace has been disabled.",
+        "Contact the workspace owner; no webhook will work until it is re-enabled.",
+    ),
+    _send(
+        "user_not_found",
+        400,
+        "user_not_found",
+        "The user who installed the webhook no longer exists.",
+        _REISSUE,
+    ),
+    _send(
+        "rate_limited",
+        429,
+        None,
+        "Slack rate-limited the webhook (about one message per second) for the whole budget.",
+        "Wait 60 s and retry once; if sustained, something else posts through this webhook.",
+    ),
+    # Seed § 4: any other 404 from the webhook host means the same thing in practice.
+    _send(
+        "webhook_revoked",
+        404,
+        None,
+        "The webhook URL answers 404: revoked, rotated, or mistyped.",
+        _REISSUE,
+    ),
+    _read(
+        "bot_not_in_channel",
+        "not_in_channel",
+        "The bot in SLACK_BOT_TOKEN is not a member of SLACK_CHANNEL_ID, so it cannot read it.",
+        _BOT,
+    ),
+    _read(
+        "history_channel_not_found",
+        "channel_not_found",
+        "SLACK_CHANNEL_ID does not exist or is private and the bot cannot see it.",
+        _BOT,
+    ),
+    *(
+        _read(
+            "bot_token_invalid",
+            error,
+            "SLACK_BOT_TOKEN is missing, invalid, revoked or its account is inactive.",
+            "Copy the Bot User OAuth Token (xoxb-…) from the app's OAuth & Permissions page "
+            "into SLACK_BOT_TOKEN.",
+        )
+        for error in ("not_authed", "invalid_auth", "token_revoked", "account_inactive")
+    ),
+    _read(
+        "missing_scope",
+        "missing_scope",
+        "SLACK_BOT_TOKEN lacks the scope to read history.",
+        "Add channels:history (and groups:history for private channels) to the app's bot "
+        "scopes, reinstall it, and copy the new token.",
+    ),
+    Rule(
+        "slack.message_not_in_channel",
+        "The webhook answered ok, but the message did not appear in SLACK_CHANNEL_ID: the "
+        "webhook posts to a different channel (a routing issue, not a credential issue).",
+        "Check which channel the webhook was created for (Slack app → Incoming Webhooks) and "
+        "set SLACK_CHANNEL_ID to that channel, or re-issue the webhook for this one.",
+        runbook=f"{RUNBOOK}#post-setup-wiring",
+    ),
+)

@@ -1,0 +1,1 @@
+"""What every vendor mock shares: control routes, fault rules, request log, serving."""

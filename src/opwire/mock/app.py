@@ -1,0 +1,261 @@
+"""Build a vendor mock: its routes plus the shared control routes, fault rules and request log.
+
+After DataDog's fakeintake and LocalStack: control routes live under the reserved `/_opwire/`
+prefix, every received request is recorded with the fingerprint of the credential it carried
+(never the credential), and a test can override any answer at run time with a fault rule.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from opwire import __version__
+from opwire.mock.faults import FaultError, FaultRule, first_match, parse_rule
+
+CONTROL = "/_opwire"
+SENSITIVE_HEADERS = frozenset(
+    {
+        "authorization",
+        "x-sentry-auth",
+        "dd-api-key",
+        "dd-application-key",
+        "cookie",
+        "proxy-authorization",
+        "x-api-key",
+    }
+)
+BODY_LIMIT = 64 * 1024
+HANG_CAP_S = 600.0
+
+
+def fingerprint(credential: str) -> str:
+    """A stable, non-reversible tag of a credential: which key was used, not what it is."""
+    return "sha256:" + hashlib.sha256(credential.encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    body: bytes
+
+
+# A vendor tells the recorder which credential a request carried (None: none).
+CredentialOf = Callable[[Incoming], str | None]
+
+
+@dataclass(slots=True)
+class MockState:
+    slug: str
+    vendor: Any
+    new_vendor_state: Callable[[], Any]
+    requests: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=2000))
+    faults: list[FaultRule] = field(default_factory=list)
+    seq: int = 0
+
+    def reset(self) -> None:
+        self.vendor = self.new_vendor_state()
+        self.requests.clear()
+        self.faults.clear()
+
+
+def create_mock_app(
+    slug: str,
+    routes: Sequence[BaseRoute],
+    new_vendor_state: Callable[[], Any],
+    credential_of: CredentialOf,
+    control_routes: Sequence[BaseRoute] = (),
+) -> ASGIApp:
+    state = MockState(slug, new_vendor_state(), new_vendor_state)
+    app = Starlette(routes=[*_control_routes(), *control_routes, *routes])
+    app.state.mock = state
+    return _Recorder(app, state, credential_of)
+
+
+def mock_state(request: Request) -> MockState:
+    state: MockState = request.app.state.mock
+    return state
+
+
+def _control_routes() -> list[BaseRoute]:
+    return [
+        Route(f"{CONTROL}/health", _health, methods=["GET"]),
+        Route(f"{CONTROL}/requests", _requests, methods=["GET", "DELETE"]),
+        Route(f"{CONTROL}/faults", _faults, methods=["GET", "POST", "DELETE"]),
+        Route(f"{CONTROL}/reset", _reset, methods=["POST"]),
+    ]
+
+
+async def _health(request: Request) -> Response:
+    state = mock_state(request)
+    return JSONResponse({"status": "ok", "vendor": state.slug, "opwire": __version__})
+
+
+async def _requests(request: Request) -> Response:
+    state = mock_state(request)
+    if request.method == "DELETE":
+        state.requests.clear()
+        return JSONResponse({"requests": []})
+    since = int(request.query_params.get("since", "0") or 0)
+    return JSONResponse({"requests": [r for r in state.requests if r["seq"] > since]})
+
+
+async def _faults(request: Request) -> Response:
+    state = mock_state(request)
+    if request.method == "DELETE":
+        state.faults.clear()
+    elif request.method == "POST":
+        try:
+            data = await request.json()
+            rules = [parse_rule(d) for d in (data if isinstance(data, list) else [data])]
+        except (ValueError, TypeError, FaultError) as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        state.faults.extend(rules)
+    return JSONResponse({"faults": [f.to_json() for f in state.faults]})
+
+
+async def _reset(request: Request) -> Response:
+    mock_state(request).reset()
+    return JSONResponse({"status": "reset"})
+
+
+class _Recorder:
+    """ASGI middleware: applies fault rules, records each vendor request with secrets masked."""
+
+    def __init__(self, app: Starlette, state: MockState, credential_of: CredentialOf) -> None:
+        self.app, self.state, self.credential_of = app, state, credential_of
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(CONTROL + "/"):
+            await self.app(scope, receive, send)
+            return
+        body = await _read_body(receive)
+        incoming = Incoming(
+            scope["method"],
+            scope["path"],
+            scope.get("query_string", b"").decode("latin-1"),
+            {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]},
+            body,
+        )
+        entry = self._record(incoming)
+        rule = first_match(self.state.faults, incoming.method, incoming.path)
+        entry["fault"] = self.state.faults.index(rule) if rule else None
+        send = _capture_status(send, entry)
+        if rule is not None and await _apply_fault(rule, scope, receive, send):
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+    def _record(self, incoming: Incoming) -> dict[str, Any]:
+        self.state.seq += 1
+        credential = self.credential_of(incoming)
+        mask = _masker(credential)
+        entry = {
+            "seq": self.state.seq,
+            "time": time.time(),
+            "method": incoming.method,
+            "path": mask(incoming.path),
+            "query": mask(incoming.query),
+            "headers": {
+                k: ("****" if k in SENSITIVE_HEADERS else mask(v))
+                for k, v in incoming.headers.items()
+            },
+            "body": mask(incoming.body[:BODY_LIMIT].decode("utf-8", "replace")),
+            "body_bytes": len(incoming.body),
+            "credential": fingerprint(credential) if credential else None,
+            "status": None,
+        }
+        self.state.requests.append(entry)
+        return entry
+
+
+def _masker(credential: str | None) -> Callable[[str], str]:
+    if not credential:
+        return lambda text: text
+    return lambda text: text.replace(credential, "****")
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+def _capture_status(send: Send, entry: dict[str, Any]) -> Send:
+    async def capture(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            entry["status"] = message["status"]
+        await send(message)
+
+    return capture
+
+
+async def _apply_fault(rule: FaultRule, scope: Scope, receive: Receive, send: Send) -> bool:
+    """True when the fault answered (or hung up) and the vendor route must not run."""
+    if rule.latency_ms:
+        await asyncio.sleep(rule.latency_ms / 1000)
+    if rule.hang:
+        await _wait_for_disconnect(receive)
+        return True
+    if rule.status is None:
+        return False
+    headers = {"content-type": rule.content_type, **{k.lower(): v for k, v in rule.headers.items()}}
+    await Response(rule.body, rule.status, headers)(scope, receive, send)
+    return True
+
+
+async def _wait_for_disconnect(receive: Receive) -> None:
+    """Hold the request open without answering until the client gives up (or a long cap)."""
+
+    async def until_disconnect() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+    try:
+        await asyncio.wait_for(until_disconnect(), HANG_CAP_S)
+    except TimeoutError:
+        return
+
+
+def json_body(request_body: bytes) -> Any:
+    """Parse a JSON body; None when it is not JSON (callers answer with the vendor's error)."""
+    try:
+        return json.loads(request_body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+Handler = Callable[[Request], Awaitable[Response]]

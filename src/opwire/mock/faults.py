@@ -1,0 +1,93 @@
+"""Fault rules: ordered, first match wins; each answers, delays or hangs, for N requests or always.
+
+A rule is JSON posted to `/_opwire/faults`:
+`{"method": "POST", "path": "/services/*", "status": 429, "body": "rate_limited",
+  "headers": {"Retry-After": "1"}, "latency_ms": 0, "hang": false, "times": 2}`.
+`path` is a glob (fnmatch); `method` "*" matches any; `times` null means every request.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+_FIELDS = {
+    "method",
+    "path",
+    "status",
+    "body",
+    "headers",
+    "content_type",
+    "latency_ms",
+    "hang",
+    "times",
+}
+
+
+class FaultError(ValueError):
+    """A malformed fault rule; the control route answers 400 with this text."""
+
+
+@dataclass(slots=True)
+class FaultRule:
+    method: str = "*"
+    path: str = "*"
+    status: int | None = None
+    body: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "text/plain; charset=utf-8"
+    latency_ms: int = 0
+    hang: bool = False
+    times: int | None = None
+    hits: int = 0
+
+    def matches(self, method: str, path: str) -> bool:
+        if self.times is not None and self.hits >= self.times:
+            return False
+        method_ok = self.method == "*" or self.method.upper() == method.upper()
+        return method_ok and fnmatch.fnmatchcase(path, self.path)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def parse_rule(data: Any) -> FaultRule:
+    if not isinstance(data, Mapping):
+        raise FaultError("a fault rule is a JSON object")
+    unknown = set(data) - _FIELDS
+    if unknown:
+        raise FaultError(f"unknown fault field(s): {', '.join(sorted(unknown))}")
+    rule = FaultRule(**dict(data))
+    _check(rule)
+    return rule
+
+
+def _check(rule: FaultRule) -> None:
+    if not isinstance(rule.method, str) or not isinstance(rule.path, str):
+        raise FaultError("method and path are strings")
+    if rule.status is not None and not (isinstance(rule.status, int) and 100 <= rule.status < 600):
+        raise FaultError("status is an HTTP status between 100 and 599")
+    if not isinstance(rule.body, str) or not isinstance(rule.content_type, str):
+        raise FaultError("body and content_type are strings")
+    if not isinstance(rule.headers, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in rule.headers.items()
+    ):
+        raise FaultError("headers is an object of strings")
+    if not isinstance(rule.latency_ms, int) or not 0 <= rule.latency_ms <= 600_000:
+        raise FaultError("latency_ms is a whole number from 0 to 600000")
+    if rule.times is not None and (not isinstance(rule.times, int) or rule.times < 1):
+        raise FaultError("times is a positive whole number or null")
+    if not isinstance(rule.hang, bool):
+        raise FaultError("hang is true or false")
+    if rule.status is None and not rule.hang and not rule.latency_ms:
+        raise FaultError("a rule needs at least one of status, hang or latency_ms")
+
+
+def first_match(rules: list[FaultRule], method: str, path: str) -> FaultRule | None:
+    for rule in rules:
+        if rule.matches(method, path):
+            rule.hits += 1
+            return rule
+    return None

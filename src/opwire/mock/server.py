@@ -1,0 +1,107 @@
+"""Serve mock apps on loopback, each in a uvicorn server on its own thread (in-process stack)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterable
+from types import TracebackType
+
+import uvicorn
+
+from opwire.config import ConfigError, host_for_url
+from opwire.integrations import load
+
+
+class MockServer:
+    """One mock app on host:port (port 0 = an ephemeral port), served from a daemon thread."""
+
+    def __init__(self, slug: str, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.slug, self.host = slug, host
+        self._socket = _bind(host, port, slug)
+        self.port: int = self._socket.getsockname()[1]
+        config = uvicorn.Config(
+            load(slug).create_app(),
+            log_level="critical",
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=1,
+            timeout_keep_alive=5,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run,
+            kwargs={"sockets": [self._socket]},
+            name=f"opwire-mock-{slug}",
+            daemon=True,
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://{host_for_url(self.host)}:{self.port}"
+
+    def start(self, timeout: float = 10.0) -> MockServer:
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"the {self.slug} mock did not start on {self.url}")
+            time.sleep(0.005)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=5)
+        self._socket.close()
+
+
+def _bind(host: str, port: int, slug: str) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(
+            f"cannot serve the {slug} mock on {host}:{port}: {exc.strerror} "
+            "(is a mock stack already running? stop it, or use --ephemeral)"
+        ) from None
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+class MockStack:
+    """Several mock servers started and stopped together; a context manager."""
+
+    def __init__(
+        self, slugs: Iterable[str], host: str = "127.0.0.1", ports: dict[str, int] | None = None
+    ) -> None:
+        self.servers: dict[str, MockServer] = {}
+        try:
+            for slug in slugs:
+                self.servers[slug] = MockServer(slug, host, (ports or {}).get(slug, 0))
+        except BaseException:
+            self.stop()
+            raise
+
+    @property
+    def urls(self) -> dict[str, str]:
+        return {slug: server.url for slug, server in self.servers.items()}
+
+    def start(self) -> MockStack:
+        for server in self.servers.values():
+            server.start()
+        return self
+
+    def stop(self) -> None:
+        for server in self.servers.values():
+            server.stop()
+
+    def __enter__(self) -> MockStack:
+        return self.start()
+
+    def __exit__(self, *exc: object | TracebackType | None) -> None:
+        self.stop()

@@ -1,0 +1,55 @@
+"""Mock mode: use a mock stack that already answers, else start the mocks in-process for the run."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import httpx
+
+from opwire.config import RunSettings, host_for_url
+from opwire.mock.server import MockStack
+
+
+@dataclass(slots=True)
+class MockBases:
+    urls: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    stack: MockStack | None = None
+
+    def close(self) -> None:
+        if self.stack is not None:
+            self.stack.stop()
+
+
+def answers(url: str, slug: str, timeout: float = 0.5) -> bool:
+    """True when a mock of `slug` answers its health route at `url`."""
+    try:
+        reply = httpx.get(f"{url}/_opwire/health", timeout=timeout, trust_env=False)
+        return reply.status_code == 200 and reply.json().get("vendor") == slug
+    except (httpx.HTTPError, ValueError, AttributeError):
+        return False
+
+
+def mock_bases(slugs: Sequence[str], run: RunSettings) -> MockBases:
+    """Base URLs for the mock-mode slugs; starts what is not running, on ephemeral ports."""
+    bases = MockBases()
+    host = host_for_url(run.mock_host)
+    missing = []
+    for slug in slugs:
+        url = f"http://{host}:{run.mock_ports[slug]}"
+        if answers(url, slug):
+            bases.urls[slug] = url
+            bases.notes.append(f"using the running {slug} mock at {url}")
+        else:
+            missing.append(slug)
+    if missing:
+        bases.stack = MockStack(missing, "127.0.0.1").start()
+        for slug, url in bases.stack.urls.items():
+            bases.urls[slug] = url
+            port = run.mock_ports[slug]
+            bases.notes.append(
+                f"no {slug} mock answered on {host}:{port}; started it in-process at {url} "
+                "for this run"
+            )
+    return bases
