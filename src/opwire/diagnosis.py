@@ -72,7 +72,7 @@ NET_RULES: Mapping[str, Rule] = {
             "net.dns",
             "The vendor's host name did not resolve (corporate DNS may block the SaaS domain).",
             "Request an InfoSec allowlist for the domain; meanwhile use the mock stack and record "
-            "the block with `opwire deviation add`.",
+            "the block in state/operator-deviations.md.",
         ),
         Rule(
             "net.refused",
@@ -151,8 +151,8 @@ HTTP_RULES: Sequence[Rule] = (
 UNEXPECTED = Rule(
     "http.unexpected",
     "The vendor gave an answer that no diagnosis rule knows.",
-    "Read the status and body below; if it is a new failure mode, record it with "
-    "`opwire deviation add` so the next operator does not rediscover it.",
+    "Read the status and body below; if it is a new failure mode, record it in "
+    "state/operator-deviations.md so the next operator does not rediscover it.",
 )
 
 INTERNAL_ERROR = Rule(

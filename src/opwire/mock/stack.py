@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import httpx
 
 from opwire.config import RunSettings, host_for_url
-from opwire.mock.server import MockStack
+
+if TYPE_CHECKING:
+    from opwire.mock.server import MockStack
 
 
 @dataclass(slots=True)
@@ -25,7 +28,8 @@ class MockBases:
 def answers(url: str, slug: str, timeout: float = 0.5) -> bool:
     """True when a mock of `slug` answers its health route at `url`."""
     try:
-        reply = httpx.get(f"{url}/_opwire/health", timeout=timeout, trust_env=False)
+        # A plain-http loopback probe: no TLS context to build, no proxy to consult.
+        reply = httpx.get(f"{url}/_opwire/health", timeout=timeout, trust_env=False, verify=False)
         return reply.status_code == 200 and reply.json().get("vendor") == slug
     except (httpx.HTTPError, ValueError, AttributeError):
         return False
@@ -44,6 +48,8 @@ def mock_bases(slugs: Sequence[str], run: RunSettings) -> MockBases:
         else:
             missing.append(slug)
     if missing:
+        from opwire.mock.server import MockStack  # server code only when it is needed
+
         bases.stack = MockStack(missing, "127.0.0.1").start()
         for slug, url in bases.stack.urls.items():
             bases.urls[slug] = url

@@ -155,9 +155,14 @@ def _stored(message: dict[str, Any], bot: str, ts: str) -> dict[str, Any]:
         "ts": ts,
         "bot_id": bot,
     }
-    for key in ("blocks", "attachments", "thread_ts"):
+    for key in ("blocks", "thread_ts"):
         if key in message:
             stored[key] = message[key]
+    if message.get("attachments"):
+        # Slack numbers stored attachments from 1 (the spec's objs_message requires `id`).
+        stored["attachments"] = [
+            {**a, "id": n} for n, a in enumerate(message["attachments"], 1) if isinstance(a, dict)
+        ]
     return stored
 
 
@@ -197,17 +202,29 @@ async def history(request: Request) -> Response:
         return _api_error("channel_not_found")
     if not channel.member:
         return _api_error("not_in_channel")
+    for name in ("oldest", "latest"):
+        if not _is_number(params.get(name) or "0"):
+            return _api_error(f"invalid_ts_{name}")
     try:
         return JSONResponse(_history_page(channel, params))
     except ValueError:
-        return _api_error("invalid_arguments")
+        return _api_error("invalid_cursor")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _history_page(channel: Channel, params: dict[str, str]) -> dict[str, Any]:
     oldest = float(params.get("oldest") or 0)
     latest = float(params.get("latest") or time.time() + 1)
     inclusive = params.get("inclusive") in ("1", "true")
-    limit = min(max(int(params.get("limit") or 100), 1), HISTORY_LIMIT_MAX)
+    limit_text = params.get("limit") or "100"
+    limit = min(max(int(limit_text) if limit_text.isdigit() else 100, 1), HISTORY_LIMIT_MAX)
     offset = _cursor_offset(params.get("cursor", ""))
 
     def within(ts: float) -> bool:
@@ -224,6 +241,8 @@ def _history_page(channel: Channel, params: dict[str, str]) -> dict[str, Any]:
         "messages": page,
         "has_more": more,
         "pin_count": 0,
+        "channel_actions_ts": None,
+        "channel_actions_count": 0,
         "response_metadata": {"next_cursor": cursor},
     }
 
@@ -231,10 +250,16 @@ def _history_page(channel: Channel, params: dict[str, str]) -> dict[str, Any]:
 def _cursor_offset(cursor: str) -> int:
     if not cursor:
         return 0
-    decoded = base64.b64decode(cursor.encode(), validate=True).decode()
+    try:
+        decoded = base64.b64decode(cursor.encode(), validate=True).decode()
+    except (ValueError, UnicodeDecodeError):
+        raise ValueError(cursor) from None
     if not decoded.startswith("offset:"):
         raise ValueError(cursor)
-    return int(decoded.removeprefix("offset:"))
+    offset = decoded.removeprefix("offset:")
+    if not offset.isdigit():
+        raise ValueError(cursor)
+    return int(offset)
 
 
 async def auth_test(request: Request) -> Response:

@@ -1,0 +1,108 @@
+"""Shared fixtures: real mock servers on loopback, the installed command, a clean environment."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from opwire.config import Lookup, run_settings
+from opwire.mock.server import MockServer
+from opwire.verify import Event, plan, redactor_for, verify
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+OPWIRE = BIN / "opwire"
+
+
+@dataclass
+class Mock:
+    """A running mock server and a client for its control routes."""
+
+    server: MockServer
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def control(self, method: str, path: str, payload: Any = None) -> Any:
+        reply = httpx.request(method, f"{self.url}/_opwire/{path}", json=payload, timeout=5)
+        assert reply.status_code == 200, reply.text
+        return reply.json()
+
+    def fault(self, **rule: Any) -> None:
+        self.control("POST", "faults", rule)
+
+    def requests(self) -> list[dict[str, Any]]:
+        return list(self.control("GET", "requests")["requests"])
+
+
+@pytest.fixture
+def slack_mock() -> Iterator[Mock]:
+    server = MockServer("slack").start()
+    try:
+        yield Mock(server)
+    finally:
+        server.stop()
+
+
+def closed_port() -> int:
+    """A loopback port that nothing listens on (bound, then released)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Run:
+    result: Any
+    events: list[Event]
+
+
+def run_verify(
+    env: Mapping[str, str], bases: Mapping[str, str], slugs: tuple[str, ...] = ("slack",)
+) -> Run:
+    """The verify library as the CLI runs it, against the given mock base URLs."""
+    lookup = Lookup(dict(env))
+    run = run_settings(lookup)
+    targets = plan(list(slugs), lookup, run, bases)
+    events: list[Event] = []
+    result = asyncio.run(verify(targets, run, events.append, redactor_for(targets)))
+    return Run(result, events)
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment a newcomer's shell has: no vendor variables, no colour tricks."""
+    env = {
+        "PATH": f"{BIN}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "LANG": "C.UTF-8",
+        "NO_COLOR": "1",
+    }
+    env.update(extra)
+    return env
+
+
+def opwire(
+    *args: str, env: Mapping[str, str] | None = None, cwd: Path | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """The installed `opwire` command as a subprocess."""
+    return subprocess.run(
+        [str(OPWIRE), *args],
+        env=dict(env or clean_env()),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
