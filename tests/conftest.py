@@ -16,6 +16,7 @@ import pytest
 
 from opwire.config import Lookup, run_settings
 from opwire.mock.server import MockServer
+from opwire.mock.tls import TlsFiles, make_tls_files
 from opwire.verify import Event, plan, redactor_for, verify
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,7 +35,10 @@ class Mock:
         return self.server.url
 
     def control(self, method: str, path: str, payload: Any = None) -> Any:
-        reply = httpx.request(method, f"{self.url}/_opwire/{path}", json=payload, timeout=5)
+        verify = str(self.server.tls.ca_path) if self.server.tls else True
+        reply = httpx.request(
+            method, f"{self.url}/_opwire/{path}", json=payload, timeout=5, verify=verify
+        )
         assert reply.status_code == 200, reply.text
         return reply.json()
 
@@ -45,13 +49,47 @@ class Mock:
         return list(self.control("GET", "requests")["requests"])
 
 
-@pytest.fixture
-def slack_mock() -> Iterator[Mock]:
-    server = MockServer("slack").start()
+def serve(slug: str, **kwargs: Any) -> Iterator[Mock]:
+    server = MockServer(slug, **kwargs).start()
     try:
         yield Mock(server)
     finally:
         server.stop()
+
+
+@pytest.fixture
+def slack_mock() -> Iterator[Mock]:
+    yield from serve("slack")
+
+
+@pytest.fixture
+def datadog_mock() -> Iterator[Mock]:
+    yield from serve("datadog")
+
+
+@pytest.fixture
+def sentry_mock() -> Iterator[Mock]:
+    yield from serve("sentry")
+
+
+@pytest.fixture
+def opsgenie_mock() -> Iterator[Mock]:
+    yield from serve("opsgenie")
+
+
+@pytest.fixture
+def splunk_mock() -> Iterator[Mock]:
+    yield from serve("splunk")
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
+    return make_tls_files(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def pagerduty_mock(tls_files: TlsFiles) -> Iterator[Mock]:
+    yield from serve("pagerduty", tls=tls_files)
 
 
 def closed_port() -> int:

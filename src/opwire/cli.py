@@ -202,7 +202,7 @@ def mock_up(
     from opwire.mock.server import MockStack
 
     run = _guard(lambda: run_settings(_lookup({}, env_file)))
-    slugs = _guard(lambda: registry.select(integrations or []))
+    slugs = _guard(lambda: registry.select(integrations or [], registry.MOCKED))
     ports = {} if ephemeral else {s: run.mock_ports[s] for s in slugs}
     stack = _guard(lambda: MockStack(slugs, host, ports))
     stopped = threading.Event()

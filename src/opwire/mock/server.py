@@ -12,17 +12,22 @@ import uvicorn
 
 from opwire.config import ConfigError, host_for_url
 from opwire.integrations import load
+from opwire.mock.tls import TlsFiles
 
 
 class MockServer:
     """One mock app on host:port (port 0 = an ephemeral port), served from a daemon thread."""
 
-    def __init__(self, slug: str, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.slug, self.host = slug, host
+    def __init__(
+        self, slug: str, host: str = "127.0.0.1", port: int = 0, tls: TlsFiles | None = None
+    ) -> None:
+        self.slug, self.host, self.tls = slug, host, tls
         self._socket = _bind(host, port, slug)
         self.port: int = self._socket.getsockname()[1]
         config = uvicorn.Config(
             load(slug).create_app(),
+            ssl_certfile=str(tls.cert_path) if tls else None,
+            ssl_keyfile=str(tls.key_path) if tls else None,
             log_level="critical",
             access_log=False,
             lifespan="off",
@@ -39,7 +44,8 @@ class MockServer:
 
     @property
     def url(self) -> str:
-        return f"http://{host_for_url(self.host)}:{self.port}"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://{host_for_url(self.host)}:{self.port}"
 
     def start(self, timeout: float = 10.0) -> MockServer:
         self._thread.start()
