@@ -1,0 +1,411 @@
+"""Sentry mock: Relay's envelope and store endpoints, and the web API to read events back.
+
+Pages followed: develop.sentry.dev/sdk/{overview,envelopes,store}/ (auth forms, envelope format,
+`{"id": …}`), Relay relay-server/src/extractors/request_meta.rs (auth errors) and
+endpoints/common.rs (`with_reason`), shared/specs/sentry/openapi-derefed.json (web API shapes);
+vendor-contracts.md § 2. Events become visible to the web API after a processing delay
+(`POST /_opwire/sentry/config {"processing_delay_s": 0.2}`) and group into issues.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp
+
+from opwire.integrations.sentry.envelope import EnvelopeError, parse
+from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
+from opwire.mock.encoding import DecodeError, decode_body
+
+DEFAULT_ORG = "opwire-mock"
+PUBLIC_KEY = re.compile(r"^[0-9a-f]{32}$")
+# Web API tokens: org (sntrys_), user (sntryu_), or legacy 64 hex. Shapes UNCONFIRMED beyond docs.
+AUTH_TOKEN = re.compile(r"^(sntry[su]_[A-Za-z0-9+/=_.-]{10,}|[0-9a-f]{64})$")
+BODY_LIMIT = 200 << 20
+ISSUE_STATUSES = {"resolved", "unresolved", "ignored", "resolvedInNextRelease"}
+
+
+class AuthError(Exception):
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.detail = status, detail
+
+
+@dataclass(slots=True)
+class Project:
+    id: int
+    slug: str
+    org: str = DEFAULT_ORG
+    rejected_keys: set[str] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class SentryState:
+    projects: dict[int, Project] = field(default_factory=dict)
+    events: dict[str, dict[str, Any]] = field(default_factory=dict)
+    groups: dict[str, dict[str, Any]] = field(default_factory=dict)
+    processing_delay_s: float = 0.2
+
+    def project(self, project_id: int) -> Project:
+        return self.projects.setdefault(project_id, Project(project_id, f"project-{project_id}"))
+
+
+def _state(request: Request) -> SentryState:
+    state: SentryState = mock_state(request).vendor
+    return state
+
+
+def _detail(
+    status: int, detail: str, *causes: str, headers: dict[str, str] | None = None
+) -> Response:
+    body: dict[str, Any] = {"detail": detail}
+    if causes:
+        body["causes"] = list(causes)
+    return JSONResponse(body, status, headers)
+
+
+def _header_auth(value: str) -> dict[str, str]:
+    if not value.lower().startswith("sentry "):
+        raise AuthError(401, "bad x-sentry-auth header")
+    pairs = {}
+    for part in value[7:].split(","):
+        key, sep, val = part.strip().partition("=")
+        if not sep:
+            raise AuthError(401, "bad x-sentry-auth header")
+        pairs[key.strip()] = val.strip()
+    return pairs
+
+
+def _dsn_auth(dsn: Any) -> dict[str, str]:
+    parts = urlsplit(dsn) if isinstance(dsn, str) else None
+    if parts is None or not parts.username:
+        raise AuthError(401, "bad envelope authentication header")
+    return {"sentry_key": parts.username}
+
+
+def authenticate(request: Request, envelope_dsn: Any) -> str:
+    """The public key, by Relay's rules: one or more matching forms, a 32-hex key, version 7."""
+    forms = []
+    if header := request.headers.get("x-sentry-auth"):
+        forms.append(_header_auth(header))
+    if "sentry_key" in request.query_params:
+        forms.append(dict(request.query_params))
+    if envelope_dsn is not None:
+        forms.append(_dsn_auth(envelope_dsn))
+    if not forms:
+        raise AuthError(401, "missing authorization information")
+    keys = {f.get("sentry_key", "") for f in forms}
+    if len(keys) > 1:
+        raise AuthError(401, "multiple authorization payloads detected")
+    version = next((f["sentry_version"] for f in forms if "sentry_version" in f), "7")
+    if version != "7":
+        raise AuthError(400, f"unsupported protocol version ({version})")
+    key = keys.pop()
+    if not PUBLIC_KEY.match(key):
+        raise AuthError(400, "bad sentry DSN public key")
+    return key
+
+
+def _project_id(request: Request) -> int:
+    raw = request.path_params["project_id"]
+    if not raw.isdigit():
+        raise AuthError(400, "bad project path parameter")
+    return int(raw)
+
+
+async def _body(request: Request) -> bytes | Response:
+    raw = await request.body()
+    if not raw:
+        return _detail(400, "empty request body")
+    try:
+        return decode_body(raw, request.headers.get("content-encoding"), BODY_LIMIT)
+    except DecodeError as exc:
+        return _detail(
+            400,
+            "failed to read request body",
+            str(exc),
+            headers={"X-Sentry-Error": "failed to read request body"},
+        )
+
+
+async def envelope_endpoint(request: Request) -> Response:
+    body = await _body(request)
+    if isinstance(body, Response):
+        return body
+    try:
+        envelope = parse(body)
+        project = _admit(request, envelope.headers.get("dsn"))
+        item = envelope.event()
+        event = _event_json(item.payload) if item else None
+    except AuthError as exc:
+        return _detail(exc.status, exc.detail)
+    except EnvelopeError as exc:
+        return _detail(400, exc.detail, *exc.causes)
+    if event is None:
+        return JSONResponse({})
+    event_id = str(envelope.headers.get("event_id") or event.get("event_id") or uuid.uuid4().hex)
+    _store(_state(request), project, event_id.replace("-", ""), event)
+    return JSONResponse({"id": event_id})
+
+
+async def store_endpoint(request: Request) -> Response:
+    body = await _body(request)
+    if isinstance(body, Response):
+        return body
+    try:
+        project = _admit(request, None)
+        event = _event_json(body)
+    except AuthError as exc:
+        return _detail(exc.status, exc.detail)
+    except EnvelopeError as exc:
+        return _detail(400, exc.detail, *exc.causes)
+    event_id = str(event.get("event_id") or uuid.uuid4().hex).replace("-", "")
+    _store(_state(request), project, event_id, event)
+    return JSONResponse({"id": event_id})
+
+
+def _admit(request: Request, dsn: Any) -> Project:
+    key, project_id = authenticate(request, dsn), _project_id(request)
+    project = _state(request).project(project_id)
+    if key in project.rejected_keys:
+        raise AuthError(403, "event submission rejected with_reason: ProjectId")
+    return project
+
+
+def _event_json(payload: bytes) -> dict[str, Any]:
+    try:
+        event = json.loads(payload)
+    except ValueError as exc:
+        raise EnvelopeError(f"invalid JSON data: {exc}") from None
+    if not isinstance(event, dict):
+        raise EnvelopeError("invalid JSON data: expected an object")
+    return event
+
+
+def _fingerprint(event: dict[str, Any]) -> tuple[str, str]:
+    """(group key, title): explicit fingerprint, else exception type/value, else the message."""
+    values = (
+        ((event.get("exception") or {}).get("values") or [{}])
+        if isinstance(event.get("exception"), dict)
+        else [{}]
+    )
+    exc = values[-1] if isinstance(values[-1], dict) else {}
+    message = event.get("message") or event.get("logentry") or ""
+    if isinstance(message, dict):
+        message = message.get("formatted") or message.get("message") or ""
+    title = f"{exc.get('type')}: {exc.get('value')}" if exc.get("type") else str(message)[:200]
+    key = json.dumps(event.get("fingerprint")) if event.get("fingerprint") else title
+    return key, title or "<unlabeled event>"
+
+
+def _store(state: SentryState, project: Project, event_id: str, event: dict[str, Any]) -> None:
+    key, title = _fingerprint(event)
+    group_key = hashlib.sha256(f"{project.id}:{key}".encode()).hexdigest()
+    now = _iso(time.time())
+    group = next((g for g in state.groups.values() if g["_key"] == group_key), None)
+    if group is None:
+        group_id = str(len(state.groups) + 1)
+        group = {
+            "_key": group_key,
+            "id": group_id,
+            "title": title,
+            "status": "unresolved",
+            "project": {"id": str(project.id), "slug": project.slug},
+            "count": "0",
+            "firstSeen": now,
+            "lastSeen": now,
+            "shortId": f"MOCK-{group_id}",
+            "level": str(event.get("level", "error")),
+            "culprit": event.get("culprit", ""),
+        }
+        state.groups[group_id] = group
+    group["count"], group["lastSeen"] = str(int(group["count"]) + 1), now
+    if group["status"] == "resolved":
+        group["status"] = "unresolved"  # a regression reopens the issue, as Sentry does
+    state.events[event_id] = {
+        "received": time.time(),
+        "project": project,
+        "group": group["id"],
+        "payload": event,
+        "title": title,
+    }
+
+
+def _iso(seconds: float) -> str:
+    return (
+        datetime.fromtimestamp(seconds, UTC)
+        .isoformat(timespec="milliseconds")
+        .replace("+00:00", "Z")
+    )
+
+
+def _api_auth(request: Request) -> Response | None:
+    header = request.headers.get("authorization", "")
+    if not header:
+        return _detail(401, "Authentication credentials were not provided.")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not AUTH_TOKEN.match(token.strip()):
+        return _detail(401, "Invalid token")
+    return None
+
+
+def _visible(state: SentryState, event_id: str) -> dict[str, Any] | None:
+    stored = state.events.get(event_id)
+    if stored is None or time.time() - stored["received"] < state.processing_delay_s:
+        return None
+    return stored
+
+
+def _event_body(event_id: str, stored: dict[str, Any]) -> dict[str, Any]:
+    payload, project = stored["payload"], stored["project"]
+    tags = payload.get("tags") or {}
+    pairs = tags.items() if isinstance(tags, dict) else (t for t in tags if len(t) == 2)
+    return {
+        "id": event_id,
+        "eventID": event_id,
+        "groupID": stored["group"],
+        "projectID": str(project.id),
+        "title": stored["title"],
+        "message": stored["title"],
+        "platform": payload.get("platform", "other"),
+        "type": "error",
+        "dateCreated": _iso(stored["received"]),
+        "dateReceived": _iso(stored["received"]),
+        "tags": [{"key": str(k), "value": str(v)} for k, v in pairs],
+        "entries": [],
+        "contexts": payload.get("contexts") or {},
+        "sdk": payload.get("sdk"),
+        "culprit": payload.get("culprit", ""),
+        "location": None,
+        "user": payload.get("user"),
+        "size": len(json.dumps(payload)),
+        "metadata": {"title": stored["title"]},
+        "context": payload.get("extra") or {},
+        "packages": {},
+        "errors": [],
+        "crashFile": None,
+        "fingerprints": [],
+        "groupingConfig": {"id": "mock", "enhancements": ""},
+        "_meta": {},
+        "occurrence": None,
+        "release": None,
+        "dist": None,
+    }
+
+
+def _matches_project(project: Project, org: str, wanted: str) -> bool:
+    org_ok = project.org == org or project.org == DEFAULT_ORG
+    return org_ok and wanted in (project.slug, str(project.id))
+
+
+async def project_event(request: Request) -> Response:
+    if denied := _api_auth(request):
+        return denied
+    p = request.path_params
+    stored = _visible(_state(request), p["event_id"])
+    if stored is None or not _matches_project(stored["project"], p["org"], p["project"]):
+        return _detail(404, "Event not found")
+    return JSONResponse(_event_body(p["event_id"], stored))
+
+
+async def resolve_event_id(request: Request) -> Response:
+    if denied := _api_auth(request):
+        return denied
+    p = request.path_params
+    stored = _visible(_state(request), p["event_id"])
+    if stored is None or not _matches_project(stored["project"], p["org"], stored["project"].slug):
+        return _detail(404, "An event with this ID could not be found.")
+    return JSONResponse(
+        {
+            "organizationSlug": p["org"],
+            "projectSlug": stored["project"].slug,
+            "groupId": stored["group"],
+            "eventId": p["event_id"],
+            "event": _event_body(p["event_id"], stored),
+        }
+    )
+
+
+def _public_group(group: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in group.items() if not k.startswith("_")}
+
+
+async def issue(request: Request) -> Response:
+    if denied := _api_auth(request):
+        return denied
+    group = _state(request).groups.get(request.path_params["issue_id"])
+    if group is None:
+        return _detail(404, "The requested resource does not exist")
+    if request.method == "PUT":
+        body = json_body(await request.body())
+        status = body.get("status") if isinstance(body, dict) else None
+        if status not in ISSUE_STATUSES:
+            return _detail(400, f"status must be one of {sorted(ISSUE_STATUSES)}")
+        group["status"] = status
+        return JSONResponse({"status": status, "statusDetails": {}})
+    return JSONResponse(_public_group(group))
+
+
+async def control_config(request: Request) -> Response:
+    state, data = _state(request), json_body(await request.body())
+    if isinstance(data, dict) and isinstance(data.get("processing_delay_s"), int | float):
+        state.processing_delay_s = float(data["processing_delay_s"])
+    if isinstance(data, dict) and isinstance(data.get("project"), dict):
+        spec = data["project"]
+        project = state.project(int(spec.get("id", 0)))
+        project.slug = str(spec.get("slug", project.slug))
+        project.org = str(spec.get("org", project.org))
+        project.rejected_keys |= set(spec.get("rejected_keys", []))
+    return JSONResponse(
+        {
+            "processing_delay_s": state.processing_delay_s,
+            "issues": [_public_group(g) for g in state.groups.values()],
+        }
+    )
+
+
+def credential_of(incoming: Incoming) -> str | None:
+    auth = incoming.headers.get("x-sentry-auth", "")
+    match = re.search(r"sentry_key=([^,\s]+)", auth)
+    if match:
+        return match.group(1)
+    query_key = parse_qs(incoming.query).get("sentry_key")
+    if query_key:
+        return query_key[0]
+    dsn = re.search(rb'"dsn"\s*:\s*"[a-z]+://([^:@"]+)[:@]', incoming.body[:4096])
+    if dsn:
+        return dsn.group(1).decode("latin-1")
+    bearer = incoming.headers.get("authorization", "")
+    return bearer.partition(" ")[2].strip() or None
+
+
+def create_app() -> ASGIApp:
+    return create_mock_app(
+        "sentry",
+        [
+            Route("/api/{project_id}/envelope/", envelope_endpoint, methods=["POST"]),
+            Route("/api/{project_id}/store/", store_endpoint, methods=["POST"]),
+            Route(
+                "/api/0/projects/{org}/{project}/events/{event_id}/", project_event, methods=["GET"]
+            ),
+            Route(
+                "/api/0/organizations/{org}/eventids/{event_id}/", resolve_event_id, methods=["GET"]
+            ),
+            Route("/api/0/organizations/{org}/issues/{issue_id}/", issue, methods=["GET", "PUT"]),
+            Route("/api/0/issues/{issue_id}/", issue, methods=["GET", "PUT"]),
+        ],
+        SentryState,
+        credential_of,
+        [Route("/_opwire/sentry/config", control_config, methods=["GET", "POST"])],
+    )

@@ -1,0 +1,251 @@
+"""The Sentry mock against the official sentry-sdk, Relay's auth rules and the web API."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import time
+import uuid
+import zlib
+from collections.abc import Iterator
+from typing import Any
+
+import brotli
+import httpx
+import pytest
+import sentry_sdk
+import zstandard
+
+from conftest import Mock
+
+KEY = "0123456789abcdef0123456789abcdef"
+TOKEN = {"Authorization": "Bearer sntrys_mockTokenValue123"}
+AUTH = {"X-Sentry-Auth": f"Sentry sentry_key={KEY}, sentry_version=7, sentry_client=test/1"}
+
+
+@pytest.fixture
+def sdk(sentry_mock: Mock) -> Iterator[Mock]:
+    sentry_mock.control("POST", "sentry/config", {"processing_delay_s": 0})
+    host = sentry_mock.url.removeprefix("http://")
+    sentry_sdk.init(
+        dsn=f"http://{KEY}@{host}/42", default_integrations=False, transport_queue_size=10
+    )
+    try:
+        yield sentry_mock
+    finally:
+        sentry_sdk.get_client().close()
+        sentry_sdk.init()
+
+
+def api(mock: Mock, path: str, method: str = "GET", **kwargs: Any) -> httpx.Response:
+    return httpx.request(method, f"{mock.url}/api/0/{path}", headers=TOKEN, **kwargs)
+
+
+def test_sdk_capture_message_and_exception_are_readable_and_group(sdk: Mock) -> None:
+    message_id = sentry_sdk.capture_message("opwire sdk message", level="error")
+    try:
+        raise RuntimeError("opwire sdk boom")
+    except RuntimeError:
+        first = sentry_sdk.capture_exception()
+    try:
+        raise RuntimeError("opwire sdk boom")
+    except RuntimeError:
+        second = sentry_sdk.capture_exception()
+    sentry_sdk.flush(timeout=5)
+    event = api(sdk, f"projects/opwire-mock/project-42/events/{message_id}/").json()
+    assert event["eventID"] == message_id and event["title"] == "opwire sdk message"
+    one = api(sdk, f"organizations/opwire-mock/eventids/{first}/").json()
+    two = api(sdk, f"organizations/opwire-mock/eventids/{second}/").json()
+    assert one["groupId"] == two["groupId"] != event["groupID"]
+    issue = api(sdk, f"organizations/opwire-mock/issues/{one['groupId']}/").json()
+    assert issue["count"] == "2" and issue["title"] == "RuntimeError: opwire sdk boom"
+    encodings = {r["headers"].get("content-encoding") for r in sdk.requests()}
+    assert encodings <= {"gzip", "br", None}
+    assert all(KEY not in json.dumps(r) for r in sdk.requests())
+
+
+def envelope(event_id: str, event: dict[str, Any], header: dict[str, Any] | None = None) -> bytes:
+    payload = json.dumps(event).encode()
+    head = {"event_id": event_id, "sent_at": "2026-11-27T00:00:00Z", **(header or {})}
+    item = {"type": "event", "length": len(payload), "content_type": "application/json"}
+    return b"\n".join([json.dumps(head).encode(), json.dumps(item).encode(), payload]) + b"\n"
+
+
+def post(
+    mock: Mock,
+    body: bytes,
+    headers: dict[str, str] | None = None,
+    project: str = "42",
+    params: dict[str, str] | None = None,
+) -> httpx.Response:
+    return httpx.post(
+        f"{mock.url}/api/{project}/envelope/",
+        content=body,
+        headers=headers if headers is not None else AUTH,
+        params=params,
+    )
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "br", "zstd", None])
+def test_envelope_encodings_and_newlines_in_payload(
+    sentry_mock: Mock, encoding: str | None
+) -> None:
+    event_id = uuid.uuid4().hex
+    raw = envelope(
+        event_id,
+        {"message": "line one\nline two", "platform": "python", "tags": {"run_id": "ow-x"}},
+    )
+    compress = {
+        "gzip": gzip.compress,
+        "deflate": zlib.compress,
+        "br": brotli.compress,
+        "zstd": zstandard.ZstdCompressor().compress,
+        None: bytes,
+    }[encoding]
+    headers = {**AUTH, **({"Content-Encoding": encoding} if encoding else {})}
+    reply = post(sentry_mock, compress(raw), headers)
+    assert (reply.status_code, reply.json()) == (200, {"id": event_id})
+    sentry_mock.control("POST", "sentry/config", {"processing_delay_s": 0})
+    event = api(sentry_mock, f"projects/opwire-mock/42/events/{event_id}/").json()
+    assert {"key": "run_id", "value": "ow-x"} in event["tags"]
+
+
+def test_several_items_and_unknown_types_are_kept(sentry_mock: Mock) -> None:
+    event_id = uuid.uuid4().hex
+    extra = b'{"type":"mystery"}\nwhatever\n{"type":"attachment","length":3}\nabc\n'
+    reply = post(sentry_mock, envelope(event_id, {"message": "m"}) + extra)
+    assert reply.json() == {"id": event_id}
+
+
+def test_envelope_without_event_answers_empty_object(sentry_mock: Mock) -> None:
+    body = b'{}\n{"type":"session","length":2}\n{}\n'
+    assert post(sentry_mock, body).json() == {}
+
+
+def test_processing_delay_gives_404_then_the_event(sentry_mock: Mock) -> None:
+    sentry_mock.control("POST", "sentry/config", {"processing_delay_s": 0.3})
+    event_id = uuid.uuid4().hex
+    assert post(sentry_mock, envelope(event_id, {"message": "slow"})).status_code == 200
+    path = f"projects/opwire-mock/project-42/events/{event_id}/"
+    assert api(sentry_mock, path).status_code == 404
+    time.sleep(0.35)
+    assert api(sentry_mock, path).status_code == 200
+
+
+def test_issue_can_be_resolved(sentry_mock: Mock) -> None:
+    sentry_mock.control("POST", "sentry/config", {"processing_delay_s": 0})
+    event_id = uuid.uuid4().hex
+    post(sentry_mock, envelope(event_id, {"message": "resolve me"}))
+    group = api(sentry_mock, f"organizations/opwire-mock/eventids/{event_id}/").json()["groupId"]
+    path = f"organizations/opwire-mock/issues/{group}/"
+    assert api(sentry_mock, path, "PUT", json={"status": "resolved"}).json()["status"] == "resolved"
+    assert api(sentry_mock, path).json()["status"] == "resolved"
+    assert api(sentry_mock, path, "PUT", json={"status": "bogus"}).status_code == 400
+
+
+def test_store_endpoint(sentry_mock: Mock) -> None:
+    event_id = uuid.uuid4().hex
+    reply = httpx.post(
+        f"{sentry_mock.url}/api/42/store/",
+        headers=AUTH,
+        json={"event_id": event_id, "message": "legacy"},
+    )
+    assert reply.json() == {"id": event_id}
+
+
+DSN = f"http://{KEY}@127.0.0.1/42"
+
+
+@pytest.mark.parametrize(
+    ("headers", "params", "header", "status", "detail"),
+    [
+        ({}, None, None, 401, "missing authorization information"),
+        ({"X-Sentry-Auth": "Bearer nope"}, None, None, 401, "bad x-sentry-auth header"),
+        (AUTH, {"sentry_key": "f" * 32}, None, 401, "multiple authorization payloads detected"),
+        ({}, None, {"dsn": "not a dsn"}, 401, "bad envelope authentication header"),
+        (
+            {"X-Sentry-Auth": f"Sentry sentry_key={KEY}, sentry_version=5"},
+            None,
+            None,
+            400,
+            "unsupported protocol version (5)",
+        ),
+        (
+            {"X-Sentry-Auth": "Sentry sentry_key=short, sentry_version=7"},
+            None,
+            None,
+            400,
+            "bad sentry DSN public key",
+        ),
+        ({}, {"sentry_key": KEY, "sentry_version": "7"}, None, 200, None),
+        ({}, None, {"dsn": DSN}, 200, None),
+    ],
+)
+def test_relay_auth_rules(
+    sentry_mock: Mock,
+    headers: dict[str, str],
+    params: Any,
+    header: Any,
+    status: int,
+    detail: str | None,
+) -> None:
+    reply = post(
+        sentry_mock, envelope(uuid.uuid4().hex, {"message": "a"}, header), headers, params=params
+    )
+    assert reply.status_code == status
+    if detail:
+        assert reply.json() == {"detail": detail}
+
+
+def test_bad_project_path_and_rejected_key(sentry_mock: Mock) -> None:
+    reply = post(sentry_mock, envelope(uuid.uuid4().hex, {}), project="abc")
+    assert (reply.status_code, reply.json()["detail"]) == (400, "bad project path parameter")
+    sentry_mock.control("POST", "sentry/config", {"project": {"id": 7, "rejected_keys": [KEY]}})
+    reply = post(sentry_mock, envelope(uuid.uuid4().hex, {}), project="7")
+    assert reply.status_code == 403
+    assert reply.json() == {"detail": "event submission rejected with_reason: ProjectId"}
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "detail"),
+    [
+        (b"", AUTH, "empty request body"),
+        (b"{nope\n", AUTH, "invalid event envelope"),
+        (b'{}\n{"type":"event","length":999}\n{}', AUTH, "invalid event envelope"),
+        (b'{}\n{"type":"event"}\n{}\n{"type":"event"}\n{}\n', AUTH, "invalid event envelope"),
+        (
+            b"\x1f\x8b\x00garbage",
+            {**AUTH, "Content-Encoding": "gzip"},
+            "failed to read request body",
+        ),
+    ],
+)
+def test_bad_envelopes_get_relay_400s(
+    sentry_mock: Mock, body: bytes, headers: dict[str, str], detail: str
+) -> None:
+    reply = post(sentry_mock, body, headers)
+    assert (reply.status_code, reply.json()["detail"]) == (400, detail)
+
+
+def test_oversized_event_item(sentry_mock: Mock) -> None:
+    reply = post(sentry_mock, envelope(uuid.uuid4().hex, {"message": "x" * (1 << 20)}))
+    assert reply.status_code == 400 and "size limits for type 'event'" in reply.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("headers", "detail"),
+    [
+        ({}, "Authentication credentials were not provided."),
+        ({"Authorization": "Bearer nope"}, "Invalid token"),
+    ],
+)
+def test_web_api_auth(sentry_mock: Mock, headers: dict[str, str], detail: str) -> None:
+    reply = httpx.get(
+        f"{sentry_mock.url}/api/0/organizations/o/eventids/{'a' * 32}/", headers=headers
+    )
+    assert (reply.status_code, reply.json()) == (401, {"detail": detail})
+
+
+def test_dsn_key_in_envelope_header_is_masked_in_the_log(sentry_mock: Mock) -> None:
+    post(sentry_mock, envelope(uuid.uuid4().hex, {"message": "a"}, {"dsn": DSN}), {})
+    assert KEY not in json.dumps(sentry_mock.requests())
