@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import ssl
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
@@ -35,7 +36,8 @@ class Mock:
         return self.server.url
 
     def control(self, method: str, path: str, payload: Any = None) -> Any:
-        verify = str(self.server.tls.ca_path) if self.server.tls else True
+        tls = self.server.tls
+        verify = ssl.create_default_context(cafile=tls.ca_path) if tls else True
         reply = httpx.request(
             method, f"{self.url}/_opwire/{path}", json=payload, timeout=5, verify=verify
         )

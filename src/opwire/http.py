@@ -281,7 +281,7 @@ def _ms(t0: float) -> int:
     return round((time.monotonic() - t0) * 1000)
 
 
-def make_client(*, verify: bool | str = True) -> httpx.AsyncClient:
+def make_client(*, verify: bool | ssl.SSLContext = True) -> httpx.AsyncClient:
     """The one client factory: no redirects followed (credentials never go to another host)."""
     return httpx.AsyncClient(
         follow_redirects=False,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import ssl
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -68,7 +69,7 @@ async def verify(
     redact: Redactor,
     *,
     run_id: str | None = None,
-    tls_verify: bool | str = True,
+    tls_verify: bool | ssl.SSLContext = True,
 ) -> RunResult:
     run_id = run_id or new_run_id()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")

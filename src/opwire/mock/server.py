@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -36,11 +37,14 @@ class MockServer:
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
-            target=self._server.run,
-            kwargs={"sockets": [self._socket]},
-            name=f"opwire-mock-{slug}",
-            daemon=True,
+            target=asyncio.run, args=(self._serve(),), name=f"opwire-mock-{slug}", daemon=True
         )
+
+    async def _serve(self) -> None:
+        await self._server.serve(sockets=[self._socket])
+        # Connections closed during shutdown finish their TLS close on the next loop turns;
+        # without this the loop ends first and leaves their sockets to the garbage collector.
+        await asyncio.sleep(0.05)
 
     @property
     def url(self) -> str:

@@ -1,0 +1,414 @@
+"""PagerDuty mock: Events API v2 (alert and change events) and REST incidents and alerts.
+
+Pages followed: developer.pagerduty.com docs/events-API-v2/{01-Overview,02-Trigger-Events,
+03-Change-Events,05-Rate-Limits}, REST-API/{02-Authentication,14-Errors};
+shared/specs/pagerduty/events-v2 and REST openapiv3.json; vendor-contracts.md § 3.
+
+Dedup: the same routing key and dedup_key act on the open alert; after resolve a trigger opens a
+new incident; acknowledge or resolve with nothing open is accepted (202) and dropped. A paused
+service accepts events (202) and opens nothing (`POST /_opwire/pagerduty/services`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp
+
+from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
+
+HOST = "https://api.pagerduty.com"
+APP = "https://opwire-mock.pagerduty.com"
+ROUTING_KEY = re.compile(r"^[A-Za-z0-9]{32}$")
+API_TOKEN = re.compile(r"^[A-Za-z0-9_+=-]{16,}$")  # 20-char keys are usual; shape UNCONFIRMED
+ACTIONS = ("trigger", "acknowledge", "resolve")
+SEVERITIES = ("critical", "error", "warning", "info")
+MAX_BYTES = 512_000
+DEFAULT_RANGE = timedelta(days=30)
+RATE = (120, 60.0)  # events per window seconds per routing key
+# Error texts: only the routing-key one is recorded (alertmanager fixtures); the others follow
+# its style and are UNCONFIRMED. One table so they are easy to correct.
+TEXTS = {
+    "key_length": "Length of 'routing_key' is incorrect (should be 32 characters)",
+    "action": "'event_action' is invalid (must be one of: trigger, acknowledge, resolve)",
+    "dedup_missing": "'dedup_key' is missing or blank",
+    "dedup_long": "'dedup_key' is too long (maximum 255 characters)",
+    "payload": "'payload' is missing or not an object",
+    "summary": "'payload.summary' is missing or blank",
+    "summary_long": "'payload.summary' is too long (maximum 1024 characters)",
+    "source": "'payload.source' is missing or blank",
+    "severity": "'payload.severity' is invalid (must be one of: critical, error, warning, info)",
+    "too_large": "Event object is too large (maximum 512 KB)",
+    "ruleset": "Change events cannot be sent to a ruleset routing key",
+}
+THROTTLED = {
+    "status": "throttle event",
+    "message": "Requests for this integration key are arriving too quickly. Please retry later.",
+}  # 429 body UNCONFIRMED
+
+
+@dataclass(slots=True)
+class Service:
+    id: str
+    name: str
+    paused: bool = False
+    sent: deque[float] = field(default_factory=deque)
+
+
+@dataclass(slots=True)
+class PagerDutyState:
+    services: dict[str, Service] = field(default_factory=dict)
+    incidents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    alerts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    open_alerts: dict[tuple[str, str], str] = field(default_factory=dict)
+    change_events: list[dict[str, Any]] = field(default_factory=list)
+    numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    rate: tuple[int, float] = RATE
+
+    def service(self, routing_key: str) -> Service:
+        if routing_key not in self.services:
+            n = len(self.services) + 1
+            self.services[routing_key] = Service(f"PSVC{n:03d}", f"opwire mock service {n}")
+        return self.services[routing_key]
+
+
+def _state(request: Request) -> PagerDutyState:
+    state: PagerDutyState = mock_state(request).vendor
+    return state
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _id(prefix: str) -> str:
+    return prefix + uuid.uuid4().hex[:13].upper()
+
+
+def _invalid(*errors: str) -> Response:
+    return JSONResponse(
+        {"status": "invalid event", "message": "Event object is invalid", "errors": list(errors)},
+        400,
+    )
+
+
+async def _event_body(request: Request) -> dict[str, Any] | Response:
+    raw = await request.body()
+    if len(raw) > MAX_BYTES:
+        return _invalid(TEXTS["too_large"])
+    body = json_body(raw)
+    if not isinstance(body, dict):
+        return JSONResponse(
+            {
+                "status": "Unrecognized object",
+                "message": "Event object format is unrecognized",
+                "errors": ["JSON parse error"],
+            },
+            400,
+        )
+    if not ROUTING_KEY.match(str(body.get("routing_key", ""))):
+        return _invalid(TEXTS["key_length"])
+    return body
+
+
+def _alert_errors(body: dict[str, Any]) -> list[str]:
+    action, dedup = body.get("event_action"), body.get("dedup_key")
+    if action not in ACTIONS:
+        return [TEXTS["action"]]
+    errors = []
+    if dedup is not None and len(str(dedup)) > 255:
+        errors.append(TEXTS["dedup_long"])
+    if action != "trigger":
+        return errors + ([TEXTS["dedup_missing"]] if not dedup else [])
+    payload = body.get("payload")
+    if not isinstance(payload, dict):
+        return [*errors, TEXTS["payload"]]
+    summary = payload.get("summary")
+    if not isinstance(summary, str) or not summary.strip():
+        errors.append(TEXTS["summary"])
+    elif len(summary) > 1024:
+        errors.append(TEXTS["summary_long"])
+    if not isinstance(payload.get("source"), str) or not payload["source"].strip():
+        errors.append(TEXTS["source"])
+    if payload.get("severity") not in SEVERITIES:
+        errors.append(TEXTS["severity"])
+    return errors
+
+
+def _throttled(state: PagerDutyState, service: Service) -> bool:
+    limit, window = state.rate
+    now = time.monotonic()
+    while service.sent and now - service.sent[0] > window:
+        service.sent.popleft()
+    if len(service.sent) >= limit:
+        return True
+    service.sent.append(now)
+    return False
+
+
+async def enqueue(request: Request) -> Response:
+    body = await _event_body(request)
+    if isinstance(body, Response):
+        return body
+    if errors := _alert_errors(body):
+        return _invalid(*errors)
+    state = _state(request)
+    service = state.service(body["routing_key"])
+    if _throttled(state, service):
+        return JSONResponse(THROTTLED, 429)
+    dedup = str(body.get("dedup_key") or uuid.uuid4().hex)
+    if not service.paused:
+        _apply(state, service, body["routing_key"], dedup, body)
+    return JSONResponse(
+        {"status": "success", "message": "Event processed", "dedup_key": dedup}, 202
+    )
+
+
+def _apply(
+    state: PagerDutyState, service: Service, key: str, dedup: str, body: dict[str, Any]
+) -> None:
+    action, open_id = body["event_action"], state.open_alerts.get((key, dedup))
+    if action == "trigger" and open_id is None:
+        state.open_alerts[(key, dedup)] = _open(state, service, dedup, body)
+    elif action == "trigger" and open_id is not None:
+        state.incidents[state.alerts[open_id]["incident"]["id"]]["updated_at"] = _now()
+    elif open_id is not None:  # acknowledge or resolve of the open alert; otherwise dropped
+        alert = state.alerts[open_id]
+        incident = state.incidents[alert["incident"]["id"]]
+        status = "acknowledged" if action == "acknowledge" else "resolved"
+        incident.update(status=status, updated_at=_now(), last_status_change_at=_now())
+        if status == "resolved":
+            alert["status"], incident["resolved_at"] = "resolved", _now()
+            del state.open_alerts[(key, dedup)]
+
+
+def _ref(kind: str, obj_id: str, summary: str) -> dict[str, Any]:
+    path = {"service_reference": "services", "incident_reference": "incidents"}[kind]
+    return {
+        "id": obj_id,
+        "type": kind,
+        "summary": summary,
+        "self": f"{HOST}/{path}/{obj_id}",
+        "html_url": f"{APP}/{path}/{obj_id}",
+    }
+
+
+def _open(state: PagerDutyState, service: Service, dedup: str, body: dict[str, Any]) -> str:
+    payload, number, now = body["payload"], next(state.numbers), _now()
+    incident_id, alert_id = _id("Q"), _id("A")
+    incident = {
+        "id": incident_id,
+        "type": "incident",
+        "summary": f"[#{number}] {payload['summary']}",
+        "self": f"{HOST}/incidents/{incident_id}",
+        "html_url": f"{APP}/incidents/{incident_id}",
+        "incident_number": number,
+        "title": payload["summary"],
+        "created_at": now,
+        "updated_at": now,
+        "status": "triggered",
+        "incident_key": dedup,
+        "service": _ref("service_reference", service.id, service.name),
+        "assignments": [],
+        "assigned_via": "escalation_policy",
+        "last_status_change_at": now,
+        "resolved_at": None,
+        "urgency": "high" if payload["severity"] in ("critical", "error") else "low",
+        "alert_counts": {"all": 1, "triggered": 1, "resolved": 0},
+    }
+    state.incidents[incident_id] = incident
+    state.alerts[alert_id] = {
+        "id": alert_id,
+        "type": "alert",
+        "summary": payload["summary"],
+        "self": f"{HOST}/alerts/{alert_id}",
+        "html_url": f"{APP}/alerts/{alert_id}",
+        "created_at": now,
+        "status": "triggered",
+        "alert_key": dedup,
+        "suppressed": False,
+        "severity": payload["severity"],
+        "service": incident["service"],
+        "incident": _ref("incident_reference", incident_id, incident["summary"]),
+        "body": {"type": "alert_body", "contexts": [], "details": payload.get("custom_details")},
+    }
+    return alert_id
+
+
+async def change_enqueue(request: Request) -> Response:
+    body = await _event_body(request)
+    if isinstance(body, Response):
+        return body
+    if str(body["routing_key"]).startswith("R"):
+        return _invalid(TEXTS["ruleset"])
+    payload = body.get("payload")
+    summary = payload.get("summary") if isinstance(payload, dict) else None
+    if not isinstance(summary, str) or not summary.strip():
+        return _invalid(TEXTS["summary"])
+    if len(summary) > 1024:
+        return _invalid(TEXTS["summary_long"])
+    _state(request).change_events.append({"id": _id("C"), "summary": summary, "timestamp": _now()})
+    return JSONResponse({"message": "Change event processed", "status": "success"}, 202)
+
+
+def _rest_error(status: int, message: str, code: int, *errors: str) -> Response:
+    error: dict[str, Any] = {"message": message, "code": code}
+    if errors:
+        error["errors"] = list(errors)
+    return JSONResponse({"error": error}, status)
+
+
+def _rest_auth(request: Request) -> Response | None:
+    header = request.headers.get("authorization", "")
+    token = header.removeprefix("Token token=").strip() if header.startswith("Token ") else ""
+    if not API_TOKEN.match(token):
+        return _rest_error(401, "Authentication failed", 2006)
+    return None
+
+
+def _page(request: Request, key: str, items: list[dict[str, Any]]) -> Response:
+    params = request.query_params
+    try:
+        limit = min(max(int(params.get("limit", 25)), 1), 100)
+        offset = max(int(params.get("offset", 0)), 0)
+    except ValueError:
+        return _rest_error(400, "Invalid Input Provided", 2001, "limit and offset are integers")
+    total = len(items) if params.get("total") == "true" else None
+    return JSONResponse(
+        {
+            key: items[offset : offset + limit],
+            "limit": limit,
+            "offset": offset,
+            "total": total,
+            "more": offset + limit < len(items),
+        }
+    )
+
+
+def _window(request: Request) -> tuple[str, str] | None:
+    """(since, until) as sortable UTC strings; the default range is the last month."""
+    params = request.query_params
+    if params.get("date_range") == "all":
+        return "", "9999"
+    try:
+        until = _parse_time(params["until"]) if "until" in params else datetime.now(UTC)
+        since = _parse_time(params["since"]) if "since" in params else until - DEFAULT_RANGE
+    except ValueError:
+        return None
+    fmt = "%Y-%m-%dT%H:%M:%SZ"
+    return since.strftime(fmt), until.strftime(fmt)
+
+
+def _parse_time(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+async def list_incidents(request: Request) -> Response:
+    if denied := _rest_auth(request):
+        return denied
+    window = _window(request)
+    if window is None:
+        return _rest_error(
+            400,
+            "Invalid Input Provided",
+            2004,
+            "Invalid time values in 'since' and/or 'until' parameters",
+        )
+    params = request.query_params
+    statuses, key = set(params.getlist("statuses[]")), params.get("incident_key")
+    hits = [
+        i
+        for i in _state(request).incidents.values()
+        if window[0] <= i["created_at"] <= window[1]
+        and (not statuses or i["status"] in statuses)
+        and (key is None or i["incident_key"] == key)
+    ]
+    return _page(request, "incidents", hits)
+
+
+async def get_incident(request: Request) -> Response:
+    if denied := _rest_auth(request):
+        return denied
+    incident = _state(request).incidents.get(request.path_params["id"])
+    if incident is None:
+        return _rest_error(404, "Not Found", 2100)
+    return JSONResponse({"incident": incident})
+
+
+async def incident_alerts(request: Request) -> Response:
+    if denied := _rest_auth(request):
+        return denied
+    state, incident_id = _state(request), request.path_params["id"]
+    if incident_id not in state.incidents:
+        return _rest_error(404, "Not Found", 2100)
+    params = request.query_params
+    statuses, key = set(params.getlist("statuses[]")), params.get("alert_key")
+    hits = [
+        a
+        for a in state.alerts.values()
+        if a["incident"]["id"] == incident_id
+        and (not statuses or a["status"] in statuses)
+        and key in (None, a["alert_key"])
+    ]
+    return _page(request, "alerts", hits)
+
+
+async def change_events(request: Request) -> Response:
+    if denied := _rest_auth(request):
+        return denied
+    return _page(request, "change_events", list(_state(request).change_events))
+
+
+async def control_services(request: Request) -> Response:
+    state, data = _state(request), json_body(await request.body())
+    if request.method == "POST":
+        if not isinstance(data, dict) or not ROUTING_KEY.match(str(data.get("routing_key", ""))):
+            return JSONResponse({"error": "expected {routing_key (32 chars), paused?, name?}"}, 400)
+        service = state.service(data["routing_key"])
+        service.paused = bool(data.get("paused", service.paused))
+        service.name = str(data.get("name", service.name))
+        if "rate_limit" in data:
+            state.rate = (int(data["rate_limit"]), float(data.get("rate_window_s", RATE[1])))
+    return JSONResponse(
+        {
+            "services": [
+                {"id": s.id, "name": s.name, "paused": s.paused} for s in state.services.values()
+            ]
+        }
+    )
+
+
+def credential_of(incoming: Incoming) -> str | None:
+    auth = incoming.headers.get("authorization", "")
+    if auth.startswith("Token token="):
+        return auth.removeprefix("Token token=").strip() or None
+    match = re.search(rb'"routing_key"\s*:\s*"([^"]{1,64})"', incoming.body[:MAX_BYTES])
+    return match.group(1).decode("latin-1") if match else None
+
+
+def create_app() -> ASGIApp:
+    return create_mock_app(
+        "pagerduty",
+        [
+            Route("/v2/enqueue", enqueue, methods=["POST"]),
+            Route("/v2/change/enqueue", change_enqueue, methods=["POST"]),
+            Route("/incidents", list_incidents, methods=["GET"]),
+            Route("/incidents/{id}", get_incident, methods=["GET"]),
+            Route("/incidents/{id}/alerts", incident_alerts, methods=["GET"]),
+            Route("/change_events", change_events, methods=["GET"]),
+        ],
+        PagerDutyState,
+        credential_of,
+        [Route("/_opwire/pagerduty/services", control_services, methods=["GET", "POST"])],
+    )
