@@ -37,8 +37,11 @@ class MockServer:
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
-            target=asyncio.run, args=(self._serve(),), name=f"opwire-mock-{slug}", daemon=True
+            target=self._run, name=f"opwire-mock-{slug}", daemon=True
         )
+
+    def _run(self) -> None:
+        asyncio.run(self._serve())
 
     async def _serve(self) -> None:
         await self._server.serve(sockets=[self._socket])
@@ -62,7 +65,8 @@ class MockServer:
 
     def stop(self) -> None:
         self._server.should_exit = True
-        self._thread.join(timeout=5)
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
         self._socket.close()
 
 
