@@ -36,9 +36,7 @@ class MockServer:
             timeout_keep_alive=5,
         )
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._run, name=f"opwire-mock-{slug}", daemon=True
-        )
+        self._thread = threading.Thread(target=self._run, name=f"opwire-mock-{slug}", daemon=True)
 
     def _run(self) -> None:
         asyncio.run(self._serve())

@@ -1,0 +1,404 @@
+"""Opsgenie mock: alerts, asynchronous request status, count, heartbeat ping.
+
+Pages followed: docs.opsgenie.com/docs/alert-api (create, close, acknowledge, get by alias, count,
+request status), docs.opsgenie.com/docs/response (statuses), opsgenie-go-sdk-v2 client.go (404 +
+`X-Opsgenie-Errortype: RequestNotProcessed` while pending), shared/specs/opsgenie/swagger.json;
+vendor-contracts.md § 4.
+
+Every write is accepted (202) and processed after a delay; a responder team that does not exist
+fails at processing (`isSuccess: false`), not at create. Teams are mock state, default `opwire`:
+`POST /_opwire/opsgenie/config {"teams": [...], "request_delay_s": 0.2, "keys": {KEY: KIND}}`.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp
+
+from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
+
+GENIE_KEY = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+DEFAULT_TEAMS = ("opwire",)
+KEY_KINDS = ("integration", "global", "team", "user", "disabled")
+RESPONDER_TYPES = ("team", "user", "escalation", "schedule")
+PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
+ACTIONS = {"close": "Close", "acknowledge": "Acknowledge"}
+MESSAGE_LIMIT, ALIAS_LIMIT, TAGS_LIMIT = 130, 512, 20
+# Wording that is not recorded anywhere we could read: UNCONFIRMED, kept here to correct.
+TEXTS = {
+    "team_missing": "No team exists with name [{name}]",
+    "alert_missing": "Alert does not exist",
+    "pending": "Request has not been processed yet",
+    "no_request": "Request not found",
+    "deduplicated": "Alert with alias [{alias}] is deduplicated; count increased",
+    "bad_json": "Could not parse the request body",
+}
+NOT_PROCESSABLE = "Request body is not processable. Please check the errors."
+
+
+@dataclass(slots=True)
+class Pending:
+    id: str
+    action: str
+    ready_at: float
+    body: dict[str, Any]
+    identifier: str = ""
+    identifier_type: str = "id"
+    result: dict[str, Any] | None = None
+
+
+@dataclass(slots=True)
+class OpsgenieState:
+    teams: set[str] = field(default_factory=lambda: set(DEFAULT_TEAMS))
+    keys: dict[str, str] = field(default_factory=dict)
+    alerts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    requests: dict[str, Pending] = field(default_factory=dict)
+    heartbeats: dict[str, float] = field(default_factory=dict)
+    request_delay_s: float = 0.2
+    integration_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    def process_due(self) -> None:
+        now = time.monotonic()
+        for pending in self.requests.values():
+            if pending.result is None and pending.ready_at <= now:
+                pending.result = _process(self, pending)
+
+
+def _state(request: Request) -> OpsgenieState:
+    state: OpsgenieState = mock_state(request).vendor
+    state.process_due()
+    return state
+
+
+def _iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _answer(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    request_id = str(uuid.uuid4())
+    full = {**body, "took": 0.004, "requestId": request_id}
+    return JSONResponse(full, status, {"X-Request-ID": request_id, **(headers or {})})
+
+
+def _auth(request: Request, *, write: bool) -> Response | None:
+    scheme, _, key = request.headers.get("authorization", "").partition(" ")
+    kind = _state(request).keys.get(key.strip(), "integration")
+    if scheme != "GenieKey" or not GENIE_KEY.match(key.strip()) or kind == "disabled":
+        return _answer(401, {"message": "Could not authenticate"})
+    if write and kind != "integration":
+        return _answer(
+            403,
+            {
+                "code": 40301,
+                "message": "To perform this action, use an API key from an API integration.",
+            },
+        )
+    return None
+
+
+def _create_errors(body: dict[str, Any]) -> dict[str, str]:
+    errors = {}
+    message = body.get("message")
+    if not isinstance(message, str) or not message.strip():
+        errors["message"] = "Message can not be empty."
+    if len(str(body.get("alias", ""))) > ALIAS_LIMIT:
+        errors["alias"] = f"Alias can not be longer than {ALIAS_LIMIT} characters."
+    tags = body.get("tags", [])
+    if not isinstance(tags, list) or len(tags) > TAGS_LIMIT:
+        errors["tags"] = f"Tags should be a list of at most {TAGS_LIMIT} items."
+    if body.get("priority", "P3") not in PRIORITIES:
+        errors["priority"] = f"Priority should be one of {list(PRIORITIES)}"
+    for responder in body.get("responders") or []:
+        kind = responder.get("type") if isinstance(responder, dict) else None
+        if kind not in RESPONDER_TYPES:
+            errors["recipients#type"] = f"Invalid recipient type '{kind}'"
+    return errors
+
+
+def _accept(
+    state: OpsgenieState,
+    action: str,
+    body: dict[str, Any],
+    identifier: str = "",
+    identifier_type: str = "id",
+) -> Response:
+    request_id = str(uuid.uuid4())
+    state.requests[request_id] = Pending(
+        request_id,
+        action,
+        time.monotonic() + state.request_delay_s,
+        body,
+        identifier,
+        identifier_type,
+    )
+    state.process_due()
+    return JSONResponse(
+        {"result": "Request will be processed", "took": 0.302, "requestId": request_id},
+        202,
+        {"X-Request-ID": request_id},
+    )
+
+
+async def create_alert(request: Request) -> Response:
+    if denied := _auth(request, write=True):
+        return denied
+    body = json_body(await request.body())
+    if not isinstance(body, dict):
+        return _answer(400, {"message": TEXTS["bad_json"]})
+    if errors := _create_errors(body):
+        return _answer(422, {"message": NOT_PROCESSABLE, "errors": errors})
+    return _accept(_state(request), "Create", body)
+
+
+def _find(state: OpsgenieState, identifier: str, kind: str) -> dict[str, Any] | None:
+    if kind == "id":
+        return state.alerts.get(identifier)
+    field_name = "alias" if kind == "alias" else "tinyId"
+    matches = [a for a in state.alerts.values() if a[field_name] == identifier]
+    open_ones = [a for a in matches if a["status"] == "open"]
+    candidates = open_ones or matches
+    return candidates[-1] if candidates else None
+
+
+def _process(state: OpsgenieState, pending: Pending) -> dict[str, Any]:
+    body = pending.body
+    result = {
+        "success": True,
+        "action": pending.action,
+        "processedAt": _iso(),
+        "integrationId": state.integration_id,
+        "isSuccess": True,
+    }
+    if pending.action == "Create":
+        return {**result, **_process_create(state, body)}
+    alert = _find(state, pending.identifier, pending.identifier_type)
+    if alert is None:
+        return {**result, "success": False, "isSuccess": False, "status": TEXTS["alert_missing"]}
+    alert["updatedAt"] = _iso()
+    if pending.action == "Close":
+        alert["status"] = "closed"
+        alert["report"]["closedBy"] = body.get("user", "opwire")
+    else:
+        alert["acknowledged"] = True
+        alert["report"]["acknowledgedBy"] = body.get("user", "opwire")
+    done = "Closed" if pending.action == "Close" else "Acknowledged"
+    return {**result, "status": f"{done} alert", "alertId": alert["id"], "alias": alert["alias"]}
+
+
+def _process_create(state: OpsgenieState, body: dict[str, Any]) -> dict[str, Any]:
+    for responder in body.get("responders") or []:
+        name = responder.get("name") or responder.get("id")
+        if responder.get("type") == "team" and name not in state.teams:
+            return {
+                "success": False,
+                "isSuccess": False,
+                "status": TEXTS["team_missing"].format(name=name),
+            }
+    alias = str(body.get("alias") or uuid.uuid4())
+    existing = _find(state, alias, "alias")
+    if existing is not None and existing["status"] == "open":
+        existing["count"] += 1
+        existing["lastOccurredAt"] = existing["updatedAt"] = _iso()
+        return {
+            "status": TEXTS["deduplicated"].format(alias=alias),
+            "alertId": existing["id"],
+            "alias": alias,
+        }
+    alert = _new_alert(state, body, alias)
+    state.alerts[alert["id"]] = alert
+    return {"status": "Created alert", "alertId": alert["id"], "alias": alias}
+
+
+def _resolved(responder: dict[str, Any]) -> dict[str, str]:
+    """A stored responder carries an id, as Opsgenie's Get Alert answers (name -> stable id)."""
+    given = str(responder.get("id") or responder.get("name") or responder.get("username"))
+    ident = given if responder.get("id") else str(uuid.uuid5(uuid.NAMESPACE_URL, given))
+    return {"type": str(responder.get("type")), "id": ident}
+
+
+def _new_alert(state: OpsgenieState, body: dict[str, Any], alias: str) -> dict[str, Any]:
+    now = _iso()
+    return {
+        "id": str(uuid.uuid4()),
+        "tinyId": str(len(state.alerts) + 1),
+        "alias": alias,
+        "message": str(body["message"])[:MESSAGE_LIMIT],
+        "status": "open",
+        "acknowledged": False,
+        "isSeen": False,
+        "tags": list(body.get("tags") or []),
+        "snoozed": False,
+        "count": 1,
+        "lastOccurredAt": now,
+        "createdAt": now,
+        "updatedAt": now,
+        "source": str(body.get("source", "127.0.0.1")),
+        "owner": "",
+        "priority": body.get("priority", "P3"),
+        "responders": [_resolved(r) for r in body.get("responders") or []],
+        "integration": {"id": state.integration_id, "name": "opwire mock API", "type": "API"},
+        "report": {"ackTime": 0, "closeTime": 0, "acknowledgedBy": "", "closedBy": ""},
+        "actions": list(body.get("actions") or []),
+        "entity": str(body.get("entity", "")),
+        "description": str(body.get("description", "")),
+        "details": dict(body.get("details") or {}),
+    }
+
+
+async def request_status(request: Request) -> Response:
+    if denied := _auth(request, write=False):
+        return denied
+    pending = _state(request).requests.get(request.path_params["request_id"])
+    if pending is None:
+        return _answer(404, {"message": TEXTS["no_request"]})
+    if pending.result is None:
+        return _answer(
+            404, {"message": TEXTS["pending"]}, {"X-Opsgenie-Errortype": "RequestNotProcessed"}
+        )
+    return _answer(200, {"data": pending.result})
+
+
+def _identifier_type(request: Request) -> str | None:
+    kind = request.query_params.get("identifierType", "id")
+    return kind if kind in ("id", "alias", "tiny") else None
+
+
+async def get_alert(request: Request) -> Response:
+    if denied := _auth(request, write=False):
+        return denied
+    kind = _identifier_type(request)
+    if kind is None:
+        return _answer(422, {"message": "Invalid identifierType: use id, alias or tiny"})
+    alert = _find(_state(request), request.path_params["identifier"], kind)
+    if alert is None:
+        return _answer(404, {"message": TEXTS["alert_missing"]})
+    return _answer(200, {"data": alert})
+
+
+async def alert_action(request: Request) -> Response:
+    if denied := _auth(request, write=True):
+        return denied
+    kind = _identifier_type(request)
+    if kind is None:
+        return _answer(422, {"message": "Invalid identifierType: use id, alias or tiny"})
+    raw = await request.body()
+    body = json_body(raw) if raw.strip() else {}
+    if not isinstance(body, dict):
+        return _answer(400, {"message": TEXTS["bad_json"]})
+    action = ACTIONS.get(request.path_params["action"])
+    if action is None:
+        return _answer(404, {"message": "Unknown alert action"})
+    return _accept(_state(request), action, body, request.path_params["identifier"], kind)
+
+
+def _query_match(query: str) -> Any:
+    terms = [t for t in re.split(r"\s+(?:AND\s+)?", query.strip()) if t]
+    fields = {"status": "status", "alias": "alias", "message": "message", "tinyId": "tinyId"}
+
+    def match(alert: dict[str, Any]) -> bool:
+        for term in terms:
+            key, _, value = term.partition(":")
+            if key in ("tag", "tags"):
+                ok = value in alert["tags"]
+            elif key == "acknowledged":
+                ok = str(alert["acknowledged"]).lower() == value.lower()
+            elif key in fields:
+                ok = str(alert[fields[key]]) == value
+            else:
+                raise ValueError(term)
+            if not ok:
+                return False
+        return True
+
+    return match
+
+
+async def count_alerts(request: Request) -> Response:
+    if denied := _auth(request, write=False):
+        return denied
+    try:
+        match = _query_match(request.query_params.get("query", ""))
+    except ValueError as exc:
+        return _answer(422, {"message": f"Invalid query: {exc}"})
+    hits = [a for a in _state(request).alerts.values() if match(a)]
+    return _answer(200, {"data": {"count": len(hits)}})
+
+
+async def list_alerts(request: Request) -> Response:
+    if denied := _auth(request, write=False):
+        return denied
+    try:
+        match = _query_match(request.query_params.get("query", ""))
+        limit = min(max(int(request.query_params.get("limit", 20)), 1), 100)
+        offset = max(int(request.query_params.get("offset", 0)), 0)
+    except ValueError as exc:
+        return _answer(422, {"message": f"Invalid parameter: {exc}"})
+    hits = sorted(
+        (a for a in _state(request).alerts.values() if match(a)),
+        key=lambda a: a["createdAt"],
+        reverse=True,
+    )
+    return _answer(200, {"data": hits[offset : offset + limit], "paging": {}})
+
+
+async def heartbeat_ping(request: Request) -> Response:
+    if denied := _auth(request, write=False):
+        return denied
+    _state(request).heartbeats[request.path_params["name"]] = time.time()
+    return JSONResponse(
+        {"result": "PONG - Heartbeat received", "took": 0.009, "requestId": str(uuid.uuid4())}, 202
+    )
+
+
+async def control_config(request: Request) -> Response:
+    state, data = _state(request), json_body(await request.body()) or {}
+    if not isinstance(data, dict):
+        return JSONResponse({"error": "expected a JSON object"}, 400)
+    if isinstance(data.get("teams"), list):
+        state.teams = {str(t) for t in data["teams"]}
+    if isinstance(data.get("request_delay_s"), int | float):
+        state.request_delay_s = float(data["request_delay_s"])
+    for key, kind in (data.get("keys") or {}).items():
+        if kind not in KEY_KINDS:
+            return JSONResponse({"error": f"key kinds: {', '.join(KEY_KINDS)}"}, 400)
+        state.keys[str(key)] = kind
+    return JSONResponse(
+        {
+            "teams": sorted(state.teams),
+            "request_delay_s": state.request_delay_s,
+            "alerts": list(state.alerts.values()),
+            "heartbeats": state.heartbeats,
+        }
+    )
+
+
+def credential_of(incoming: Incoming) -> str | None:
+    scheme, _, key = incoming.headers.get("authorization", "").partition(" ")
+    return key.strip() or None if scheme == "GenieKey" else None
+
+
+def create_app() -> ASGIApp:
+    return create_mock_app(
+        "opsgenie",
+        [
+            Route("/v2/alerts", create_alert, methods=["POST"]),
+            Route("/v2/alerts", list_alerts, methods=["GET"]),
+            Route("/v2/alerts/count", count_alerts, methods=["GET"]),
+            Route("/v2/alerts/requests/{request_id}", request_status, methods=["GET"]),
+            Route("/v2/alerts/{identifier}", get_alert, methods=["GET"]),
+            Route("/v2/alerts/{identifier}/{action:str}", alert_action, methods=["POST"]),
+            Route("/v2/heartbeats/{name}/ping", heartbeat_ping, methods=["GET", "POST", "PUT"]),
+        ],
+        OpsgenieState,
+        credential_of,
+        [Route("/_opwire/opsgenie/config", control_config, methods=["GET", "POST"])],
+    )

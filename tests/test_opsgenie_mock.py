@@ -1,0 +1,168 @@
+"""The Opsgenie mock against the official opsgenie-sdk, and its asynchronous semantics."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import opsgenie_sdk
+import pytest
+
+from conftest import Mock
+
+KEY = "0b7a6c1e-2f3d-4a5b-8c9d-0e1f2a3b4c5d"
+HEADERS = {"Authorization": f"GenieKey {KEY}"}
+
+
+@pytest.fixture
+def alerts(opsgenie_mock: Mock) -> Iterator[opsgenie_sdk.AlertApi]:
+    opsgenie_mock.control("POST", "opsgenie/config", {"request_delay_s": 0, "teams": ["SRE"]})
+    configuration = opsgenie_sdk.configuration.Configuration()
+    configuration.host = opsgenie_mock.url
+    configuration.api_key["Authorization"] = KEY
+    configuration.retry_enabled = False
+    client = opsgenie_sdk.api_client.ApiClient(configuration=configuration)
+    yield opsgenie_sdk.AlertApi(api_client=client)
+    client.rest_client.pool_manager.clear()
+
+
+def test_sdk_create_status_get_close(alerts: opsgenie_sdk.AlertApi, opsgenie_mock: Mock) -> None:
+    created = alerts.create_alert(
+        create_alert_payload=opsgenie_sdk.CreateAlertPayload(
+            message="opwire verify",
+            alias="ow-run-1",
+            responders=[{"name": "SRE", "type": "team"}],
+            tags=["verify"],
+            priority="P5",
+        )
+    )
+    assert created.result == "Request will be processed"
+    status = alerts.get_request_status(request_id=created.request_id).data
+    assert status.is_success is True and status.alias == "ow-run-1"
+    alert = alerts.get_alert(identifier="ow-run-1", identifier_type="alias").data
+    assert alert.status == "open" and alert.message == "opwire verify"
+    closing = alerts.close_alert(
+        identifier="ow-run-1",
+        identifier_type="alias",
+        close_alert_payload=opsgenie_sdk.CloseAlertPayload(note="done"),
+    )
+    assert alerts.get_request_status(request_id=closing.request_id).data.is_success is True
+    assert alerts.get_alert(identifier=alert.id).data.status == "closed"
+    assert alerts.count_alerts(query="status:closed").data.count == 1
+    assert all(KEY not in json.dumps(r) for r in opsgenie_mock.requests())
+
+
+def test_unknown_team_fails_at_processing_not_at_create(alerts: opsgenie_sdk.AlertApi) -> None:
+    created = alerts.create_alert(
+        create_alert_payload=opsgenie_sdk.CreateAlertPayload(
+            message="m", alias="ow-team", responders=[{"name": "Nobody", "type": "team"}]
+        )
+    )
+    status = alerts.get_request_status(request_id=created.request_id).data
+    assert status.is_success is False and "Nobody" in status.status
+
+
+def test_pending_request_is_404_request_not_processed(opsgenie_mock: Mock) -> None:
+    opsgenie_mock.control("POST", "opsgenie/config", {"request_delay_s": 0.3})
+    created = httpx.post(
+        f"{opsgenie_mock.url}/v2/alerts", headers=HEADERS, json={"message": "m", "alias": "slow"}
+    ).json()
+    url = f"{opsgenie_mock.url}/v2/alerts/requests/{created['requestId']}"
+    pending = httpx.get(url, headers=HEADERS)
+    assert pending.status_code == 404
+    assert pending.headers["X-Opsgenie-Errortype"] == "RequestNotProcessed"
+    time.sleep(0.35)
+    done = httpx.get(url, headers=HEADERS).json()["data"]
+    assert done["isSuccess"] is True and done["action"] == "Create"
+
+
+def test_same_alias_deduplicates_while_open(alerts: opsgenie_sdk.AlertApi) -> None:
+    for _ in range(2):
+        alerts.create_alert(
+            create_alert_payload=opsgenie_sdk.CreateAlertPayload(message="m", alias="dup")
+        )
+    assert alerts.get_alert(identifier="dup", identifier_type="alias").data.count == 2
+
+
+def test_acknowledge_and_tiny_id(alerts: opsgenie_sdk.AlertApi) -> None:
+    alerts.create_alert(
+        create_alert_payload=opsgenie_sdk.CreateAlertPayload(message="m", alias="ack")
+    )
+    tiny = alerts.get_alert(identifier="ack", identifier_type="alias").data.tiny_id
+    alerts.acknowledge_alert(
+        identifier=tiny,
+        identifier_type="tiny",
+        acknowledge_alert_payload=opsgenie_sdk.AcknowledgeAlertPayload(),
+    )
+    assert alerts.get_alert(identifier="ack", identifier_type="alias").data.acknowledged is True
+
+
+def test_closing_a_missing_alert_fails_at_processing(opsgenie_mock: Mock) -> None:
+    opsgenie_mock.control("POST", "opsgenie/config", {"request_delay_s": 0})
+    accepted = httpx.post(
+        f"{opsgenie_mock.url}/v2/alerts/nope/close",
+        params={"identifierType": "alias"},
+        headers=HEADERS,
+        json={},
+    )
+    assert accepted.status_code == 202
+    status = httpx.get(
+        f"{opsgenie_mock.url}/v2/alerts/requests/{accepted.json()['requestId']}", headers=HEADERS
+    ).json()["data"]
+    assert status["isSuccess"] is False
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "message"),
+        ({"message": "  "}, "message"),
+        ({"message": "m", "priority": "P9"}, "priority"),
+        ({"message": "m", "responders": [{"type": "bb", "name": "x"}]}, "recipients#type"),
+        ({"message": "m", "tags": [str(n) for n in range(21)]}, "tags"),
+        ({"message": "m", "alias": "a" * 513}, "alias"),
+    ],
+)
+def test_create_validation_is_422_with_a_field_map(
+    opsgenie_mock: Mock, body: dict[str, Any], field: str
+) -> None:
+    reply = httpx.post(f"{opsgenie_mock.url}/v2/alerts", headers=HEADERS, json=body)
+    document = reply.json()
+    assert reply.status_code == 422 and field in document["errors"]
+    assert document["message"] == "Request body is not processable. Please check the errors."
+    assert {"took", "requestId"} <= set(document)
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({}, 401),
+        ({"Authorization": "GenieKey nope"}, 401),
+        ({"Authorization": f"Bearer {KEY}"}, 401),
+    ],
+)
+def test_auth_failures(opsgenie_mock: Mock, headers: dict[str, str], status: int) -> None:
+    reply = httpx.post(f"{opsgenie_mock.url}/v2/alerts", headers=headers, json={"message": "m"})
+    assert (reply.status_code, reply.json()["message"]) == (status, "Could not authenticate")
+
+
+def test_non_integration_key_gets_40301(opsgenie_mock: Mock) -> None:
+    opsgenie_mock.control("POST", "opsgenie/config", {"keys": {KEY: "global"}})
+    reply = httpx.post(f"{opsgenie_mock.url}/v2/alerts", headers=HEADERS, json={"message": "m"})
+    assert reply.status_code == 403 and reply.json()["code"] == 40301
+    assert httpx.get(f"{opsgenie_mock.url}/v2/alerts/count", headers=HEADERS).status_code == 200
+
+
+def test_heartbeat_ping(opsgenie_mock: Mock) -> None:
+    reply = httpx.get(f"{opsgenie_mock.url}/v2/heartbeats/opwire-cron/ping", headers=HEADERS)
+    assert (reply.status_code, reply.json()["result"]) == (202, "PONG - Heartbeat received")
+
+
+def test_bad_json_and_unknown_action(opsgenie_mock: Mock) -> None:
+    bad = httpx.post(f"{opsgenie_mock.url}/v2/alerts", headers=HEADERS, content=b"{oops")
+    assert bad.status_code == 400
+    unknown = httpx.post(f"{opsgenie_mock.url}/v2/alerts/x/explode", headers=HEADERS)
+    assert unknown.status_code == 404
