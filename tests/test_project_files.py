@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from opwire.config import DEFAULT_PORTS
-from opwire.integrations import IMPLEMENTED, load
+from opwire.integrations import IMPLEMENTED, MOCKED, load
 
 from conftest import ROOT, clean_env
 
@@ -42,7 +42,7 @@ DESIGN_VARIABLES = [
 def test_compose_serves_each_built_mock_on_its_design_port() -> None:
     compose = yaml.safe_load((ROOT / "mock-endpoints" / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert set(services) == set(IMPLEMENTED)
+    assert set(services) == set(MOCKED)
     for slug, service in services.items():
         port = DEFAULT_PORTS[slug]
         assert service["ports"] == [f"127.0.0.1:{port}:{port}"]

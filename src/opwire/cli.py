@@ -10,6 +10,7 @@ import json
 import os
 import signal
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -192,6 +193,10 @@ def mock_up(
     ephemeral: Annotated[
         bool, typer.Option("--ephemeral", help="Bind free ports instead of the default ports.")
     ] = False,
+    tls: Annotated[
+        bool,
+        typer.Option("--tls", help="Serve HTTPS from a CA made now; prints the CA to trust."),
+    ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the URLs as one JSON line.")
     ] = False,
@@ -200,24 +205,35 @@ def mock_up(
     """Serve the mocks in the foreground until Ctrl-C, printing each URL."""
     from opwire import integrations as registry
     from opwire.mock.server import MockStack
+    from opwire.mock.tls import make_tls_files
 
     run = _guard(lambda: run_settings(_lookup({}, env_file)))
     slugs = _guard(lambda: registry.select(integrations or [], registry.MOCKED))
     ports = {} if ephemeral else {s: run.mock_ports[s] for s in slugs}
-    stack = _guard(lambda: MockStack(slugs, host, ports))
-    stopped = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stopped.set())
-    with stack:
-        if as_json:
-            typer.echo(json.dumps({"mocks": stack.urls}))
-        else:
-            for slug, url in stack.urls.items():
-                typer.echo(f"{slug:<10} {url}   (control: {url}/_opwire/health)")
-            typer.echo("mock stack up; Ctrl-C stops it")
-        sys.stdout.flush()
-        stopped.wait()
+    with tempfile.TemporaryDirectory(prefix="opwire-mock-tls-") as folder:
+        files = make_tls_files(Path(folder)) if tls else None
+        stack = _guard(lambda: MockStack(slugs, host, ports, files))
+        stopped = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stopped.set())
+        with stack:
+            _announce(stack.urls, files.ca_path if files else None, as_json)
+            stopped.wait()
     typer.echo("mock stack stopped", err=True)
+
+
+def _announce(urls: dict[str, str], ca_path: Path | None, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps({"mocks": urls, "ca_bundle": str(ca_path) if ca_path else None}))
+    else:
+        for slug, url in urls.items():
+            typer.echo(f"{slug:<10} {url}   (control: {url}/_opwire/health)")
+        if ca_path:
+            typer.echo(
+                f"TLS: trust this CA: export SSL_CERT_FILE={ca_path} REQUESTS_CA_BUNDLE={ca_path}"
+            )
+        typer.echo("mock stack up; Ctrl-C stops it")
+    sys.stdout.flush()
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from opwire.probing import ProbeContext
 
 # Rooms with a mock, and rooms whose probe is built (verify runs these). Seed order.
-MOCKED: tuple[str, ...] = ("datadog", "sentry", "pagerduty", "slack")
+MOCKED: tuple[str, ...] = SLUGS
 IMPLEMENTED: tuple[str, ...] = ("slack",)
 
 

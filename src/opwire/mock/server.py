@@ -92,12 +92,16 @@ class MockStack:
     """Several mock servers started and stopped together; a context manager."""
 
     def __init__(
-        self, slugs: Iterable[str], host: str = "127.0.0.1", ports: dict[str, int] | None = None
+        self,
+        slugs: Iterable[str],
+        host: str = "127.0.0.1",
+        ports: dict[str, int] | None = None,
+        tls: TlsFiles | None = None,
     ) -> None:
         self.servers: dict[str, MockServer] = {}
         try:
             for slug in slugs:
-                self.servers[slug] = MockServer(slug, host, (ports or {}).get(slug, 0))
+                self.servers[slug] = MockServer(slug, host, (ports or {}).get(slug, 0), tls)
         except BaseException:
             self.stop()
             raise

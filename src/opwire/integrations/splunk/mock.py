@@ -1,0 +1,390 @@
+"""Splunk HEC mock: event and raw intake, health, channels and indexer acknowledgment, plus the
+management search export used to read events back.
+
+Pages followed: help.splunk.com "HTTP Event Collector REST API endpoints", "Format events for
+HTTP Event Collector" (batches of concatenated objects), "Troubleshoot HTTP Event Collector"
+(codes 0–22, shared/specs/splunk/splunkadmins_hec_reply_code_lookup.csv), "About HTTP Event
+Collector Indexer Acknowledgment", "Export data using the Splunk REST API"; vendor-contracts § 6.
+
+Any GUID token is accepted (ack off, every index allowed) unless configured:
+`POST /_opwire/splunk/config {"tokens": {TOKEN: {"disabled": false, "ack": true,
+"indexes": ["main"]}}, "indexing_delay_s": 0, "health": "healthy", "query_auth": false}`.
+The management search (port 8089 on a real Splunk) is served on the same port here.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp
+
+from opwire.integrations.splunk.search import SearchError, matches, parse
+from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
+from opwire.mock.encoding import DecodeError, decode_body
+
+GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+# code -> (HTTP status, text), from the reply-code table (shared/specs/splunk CSV).
+CODES = {
+    0: (200, "Success"),
+    1: (403, "Token disabled"),
+    2: (401, "Token is required"),
+    3: (401, "Invalid authorization"),
+    4: (403, "Invalid token"),
+    5: (400, "No data"),
+    6: (400, "Invalid data format"),
+    7: (400, "Incorrect index"),
+    8: (500, "Internal server error"),
+    9: (503, "Server is busy"),
+    10: (400, "Data channel is missing"),
+    11: (400, "Invalid data channel"),
+    12: (400, "Event field is required"),
+    13: (400, "Event field cannot be blank"),
+    14: (400, "ACK is disabled"),
+    15: (400, "Error in handling indexed fields"),
+    16: (400, "Query string authorization is not enabled"),
+    17: (200, "HEC is healthy"),
+    18: (503, "HEC is unhealthy, queues are full"),
+    19: (503, "HEC is unhealthy, ack service unavailable"),
+    20: (503, "HEC is unhealthy, queues are full, ack service unavailable"),
+    21: (400, "Invalid token"),
+    22: (400, "Token disabled"),
+}
+HEALTH = {"healthy": 17, "queues_full": 18, "ack_unavailable": 19, "both": 20}
+# invalid-event-number counts from 0 here, as emulators do; the real base is UNCONFIRMED.
+EVENT_NUMBER_BASE = 0
+BODY_LIMIT = 32 << 20  # decompressed bytes per request
+
+
+class HecError(Exception):
+    def __init__(self, code: int, event_number: int | None = None) -> None:
+        super().__init__(CODES[code][1])
+        self.code, self.event_number = code, event_number
+
+
+@dataclass(slots=True)
+class Token:
+    disabled: bool = False
+    ack: bool = False
+    indexes: list[str] | None = None
+    default_index: str = "main"
+
+
+@dataclass(slots=True)
+class SplunkState:
+    tokens: dict[str, Token] = field(default_factory=dict)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    acks: dict[str, dict[int, float]] = field(default_factory=dict)
+    next_ack: dict[str, int] = field(default_factory=dict)
+    indexing_delay_s: float = 0.0
+    health: str = "healthy"
+    query_auth: bool = False
+
+
+def _state(request: Request) -> SplunkState:
+    state: SplunkState = mock_state(request).vendor
+    return state
+
+
+def _reply(code: int, **extra: Any) -> Response:
+    status, text = CODES[code]
+    return JSONResponse({"text": text, "code": code, **extra}, status)
+
+
+def _token(request: Request) -> tuple[str, Token]:
+    state, header = _state(request), request.headers.get("authorization")
+    if header is None:
+        value = request.query_params.get("token")
+        if value is None:
+            raise HecError(2)
+        if not state.query_auth:
+            raise HecError(16)
+    else:
+        value = _header_token(header)
+    if not GUID.match(value):
+        raise HecError(4)
+    token = state.tokens.get(value.lower(), Token())
+    if token.disabled:
+        raise HecError(1)
+    return value.lower(), token
+
+
+def _header_token(header: str) -> str:
+    scheme, _, rest = header.partition(" ")
+    if scheme == "Splunk" and rest.strip():
+        return rest.strip()
+    if scheme == "Basic":
+        try:
+            return base64.b64decode(rest.strip()).decode().partition(":")[2]
+        except (ValueError, UnicodeDecodeError):
+            raise HecError(3) from None
+    raise HecError(3)
+
+
+def _channel(request: Request, token: Token) -> str | None:
+    channel = request.headers.get("x-splunk-request-channel") or request.query_params.get("channel")
+    if channel is None:
+        if token.ack:
+            raise HecError(10)
+        return None
+    if not GUID.match(channel):
+        raise HecError(11)
+    return channel.lower()
+
+
+async def _body(request: Request) -> bytes:
+    try:
+        raw = decode_body(await request.body(), request.headers.get("content-encoding"), BODY_LIMIT)
+    except DecodeError:
+        raise HecError(6, EVENT_NUMBER_BASE) from None
+    if not raw.strip():
+        raise HecError(5)
+    return raw
+
+
+def _objects(text: str) -> list[Any]:
+    """Concatenated JSON objects, optional whitespace between: no array, no commas."""
+    decoder, at = json.JSONDecoder(), 0
+    found: list[Any] = []
+    while True:
+        while at < len(text) and text[at].isspace():
+            at += 1
+        if at == len(text):
+            return found
+        try:
+            value, at = decoder.raw_decode(text, at)
+        except ValueError:
+            raise HecError(6, len(found) + EVENT_NUMBER_BASE) from None
+        found.append(value)
+
+
+def _fields_ok(fields: Any) -> bool:
+    if not isinstance(fields, dict):
+        return False
+    return all(
+        isinstance(v, str | int | float)
+        or (isinstance(v, list) and all(isinstance(i, str) for i in v))
+        for v in fields.values()
+    )
+
+
+def _checked(n: int, item: Any, token: Token) -> dict[str, Any]:
+    number = n + EVENT_NUMBER_BASE
+    if not isinstance(item, dict):
+        raise HecError(6, number)
+    if "event" not in item:
+        raise HecError(12, number)
+    if item["event"] == "" or item["event"] is None:
+        raise HecError(13, number)
+    index = item.get("index", token.default_index)
+    if token.indexes is not None and index not in token.indexes:
+        raise HecError(7, number)
+    if "fields" in item and not _fields_ok(item["fields"]):
+        raise HecError(15, number)
+    return item
+
+
+def _store(
+    state: SplunkState,
+    items: list[dict[str, Any]],
+    token: Token,
+    channel: str | None,
+    defaults: dict[str, str],
+) -> dict[str, Any]:
+    ready = time.time() + state.indexing_delay_s
+    for item in items:
+        event = item["event"]
+        state.events.append(
+            {
+                "time": float(item.get("time") or time.time()),
+                "event": event,
+                "raw": event if isinstance(event, str) else json.dumps(event),
+                "index": item.get("index", defaults.get("index", token.default_index)),
+                "sourcetype": item.get("sourcetype", defaults.get("sourcetype", "httpevent")),
+                "source": item.get("source", defaults.get("source", "http:opwire-mock")),
+                "host": item.get("host", defaults.get("host", "opwire-mock")),
+                "fields": item.get("fields") or {},
+                "ready": ready,
+            }
+        )
+    if not token.ack or channel is None:
+        return {}
+    ack_id = state.next_ack.get(channel, 0)
+    state.next_ack[channel] = ack_id + 1
+    state.acks.setdefault(channel, {})[ack_id] = ready
+    return {"ackId": ack_id}
+
+
+async def event_endpoint(request: Request) -> Response:
+    try:
+        _, token = _token(request)
+        channel = _channel(request, token)
+        raw = await _body(request)
+        items = [
+            _checked(n, item, token)
+            for n, item in enumerate(_objects(raw.decode("utf-8", "replace")))
+        ]
+    except HecError as exc:
+        return _error(exc)
+    return _reply(0, **_store(_state(request), items, token, channel, {}))
+
+
+async def raw_endpoint(request: Request) -> Response:
+    try:
+        _, token = _token(request)
+        channel = _channel(request, token)
+        raw = await _body(request)
+        defaults = {
+            k: v
+            for k, v in request.query_params.items()
+            if k in ("index", "sourcetype", "source", "host")
+        }
+        item = _checked(0, {"event": "x", **defaults}, token)
+    except HecError as exc:
+        return _error(exc)
+    lines = [line for line in raw.decode("utf-8", "replace").splitlines() if line.strip()]
+    items = [{**item, "event": line} for line in lines]
+    return _reply(0, **_store(_state(request), items, token, channel, defaults))
+
+
+def _error(exc: HecError) -> Response:
+    if exc.event_number is None:
+        return _reply(exc.code)
+    return _reply(exc.code, **{"invalid-event-number": exc.event_number})
+
+
+async def health(request: Request) -> Response:
+    state = _state(request)
+    value = request.query_params.get("token")
+    if value is not None:
+        if not GUID.match(value):
+            return _reply(21)
+        if state.tokens.get(value.lower(), Token()).disabled:
+            return _reply(22)
+    return _reply(HEALTH[state.health])
+
+
+async def ack(request: Request) -> Response:
+    try:
+        _, token = _token(request)
+        if not token.ack:
+            raise HecError(14)
+        channel = _channel(request, token)
+    except HecError as exc:
+        return _error(exc)
+    body = json_body(await request.body())
+    wanted = body.get("acks") if isinstance(body, dict) else None
+    if not isinstance(wanted, list) or not all(isinstance(a, int) for a in wanted):
+        return _reply(6)
+    pending, now = _state(request).acks.setdefault(channel or "", {}), time.time()
+    answer = {}
+    for ack_id in wanted:
+        done = ack_id in pending and pending[ack_id] <= now
+        answer[str(ack_id)] = done
+        if done:
+            del pending[ack_id]  # a true answer is given once, then forgotten
+    return JSONResponse({"acks": answer})
+
+
+async def search_export(request: Request) -> Response:
+    params = dict(request.query_params)
+    params.update({k: v[0] for k, v in parse_qs((await request.body()).decode()).items()})
+    auth = request.headers.get("authorization", "")
+    if not auth.partition(" ")[2].strip():
+        return JSONResponse(
+            {"messages": [{"type": "WARN", "text": "call not properly authenticated"}]}, 401
+        )
+    try:
+        search = parse(params.get("search", ""))
+    except SearchError as exc:
+        return JSONResponse({"messages": [{"type": "FATAL", "text": str(exc)}]}, 400)
+    now = time.time()
+    hits = [e for e in _state(request).events if e["ready"] <= now and matches(search, e)]
+    rows = [{"count": str(len(hits))}] if search.count else [_result(e) for e in hits]
+    lines = [
+        json.dumps(
+            {
+                "preview": False,
+                "offset": n,
+                **({"lastrow": True} if n == len(rows) - 1 else {}),
+                "result": row,
+            }
+        )
+        for n, row in enumerate(rows)
+    ]
+    return Response("\n".join(lines) + ("\n" if lines else ""), 200, media_type="application/json")
+
+
+def _result(event: dict[str, Any]) -> dict[str, Any]:
+    extracted = event["event"] if isinstance(event["event"], dict) else {}
+    return {
+        **{k: str(v) for k, v in extracted.items()},
+        **event["fields"],
+        "_raw": event["raw"],
+        "_time": f"{event['time']:.3f}",
+        "index": event["index"],
+        "sourcetype": event["sourcetype"],
+        "source": event["source"],
+        "host": event["host"],
+    }
+
+
+async def control_config(request: Request) -> Response:
+    state, data = _state(request), json_body(await request.body()) or {}
+    if not isinstance(data, dict) or data.get("health", state.health) not in HEALTH:
+        return JSONResponse({"error": f"health is one of {', '.join(HEALTH)}"}, 400)
+    for value, spec in (data.get("tokens") or {}).items():
+        state.tokens[str(value).lower()] = Token(
+            **{k: spec[k] for k in spec if k in ("disabled", "ack", "indexes", "default_index")}
+        )
+    state.health = data.get("health", state.health)
+    state.indexing_delay_s = float(data.get("indexing_delay_s", state.indexing_delay_s))
+    state.query_auth = bool(data.get("query_auth", state.query_auth))
+    return JSONResponse(
+        {
+            "health": state.health,
+            "events": len(state.events),
+            "indexing_delay_s": state.indexing_delay_s,
+        }
+    )
+
+
+def credential_of(incoming: Incoming) -> str | None:
+    header = incoming.headers.get("authorization", "")
+    scheme, _, rest = header.partition(" ")
+    if scheme == "Basic":
+        try:
+            return base64.b64decode(rest).decode().partition(":")[2] or None
+        except (ValueError, UnicodeDecodeError):
+            return None
+    if rest.strip():
+        return rest.strip()
+    found = parse_qs(incoming.query).get("token")
+    return found[0] if found else None
+
+
+def create_app() -> ASGIApp:
+    intake = ("/services/collector", "/services/collector/event", "/services/collector/event/1.0")
+    return create_mock_app(
+        "splunk",
+        [
+            *(Route(path, event_endpoint, methods=["POST"]) for path in intake),
+            Route("/services/collector/raw", raw_endpoint, methods=["POST"]),
+            Route("/services/collector/raw/1.0", raw_endpoint, methods=["POST"]),
+            Route("/services/collector/health", health, methods=["GET"]),
+            Route("/services/collector/health/1.0", health, methods=["GET"]),
+            Route("/services/collector/ack", ack, methods=["POST"]),
+            Route("/services/search/jobs/export", search_export, methods=["GET", "POST"]),
+        ],
+        SplunkState,
+        credential_of,
+        [Route("/_opwire/splunk/config", control_config, methods=["GET", "POST"])],
+    )
