@@ -236,14 +236,15 @@ async def list_events_v1(request: Request) -> Response:
 
 
 def _v1_listed(event: dict[str, Any]) -> dict[str, Any]:
-    return {
+    """An event as the read routes list it; unset fields are left out (the spec has no nulls)."""
+    listed = {
         **event,
         "resource": f"/api/v1/events/{event['id']}",
         "is_aggregate": False,
         "children": [],
         "comments": [],
-        "device_name": None,
     }
+    return {k: v for k, v in listed.items() if v is not None}
 
 
 async def get_event_v1(request: Request) -> Response:
@@ -334,7 +335,7 @@ async def search_events_v2(request: Request) -> Response:
     return JSONResponse(
         {
             "data": [_v2_listed(e) for e in hits],
-            "meta": {"elapsed": 1, "status": "done", "page": {"after": None}},
+            "meta": {"elapsed": 1, "status": "done", "page": {}},
             "links": {},
         }
     )

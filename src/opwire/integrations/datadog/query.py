@@ -70,7 +70,7 @@ def run_query(
                 "start": pointlist[0][0],
                 "end": pointlist[-1][0] + interval * 1000 - 1,
                 "tag_set": [],
-                "unit": None,
+                "unit": [None, None],  # recorded shape: [unit, per_unit], unknown here
                 "aggr": match["agg"],
                 "attributes": {},
                 "query_index": 0,

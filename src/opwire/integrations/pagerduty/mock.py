@@ -222,7 +222,6 @@ def _open(state: PagerDutyState, service: Service, dedup: str, body: dict[str, A
         "assignments": [],
         "assigned_via": "escalation_policy",
         "last_status_change_at": now,
-        "resolved_at": None,
         "urgency": "high" if payload["severity"] in ("critical", "error") else "low",
         "alert_counts": {"all": 1, "triggered": 1, "resolved": 0},
     }
@@ -240,7 +239,11 @@ def _open(state: PagerDutyState, service: Service, dedup: str, body: dict[str, A
         "severity": payload["severity"],
         "service": incident["service"],
         "incident": _ref("incident_reference", incident_id, incident["summary"]),
-        "body": {"type": "alert_body", "contexts": [], "details": payload.get("custom_details")},
+        "body": {
+            "type": "alert_body",
+            "contexts": [],
+            "details": payload.get("custom_details") or {},
+        },
     }
     return alert_id
 

@@ -228,6 +228,7 @@ def _store(state: SentryState, project: Project, event_id: str, event: dict[str,
             "shortId": f"MOCK-{group_id}",
             "level": str(event.get("level", "error")),
             "culprit": event.get("culprit", ""),
+            "platform": str(event.get("platform", "other")),
         }
         state.groups[group_id] = group
     group["count"], group["lastSeen"] = str(int(group["count"]) + 1), now
@@ -298,6 +299,11 @@ def _event_body(event_id: str, stored: dict[str, Any]) -> dict[str, Any]:
         "fingerprints": [],
         "groupingConfig": {"id": "mock", "enhancements": ""},
         "_meta": {},
+        "nextEventID": None,
+        "previousEventID": None,
+        "resolvedWith": [],
+        "sdkUpdates": [],
+        "userReport": None,
         "occurrence": None,
         "release": None,
         "dist": None,
@@ -338,7 +344,38 @@ async def resolve_event_id(request: Request) -> Response:
 
 
 def _public_group(group: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in group.items() if not k.startswith("_")}
+    """The issue as the web API's organizations/{org}/issues/{id}/ answers (spec fields)."""
+    project = group["project"]
+    return {
+        **{k: v for k, v in group.items() if not k.startswith("_")},
+        "project": {**project, "name": project["slug"], "platform": group["platform"]},
+        "activity": [],
+        "annotations": [],
+        "assignedTo": None,
+        "hasSeen": False,
+        "isBookmarked": False,
+        "isPublic": False,
+        "isSubscribed": False,
+        "issueCategory": "error",
+        "issueType": "error",
+        "logger": None,
+        "metadata": {"title": group["title"]},
+        "numComments": 0,
+        "participants": [],
+        "permalink": f"https://opwire-mock.sentry.io/issues/{group['id']}/",
+        "priority": "high",
+        "priorityLockedAt": None,
+        "seenBy": [],
+        "seerAutofixLastTriggered": None,
+        "seerExplorerAutofixLastTriggered": None,
+        "seerFixabilityScore": None,
+        "shareId": None,
+        "statusDetails": {},
+        "subscriptionDetails": None,
+        "substatus": None,
+        "type": "error",
+        "userReportCount": 0,
+    }
 
 
 async def issue(request: Request) -> Response:
@@ -353,7 +390,6 @@ async def issue(request: Request) -> Response:
         if status not in ISSUE_STATUSES:
             return _detail(400, f"status must be one of {sorted(ISSUE_STATUSES)}")
         group["status"] = status
-        return JSONResponse({"status": status, "statusDetails": {}})
     return JSONResponse(_public_group(group))
 
 
