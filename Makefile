@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.dev-installed
 
-.PHONY: test lint typecheck unit bench clean
+.PHONY: test lint typecheck unit bench fuzz clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -25,6 +25,11 @@ unit: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/verify_mock.py
+	$(BIN)/python bench/mock_throughput.py
+
+# Long fuzzing of every mock route (make test runs a 15-example smoke of the same test).
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-1000} $(BIN)/pytest -q tests/test_fuzz.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist

@@ -296,7 +296,9 @@ async def ack(request: Request) -> Response:
 
 async def search_export(request: Request) -> Response:
     params = dict(request.query_params)
-    params.update({k: v[0] for k, v in parse_qs((await request.body()).decode()).items()})
+    params.update(
+        {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
+    )
     auth = request.headers.get("authorization", "")
     if not auth.partition(" ")[2].strip():
         return JSONResponse(
