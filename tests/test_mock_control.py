@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import httpx
 import pytest
 
 from opwire.mock.app import fingerprint
+from opwire.mock.server import MockServer
 
 from conftest import Mock
 
@@ -124,3 +126,73 @@ def test_control_routes_are_not_recorded(slack_mock: Mock) -> None:
 def test_unknown_route_is_404_not_a_traceback(slack_mock: Mock) -> None:
     reply = httpx.get(f"{slack_mock.url}/nope")
     assert reply.status_code == 404 and "Traceback" not in reply.text
+
+
+GUID = "0b7a6c1e-2f3d-4a5b-8c9d-0e1f2a3b4c5d"
+# (vendor, method, path, headers, body, the credential that must be fingerprinted)
+CREDENTIALS = [
+    ("datadog", "GET", "/api/v1/validate", {"DD-API-KEY": "ab" * 16}, b"", "ab" * 16),
+    (
+        "sentry",
+        "POST",
+        "/api/1/envelope/",
+        {"X-Sentry-Auth": f"Sentry sentry_key={'cd' * 16}, sentry_version=7"},
+        b"{}\n",
+        "cd" * 16,
+    ),
+    (
+        "pagerduty",
+        "POST",
+        "/v2/enqueue",
+        {},
+        json.dumps(
+            {"routing_key": "ef" * 16, "event_action": "resolve", "dedup_key": "x"}
+        ).encode(),
+        "ef" * 16,
+    ),
+    (
+        "pagerduty",
+        "GET",
+        "/incidents",
+        {"Authorization": "Token token=u+TOKENtokenTOKEN123"},
+        b"",
+        "u+TOKENtokenTOKEN123",
+    ),
+    ("opsgenie", "GET", "/v2/alerts/count", {"Authorization": f"GenieKey {GUID}"}, b"", GUID),
+    (
+        "splunk",
+        "POST",
+        "/services/collector/event",
+        {"Authorization": f"Splunk {GUID}"},
+        b'{"event":"x"}',
+        GUID,
+    ),
+    (
+        "slack",
+        "POST",
+        "/services/T0FINGER0/B0FINGER0/FingerprintSecret0123456",
+        {"Content-Type": "application/json"},
+        b'{"text":"x"}',
+        "FingerprintSecret0123456",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("slug", "method", "path", "headers", "body", "credential"),
+    CREDENTIALS,
+    ids=[f"{c[0]}{c[2]}" for c in CREDENTIALS],
+)
+def test_every_mock_fingerprints_the_credential_and_masks_it(
+    slug: str, method: str, path: str, headers: dict[str, str], body: bytes, credential: str
+) -> None:
+    server = MockServer(slug).start()
+    try:
+        mock = Mock(server)
+        reply = httpx.request(method, mock.url + path, headers=headers, content=body)
+        assert reply.status_code < 300, reply.text
+        (entry,) = mock.requests()
+        assert entry["credential"] == fingerprint(credential)
+        assert credential not in json.dumps(entry)
+    finally:
+        server.stop()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -62,15 +63,16 @@ class OpsgenieState:
     keys: dict[str, str] = field(default_factory=dict)
     alerts: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: dict[str, Pending] = field(default_factory=dict)
+    unprocessed: deque[Pending] = field(default_factory=deque)  # in arrival (= ready) order
     heartbeats: dict[str, float] = field(default_factory=dict)
     request_delay_s: float = 0.2
     integration_id: str = field(default_factory=lambda: str(uuid.uuid4()))
 
     def process_due(self) -> None:
         now = time.monotonic()
-        for pending in self.requests.values():
-            if pending.result is None and pending.ready_at <= now:
-                pending.result = _process(self, pending)
+        while self.unprocessed and self.unprocessed[0].ready_at <= now:
+            pending = self.unprocessed.popleft()
+            pending.result = _process(self, pending)
 
 
 def _state(request: Request) -> OpsgenieState:
@@ -132,7 +134,7 @@ def _accept(
     identifier_type: str = "id",
 ) -> Response:
     request_id = str(uuid.uuid4())
-    state.requests[request_id] = Pending(
+    state.requests[request_id] = pending = Pending(
         request_id,
         action,
         time.monotonic() + state.request_delay_s,
@@ -140,6 +142,7 @@ def _accept(
         identifier,
         identifier_type,
     )
+    state.unprocessed.append(pending)
     state.process_due()
     return JSONResponse(
         {"result": "Request will be processed", "took": 0.302, "requestId": request_id},
