@@ -168,6 +168,7 @@ def _run_verify(
     from opwire.probing import NoteLine
     from opwire.render import Printer
     from opwire.results import to_json
+    from opwire.state import Journal
     from opwire.verify import redactor_for
     from opwire.verify import verify as run_verify
 
@@ -175,11 +176,70 @@ def _run_verify(
     printer = Printer(redact, stream=sys.stderr if as_json else sys.stdout, log=log_handle)
     for note in notes:
         printer.event(NoteLine("mock", note))
-    result = asyncio.run(run_verify(targets, run, printer.event, redact))
+    journal = Journal(run.state_dir)
+    if left := journal.entries():
+        printer.event(
+            NoteLine(
+                "opwire",
+                f"the cleanup journal holds {len(left)} open test "
+                f"artifact(s) from an earlier run: run `opwire cleanup`",
+            )
+        )
+    result = asyncio.run(run_verify(targets, run, printer.event, redact, journal=journal))
     printer.summary(result)
     if as_json:
         sys.stdout.write(redact(json.dumps(to_json(result), indent=2)) + "\n")
     return result.exit_code
+
+
+@app.command()
+def cleanup(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print what was cleaned as JSON.")
+    ] = False,
+    env_file: EnvFile = Path(".env.local"),
+) -> None:
+    """Resolve or close the test artifacts a killed run left open (the cleanup journal)."""
+    from opwire.config import Redactor
+    from opwire.render import Printer
+    from opwire.state import Journal
+    from opwire.verify import clean_journal
+
+    lookup = _guard(lambda: _lookup({}, env_file))
+    run = _guard(lambda: run_settings(lookup))
+    journal = Journal(run.state_dir)
+    redact = Redactor()
+    printer = Printer(redact, stream=sys.stderr if as_json else sys.stdout)
+    if not journal.entries():
+        printer.line(f"the cleanup journal ({journal.path}) is empty: nothing left open")
+        raise typer.Exit(0)
+    cleaned = _guard(
+        lambda: asyncio.run(clean_journal(journal, lookup, run, printer.event, redact))
+    )
+    for item in cleaned:
+        state = "done" if item.done else "STILL OPEN"
+        printer.line(f"{item.entry['slug']:<10} {item.entry['run_id']}  {state}: {item.how}")
+    if as_json:
+        sys.stdout.write(
+            redact(
+                json.dumps(
+                    {
+                        "cleaned": [
+                            {
+                                "slug": c.entry["slug"],
+                                "run_id": c.entry["run_id"],
+                                "done": c.done,
+                                "how": c.how,
+                            }
+                            for c in cleaned
+                        ]
+                    },
+                    indent=2,
+                )
+            )
+            + "\n"
+        )
+    raise typer.Exit(0 if all(c.done for c in cleaned) else 1)
 
 
 @mock_app.command("up")

@@ -177,6 +177,7 @@ class RunSettings:
     max_attempts: int = 4
     mock_host: str = "127.0.0.1"
     mock_ports: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
+    state_dir: Path = Path("state")
 
     @property
     def mode(self) -> str:
@@ -219,6 +220,7 @@ def run_settings(lookup: Lookup) -> RunSettings:
         max_attempts=int(_number(lookup, "OPERATOR_WIRING_MAX_ATTEMPTS", 4, integer=True)),
         mock_host=lookup.get("OPERATOR_WIRING_MOCK_HOST") or "127.0.0.1",
         mock_ports={slug: _port(lookup, slug) for slug in SLUGS},
+        state_dir=Path(lookup.get("OPERATOR_WIRING_STATE_DIR") or "state"),
     )
 
 

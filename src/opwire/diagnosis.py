@@ -58,11 +58,23 @@ class Rule:
 
 
 def _json_has(text: str, wanted: Mapping[str, Any]) -> bool:
+    """Every dotted path in `wanted` ("data.isSuccess") holds the wanted value in the body."""
     try:
         document = json.loads(text)
     except ValueError:
         return False
-    return isinstance(document, dict) and all(document.get(k) == v for k, v in wanted.items())
+    return all(_at(document, path) == value for path, value in wanted.items())
+
+
+_MISSING = object()
+
+
+def _at(document: Any, path: str) -> Any:
+    for key in path.split("."):
+        if not isinstance(document, dict) or key not in document:
+            return _MISSING
+        document = document[key]
+    return document
 
 
 NET_RULES: Mapping[str, Rule] = {

@@ -14,6 +14,7 @@ from typing import Any
 from opwire.diagnosis import Diagnosis, Rule, by_code, diagnose_reply, diagnose_transport
 from opwire.http import Budget, Exchange, Http, Reply
 from opwire.results import Outcome, Step
+from opwire.state import Journal
 
 Check = Callable[[Reply], bool]
 
@@ -35,8 +36,18 @@ class ProbeContext:
     budget: Budget
     rules: Sequence[Rule]
     say: Callable[[NoteLine], None]
+    journal: Journal | None = None
+    mock_base: str = ""
     steps: list[Step] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    last_exchange: Exchange | None = None
+    elapsed_s: float = 0.0
+
+    @property
+    def refused(self) -> bool:
+        """The last call got a definite 4xx: the vendor did not take it, nothing was created."""
+        reply = self.last_exchange.reply if self.last_exchange else None
+        return reply is not None and 400 <= reply.status < 500 and reply.status != 429
 
     @property
     def failed_already(self) -> bool:
@@ -45,6 +56,7 @@ class ProbeContext:
     async def call(self, step: str, method: str, url: str, *, ok: Check, **kw: Any) -> Reply | None:
         """One rung: send (with retries), check the reply, record the step. None on failure."""
         exchange = await self.http.request(self.slug, self.budget, method, url, **kw)
+        self.last_exchange = exchange
         reply = exchange.reply
         if reply is not None and ok(reply):
             self._after_retries(step, exchange)
@@ -63,18 +75,23 @@ class ProbeContext:
         found: Check,
         within_s: float,
         missing: str,
+        pending: Check | None = None,
         **kw: Any,
     ) -> Reply | None:
-        """Read back until `found`, polling fast then backing off; `missing` names the diagnosis."""
+        """Read back until `found`, polling fast then backing off; `missing` names the diagnosis.
+
+        A reply that is `pending` (say, Opsgenie's 404 RequestNotProcessed) means "not yet".
+        """
         window = self.budget.child(within_s)
         delay = 0.1
         while True:
             exchange = await self.http.request(self.slug, window, method, url, **kw)
             reply = exchange.reply
-            if reply is None or not ok(reply):
+            waiting = reply is not None and pending is not None and pending(reply)
+            if not waiting and (reply is None or not ok(reply)):
                 self.failed(step, self._diagnose(step, exchange))
                 return None
-            if found(reply):
+            if not waiting and reply is not None and found(reply):
                 self.passed(step, f"found after {window.seconds - window.remaining():.1f} s")
                 return reply
             if window.remaining() <= delay:
@@ -83,6 +100,24 @@ class ProbeContext:
                 return None
             await asyncio.sleep(delay)
             delay = min(delay * 2, 2.0)
+
+    async def peek(self, method: str, url: str, **kw: Any) -> Reply | None:
+        """A look that is not a rung: its failure is not recorded (cleanup's "anything left?")."""
+        return (await self.http.request(self.slug, self.budget, method, url, **kw)).reply
+
+    def remember(self, artifact: dict[str, Any]) -> str | None:
+        """Journal an artifact before creating it; returns the entry to forget once cleaned."""
+        if self.journal is None:
+            return None
+        return self.journal.add(self.slug, self.run_id, self.real, self.mock_base, artifact)
+
+    def forget(self, entry: str | None) -> None:
+        if self.journal is not None and entry is not None:
+            self.journal.remove(entry)
+
+    def fail_as(self, step: str, code: str, detail: str = "") -> None:
+        """Record a failure the probe itself detected, by its code in the vendor's table."""
+        self.failed(step, by_code(self.rules, code, detail))
 
     def passed(self, step: str, detail: str = "") -> None:
         self.steps.append(Step(step, Outcome.OK, detail))

@@ -21,6 +21,7 @@ from opwire.diagnosis import INTERNAL_ERROR, NET_RULES
 from opwire.http import Budget, Http, RequestLine, RetryPolicy, Timeouts, make_client
 from opwire.probing import NoteLine, ProbeContext
 from opwire.results import IntegrationResult, RunResult, Status, status_of
+from opwire.state import Journal
 
 Event = RequestLine | NoteLine
 
@@ -31,6 +32,12 @@ class Target:
     real: bool
     vendor: integrations.Vendor
     settings: Any
+    mock_base: str = ""
+
+    @property
+    def insecure(self) -> bool:
+        """TLS verification off for this vendor only (SPLUNK_HEC_INSECURE=1, dev only)."""
+        return bool(getattr(self.settings, "insecure", False))
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -52,7 +59,7 @@ def plan(
         except ConfigError as exc:
             problems.append(str(exc))
             continue
-        targets.append(Target(slug, real, vendor, settings))
+        targets.append(Target(slug, real, vendor, settings, "" if real else mock_bases[slug]))
     if problems:
         raise ConfigError("\n".join(problems))
     return targets
@@ -70,6 +77,7 @@ async def verify(
     *,
     run_id: str | None = None,
     tls_verify: bool | ssl.SSLContext = True,
+    journal: Journal | None = None,
 ) -> RunResult:
     run_id = run_id or new_run_id()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -81,23 +89,28 @@ async def verify(
         sink(line)
 
     run_budget = Budget(run.budget_s)
-    async with make_client(verify=tls_verify) as client:
-        http = Http(
-            client,
-            on_request,
-            redact,
-            Timeouts(run.connect_timeout_s, run.read_timeout_s),
-            RetryPolicy(max_attempts=run.max_attempts),
-        )
+    async with make_client(verify=tls_verify) as client, make_client(verify=False) as insecure:
+
+        def http_for(target: Target) -> Http:
+            return Http(
+                insecure if target.insecure else client,
+                on_request,
+                redact,
+                Timeouts(run.connect_timeout_s, run.read_timeout_s),
+                RetryPolicy(max_attempts=run.max_attempts),
+            )
+
         contexts = [
             ProbeContext(
                 t.slug,
                 t.real,
                 run_id,
-                http,
+                http_for(t),
                 run_budget.child(run.integration_budget_s),
                 t.vendor.rules(),
                 sink,
+                journal,
+                t.mock_base,
             )
             for t in targets
         ]
@@ -111,7 +124,7 @@ async def verify(
             status_of(tuple(c.steps)),
             tuple(c.steps),
             tuple(lines[c.slug]),
-            time.monotonic() - t0,
+            c.elapsed_s,
             tuple(c.notes),
         )
         for c in contexts
@@ -121,6 +134,7 @@ async def verify(
 
 async def _guarded(target: Target, ctx: ProbeContext, redact: Redactor) -> None:
     """Run one probe; a bug or an overrun becomes this integration's FAIL only."""
+    started = time.monotonic()
     try:
         await asyncio.wait_for(
             target.vendor.run_probe(ctx, target.settings), ctx.budget.seconds + 1
@@ -133,6 +147,7 @@ async def _guarded(target: Target, ctx: ProbeContext, redact: Redactor) -> None:
         ctx.failed("internal", INTERNAL_ERROR.diagnosis(detail))
     if not ctx.steps:
         ctx.failed("internal", INTERNAL_ERROR.diagnosis("the probe recorded no step"))
+    ctx.elapsed_s = time.monotonic() - started
 
 
 def summary_counts(run: RunResult) -> dict[Status, int]:
@@ -140,3 +155,76 @@ def summary_counts(run: RunResult) -> dict[Status, int]:
     for result in run.integrations:
         counts[result.status] += 1
     return counts
+
+
+@dataclass(frozen=True, slots=True)
+class Cleaned:
+    entry: dict[str, Any]
+    done: bool
+    how: str
+
+
+async def clean_journal(
+    journal: Journal,
+    lookup: Lookup,
+    run: RunSettings,
+    sink: Callable[[Event], None],
+    redact: Redactor,
+) -> list[Cleaned]:
+    """Finish the cleanups a killed run left in the journal; confirmed ones leave the journal."""
+    from opwire.mock.stack import answers
+
+    results = []
+    async with make_client() as client:
+        http = Http(
+            client,
+            lambda line: sink(line),
+            redact,
+            Timeouts(run.connect_timeout_s, run.read_timeout_s),
+            RetryPolicy(max_attempts=run.max_attempts),
+        )
+        for entry in journal.entries():
+            slug, real = str(entry.get("slug")), bool(entry.get("real"))
+            if not real and not answers(str(entry.get("mock_base")), slug):
+                journal.remove(str(entry.get("id")))
+                results.append(Cleaned(entry, True, "its mock is gone, and the artifact with it"))
+                continue
+            results.append(await _clean_one(entry, journal, lookup, http, run, sink, redact))
+    return results
+
+
+async def _clean_one(
+    entry: dict[str, Any],
+    journal: Journal,
+    lookup: Lookup,
+    http: Http,
+    run: RunSettings,
+    sink: Callable[[Event], None],
+    redact: Redactor,
+) -> Cleaned:
+    vendor = integrations.load(str(entry["slug"]))
+    try:
+        settings = vendor.load_settings(
+            lookup, bool(entry["real"]), str(entry.get("mock_base", ""))
+        )
+    except ConfigError as exc:
+        return Cleaned(entry, False, str(exc))
+    redact.add(settings.secrets())
+    ctx = ProbeContext(
+        vendor.SLUG,
+        bool(entry["real"]),
+        str(entry["run_id"]),
+        http,
+        Budget(run.integration_budget_s),
+        vendor.rules(),
+        sink,
+    )
+    try:
+        done = await vendor.run_cleanup(ctx, settings, dict(entry["artifact"]))
+    except Exception as exc:  # a bug in one cleanup must not stop the others
+        return Cleaned(entry, False, redact(f"opwire.internal_error: {type(exc).__name__}: {exc}"))
+    if done:
+        journal.remove(str(entry["id"]))
+        return Cleaned(entry, True, "cleaned up and confirmed")
+    diagnosis = next((s.diagnosis for s in ctx.steps if s.diagnosis), None)
+    return Cleaned(entry, False, f"{diagnosis.code}: {diagnosis.fix}" if diagnosis else "failed")

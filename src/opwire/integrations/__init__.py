@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 # Rooms with a mock, and rooms whose probe is built (verify runs these). Seed order.
 MOCKED: tuple[str, ...] = SLUGS
-IMPLEMENTED: tuple[str, ...] = ("slack",)
+IMPLEMENTED: tuple[str, ...] = SLUGS
 
 
 class VendorSettings(Protocol):
@@ -33,6 +33,10 @@ class Vendor(Protocol):
     def load_settings(self, lookup: Lookup, real: bool, mock_base: str) -> VendorSettings: ...
 
     async def run_probe(self, ctx: ProbeContext, settings: Any) -> None: ...
+
+    async def run_cleanup(
+        self, ctx: ProbeContext, settings: Any, artifact: dict[str, Any]
+    ) -> bool: ...
 
     def rules(self) -> Sequence[Rule]: ...
 

@@ -3,7 +3,8 @@
 A rule is JSON posted to `/_opwire/faults`:
 `{"method": "POST", "path": "/services/*", "status": 429, "body": "rate_limited",
   "headers": {"Retry-After": "1"}, "latency_ms": 0, "hang": false, "times": 2}`.
-`path` is a glob (fnmatch); `method` "*" matches any; `times` null means every request.
+`path` is a glob (fnmatch); `method` "*" matches any; `times` null means every request;
+`skip` lets that many matching requests through first ("the third call fails").
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ _FIELDS = {
     "latency_ms",
     "hang",
     "times",
+    "skip",
 }
 
 
@@ -41,7 +43,9 @@ class FaultRule:
     latency_ms: int = 0
     hang: bool = False
     times: int | None = None
+    skip: int = 0
     hits: int = 0
+    seen: int = 0
 
     def matches(self, method: str, path: str) -> bool:
         if self.times is not None and self.hits >= self.times:
@@ -79,6 +83,8 @@ def _check(rule: FaultRule) -> None:
         raise FaultError("latency_ms is a whole number from 0 to 600000")
     if rule.times is not None and (not isinstance(rule.times, int) or rule.times < 1):
         raise FaultError("times is a positive whole number or null")
+    if not isinstance(rule.skip, int) or rule.skip < 0:
+        raise FaultError("skip is a whole number, 0 or more")
     if not isinstance(rule.hang, bool):
         raise FaultError("hang is true or false")
     if rule.status is None and not rule.hang and not rule.latency_ms:
@@ -88,6 +94,9 @@ def _check(rule: FaultRule) -> None:
 def first_match(rules: list[FaultRule], method: str, path: str) -> FaultRule | None:
     for rule in rules:
         if rule.matches(method, path):
+            rule.seen += 1
+            if rule.seen <= rule.skip:
+                continue
             rule.hits += 1
             return rule
     return None

@@ -1,14 +1,82 @@
-"""Datadog: API key validation, metric and event intake, and their read-back (mock built; probe
-to come). Pages followed: docs.datadoghq.com/api/latest/{authentication,metrics,events}/ and
-shared/specs/datadog (v1, v2 OpenAPI, recorded cassettes); vendor-contracts.md § 1.
+"""Datadog: validate the API key, submit a tagged metric and event, read both back.
+
+Pages followed: docs.datadoghq.com/api/latest/{authentication,metrics,events}/,
+docs.datadoghq.com/getting_started/site/ (sites), shared/specs/datadog (v1, v2, cassettes);
+vendor-contracts.md § 1.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from opwire.config import ConfigError, Lookup, Secret
+
+if TYPE_CHECKING:
+    from opwire.diagnosis import Rule
+    from opwire.probing import ProbeContext
 
 SLUG = "datadog"
 TITLE = "Datadog"
+# The site enum of the v1 spec's servers (vendor-contracts.md § 1.1).
+SITES = (
+    "datadoghq.com",
+    "us3.datadoghq.com",
+    "us5.datadoghq.com",
+    "ap1.datadoghq.com",
+    "ap2.datadoghq.com",
+    "uk1.datadoghq.com",
+    "datadoghq.eu",
+    "ddog-gov.com",
+    "us2.ddog-gov.com",
+)
+MOCK_API_KEY, MOCK_APP_KEY = "0" * 26 + "c0ffee", "0" * 34 + "c0ffee"  # hex, as Datadog keys are
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    api_key: Secret
+    app_key: Secret | None
+    site: str
+    api_url: str
+
+    def secrets(self) -> list[Secret]:
+        return [self.api_key, *([self.app_key] if self.app_key else [])]
+
+
+def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
+    if not real:
+        return Settings(Secret(MOCK_API_KEY), Secret(MOCK_APP_KEY), "mock", mock_base)
+    key = lookup.secret("DD_API_KEY")
+    if key is None:
+        raise ConfigError("DD_API_KEY is not set (real_datadog needs an API key)")
+    site = (lookup.get("DD_SITE") or "datadoghq.com").lower()
+    if "://" in site or site.startswith(("app.", "api.")):
+        raise ConfigError(
+            f"DD_SITE is the site, not a URL or host: for {site!r} use the part "
+            "after app., such as datadoghq.eu or us5.datadoghq.com"
+        )
+    if site not in SITES:
+        raise ConfigError(f"DD_SITE {site!r} is not a Datadog site; valid: {', '.join(SITES)}")
+    api = lookup.get("OPERATOR_WIRING_DATADOG_API_URL") or f"https://api.{site}"
+    return Settings(key, lookup.secret("DD_APP_KEY"), site, api.rstrip("/"))
+
+
+async def run_probe(ctx: ProbeContext, settings: Settings) -> None:
+    from opwire.integrations.datadog.probe import probe
+
+    await probe(ctx, settings)
+
+
+async def run_cleanup(ctx: ProbeContext, settings: Settings, artifact: dict[str, Any]) -> bool:
+    return True  # nothing to clean up: artifacts are tagged verify:true, as the seed asks
+
+
+def rules() -> Sequence[Rule]:
+    from opwire.integrations.datadog.failures import RULES
+
+    return RULES
 
 
 def create_app() -> Any:

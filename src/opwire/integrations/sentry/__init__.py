@@ -1,14 +1,113 @@
-"""Sentry: envelope ingestion at the DSN's host and the web API read-back (mock built; probe to
-come). Pages followed: develop.sentry.dev/sdk/{overview,envelopes,rate-limiting}/, Relay's
-request_meta.rs and endpoints/common.rs, shared/specs/sentry; vendor-contracts.md § 2.
+"""Sentry: an error event as an envelope to the DSN's ingest host, read back through the web API
+of the DSN's region, its issue resolved.
+
+Pages followed: develop.sentry.dev/sdk/{overview,envelopes}/ (DSN, endpoint, X-Sentry-Auth),
+docs.sentry.io/api/ (events, eventids, issues), shared/specs/sentry/openapi-derefed.json
+(servers us.sentry.io, de.sentry.io); vendor-contracts.md § 2.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from opwire.config import ConfigError, Lookup, Secret
+
+if TYPE_CHECKING:
+    from opwire.diagnosis import Rule
+    from opwire.probing import ProbeContext
 
 SLUG = "sentry"
 TITLE = "Sentry"
+PUBLIC_KEY = re.compile(r"^[0-9a-f]{32}$")
+# Mock mode placeholders (the Sentry mock's default org is opwire-mock).
+MOCK_KEY = "0123456789abcdef0123456789abcdef"
+MOCK_TOKEN = "sntrys_opwireMockPlaceholder"
+MOCK_ORG, MOCK_PROJECT = "opwire-mock", "42"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    key: Secret
+    ingest_url: str
+    api_url: str
+    org: str | None
+    project: str
+    auth_token: Secret | None
+
+    def secrets(self) -> list[Secret]:
+        return [self.key, *([self.auth_token] if self.auth_token else [])]
+
+    def missing_read_vars(self) -> list[str]:
+        pairs = (("SENTRY_AUTH_TOKEN", self.auth_token), ("SENTRY_ORG", self.org))
+        return [name for name, value in pairs if value is None]
+
+
+def region_api(host: str, scheme: str) -> str:
+    """The web API for a DSN host: o1.ingest.de.sentry.io -> https://de.sentry.io."""
+    if host.endswith(".ingest.de.sentry.io"):
+        return "https://de.sentry.io"
+    if host.endswith(".ingest.us.sentry.io") or host.endswith(".ingest.sentry.io"):
+        return "https://us.sentry.io"
+    return f"{scheme}://{host}"  # self-hosted: the same host serves both
+
+
+def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
+    if not real:
+        return Settings(
+            Secret(MOCK_KEY),
+            f"{mock_base}/api/{MOCK_PROJECT}/envelope/",
+            mock_base,
+            MOCK_ORG,
+            MOCK_PROJECT,
+            Secret(MOCK_TOKEN),
+        )
+    dsn = lookup.secret("SENTRY_DSN")
+    if dsn is None:
+        raise ConfigError("SENTRY_DSN is not set (real_sentry needs the project's DSN)")
+    parts = urlsplit(dsn.reveal())
+    prefix, _, project_id = parts.path.rpartition("/")
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or not PUBLIC_KEY.match(parts.username or "")
+        or not project_id.isdigit()
+    ):
+        raise ConfigError(
+            "SENTRY_DSN is not a DSN (expected https://<32-hex key>@o<org>.ingest."
+            "<us|de>.sentry.io/<project id>; the value is not shown)"
+        )
+    host = parts.netloc.rpartition("@")[2]
+    api = lookup.get("OPERATOR_WIRING_SENTRY_API_URL") or region_api(host, parts.scheme)
+    return Settings(
+        Secret(parts.username or ""),
+        f"{parts.scheme}://{host}{prefix}/api/{project_id}/envelope/",
+        api.rstrip("/"),
+        lookup.get("SENTRY_ORG"),
+        lookup.get("SENTRY_PROJECT") or project_id,
+        lookup.secret("SENTRY_AUTH_TOKEN"),
+    )
+
+
+async def run_probe(ctx: ProbeContext, settings: Settings) -> None:
+    from opwire.integrations.sentry.probe import probe
+
+    await probe(ctx, settings)
+
+
+async def run_cleanup(ctx: ProbeContext, settings: Settings, artifact: dict[str, Any]) -> bool:
+    from opwire.integrations.sentry.probe import cleanup
+
+    return await cleanup(ctx, settings, artifact)
+
+
+def rules() -> Sequence[Rule]:
+    from opwire.integrations.sentry.failures import RULES
+
+    return RULES
 
 
 def create_app() -> Any:

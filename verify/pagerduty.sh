@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Per-integration probe (seed § 1 steps 13–18): verify pagerduty alone, e.g.
+#   OPERATOR_WIRING_MODE=real_pagerduty ./verify/pagerduty.sh
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/_opwire.sh"
+exec "$OPWIRE" verify pagerduty "$@"
