@@ -18,6 +18,7 @@ import pytest
 from opwire.config import Lookup, run_settings
 from opwire.mock.server import MockServer
 from opwire.mock.tls import TlsFiles, make_tls_files
+from opwire.state import Journal
 from opwire.verify import Event, plan, redactor_for, verify
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -110,14 +111,19 @@ class Run:
 
 
 def run_verify(
-    env: Mapping[str, str], bases: Mapping[str, str], slugs: tuple[str, ...] = ("slack",)
+    env: Mapping[str, str],
+    bases: Mapping[str, str],
+    slugs: tuple[str, ...] = ("slack",),
+    journal: Journal | None = None,
 ) -> Run:
     """The verify library as the CLI runs it, against the given mock base URLs."""
     lookup = Lookup(dict(env))
     run = run_settings(lookup)
     targets = plan(list(slugs), lookup, run, bases)
     events: list[Event] = []
-    result = asyncio.run(verify(targets, run, events.append, redactor_for(targets)))
+    result = asyncio.run(
+        verify(targets, run, events.append, redactor_for(targets), journal=journal)
+    )
     return Run(result, events)
 
 
