@@ -35,7 +35,7 @@ def test_verify_without_network_fails_cleanly_inside_its_budget(tmp_path: Path) 
         "NetDownNetDownNetDown123",
     )
     done = subprocess.run(
-        ["unshare", "-rn", str(OPWIRE), "verify", "--json", "--budget", "6"],
+        ["unshare", "-rn", str(OPWIRE), "verify", "slack", "--json", "--budget", "6"],
         env=env,
         cwd=tmp_path,
         capture_output=True,
