@@ -26,6 +26,7 @@ unit: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/verify_mock.py
 	$(BIN)/python bench/mock_throughput.py
+	$(BIN)/python bench/verify_all.py
 
 # Long fuzzing of every mock route (make test runs a 15-example smoke of the same test).
 fuzz: $(STAMP)
