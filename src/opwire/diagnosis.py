@@ -78,7 +78,7 @@ def _at(document: Any, path: str) -> Any:
 
 
 NET_RULES: Mapping[str, Rule] = {
-    rule.code.removeprefix("net."): rule
+    rule.code.split(".", 1)[1].removeprefix("body_"): rule  # keyed by transport failure kind
     for rule in (
         Rule(
             "net.dns",
@@ -135,6 +135,12 @@ NET_RULES: Mapping[str, Rule] = {
             "Fix the URL variable named in the output.",
         ),
         Rule(
+            "http.body_too_large",
+            "The answer was larger than opwire reads (8 MiB): not the vendor's API but a proxy, "
+            "portal or captive page.",
+            "Check the URL variable and any proxy between here and the vendor.",
+        ),
+        Rule(
             "net.budget",
             "The time budget ran out before an answer came.",
             "Re-run; if it repeats, raise OPERATOR_WIRING_BUDGET_S or investigate the slow rung.",
@@ -143,6 +149,17 @@ NET_RULES: Mapping[str, Rule] = {
 }
 
 HTTP_RULES: Sequence[Rule] = (
+    *(
+        Rule(
+            "http.redirect",
+            f"The vendor URL answered {status}, a redirect elsewhere; opwire never follows "
+            "redirects, so credentials stay with the host you configured.",
+            "Use the final URL in the variable (the Location header below shows where); a "
+            "redirect on an API host often means a wrong region or a proxy.",
+            status=status,
+        )
+        for status in (301, 302, 303, 307, 308)
+    ),
     Rule(
         "http.rate_limited",
         "The vendor kept answering 429 (rate limited) for the whole time budget.",

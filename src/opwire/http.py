@@ -23,6 +23,12 @@ import httpx
 from opwire.config import Redactor
 
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+# No vendor answer opwire reads is anywhere near this; a bigger one is a proxy or portal page.
+MAX_BODY = 8 << 20
+
+
+class BodyTooLarge(Exception):
+    """The answer's body passed MAX_BODY; it is not read further."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +122,12 @@ _CONNECT_HINTS = (
 
 def classify(exc: BaseException) -> str:
     """The failure kind of a transport exception: dns, refused, timeout, tls, reset, ..."""
+    if isinstance(exc, BodyTooLarge):
+        return "too_large"
+    if (isinstance(exc, httpx.RemoteProtocolError) and "incomplete" in str(exc).lower()) or (
+        "peer closed connection" in str(exc).lower()
+    ):
+        return "reset"  # the server hung up mid-answer
     kind = next((k for t, k in EXC_KINDS if isinstance(exc, t)), "protocol")
     return _refine_connect(exc) if kind == "connect" else kind
 
@@ -151,6 +163,7 @@ KIND_WORDS = {
     "proxy": "proxy error",
     "bad_url": "bad URL",
     "budget": "budget exhausted",
+    "too_large": "answer too large",
 }
 
 
@@ -242,15 +255,25 @@ class Http:
         t0 = time.monotonic()
         try:
             # wait_for is the outer guard: a server that drips bytes forever still ends in time.
-            response = await asyncio.wait_for(
-                self.client.request(method, url, timeout=timeout, **kwargs), timeout=left + 0.5
-            )
-        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            reply = await asyncio.wait_for(self._fetch(method, url, timeout, kwargs), left + 0.5)
+        except (httpx.HTTPError, httpx.InvalidURL, BodyTooLarge) as exc:
             return None, classify(exc), _ms(t0)
         except TimeoutError:
             return None, "timeout", _ms(t0)
-        headers = {k.lower(): v for k, v in response.headers.items()}
-        return Reply(response.status_code, headers, response.text), None, _ms(t0)
+        return reply, None, _ms(t0)
+
+    async def _fetch(
+        self, method: str, url: str, timeout: httpx.Timeout, kwargs: Mapping[str, Any]
+    ) -> Reply:
+        async with self.client.stream(method, url, timeout=timeout, **kwargs) as response:
+            body = bytearray()
+            async for chunk in response.aiter_raw():
+                body += chunk
+                if len(body) > MAX_BODY:
+                    raise BodyTooLarge(f"more than {MAX_BODY} bytes")
+            headers = {k.lower(): v for k, v in response.headers.items()}
+            text = _decoded(bytes(body), headers, response.encoding or "utf-8")
+            return Reply(response.status_code, headers, text)
 
     def _next_delay(
         self, attempt: int, budget: Budget, reply: Reply | None, kind: str | None
@@ -275,6 +298,17 @@ class Http:
         if params:
             url = str(httpx.URL(url, params=params))
         return self.redact(url)
+
+
+def _decoded(body: bytes, headers: Mapping[str, str], charset: str) -> str:
+    """Undo Content-Encoding (bounded), then decode text; never raises."""
+    from opwire.mock.encoding import DecodeError, decode_body
+
+    try:
+        raw = decode_body(body, headers.get("content-encoding"), MAX_BODY)
+    except DecodeError:
+        raw = body
+    return raw.decode(charset, errors="replace")
 
 
 def _ms(t0: float) -> int:

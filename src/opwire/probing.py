@@ -143,6 +143,9 @@ class ProbeContext:
         if reply is None:
             return diagnose_transport(exchange.failure_kind or "budget", exchange.observed)
         diagnosis = diagnose_reply(step, reply.status, reply.text, self.rules)
+        if 300 <= reply.status < 400 and reply.headers.get("location"):
+            location = reply.headers["location"]
+            diagnosis = diagnosis.with_detail(f"{diagnosis.detail} (Location: {location})")
         if exchange.attempts > 1:
             diagnosis = diagnosis.with_detail(f"{diagnosis.detail} ({exchange.observed})")
         return diagnosis

@@ -233,8 +233,29 @@ async def _apply_fault(rule: FaultRule, scope: Scope, receive: Receive, send: Se
     if rule.status is None:
         return False
     headers = {"content-type": rule.content_type, **{k.lower(): v for k, v in rule.headers.items()}}
+    if rule.drip_ms or rule.truncate or rule.body_repeat > 1:
+        await _raw_answer(rule, headers, send)
+        return True
     await Response(rule.body, rule.status, headers)(scope, receive, send)
     return True
+
+
+async def _raw_answer(rule: FaultRule, headers: dict[str, str], send: Send) -> None:
+    """An answer that misbehaves on the wire: dripped, truncated, or enormous."""
+    body = rule.body.encode() * rule.body_repeat
+    length = len(body) + (1024 if rule.truncate else 0)
+    raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+    raw.append((b"content-length", str(length).encode()))
+    await send({"type": "http.response.start", "status": rule.status, "headers": raw})
+    step = 1 if rule.drip_ms else 1 << 20
+    for start in range(0, len(body), step):
+        await send(
+            {"type": "http.response.body", "body": body[start : start + step], "more_body": True}
+        )
+        if rule.drip_ms:
+            await asyncio.sleep(rule.drip_ms / 1000)
+    if not rule.truncate:  # a truncated answer just stops: the server closes the connection
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 async def _wait_for_disconnect(receive: Receive) -> None:

@@ -5,6 +5,8 @@ A rule is JSON posted to `/_opwire/faults`:
   "headers": {"Retry-After": "1"}, "latency_ms": 0, "hang": false, "times": 2}`.
 `path` is a glob (fnmatch); `method` "*" matches any; `times` null means every request;
 `skip` lets that many matching requests through first ("the third call fails").
+Answers can misbehave on the wire: `drip_ms` sends the body a byte at a time, `truncate` promises
+more bytes than it sends and closes (a reset mid-response), `body_repeat` makes a huge body.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ _FIELDS = {
     "hang",
     "times",
     "skip",
+    "drip_ms",
+    "truncate",
+    "body_repeat",
 }
 
 
@@ -44,6 +49,9 @@ class FaultRule:
     hang: bool = False
     times: int | None = None
     skip: int = 0
+    drip_ms: int = 0
+    truncate: bool = False
+    body_repeat: int = 1
     hits: int = 0
     seen: int = 0
 
@@ -85,6 +93,12 @@ def _check(rule: FaultRule) -> None:
         raise FaultError("times is a positive whole number or null")
     if not isinstance(rule.skip, int) or rule.skip < 0:
         raise FaultError("skip is a whole number, 0 or more")
+    if not isinstance(rule.drip_ms, int) or not 0 <= rule.drip_ms <= 60_000:
+        raise FaultError("drip_ms is a whole number from 0 to 60000")
+    if not isinstance(rule.truncate, bool):
+        raise FaultError("truncate is true or false")
+    if not isinstance(rule.body_repeat, int) or not 1 <= rule.body_repeat <= 100_000_000:
+        raise FaultError("body_repeat is a whole number from 1 to 100000000")
     if not isinstance(rule.hang, bool):
         raise FaultError("hang is true or false")
     if rule.status is None and not rule.hang and not rule.latency_ms:
