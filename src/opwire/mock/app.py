@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from opwire import __version__
 from opwire.mock.faults import FaultError, FaultRule, first_match, parse_rule
+from opwire.mock.scenarios import Scenario, generic
 
 CONTROL = "/_opwire"
 SENSITIVE_HEADERS = frozenset(
@@ -59,6 +60,9 @@ class Incoming:
 CredentialOf = Callable[[Incoming], str | None]
 
 
+WrongRegion = Callable[[Incoming], Response]
+
+
 @dataclass(slots=True)
 class MockState:
     slug: str
@@ -67,11 +71,24 @@ class MockState:
     requests: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=2000))
     faults: list[FaultRule] = field(default_factory=list)
     seq: int = 0
+    region: str = ""
+    # credential -> the region it belongs to; "*" holds for every credential (a scenario).
+    credential_regions: dict[str, str] = field(default_factory=dict)
+    wrong_region: WrongRegion | None = None
+    scenarios: dict[str, Scenario] = field(default_factory=dict)
+    active: list[str] = field(default_factory=list)
 
     def reset(self) -> None:
         self.vendor = self.new_vendor_state()
         self.requests.clear()
         self.faults.clear()
+        self.credential_regions.clear()
+        self.active.clear()
+
+    def foreign(self, credential: str | None) -> bool:
+        """True when the credential is registered to another region than this instance's."""
+        home = self.credential_regions.get(credential or "", self.credential_regions.get("*"))
+        return self.wrong_region is not None and home is not None and home != self.region
 
 
 def create_mock_app(
@@ -80,8 +97,18 @@ def create_mock_app(
     new_vendor_state: Callable[[], Any],
     credential_of: CredentialOf,
     control_routes: Sequence[BaseRoute] = (),
+    *,
+    region: str = "",
+    wrong_region: WrongRegion | None = None,
+    scenarios: Sequence[Scenario] = (),
+    throttled: tuple[str, str] = ("rate limited", "text/plain; charset=utf-8"),
 ) -> ASGIApp:
-    state = MockState(slug, new_vendor_state(), new_vendor_state)
+    """A vendor mock: its routes, state, how to find the credential, its region behaviour and
+    its named scenarios (plus the generic ones, built from its 429 `throttled` answer)."""
+    state = MockState(
+        slug, new_vendor_state(), new_vendor_state, region=region, wrong_region=wrong_region
+    )
+    state.scenarios = {s.name: s for s in (*generic(slug, throttled), *scenarios)}
     app = Starlette(routes=[*_control_routes(), *control_routes, *routes])
     app.state.mock = state
     return _Recorder(app, state, credential_of)
@@ -98,6 +125,9 @@ def _control_routes() -> list[BaseRoute]:
         Route(f"{CONTROL}/requests", _requests, methods=["GET", "DELETE"]),
         Route(f"{CONTROL}/faults", _faults, methods=["GET", "POST", "DELETE"]),
         Route(f"{CONTROL}/reset", _reset, methods=["POST"]),
+        Route(f"{CONTROL}/region", _region, methods=["GET", "POST"]),
+        Route(f"{CONTROL}/credentials", _credentials, methods=["GET", "POST"]),
+        Route(f"{CONTROL}/scenarios", _scenarios, methods=["GET", "POST"]),
     ]
 
 
@@ -134,6 +164,66 @@ async def _reset(request: Request) -> Response:
     return JSONResponse({"status": "reset"})
 
 
+async def _region(request: Request) -> Response:
+    """This instance's region or site; `POST {"region": "eu"}` moves it."""
+    state = mock_state(request)
+    if request.method == "POST":
+        data = json_body(await request.body())
+        if not isinstance(data, dict) or not isinstance(data.get("region"), str):
+            return JSONResponse({"error": 'expected {"region": "..."}'}, 400)
+        state.region = data["region"]
+    return JSONResponse({"region": state.region, "regional": state.wrong_region is not None})
+
+
+async def _credentials(request: Request) -> Response:
+    """Register credentials to a region: `{"credential": "...", "region": "eu"}` (or a list).
+    A credential registered elsewhere gets the vendor's wrong-region answer here."""
+    state = mock_state(request)
+    if request.method == "POST":
+        data = json_body(await request.body())
+        items = data if isinstance(data, list) else [data]
+        if not all(
+            isinstance(i, dict)
+            and isinstance(i.get("credential"), str)
+            and isinstance(i.get("region"), str)
+            for i in items
+        ):
+            return JSONResponse({"error": "expected {credential, region} objects"}, 400)
+        for item in items:
+            state.credential_regions[item["credential"]] = item["region"]
+    return JSONResponse(
+        {
+            "credentials": [
+                {"credential": "*" if c == "*" else fingerprint(c), "region": r}
+                for c, r in state.credential_regions.items()
+            ]
+        }
+    )
+
+
+async def _scenarios(request: Request) -> Response:
+    state = mock_state(request)
+    if request.method == "POST":
+        data = json_body(await request.body())
+        name = data.get("name") if isinstance(data, dict) else None
+        scenario = state.scenarios.get(str(name))
+        if scenario is None:
+            return JSONResponse(
+                {"error": f"unknown scenario {name!r}", "scenarios": sorted(state.scenarios)}, 404
+            )
+        scenario.apply(state)
+        state.active.append(scenario.name)
+    return JSONResponse(
+        {
+            "active": state.active,
+            "scenarios": [
+                {"name": s.name, "description": s.description, "seed_row": s.seed_row}
+                for s in state.scenarios.values()
+            ],
+        }
+    )
+
+
 class _Recorder:
     """ASGI middleware: applies fault rules, records each vendor request with secrets masked."""
 
@@ -153,6 +243,10 @@ class _Recorder:
             body,
         )
         entry = self._record(incoming)
+        if self.state.wrong_region and self.state.foreign(self.credential_of(incoming)):
+            entry["region"] = "wrong"
+            await self.state.wrong_region(incoming)(scope, receive, _capture_status(send, entry))
+            return
         rule = first_match(self.state.faults, incoming.method, incoming.path)
         entry["fault"] = self.state.faults.index(rule) if rule else None
         send = _capture_status(send, entry)

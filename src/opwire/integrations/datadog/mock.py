@@ -24,6 +24,7 @@ from starlette.types import ASGIApp
 from opwire.integrations.datadog.query import QueryError, run_query
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
 from opwire.mock.encoding import DecodeError, decode_body
+from opwire.mock.scenarios import Scenario, faults
 
 APP_URL = "https://app.datadoghq.com"
 # Key shapes: 32 hex (API), 40 hex (APP). UNCONFIRMED (widely known; vendor-contracts § 1.2).
@@ -40,6 +41,7 @@ class DatadogState:
     events: list[dict[str, Any]] = field(default_factory=list)
     points: list[tuple[str, frozenset[str], float, float]] = field(default_factory=list)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(6327818702635911562))
+    drop_points: bool = False  # intake answers 202 and keeps nothing (it has, for bad keys)
 
 
 def _state(request: Request) -> DatadogState:
@@ -121,7 +123,8 @@ async def series_v2(request: Request) -> Response:
             ):
                 return _errors(400, f"Invalid point in series {n}: timestamp and value are numbers")
             rows.append((series["metric"], tags, float(point["timestamp"]), float(point["value"])))
-    _state(request).points.extend(rows)
+    if not _state(request).drop_points:
+        _state(request).points.extend(rows)
     return JSONResponse({"errors": []}, 202)
 
 
@@ -385,6 +388,64 @@ def credential_of(incoming: Incoming) -> str | None:
     return incoming.headers.get("dd-api-key") or (found[0] if found else None)
 
 
+def wrong_site(incoming: Incoming) -> Response:
+    # A key from another site gets the same answer as a revoked key (vendor-contracts § 1.2).
+    return _errors(403, "Forbidden")
+
+
+def _other_site(state: Any) -> None:
+    state.credential_regions["*"] = (
+        "datadoghq.eu" if state.region != "datadoghq.eu" else ("datadoghq.com")
+    )
+
+
+def _drop(state: Any) -> None:
+    state.vendor.drop_points = True
+
+
+SCENARIOS = (
+    Scenario(
+        "datadog/wrong_site",
+        "every key belongs to another Datadog site: a silent 403",
+        _other_site,
+        "Datadog probe returns 403 with no body",
+    ),
+    Scenario(
+        "datadog/app_key_invalid",
+        "reads refuse the application key (403)",
+        faults(
+            {
+                "method": "GET",
+                "path": "/api/v1/events/*",
+                "status": 403,
+                "body": '{"errors":["Forbidden"]}',
+                "content_type": "application/json",
+            },
+            {
+                "method": "GET",
+                "path": "/api/v1/query",
+                "status": 403,
+                "body": '{"errors":["Forbidden"]}',
+                "content_type": "application/json",
+            },
+        ),
+    ),
+    Scenario(
+        "datadog/clock_skew",
+        "events are refused as too far in the past",
+        faults(
+            {
+                "method": "POST",
+                "path": "/api/v1/events",
+                "status": 400,
+                "body": '{"errors":["Event too far in the past"]}',
+            }
+        ),
+    ),
+    Scenario("datadog/metric_dropped", "metric intake answers 202 and keeps nothing", _drop),
+)
+
+
 def create_app() -> ASGIApp:
     return create_mock_app(
         "datadog",
@@ -402,4 +463,8 @@ def create_app() -> ASGIApp:
         ],
         DatadogState,
         credential_of,
+        region="datadoghq.com",
+        wrong_region=wrong_site,
+        scenarios=SCENARIOS,
+        throttled=('{"errors":["Too many requests"]}', "application/json"),
     )

@@ -26,6 +26,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
+from opwire.mock.scenarios import Scenario
 
 GENIE_KEY = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 DEFAULT_TEAMS = ("opwire",)
@@ -66,6 +67,7 @@ class OpsgenieState:
     unprocessed: deque[Pending] = field(default_factory=deque)  # in arrival (= ready) order
     heartbeats: dict[str, float] = field(default_factory=dict)
     request_delay_s: float = 0.2
+    default_key_kind: str = "integration"
     integration_id: str = field(default_factory=lambda: str(uuid.uuid4()))
 
     def process_due(self) -> None:
@@ -93,7 +95,8 @@ def _answer(status: int, body: dict[str, Any], headers: dict[str, str] | None = 
 
 def _auth(request: Request, *, write: bool) -> Response | None:
     scheme, _, key = request.headers.get("authorization", "").partition(" ")
-    kind = _state(request).keys.get(key.strip(), "integration")
+    state = _state(request)
+    kind = state.keys.get(key.strip(), state.default_key_kind)
     if scheme != "GenieKey" or not GENIE_KEY.match(key.strip()) or kind == "disabled":
         return _answer(401, {"message": "Could not authenticate"})
     if write and kind != "integration":
@@ -389,6 +392,44 @@ def credential_of(incoming: Incoming) -> str | None:
     return key.strip() or None if scheme == "GenieKey" else None
 
 
+def wrong_region(incoming: Incoming) -> Response:
+    return JSONResponse(
+        {"message": "Could not authenticate", "took": 0.002, "requestId": str(uuid.uuid4())}, 401
+    )
+
+
+def _set(name: str, value: Any) -> Any:
+    def apply(state: Any) -> None:
+        setattr(state.vendor, name, value)
+
+    return apply
+
+
+def _abroad(state: Any) -> None:
+    state.credential_regions["*"] = "eu" if state.region != "eu" else "us"
+
+
+SCENARIOS = (
+    Scenario(
+        "opsgenie/team_not_found",
+        "no team exists: alerts fail at processing",
+        _set("teams", set()),
+        'Opsgenie probe returns 422 "team not found"',
+    ),
+    Scenario(
+        "opsgenie/key_not_integration",
+        "every key is an account key, not an API integration's (403 40301)",
+        _set("default_key_kind", "global"),
+    ),
+    Scenario("opsgenie/wrong_region", "every key belongs to the other region (401)", _abroad),
+    Scenario(
+        "opsgenie/never_processed",
+        "requests are accepted and never processed",
+        _set("request_delay_s", 1e9),
+    ),
+)
+
+
 def create_app() -> ASGIApp:
     return create_mock_app(
         "opsgenie",
@@ -404,4 +445,11 @@ def create_app() -> ASGIApp:
         OpsgenieState,
         credential_of,
         [Route("/_opwire/opsgenie/config", control_config, methods=["GET", "POST"])],
+        region="us",
+        wrong_region=wrong_region,
+        scenarios=SCENARIOS,
+        throttled=(
+            '{"message":"Rate limit exceeded","took":0.0,"requestId":"throttled"}',
+            "application/json",
+        ),
     )

@@ -12,6 +12,7 @@ service accepts events (202) and opens nothing (`POST /_opwire/pagerduty/service
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import time
 import uuid
@@ -26,6 +27,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
+from opwire.mock.scenarios import Scenario, faults
 
 HOST = "https://api.pagerduty.com"
 APP = "https://opwire-mock.pagerduty.com"
@@ -74,11 +76,14 @@ class PagerDutyState:
     change_events: list[dict[str, Any]] = field(default_factory=list)
     numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     rate: tuple[int, float] = RATE
+    pause_all: bool = False
 
     def service(self, routing_key: str) -> Service:
         if routing_key not in self.services:
             n = len(self.services) + 1
-            self.services[routing_key] = Service(f"PSVC{n:03d}", f"opwire mock service {n}")
+            self.services[routing_key] = Service(
+                f"PSVC{n:03d}", f"opwire mock service {n}", paused=self.pause_all
+            )
         return self.services[routing_key]
 
 
@@ -400,6 +405,61 @@ def credential_of(incoming: Incoming) -> str | None:
     return match.group(1).decode("latin-1") if match else None
 
 
+def wrong_region(incoming: Incoming) -> Response:
+    if incoming.path.startswith("/v2/"):
+        # A key of the other service region: answer text as third-party mocks have it (UNCONFIRMED).
+        return _invalid("Invalid routing key")
+    return _rest_error(401, "Authentication failed", 2006)
+
+
+def _pause_all(state: Any) -> None:
+    state.vendor.pause_all = True
+    for service in state.vendor.services.values():
+        service.paused = True
+
+
+SCENARIOS = (
+    Scenario(
+        "pagerduty/paused_service",
+        "events are accepted (202) but the service is paused: no incident opens",
+        _pause_all,
+        "PagerDuty probe returns 202 but no incident appears",
+    ),
+    Scenario(
+        "pagerduty/invalid_key",
+        "every routing key is refused (400)",
+        faults(
+            {
+                "method": "POST",
+                "path": "/v2/*",
+                "status": 400,
+                "content_type": "application/json",
+                "body": json.dumps(
+                    {
+                        "status": "invalid event",
+                        "message": "Event object is invalid",
+                        "errors": [TEXTS["key_length"]],
+                    }
+                ),
+            }
+        ),
+    ),
+    Scenario(
+        "pagerduty/token_invalid",
+        "the REST API refuses the API token",
+        faults(
+            {
+                "method": "GET",
+                "path": "/incidents*",
+                "status": 401,
+                "content_type": "application/json",
+                "body": '{"error":{"message":"Authentication failed","code":2006}}',
+            }
+        ),
+    ),
+)
+
+
 def create_app() -> ASGIApp:
     return create_mock_app(
         "pagerduty",
@@ -414,4 +474,8 @@ def create_app() -> ASGIApp:
         PagerDutyState,
         credential_of,
         [Route("/_opwire/pagerduty/services", control_services, methods=["GET", "POST"])],
+        region="us",
+        wrong_region=wrong_region,
+        scenarios=SCENARIOS,
+        throttled=(json.dumps(THROTTLED), "application/json"),
     )

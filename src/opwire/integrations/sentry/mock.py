@@ -27,6 +27,7 @@ from starlette.types import ASGIApp
 from opwire.integrations.sentry.envelope import EnvelopeError, parse
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
 from opwire.mock.encoding import DecodeError, decode_body
+from opwire.mock.scenarios import Scenario, faults
 
 DEFAULT_ORG = "opwire-mock"
 PUBLIC_KEY = re.compile(r"^[0-9a-f]{32}$")
@@ -56,6 +57,8 @@ class SentryState:
     events: dict[str, dict[str, Any]] = field(default_factory=dict)
     groups: dict[str, dict[str, Any]] = field(default_factory=dict)
     processing_delay_s: float = 0.2
+    reject_all_keys: bool = False
+    drop_events: bool = False  # answers 200 with the id, never stores (Relay's "Pending" case)
 
     def project(self, project_id: int) -> Project:
         return self.projects.setdefault(project_id, Project(project_id, f"project-{project_id}"))
@@ -178,7 +181,7 @@ async def store_endpoint(request: Request) -> Response:
 def _admit(request: Request, dsn: Any) -> Project:
     key, project_id = authenticate(request, dsn), _project_id(request)
     project = _state(request).project(project_id)
-    if key in project.rejected_keys:
+    if key in project.rejected_keys or _state(request).reject_all_keys:
         raise AuthError(403, "event submission rejected with_reason: ProjectId")
     return project
 
@@ -210,6 +213,8 @@ def _fingerprint(event: dict[str, Any]) -> tuple[str, str]:
 
 
 def _store(state: SentryState, project: Project, event_id: str, event: dict[str, Any]) -> None:
+    if state.drop_events:
+        return
     key, title = _fingerprint(event)
     group_key = hashlib.sha256(f"{project.id}:{key}".encode()).hexdigest()
     now = _iso(time.time())
@@ -426,6 +431,53 @@ def credential_of(incoming: Incoming) -> str | None:
     return bearer.partition(" ")[2].strip() or None
 
 
+def wrong_region(incoming: Incoming) -> Response:
+    if incoming.path.startswith("/api/0/"):
+        return _detail(401, "Invalid token")
+    # The seed: a DSN of the other region fails with 401. Relay's exact text: UNCONFIRMED.
+    return _detail(401, "invalid authentication: the public key is unknown in this region")
+
+
+def _everything_abroad(state: Any) -> None:
+    state.credential_regions["*"] = "de" if state.region != "de" else "us"
+
+
+def _flag(name: str) -> Any:
+    def apply(state: Any) -> None:
+        setattr(state.vendor, name, True)
+
+    return apply
+
+
+SCENARIOS = (
+    Scenario(
+        "sentry/region_mismatch",
+        "the DSN and token belong to the other region's org",
+        _everything_abroad,
+        "Sentry probe returns 401 against a valid-looking DSN",
+    ),
+    Scenario(
+        "sentry/project_rejected", "every key is rejected for its project", _flag("reject_all_keys")
+    ),
+    Scenario(
+        "sentry/dropped", "events are acknowledged (200) and silently dropped", _flag("drop_events")
+    ),
+    Scenario(
+        "sentry/token_invalid",
+        "the web API refuses the auth token",
+        faults(
+            {
+                "method": "*",
+                "path": "/api/0/*",
+                "status": 401,
+                "body": '{"detail":"Invalid token"}',
+                "content_type": "application/json",
+            }
+        ),
+    ),
+)
+
+
 def create_app() -> ASGIApp:
     return create_mock_app(
         "sentry",
@@ -444,4 +496,11 @@ def create_app() -> ASGIApp:
         SentryState,
         credential_of,
         [Route("/_opwire/sentry/config", control_config, methods=["GET", "POST"])],
+        region="us",
+        wrong_region=wrong_region,
+        scenarios=SCENARIOS,
+        throttled=(
+            '{"detail":"Sentry dropped data due to a quota or internal rate limit being reached."}',
+            "application/json",
+        ),
     )

@@ -30,6 +30,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
+from opwire.mock.scenarios import Scenario
 
 DEFAULT_CHANNEL = "C0OPWIRE01"
 TEAM, BOT, SECRET = r"T[A-Z0-9]{6,}", r"B[A-Z0-9]{6,}", r"[A-Za-z0-9]{24}"
@@ -74,6 +75,8 @@ class SlackState:
     channels: dict[str, Channel] = field(
         default_factory=lambda: {DEFAULT_CHANNEL: Channel(DEFAULT_CHANNEL)}
     )
+    default_channel: str = DEFAULT_CHANNEL
+    default_hook_state: str = "active"
     burst: float = 30.0  # about one message per second per webhook, short bursts allowed
     per_second: float = 1.0
     last_ts: float = 0.0
@@ -120,7 +123,9 @@ async def webhook(request: Request) -> Response:
     match = WEBHOOK.match(request.url.path)
     if match is None:
         return _word(404, "no_service")
-    hook = state.hooks.setdefault(f"{match.group(1)}/{match.group(2)}", Hook())
+    hook = state.hooks.setdefault(
+        f"{match.group(1)}/{match.group(2)}", Hook(state.default_channel, state.default_hook_state)
+    )
     if hook.state in HOOK_ANSWERS:
         return _word(*HOOK_ANSWERS[hook.state])
     channel = state.channel(hook.channel)
@@ -346,6 +351,44 @@ def credential_of(incoming: Incoming) -> str | None:
     return None
 
 
+def _vendor(**values: Any) -> Any:
+    def apply(state: Any) -> None:
+        for name, value in values.items():
+            setattr(state.vendor, name, value)
+
+    return apply
+
+
+def _channel(**values: Any) -> Any:
+    def apply(state: Any) -> None:
+        for name, value in values.items():
+            setattr(state.vendor.channel(DEFAULT_CHANNEL), name, value)
+
+    return apply
+
+
+SCENARIOS = (
+    Scenario(
+        "slack/revoked",
+        "every webhook is revoked (404 no_service)",
+        _vendor(default_hook_state="revoked"),
+        "Slack webhook returns 404",
+    ),
+    Scenario("slack/archived", "the webhook's channel is archived (410)", _channel(archived=True)),
+    Scenario("slack/bot_not_in_channel", "the bot cannot read the channel", _channel(member=False)),
+    Scenario(
+        "slack/wrong_channel",
+        "webhooks post to another channel than the one read",
+        _vendor(default_channel="C0ELSEWHERE"),
+    ),
+    Scenario(
+        "slack/rate_limited",
+        "the webhook is rate limited for minutes",
+        _vendor(burst=0.0, per_second=0.005),
+    ),
+)
+
+
 def create_app() -> ASGIApp:
     return create_mock_app(
         "slack",
@@ -362,4 +405,6 @@ def create_app() -> ASGIApp:
             Route("/_opwire/slack/rate", control_rate, methods=["POST"]),
             Route("/_opwire/slack/messages", control_messages, methods=["GET"]),
         ],
+        scenarios=SCENARIOS,
+        throttled=(RATE_LIMITED_BODY, "text/plain; charset=utf-8"),
     )

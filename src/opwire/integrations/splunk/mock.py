@@ -30,6 +30,7 @@ from starlette.types import ASGIApp
 from opwire.integrations.splunk.search import SearchError, matches, parse
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
 from opwire.mock.encoding import DecodeError, decode_body
+from opwire.mock.scenarios import Scenario
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 # code -> (HTTP status, text), from the reply-code table (shared/specs/splunk CSV).
@@ -87,6 +88,7 @@ class SplunkState:
     indexing_delay_s: float = 0.0
     health: str = "healthy"
     query_auth: bool = False
+    default_token: Token = field(default_factory=Token)
 
 
 def _state(request: Request) -> SplunkState:
@@ -111,7 +113,7 @@ def _token(request: Request) -> tuple[str, Token]:
         value = _header_token(header)
     if not GUID.match(value):
         raise HecError(4)
-    token = state.tokens.get(value.lower(), Token())
+    token = state.tokens.get(value.lower(), state.default_token)
     if token.disabled:
         raise HecError(1)
     return value.lower(), token
@@ -267,7 +269,7 @@ async def health(request: Request) -> Response:
     if value is not None:
         if not GUID.match(value):
             return _reply(21)
-        if state.tokens.get(value.lower(), Token()).disabled:
+        if state.tokens.get(value.lower(), state.default_token).disabled:
             return _reply(22)
     return _reply(HEALTH[state.health])
 
@@ -373,6 +375,45 @@ def credential_of(incoming: Incoming) -> str | None:
     return found[0] if found else None
 
 
+def _token_default(**values: Any) -> Any:
+    def apply(state: Any) -> None:
+        for name, value in values.items():
+            setattr(state.vendor.default_token, name, value)
+
+    return apply
+
+
+def _unhealthy(state: Any) -> None:
+    state.vendor.health = "queues_full"
+
+
+def _never_indexed(state: Any) -> None:
+    state.vendor.default_token.ack = True
+    state.vendor.indexing_delay_s = 1e9
+
+
+SCENARIOS = (
+    Scenario(
+        "splunk/token_disabled",
+        "the HEC token is disabled (403, code 1)",
+        _token_default(disabled=True),
+        'Splunk HEC returns 403 "token disabled"',
+    ),
+    Scenario(
+        "splunk/incorrect_index",
+        "the token may not write to its default index (code 7)",
+        _token_default(indexes=["security"], default_index="main"),
+        'Splunk HEC returns 403 "token disabled" (index ACL rejected the source)',
+    ),
+    Scenario("splunk/unhealthy", "HEC queues are full (503, code 18)", _unhealthy),
+    Scenario(
+        "splunk/not_indexed",
+        "events are received but never acknowledged as indexed",
+        _never_indexed,
+    ),
+)
+
+
 def create_app() -> ASGIApp:
     intake = ("/services/collector", "/services/collector/event", "/services/collector/event/1.0")
     return create_mock_app(
@@ -389,4 +430,6 @@ def create_app() -> ASGIApp:
         SplunkState,
         credential_of,
         [Route("/_opwire/splunk/config", control_config, methods=["GET", "POST"])],
+        scenarios=SCENARIOS,
+        throttled=('{"text":"Server is busy","code":9}', "application/json"),
     )

@@ -1,0 +1,114 @@
+"""Named failure scenarios: generic ones every mock has, plus each vendor's own.
+
+`GET /_opwire/scenarios` lists them; `POST /_opwire/scenarios {"name": "slack/revoked"}` switches
+one on (after `POST /_opwire/reset` for a clean start). A scenario is fault rules, or a change of
+the vendor's mock state, and says which seed § 4 row it rehearses, if any.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from opwire.mock.faults import parse_rule
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str
+    description: str
+    apply: Callable[[Any], None]  # takes the MockState
+    seed_row: str = ""
+
+
+def faults(*rules: dict[str, Any]) -> Callable[[Any], None]:
+    def apply(state: Any) -> None:
+        state.faults.extend(parse_rule(rule) for rule in rules)
+
+    return apply
+
+
+def generic(slug: str, throttled: tuple[str, str]) -> list[Scenario]:
+    """Faults every vendor can show; `throttled` is the vendor's 429 (body, content type)."""
+    body, kind = throttled
+    everything = {"method": "*", "path": "*"}
+    return [
+        Scenario(
+            f"{slug}/cold_throttle",
+            "the first 3 requests are rate limited (429, Retry-After 1): throttled, not broken",
+            faults(
+                {
+                    **everything,
+                    "status": 429,
+                    "body": body,
+                    "content_type": kind,
+                    "headers": {"Retry-After": "1"},
+                    "times": 3,
+                }
+            ),
+            "First burst of events rate-limited",
+        ),
+        Scenario(
+            f"{slug}/hang",
+            "every request is accepted and never answered",
+            faults({**everything, "hang": True}),
+        ),
+        Scenario(
+            f"{slug}/server_error",
+            "every request answers 500 (a 5xx storm)",
+            faults({**everything, "status": 500, "body": "internal error"}),
+        ),
+        Scenario(
+            f"{slug}/retry_after_storm",
+            "every request answers 429 with Retry-After 3600",
+            faults(
+                {
+                    **everything,
+                    "status": 429,
+                    "body": body,
+                    "content_type": kind,
+                    "headers": {"Retry-After": "3600"},
+                }
+            ),
+        ),
+        Scenario(
+            f"{slug}/slow_drip",
+            "answers arrive a byte every 300 ms",
+            faults({**everything, "status": 200, "body": "x" * 100, "drip_ms": 300}),
+        ),
+        Scenario(
+            f"{slug}/reset",
+            "the connection is closed in the middle of every answer",
+            faults({**everything, "status": 200, "body": '{"partial": ', "truncate": True}),
+        ),
+        Scenario(
+            f"{slug}/huge_body",
+            "every answer is a 16 MiB body",
+            faults({**everything, "status": 200, "body": "x" * 1024, "body_repeat": 16 * 1024}),
+        ),
+        Scenario(
+            f"{slug}/redirect",
+            "every request is redirected to another host",
+            faults(
+                {
+                    **everything,
+                    "status": 302,
+                    "body": "",
+                    "headers": {"Location": "https://login.example.invalid/sso"},
+                }
+            ),
+        ),
+        Scenario(
+            f"{slug}/malformed",
+            "every answer is an HTML page instead of the API's",
+            faults(
+                {
+                    **everything,
+                    "status": 200,
+                    "content_type": "text/html",
+                    "body": "<html><body>Please sign in</body></html>",
+                }
+            ),
+        ),
+    ]
