@@ -254,8 +254,10 @@ class Http:
         )
         t0 = time.monotonic()
         try:
-            # wait_for is the outer guard: a server that drips bytes forever still ends in time.
-            reply = await asyncio.wait_for(self._fetch(method, url, timeout, kwargs), left + 0.5)
+            # The outer guard: a whole answer gets connect + 2 x read timeout, so a server that
+            # drips a byte just inside the read timeout still ends, and never past the budget.
+            cap = min(left, self.timeouts.connect + 2 * self.timeouts.read)
+            reply = await asyncio.wait_for(self._fetch(method, url, timeout, kwargs), cap)
         except (httpx.HTTPError, httpx.InvalidURL, BodyTooLarge) as exc:
             return None, classify(exc), _ms(t0)
         except TimeoutError:
@@ -278,7 +280,7 @@ class Http:
     def _next_delay(
         self, attempt: int, budget: Budget, reply: Reply | None, kind: str | None
     ) -> tuple[float | None, str]:
-        transient = kind not in (None, "bad_url", "tls") or (
+        transient = kind not in (None, "bad_url", "tls", "too_large") or (
             reply is not None and reply.status in RETRY_STATUSES
         )
         if not transient:

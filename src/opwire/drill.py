@@ -1,0 +1,238 @@
+"""`opwire drill`: the operator's rehearsal and our contract. Against in-process mocks, switch each
+named scenario on, run the probe, and check the diagnosis is the one expected; print
+symptom -> diagnosis -> fix. The expectations live here, on the client side: the mocks only say
+which scenarios they can play (`GET /_opwire/scenarios`), never what the probe should conclude.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+
+from opwire.config import Lookup, Redactor, run_settings
+from opwire.results import IntegrationResult, Status
+from opwire.verify import Event, plan, verify
+
+# DNS cannot fail on a mock: this drill runs verify in an unshared network namespace, where
+# every lookup fails at once and no packet leaves the machine.
+DNS_DRILL = "net/dns_blocked"
+# Scenario -> the diagnosis code it must produce ("PASS": it must pass, throttled, not broken).
+EXPECTED: dict[str, str] = {
+    "datadog/wrong_site": "datadog.wrong_site",
+    "datadog/app_key_invalid": "datadog.app_key_invalid",
+    "datadog/clock_skew": "datadog.clock_skew",
+    "datadog/metric_dropped": "datadog.metric_not_found",
+    "sentry/region_mismatch": "sentry.region_mismatch",
+    "sentry/project_rejected": "sentry.project_rejected",
+    "sentry/dropped": "sentry.event_not_found",
+    "sentry/token_invalid": "sentry.auth_token_invalid",
+    "pagerduty/paused_service": "pagerduty.no_incident",
+    "pagerduty/invalid_key": "pagerduty.routing_key_invalid",
+    "pagerduty/token_invalid": "pagerduty.api_token_invalid",
+    "opsgenie/team_not_found": "opsgenie.team_not_found",
+    "opsgenie/key_not_integration": "opsgenie.key_not_integration",
+    "opsgenie/wrong_region": "opsgenie.key_invalid",
+    "opsgenie/never_processed": "opsgenie.request_not_processed",
+    "slack/revoked": "slack.webhook_revoked",
+    "slack/archived": "slack.channel_archived",
+    "slack/bot_not_in_channel": "slack.bot_not_in_channel",
+    "slack/wrong_channel": "slack.message_not_in_channel",
+    "slack/rate_limited": "slack.rate_limited",
+    "splunk/token_disabled": "splunk.token_disabled",
+    "splunk/incorrect_index": "splunk.incorrect_index",
+    "splunk/unhealthy": "splunk.unhealthy",
+    "splunk/not_indexed": "splunk.not_indexed",
+}
+GENERIC: dict[str, str] = {
+    "cold_throttle": "PASS",
+    "hang": "net.timeout",
+    "server_error": "http.server_error",
+    "slow_drip": "net.timeout",
+    "reset": "net.reset",
+    "huge_body": "http.body_too_large",
+    "redirect": "http.redirect",
+    "malformed": "http.unexpected",
+    "retry_after_storm": "{slug}.rate_limited",
+}
+EXPECTED[DNS_DRILL] = "net.dns"
+# Where the vendor's own table says it better than the generic row.
+GENERIC_OVERRIDES = {
+    "sentry/malformed": "sentry.unexpected_answer",
+    "splunk/retry_after_storm": "http.rate_limited",
+}
+# The seed's § 4 rows and the scenario that rehearses each (or why none can).
+SEED_ROWS: dict[str, str] = {
+    "curl: (6) Could not resolve host for any SaaS endpoint": DNS_DRILL,
+    "Datadog probe returns 403 with no body": "datadog/wrong_site",
+    "Sentry probe returns 401 against a valid-looking DSN": "sentry/region_mismatch",
+    "PagerDuty probe returns 202 but no incident appears": "pagerduty/paused_service",
+    'Opsgenie probe returns 422 "team not found"': "opsgenie/team_not_found",
+    "Slack webhook returns 404": "slack/revoked",
+    'Splunk HEC returns 403 "token disabled"': "splunk/token_disabled",
+    "First burst of events rate-limited": "*/cold_throttle",
+    "Verify passes but no human sees the alert": (
+        "not a machine failure: routing to a human is confirmed by a person (seed step 21)"
+    ),
+}
+# Fast but honest settings: short timeouts, a budget that lets polling give up in seconds.
+DRILL_ENV = {
+    "OPERATOR_WIRING_BUDGET_S": "6",
+    "OPERATOR_WIRING_CONNECT_TIMEOUT_S": "0.5",
+    "OPERATOR_WIRING_READ_TIMEOUT_S": "0.5",
+    "OPERATOR_WIRING_MAX_ATTEMPTS": "4",
+}
+
+
+def expected_for(scenario: str) -> str | None:
+    slug, _, short = scenario.partition("/")
+    if scenario in EXPECTED:
+        return EXPECTED[scenario]
+    if scenario in GENERIC_OVERRIDES:
+        return GENERIC_OVERRIDES[scenario]
+    generic = GENERIC.get(short)
+    return generic.format(slug=slug) if generic else None
+
+
+@dataclass(frozen=True, slots=True)
+class DrillResult:
+    scenario: str
+    expected: str | None
+    got: str
+    symptom: str
+    cause: str
+    fix: str
+
+    @property
+    def ok(self) -> bool:
+        return self.expected == self.got
+
+
+def _outcome(result: IntegrationResult) -> DrillResult:
+    diagnosis = result.diagnosis
+    last = result.requests[-1] if result.requests else None
+    symptom = (
+        diagnosis.detail
+        if diagnosis
+        else ("; ".join(result.notes) or f"{len(result.requests)} requests, all answered")
+    )
+    if last is not None and not diagnosis:
+        symptom = f"{symptom} (last: {last.method} {last.outcome})"
+    got = diagnosis.code if diagnosis else result.status.value
+    if result.status is Status.PASS and not any("throttled" in n for n in result.notes):
+        got = "PASS"
+    return DrillResult(
+        "",
+        None,
+        got,
+        symptom,
+        diagnosis.cause if diagnosis else "",
+        diagnosis.fix if diagnosis else "",
+    )
+
+
+async def drill_one(scenario: str, base: str, sink: Callable[[Event], None]) -> DrillResult:
+    """Reset the mock, switch the scenario on, run the probe, compare with the expectation."""
+    slug = scenario.partition("/")[0]
+    async with httpx.AsyncClient(timeout=5, trust_env=False) as control:
+        (await control.post(f"{base}/_opwire/reset")).raise_for_status()
+        (
+            await control.post(f"{base}/_opwire/scenarios", json={"name": scenario})
+        ).raise_for_status()
+    lookup = Lookup(DRILL_ENV)
+    run = run_settings(lookup)
+    targets = plan([slug], lookup, run, {slug: base})
+    redact = Redactor(s for t in targets for s in t.settings.secrets())
+    result = await verify(targets, run, sink, redact)
+    outcome = _outcome(result.integrations[0])
+    return DrillResult(
+        scenario,
+        expected_for(scenario),
+        outcome.got,
+        redact(outcome.symptom),
+        outcome.cause,
+        outcome.fix,
+    )
+
+
+def scenarios_of(base: str) -> list[str]:
+    reply = httpx.get(f"{base}/_opwire/scenarios", timeout=5, trust_env=False)
+    reply.raise_for_status()
+    return [s["name"] for s in reply.json()["scenarios"]]
+
+
+def select(names: list[str], wanted: str | None) -> list[str]:
+    if wanted is None:
+        return names
+    return [n for n in names if wanted in (n, n.partition("/")[2])]
+
+
+def drill_dns(opwire: str) -> DrillResult:
+    """The DNS row of seed § 4, for real: verify Slack in a network namespace with no network."""
+    import json
+    import shutil
+    import subprocess
+
+    if shutil.which("unshare") is None:
+        return DrillResult(DNS_DRILL, "net.dns", "skipped", "unshare is not installed", "", "")
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "OPERATOR_WIRING_MODE": "real_slack",
+        "OPERATOR_WIRING_ENV_FILE": "/nonexistent",
+        "OPERATOR_WIRING_BUDGET_S": "4",
+        "SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T0DRILL00/B0DRILL00/"
+        "DrillDrillDrillDrill0000",
+    }
+    done = subprocess.run(
+        ["unshare", "-rn", opwire, "verify", "slack", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    try:
+        (slack,) = json.loads(done.stdout)["integrations"]
+    except (ValueError, KeyError):
+        reason = done.stderr.strip().splitlines()[-1:] or ["no output"]
+        return DrillResult(
+            DNS_DRILL, "net.dns", "skipped", f"network namespaces refused here: {reason[0]}", "", ""
+        )
+    diagnosis = slack["diagnosis"] or {}
+    return DrillResult(
+        DNS_DRILL,
+        "net.dns",
+        diagnosis.get("code", slack["status"]),
+        diagnosis.get("detail", ""),
+        diagnosis.get("cause", ""),
+        diagnosis.get("fix", ""),
+    )
+
+
+async def drill_all(
+    bases: dict[str, str],
+    wanted: str | None,
+    done: Callable[[DrillResult], None],
+    dns_with: str | None = None,
+) -> list[DrillResult]:
+    """Every selected scenario: vendors concurrently (each has its own mock), a vendor's
+    scenarios one after another (they share its state). `done` sees each result as it lands."""
+
+    async def vendor(base: str) -> list[DrillResult]:
+        results = []
+        for name in select(await asyncio.to_thread(scenarios_of, base), wanted):
+            results.append(await drill_one(name, base, lambda event: None))
+            done(results[-1])
+        return results
+
+    async def dns() -> list[DrillResult]:
+        if dns_with is None:
+            return []
+        result = await asyncio.to_thread(drill_dns, dns_with)
+        done(result)
+        return [result]
+
+    batches = await asyncio.gather(*(vendor(b) for b in bases.values()), dns())
+    return [r for batch in batches for r in batch]
