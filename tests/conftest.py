@@ -38,7 +38,11 @@ class Mock:
 
     def control(self, method: str, path: str, payload: Any = None) -> Any:
         tls = self.server.tls
-        verify = ssl.create_default_context(cafile=tls.ca_path) if tls else True
+        verify: ssl.SSLContext | bool = (
+            ssl.create_default_context(cafile=tls.ca_path) if tls else True
+        )
+        if tls is not None and "self-signed" in tls.cert_path.read_text(errors="ignore"):
+            verify = False
         reply = httpx.request(
             method, f"{self.url}/_opwire/{path}", json=payload, timeout=5, verify=verify
         )

@@ -15,6 +15,7 @@ import pytest
 
 from opwire.diagnosis import Rule
 from opwire.integrations import IMPLEMENTED, load
+from opwire.mock.tls import make_tls_files
 from opwire.state import Journal
 
 from conftest import run_verify, serve
@@ -143,6 +144,31 @@ STATE_OR_FAULT_RECIPES: dict[str, list[tuple[str, Any]]] = {
             },
         ),
     ],
+    "datadog.key_rejected": [
+        (
+            "fault",
+            {
+                "method": "GET",
+                "path": "/api/v1/validate",
+                "status": 403,
+                "body": '{"errors":["Forbidden"]}',
+            },
+        ),
+        ("env", {"OPERATOR_WIRING_DATADOG_SITE_URLS": "datadoghq.eu={url}"}),
+    ],
+    "opsgenie.wrong_region": [
+        (
+            "fault",
+            {
+                "method": "POST",
+                "path": "/v2/alerts",
+                "status": 401,
+                "body": '{"message":"Could not authenticate"}',
+            },
+        ),
+        ("env", {"OPERATOR_WIRING_OPSGENIE_REGION_URLS": "eu={url}"}),
+    ],
+    "splunk.tls_untrusted": [("tls", "self-signed")],
     "splunk.not_searchable": [
         (
             "fault",
@@ -227,24 +253,30 @@ def rows() -> list[tuple[str, int, Rule]]:
 
 
 def diagnose(slug: str, setup: list[tuple[str, Any]], tmp_path: Path) -> str | None:
-    for mock in serve(slug):
+    self_signed = ("tls", "self-signed") in setup
+    tls = make_tls_files(tmp_path / "tls", self_signed=True) if self_signed else None
+    for mock in serve(slug, tls=tls):
+        env = {
+            "OPERATOR_WIRING_BUDGET_S": "3",
+            "OPERATOR_WIRING_MAX_ATTEMPTS": "2",
+            "OPERATOR_WIRING_READ_TIMEOUT_S": "1",
+        }
         if slug == "sentry":
             mock.control("POST", "sentry/config", {"processing_delay_s": 0})
         for route, payload in setup:
             if route == "fault":
                 mock.fault(**payload)
-            else:
+            elif route == "env":
+                env |= {k: v.format(url=mock.url) for k, v in payload.items()}
+            elif route != "tls":
                 mock.control("POST", route, payload)
-        run = run_verify(
-            {
-                "OPERATOR_WIRING_BUDGET_S": "3",
-                "OPERATOR_WIRING_MAX_ATTEMPTS": "2",
-                "OPERATOR_WIRING_READ_TIMEOUT_S": "1",
-            },
-            {slug: mock.url},
-            (slug,),
-            journal=Journal(tmp_path),
-        )
+        if tls is not None:  # the real-mode path: a HEC URL whose certificate nobody trusts
+            env |= {
+                "OPERATOR_WIRING_MODE": "real_splunk",
+                "SPLUNK_HEC_URL": mock.url,
+                "SPLUNK_HEC_TOKEN": "11111111-2222-3333-4444-555555555555",
+            }
+        run = run_verify(env, {slug: mock.url}, (slug,), journal=Journal(tmp_path))
         (result,) = run.result.integrations
         return result.diagnosis.code if result.diagnosis else None
     return None

@@ -49,3 +49,27 @@ def test_verify_without_network_fails_cleanly_inside_its_budget(tmp_path: Path) 
     assert slack["diagnosis"]["code"] == "net.dns"  # the resolver itself is unreachable
     assert len(slack["requests"]) == 4  # retried, then failed
     assert "4 attempts over" in slack["diagnosis"]["detail"]
+
+
+def test_several_network_failures_are_called_a_substrate_problem(tmp_path: Path) -> None:
+    reason = _netns_available()
+    if reason:
+        pytest.skip(reason)
+    env = clean_env(
+        OPERATOR_WIRING_MODE="real_slack,real_pagerduty",
+        SLACK_WEBHOOK_URL="https://hooks.slack.com/services/T0NETDOWN/B0NETDOWN/"
+        "NetDownNetDownNetDown123",
+        PAGERDUTY_ROUTING_KEY="ab" * 16,
+    )
+    done = subprocess.run(
+        ["unshare", "-rn", str(OPWIRE), "verify", "slack", "pagerduty", "--budget", "8"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    assert done.stdout.count("net.dns") >= 2
+    assert "substrate problem" in done.stdout and "platform on-call" in done.stdout

@@ -129,6 +129,14 @@ def verify(
         Path | None,
         typer.Option("--log", help="Also write the human output to FILE.", show_default=False),
     ] = None,
+    no_region_sweep: Annotated[
+        bool,
+        typer.Option(
+            "--no-region-sweep",
+            help="Never send a credential to a vendor's other regions to find "
+            "where it works (OPERATOR_WIRING_REGION_SWEEP=0).",
+        ),
+    ] = False,
     env_file: EnvFile = Path(".env.local"),
 ) -> None:
     """Send a tagged test artifact to each vendor, read it back, clean up, and report."""
@@ -141,6 +149,7 @@ def verify(
             {
                 "OPERATOR_WIRING_MODE": mode,
                 "OPERATOR_WIRING_BUDGET_S": None if budget is None else str(budget),
+                "OPERATOR_WIRING_REGION_SWEEP": "0" if no_region_sweep else None,
             },
             env_file,
         )
@@ -327,6 +336,13 @@ def mock_up(
         bool,
         typer.Option("--tls", help="Serve HTTPS from a CA made now; prints the CA to trust."),
     ] = False,
+    self_signed: Annotated[
+        bool,
+        typer.Option(
+            "--self-signed",
+            help="With --tls: a self-signed certificate no client trusts (a dev Splunk HEC).",
+        ),
+    ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the URLs as one JSON line.")
     ] = False,
@@ -341,7 +357,7 @@ def mock_up(
     slugs = _guard(lambda: registry.select(integrations or [], registry.MOCKED))
     ports = {} if ephemeral else {s: run.mock_ports[s] for s in slugs}
     with tempfile.TemporaryDirectory(prefix="opwire-mock-tls-") as folder:
-        files = make_tls_files(Path(folder)) if tls else None
+        files = make_tls_files(Path(folder), self_signed=self_signed) if tls else None
         stack = _guard(lambda: MockStack(slugs, host, ports, files))
         stopped = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -226,3 +226,23 @@ def run_settings(lookup: Lookup) -> RunSettings:
 
 def host_for_url(host: str) -> str:
     return f"[{host}]" if ":" in host else host
+
+
+def url_map(lookup: Lookup, name: str) -> dict[str, str]:
+    """`region=url,region=url` (OPERATOR_WIRING_<VENDOR>_REGION_URLS) -> {region: url}."""
+    raw = lookup.get(name)
+    if raw is None:
+        return {}
+    found = {}
+    for part in (p.strip() for p in raw.split(",") if p.strip()):
+        region, sep, url = part.partition("=")
+        if not sep or not region.strip() or "://" not in url:
+            raise ConfigError(f"{name} must be region=url pairs separated by commas, got {part!r}")
+        found[region.strip()] = url.strip().rstrip("/")
+    return found
+
+
+def sweep_enabled(lookup: Lookup) -> bool:
+    """The region sweep sends a credential to the vendor's other regions; an operator may not
+    be allowed to: OPERATOR_WIRING_REGION_SWEEP=0 (or --no-region-sweep) turns it off."""
+    return (lookup.get("OPERATOR_WIRING_REGION_SWEEP") or "1").lower() not in ("0", "false", "no")

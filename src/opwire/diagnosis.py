@@ -37,6 +37,7 @@ class Rule:
     json: Mapping[str, Any] = field(default_factory=dict)
     step: str | None = None
     runbook: str = ""
+    transport: str | None = None  # a transport failure kind this vendor explains better
 
     @property
     def automatic(self) -> bool:
@@ -202,9 +203,26 @@ def diagnose_reply(
     return UNEXPECTED.diagnosis(detail)
 
 
-def diagnose_transport(kind: str, detail: str) -> Diagnosis:
-    rule = NET_RULES.get(kind, NET_RULES["protocol"])
-    return rule.diagnosis(detail)
+def diagnose_transport(kind: str, detail: str, rules: Sequence[Rule] = ()) -> Diagnosis:
+    """A vendor's own reading of a transport failure first (Splunk's self-signed TLS), then the
+    generic one."""
+    rule = next((r for r in rules if r.transport == kind), None)
+    return (rule or NET_RULES.get(kind, NET_RULES["protocol"])).diagnosis(detail)
+
+
+SUBSTRATE = (
+    "{count} integrations failed at the network level ({codes}): that is a substrate problem "
+    "(network, DNS, proxy), not {count} broken integrations. Escalate to platform on-call "
+    "(seed § 6 step 4)."
+)
+
+
+def substrate_note(codes: Sequence[str]) -> str | None:
+    """Seed § 6: several integrations failing the same network way at once is one problem."""
+    network = [c for c in codes if c.startswith("net.")]
+    if len(network) < 2:
+        return None
+    return SUBSTRATE.format(count=len(network), codes=", ".join(sorted(set(network))))
 
 
 def by_code(rules: Sequence[Rule], code: str, detail: str = "") -> Diagnosis:

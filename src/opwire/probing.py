@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from opwire.diagnosis import Diagnosis, Rule, by_code, diagnose_reply, diagnose_transport
@@ -101,9 +101,30 @@ class ProbeContext:
             await asyncio.sleep(delay)
             delay = min(delay * 2, 2.0)
 
-    async def peek(self, method: str, url: str, **kw: Any) -> Reply | None:
-        """A look that is not a rung: its failure is not recorded (cleanup's "anything left?")."""
-        return (await self.http.request(self.slug, self.budget, method, url, **kw)).reply
+    async def peek(
+        self, method: str, url: str, *, within_s: float | None = None, **kw: Any
+    ) -> Reply | None:
+        """A look that is not a rung: its failure is not recorded (cleanup's "anything left?",
+        the region sweep)."""
+        budget = self.budget if within_s is None else self.budget.child(within_s)
+        return (await self.http.request(self.slug, budget, method, url, **kw)).reply
+
+    @property
+    def failure_code(self) -> str | None:
+        failed = [s for s in self.steps if s.outcome is Outcome.FAILED and s.diagnosis]
+        return failed[-1].diagnosis.code if failed and failed[-1].diagnosis else None
+
+    def amend(self, detail: str, *, code: str | None = None, fix: str | None = None) -> None:
+        """Sharpen the last failure with what was learned after it (the region sweep)."""
+        for n in range(len(self.steps) - 1, -1, -1):
+            step = self.steps[n]
+            if step.outcome is Outcome.FAILED and step.diagnosis is not None:
+                base = by_code(self.rules, code) if code else step.diagnosis
+                fixed = replace(
+                    base, detail=f"{step.diagnosis.detail}; {detail}", fix=fix or base.fix
+                )
+                self.steps[n] = replace(step, detail=fixed.detail, diagnosis=fixed)
+                return
 
     def remember(self, artifact: dict[str, Any]) -> str | None:
         """Journal an artifact before creating it; returns the entry to forget once cleaned."""
@@ -141,7 +162,8 @@ class ProbeContext:
     def _diagnose(self, step: str, exchange: Exchange) -> Diagnosis:
         reply = exchange.reply
         if reply is None:
-            return diagnose_transport(exchange.failure_kind or "budget", exchange.observed)
+            kind = exchange.failure_kind or "budget"
+            return diagnose_transport(kind, exchange.observed, self.rules)
         diagnosis = diagnose_reply(step, reply.status, reply.text, self.rules)
         if 300 <= reply.status < 400 and reply.headers.get("location"):
             location = reply.headers["location"]

@@ -17,7 +17,7 @@ from typing import Any
 
 from opwire import integrations
 from opwire.config import ConfigError, Lookup, Redactor, RunSettings, mode_name
-from opwire.diagnosis import INTERNAL_ERROR, NET_RULES
+from opwire.diagnosis import INTERNAL_ERROR, NET_RULES, substrate_note
 from opwire.http import Budget, Http, RequestLine, RetryPolicy, Timeouts, make_client
 from opwire.probing import NoteLine, ProbeContext
 from opwire.results import IntegrationResult, RunResult, Status, status_of
@@ -129,7 +129,16 @@ async def verify(
         )
         for c in contexts
     )
-    return RunResult(run_id, mode_name(run.real), started_at, time.monotonic() - t0, results)
+    codes = [r.diagnosis.code for r in results if r.diagnosis]
+    note = substrate_note(codes)
+    return RunResult(
+        run_id,
+        mode_name(run.real),
+        started_at,
+        time.monotonic() - t0,
+        results,
+        (note,) if note else (),
+    )
 
 
 async def _guarded(target: Target, ctx: ProbeContext, redact: Redactor) -> None:

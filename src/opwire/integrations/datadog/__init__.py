@@ -8,10 +8,10 @@ vendor-contracts.md § 1.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from opwire.config import ConfigError, Lookup, Secret
+from opwire.config import ConfigError, Lookup, Secret, sweep_enabled, url_map
 
 if TYPE_CHECKING:
     from opwire.diagnosis import Rule
@@ -40,14 +40,24 @@ class Settings:
     app_key: Secret | None
     site: str
     api_url: str
+    site_urls: dict[str, str] = field(default_factory=dict)  # where the region sweep looks
+    sweep: bool = True
 
     def secrets(self) -> list[Secret]:
         return [self.api_key, *([self.app_key] if self.app_key else [])]
 
 
 def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
+    sites = url_map(lookup, "OPERATOR_WIRING_DATADOG_SITE_URLS")
     if not real:
-        return Settings(Secret(MOCK_API_KEY), Secret(MOCK_APP_KEY), "mock", mock_base)
+        return Settings(
+            Secret(MOCK_API_KEY),
+            Secret(MOCK_APP_KEY),
+            "mock",
+            mock_base,
+            sites,
+            sweep_enabled(lookup),
+        )
     key = lookup.secret("DD_API_KEY")
     if key is None:
         raise ConfigError("DD_API_KEY is not set (real_datadog needs an API key)")
@@ -60,7 +70,10 @@ def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
     if site not in SITES:
         raise ConfigError(f"DD_SITE {site!r} is not a Datadog site; valid: {', '.join(SITES)}")
     api = lookup.get("OPERATOR_WIRING_DATADOG_API_URL") or f"https://api.{site}"
-    return Settings(key, lookup.secret("DD_APP_KEY"), site, api.rstrip("/"))
+    every_site = {s: f"https://api.{s}" for s in SITES} | sites
+    return Settings(
+        key, lookup.secret("DD_APP_KEY"), site, api.rstrip("/"), every_site, sweep_enabled(lookup)
+    )
 
 
 async def run_probe(ctx: ProbeContext, settings: Settings) -> None:

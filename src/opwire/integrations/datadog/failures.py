@@ -39,6 +39,11 @@ RULES: tuple[Rule, ...] = (
         step="validate",
     ),
     _rule(
+        "key_rejected",
+        "The API key was refused on every Datadog site: it is revoked, deleted or mistyped.",
+        "Create a new API key (Organization Settings → API Keys) and put it in DD_API_KEY.",
+    ),
+    _rule(
         "app_key_invalid",
         "DD_APP_KEY was refused: invalid, revoked, from another org, or without read scopes.",
         "Create an application key (Organization Settings → Application Keys) in the same org "

@@ -53,15 +53,11 @@ async def probe(ctx: ProbeContext, settings: Settings) -> None:
     api, now = settings.api_url, int(time.time())
     write = {"DD-API-KEY": settings.api_key.reveal()}
     if (
-        await ctx.call(
-            "validate",
-            "GET",
-            f"{api}/api/v1/validate",
-            headers=write,
-            ok=lambda r: r.status == 200 and (r.json() or {}).get("valid") is True,
-        )
+        await ctx.call("validate", "GET", f"{api}/api/v1/validate", headers=write, ok=_valid)
         is None
     ):
+        if ctx.failure_code == "datadog.wrong_site" and settings.sweep:
+            await sweep(ctx, settings, write)
         return
     metric = await ctx.call(
         "submit metric",
@@ -109,6 +105,31 @@ async def probe(ctx: ProbeContext, settings: Settings) -> None:
         within_s=READ_BACK_WINDOW_S,
         missing="datadog.metric_not_found",
     )
+
+
+async def sweep(ctx: ProbeContext, settings: Settings, write: dict[str, str]) -> None:
+    """Ask the other sites whether they know this key: the cheapest check, /api/v1/validate."""
+    others = {s: u for s, u in settings.site_urls.items() if s != settings.site}
+    if not others:
+        return
+    ctx.note(
+        f"region sweep: asking {len(others)} other Datadog sites whether they know the key "
+        "(OPERATOR_WIRING_REGION_SWEEP=0 or --no-region-sweep turns this off)"
+    )
+    for site, url in others.items():
+        if _valid(await ctx.peek("GET", f"{url}/api/v1/validate", within_s=5, headers=write)):
+            ctx.amend(
+                f"this key is valid on {site}; DD_SITE is {settings.site}",
+                fix=f"Set DD_SITE={site} in .env.local (your dashboard is app.{site}).",
+            )
+            return
+    ctx.amend(
+        f"no other site knows the key either ({', '.join(others)})", code="datadog.key_rejected"
+    )
+
+
+def _valid(reply: Reply | None) -> bool:
+    return reply is not None and reply.status == 200 and (reply.json() or {}).get("valid") is True
 
 
 def _event_created(reply: Reply) -> bool:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from opwire.config import ConfigError, Lookup, Secret
+from opwire.config import ConfigError, Lookup, Secret, sweep_enabled, url_map
 
 if TYPE_CHECKING:
     from opwire.diagnosis import Rule
@@ -36,6 +36,9 @@ class Settings:
     api_key: Secret
     api_url: str
     team: str | None
+    region: str = "us"
+    region_urls: dict[str, str] = field(default_factory=dict)  # where the region sweep looks
+    sweep: bool = True
 
     def secrets(self) -> list[Secret]:
         return [self.api_key]
@@ -43,7 +46,14 @@ class Settings:
 
 def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
     if not real:
-        return Settings(Secret(MOCK_API_KEY), mock_base, MOCK_TEAM)
+        return Settings(
+            Secret(MOCK_API_KEY),
+            mock_base,
+            MOCK_TEAM,
+            "mock",
+            url_map(lookup, "OPERATOR_WIRING_OPSGENIE_REGION_URLS"),
+            sweep_enabled(lookup),
+        )
     key = lookup.secret("OPSGENIE_API_KEY")
     if key is None:
         raise ConfigError(
@@ -55,7 +65,10 @@ def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
     if region not in REGIONS:
         raise ConfigError(f"OPSGENIE_REGION must be us or eu, got {region!r}")
     api_url = lookup.get("OPERATOR_WIRING_OPSGENIE_API_URL") or REGIONS[region]
-    return Settings(key, api_url.rstrip("/"), lookup.get("OPSGENIE_TEAM"))
+    urls = REGIONS | url_map(lookup, "OPERATOR_WIRING_OPSGENIE_REGION_URLS")
+    return Settings(
+        key, api_url.rstrip("/"), lookup.get("OPSGENIE_TEAM"), region, urls, sweep_enabled(lookup)
+    )
 
 
 async def run_probe(ctx: ProbeContext, settings: Settings) -> None:

@@ -34,6 +34,12 @@ RULES: tuple[Rule, ...] = (
         status=401,
     ),
     _rule(
+        "wrong_region",
+        "OPSGENIE_API_KEY belongs to the other Opsgenie region: the region sweep found it valid "
+        "there.",
+        "Set OPSGENIE_REGION to the region named below.",
+    ),
+    _rule(
         "key_not_integration",
         "OPSGENIE_API_KEY is an account, team or user key; alerts need an API-integration key.",
         "Teams → your team → Integrations → add API → copy its key into OPSGENIE_API_KEY.",

@@ -53,6 +53,8 @@ async def probe(ctx: ProbeContext, settings: Settings) -> None:
     )
     if created is None and ctx.refused:
         ctx.forget(entry)  # refused outright: no alert exists
+        if ctx.failure_code == "opsgenie.key_invalid" and settings.sweep:
+            await sweep(ctx, settings)
         return
     if created is not None and not await _processed(ctx, settings, "create processed", created):
         if ctx.refused or _request_failed(ctx):
@@ -104,6 +106,28 @@ async def cleanup(
         headers=_headers(settings),
     )
     return closed is not None
+
+
+async def sweep(ctx: ProbeContext, settings: Settings) -> None:
+    """Ask the other region whether it knows the key: a read-only alert count."""
+    others = {r: u for r, u in settings.region_urls.items() if r != settings.region}
+    if not others:
+        return
+    ctx.note(
+        "region sweep: asking the other Opsgenie region whether it knows the key "
+        "(OPERATOR_WIRING_REGION_SWEEP=0 or --no-region-sweep turns this off)"
+    )
+    for region, url in others.items():
+        reply = await ctx.peek(
+            "GET", f"{url}/v2/alerts/count", within_s=5, headers=_headers(settings)
+        )
+        if reply is not None and reply.status == 200:
+            ctx.amend(
+                f"this key is valid in {region} ({url}); OPSGENIE_REGION is {settings.region}",
+                code="opsgenie.wrong_region",
+                fix=f"Set OPSGENIE_REGION={region} in .env.local.",
+            )
+            return
 
 
 async def _processed(ctx: ProbeContext, settings: Settings, step: str, accepted: Reply) -> bool:

@@ -119,6 +119,15 @@ def _coded(code: int) -> Rule:
 RULES: tuple[Rule, ...] = (
     *(_coded(code) for code in CODES),
     Rule(
+        "splunk.tls_untrusted",
+        "SPLUNK_HEC_URL's TLS certificate is not trusted: self-signed (common on dev HEC) or "
+        "signed by a CA this machine does not know.",
+        "Trust the HEC's CA (SSL_CERT_FILE=/path/to/ca.pem). In dev only, SPLUNK_HEC_INSECURE=1 "
+        "turns verification off for Splunk alone; never in production.",
+        transport="tls",
+        runbook=f"{RUNBOOK}#tls-untrusted",
+    ),
+    Rule(
         "splunk.search_auth",
         "The search API refused SPLUNK_SEARCH_TOKEN.",
         "Create a Splunk authentication token with search rights on the HEC index and put it "
