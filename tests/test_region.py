@@ -140,3 +140,32 @@ def test_wrong_region_answers(
         assert reply.status_code == status
     finally:
         mock.server.stop()
+
+
+def test_sentry_sweep_finds_the_org_in_the_other_region() -> None:
+    us, de = Mock(MockServer("sentry").start()), Mock(MockServer("sentry").start())
+    key, token = "ab" * 16, "sntrys_regionSweepToken"
+    try:
+        de.control("POST", "region", {"region": "de"})
+        for mock in (us, de):
+            mock.control(
+                "POST",
+                "credentials",
+                [{"credential": key, "region": "de"}, {"credential": token, "region": "de"}],
+            )
+        host = us.url.removeprefix("http://")
+        env = {
+            "OPERATOR_WIRING_MODE": "real_sentry",
+            "SENTRY_DSN": f"http://{key}@{host}/42",
+            "SENTRY_AUTH_TOKEN": token,
+            "SENTRY_ORG": "acme",
+            "OPERATOR_WIRING_SENTRY_API_URL": us.url,
+            "OPERATOR_WIRING_SENTRY_REGION_URLS": f"us={us.url},de={de.url}",
+        }
+        (result,) = run_verify(env, {}, ("sentry",)).result.integrations
+        assert result.diagnosis is not None and result.diagnosis.code == "sentry.region_mismatch"
+        assert "the Sentry API says the org acme is in de" in result.diagnosis.detail
+        assert "Re-issue the DSN from the de org" in result.diagnosis.fix
+    finally:
+        us.server.stop()
+        de.server.stop()

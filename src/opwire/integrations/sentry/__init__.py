@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from opwire.config import ConfigError, Lookup, Secret
+from opwire.config import ConfigError, Lookup, Secret, sweep_enabled, url_map
 
 if TYPE_CHECKING:
     from opwire.diagnosis import Rule
@@ -37,6 +37,9 @@ class Settings:
     org: str | None
     project: str
     auth_token: Secret | None
+    ingest_host: str = ""
+    region_apis: dict[str, str] = field(default_factory=dict)  # where the region sweep looks
+    sweep: bool = True
 
     def secrets(self) -> list[Secret]:
         return [self.key, *([self.auth_token] if self.auth_token else [])]
@@ -44,6 +47,9 @@ class Settings:
     def missing_read_vars(self) -> list[str]:
         pairs = (("SENTRY_AUTH_TOKEN", self.auth_token), ("SENTRY_ORG", self.org))
         return [name for name, value in pairs if value is None]
+
+
+REGION_APIS = {"us": "https://us.sentry.io", "de": "https://de.sentry.io"}
 
 
 def region_api(host: str, scheme: str) -> str:
@@ -56,6 +62,7 @@ def region_api(host: str, scheme: str) -> str:
 
 
 def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
+    regions = url_map(lookup, "OPERATOR_WIRING_SENTRY_REGION_URLS")
     if not real:
         return Settings(
             Secret(MOCK_KEY),
@@ -64,6 +71,9 @@ def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
             MOCK_ORG,
             MOCK_PROJECT,
             Secret(MOCK_TOKEN),
+            "mock",
+            regions,
+            sweep_enabled(lookup),
         )
     dsn = lookup.secret("SENTRY_DSN")
     if dsn is None:
@@ -89,6 +99,9 @@ def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
         lookup.get("SENTRY_ORG"),
         lookup.get("SENTRY_PROJECT") or project_id,
         lookup.secret("SENTRY_AUTH_TOKEN"),
+        host,
+        REGION_APIS | regions,
+        sweep_enabled(lookup),
     )
 
 

@@ -398,6 +398,25 @@ async def issue(request: Request) -> Response:
     return JSONResponse(_public_group(group))
 
 
+async def organization(request: Request) -> Response:
+    if denied := _api_auth(request):
+        return denied
+    org = request.path_params["org"]
+    region = mock_state(request).region
+    return JSONResponse(
+        {
+            "id": "1",
+            "slug": org,
+            "name": org,
+            "status": {"id": "active"},
+            "links": {
+                "organizationUrl": f"https://{org}.sentry.io",
+                "regionUrl": f"https://{region}.sentry.io",
+            },
+        }
+    )
+
+
 async def control_config(request: Request) -> Response:
     state, data = _state(request), json_body(await request.body())
     if isinstance(data, dict) and isinstance(data.get("processing_delay_s"), int | float):
@@ -492,6 +511,7 @@ def create_app() -> ASGIApp:
             ),
             Route("/api/0/organizations/{org}/issues/{issue_id}/", issue, methods=["GET", "PUT"]),
             Route("/api/0/issues/{issue_id}/", issue, methods=["GET", "PUT"]),
+            Route("/api/0/organizations/{org}/", organization, methods=["GET"]),
         ],
         SentryState,
         credential_of,
