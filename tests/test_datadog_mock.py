@@ -211,3 +211,10 @@ def test_same_request_same_answer_as_the_recording(
         if isinstance(want, dict) and want.get("series") == []:
             want = {**want, "series": got["series"]}
         assert set(got) >= set(want)  # every recorded key is there
+
+
+@pytest.mark.parametrize("entry", ["x", 1, None, [], {"metric": 5, "points": []}])
+def test_series_entries_that_are_not_series_are_400(datadog_mock: Mock, entry: Any) -> None:
+    for path in ("/api/v2/series", "/api/v1/series"):
+        reply = httpx.post(datadog_mock.url + path, json={"series": [entry]}, headers=KEYS)
+        assert reply.status_code == 400 and "Invalid series" in reply.json()["errors"][0]

@@ -7,7 +7,7 @@ then the generic `HTTP_RULES`; anything left is `http.unexpected`, reported whol
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -56,6 +56,18 @@ class Rule:
 
     def diagnosis(self, detail: str = "") -> Diagnosis:
         return Diagnosis(self.code, self.cause, self.fix, self.runbook, detail)
+
+
+def rule_maker(slug: str, runbook: str) -> Callable[..., Rule]:
+    """The factory a vendor's failures.py uses: `slug.code`, linked to the runbook section of
+    the same name (`setup-runbooks/<slug>.md#<code-with-dashes>`)."""
+
+    def make(code: str, cause: str, fix: str, **match: Any) -> Rule:
+        return Rule(
+            f"{slug}.{code}", cause, fix, runbook=f"{runbook}#{code.replace('_', '-')}", **match
+        )
+
+    return make
 
 
 def _json_has(text: str, wanted: Mapping[str, Any]) -> bool:

@@ -8,17 +8,12 @@ vendor-contracts.md § 1.
 
 from __future__ import annotations
 
-from typing import Any
-
-from opwire.diagnosis import Rule
+from opwire.diagnosis import Rule, rule_maker
 
 RUNBOOK = "setup-runbooks/datadog.md"
 
 
-def _rule(code: str, cause: str, fix: str, **match: Any) -> Rule:
-    return Rule(
-        f"datadog.{code}", cause, fix, runbook=f"{RUNBOOK}#{code.replace('_', '-')}", **match
-    )
+_rule = rule_maker("datadog", RUNBOOK)
 
 
 RULES: tuple[Rule, ...] = (

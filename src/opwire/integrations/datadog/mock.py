@@ -103,52 +103,61 @@ def _tags(value: Any) -> frozenset[str] | None:
     return None
 
 
-async def series_v2(request: Request) -> Response:
-    denied = _auth(request, read=False)
-    document = denied or await _payload(request, "v2")
-    if isinstance(document, Response):
-        return document
-    rows = []
+Row = tuple[str, frozenset[str], float, float]
+PointReader = Callable[[Any], tuple[float, float] | None]
+
+
+def _point_v2(point: Any) -> tuple[float, float] | None:
+    if isinstance(point, dict) and _numbers(point.get("timestamp"), point.get("value")):
+        return float(point["timestamp"]), float(point["value"])
+    return None
+
+
+def _point_v1(point: Any) -> tuple[float, float] | None:
+    if isinstance(point, list) and len(point) == 2 and _numbers(*point):
+        return float(point[0]), float(point[1])
+    return None
+
+
+def _rows(document: dict[str, Any], read: PointReader, shape: str) -> list[Row] | Response:
+    rows: list[Row] = []
     for n, series in enumerate(document["series"]):
-        points, tags = (series or {}).get("points"), _tags((series or {}).get("tags"))
-        if (
-            not isinstance(series.get("metric"), str)
-            or not isinstance(points, list)
-            or tags is None
-        ):
+        points = series.get("points") if isinstance(series, dict) else None
+        tags = _tags(series.get("tags")) if isinstance(series, dict) else None
+        metric = series.get("metric") if isinstance(series, dict) else None
+        if not isinstance(points, list) or tags is None or not isinstance(metric, str):
             return _errors(400, f"Invalid series at index {n}: metric and points are required")
         for point in points:
-            if not isinstance(point, dict) or not _numbers(
-                point.get("timestamp"), point.get("value")
-            ):
-                return _errors(400, f"Invalid point in series {n}: timestamp and value are numbers")
-            rows.append((series["metric"], tags, float(point["timestamp"]), float(point["value"])))
+            parsed = read(point)
+            if parsed is None:
+                return _errors(400, f"Invalid point in series {n}: {shape}")
+            rows.append((str(metric), tags, *parsed))
+    return rows
+
+
+async def _intake(request: Request, version: str, read: PointReader, shape: str) -> Response | None:
+    """Store the points of a series payload; an error answer when it is refused."""
+    denied = _auth(request, read=False)
+    document = denied or await _payload(request, version)
+    if isinstance(document, Response):
+        return document
+    rows = _rows(document, read, shape)
+    if isinstance(rows, Response):
+        return rows
     if not _state(request).drop_points:
         _state(request).points.extend(rows)
-    return JSONResponse({"errors": []}, 202)
+    return None
+
+
+async def series_v2(request: Request) -> Response:
+    refused = await _intake(request, "v2", _point_v2, "timestamp and value are numbers")
+    return refused or JSONResponse({"errors": []}, 202)
 
 
 async def series_v1(request: Request) -> Response:
-    denied = _auth(request, read=False)
-    document = denied or await _payload(request, "v1")
-    if isinstance(document, Response):
-        return document
-    rows = []
-    for n, series in enumerate(document["series"]):
-        points, tags = (series or {}).get("points"), _tags((series or {}).get("tags"))
-        if (
-            not isinstance(series.get("metric"), str)
-            or not isinstance(points, list)
-            or tags is None
-        ):
-            return _errors(400, f"Invalid series at index {n}: metric and points are required")
-        for point in points:
-            if not isinstance(point, list) or len(point) != 2 or not _numbers(*point):
-                return _errors(400, f"Invalid point in series {n}: expected [timestamp, value]")
-            rows.append((series["metric"], tags, float(point[0]), float(point[1])))
-    _state(request).points.extend(rows)
+    refused = await _intake(request, "v1", _point_v1, "expected [timestamp, value]")
     # The recorded exchange answers with this exact body and content type.
-    return Response('{"status": "ok"}', 202, headers={"content-type": "text/json"})
+    return refused or Response('{"status": "ok"}', 202, headers={"content-type": "text/json"})
 
 
 def _numbers(*values: Any) -> bool:

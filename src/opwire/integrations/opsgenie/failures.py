@@ -7,9 +7,7 @@ seed § 4 ("422 team not found"); vendor-contracts.md § 4.
 
 from __future__ import annotations
 
-from typing import Any
-
-from opwire.diagnosis import Rule
+from opwire.diagnosis import Rule, rule_maker
 
 RUNBOOK = "setup-runbooks/opsgenie.md"
 _TEAM = (
@@ -18,10 +16,7 @@ _TEAM = (
 )
 
 
-def _rule(code: str, cause: str, fix: str, **match: Any) -> Rule:
-    return Rule(
-        f"opsgenie.{code}", cause, fix, runbook=f"{RUNBOOK}#{code.replace('_', '-')}", **match
-    )
+_rule = rule_maker("opsgenie", RUNBOOK)
 
 
 RULES: tuple[Rule, ...] = (

@@ -7,17 +7,12 @@ REST-API/14-Errors; seed § 4 ("202 but no incident appears"); vendor-contracts.
 
 from __future__ import annotations
 
-from typing import Any
-
-from opwire.diagnosis import Rule
+from opwire.diagnosis import Rule, rule_maker
 
 RUNBOOK = "setup-runbooks/pagerduty.md"
 
 
-def _rule(code: str, cause: str, fix: str, **match: Any) -> Rule:
-    return Rule(
-        f"pagerduty.{code}", cause, fix, runbook=f"{RUNBOOK}#{code.replace('_', '-')}", **match
-    )
+_rule = rule_maker("pagerduty", RUNBOOK)
 
 
 RULES: tuple[Rule, ...] = (

@@ -8,9 +8,7 @@ valid-looking DSN: US-vs-EU region mismatch"); vendor-contracts.md § 2.
 
 from __future__ import annotations
 
-from typing import Any
-
-from opwire.diagnosis import Rule
+from opwire.diagnosis import Rule, rule_maker
 
 RUNBOOK = "setup-runbooks/sentry.md"
 _REISSUE = (
@@ -23,10 +21,7 @@ _TOKEN = (
 )
 
 
-def _rule(code: str, cause: str, fix: str, **match: Any) -> Rule:
-    return Rule(
-        f"sentry.{code}", cause, fix, runbook=f"{RUNBOOK}#{code.replace('_', '-')}", **match
-    )
+_rule = rule_maker("sentry", RUNBOOK)
 
 
 RULES: tuple[Rule, ...] = (
