@@ -30,3 +30,4 @@ if [[ ! -x "$venv/bin/opwire" || ! -f "$stamp" || "$here/pyproject.toml" -nt "$s
 fi
 OPWIRE="$venv/bin/opwire"
 export OPERATOR_WIRING_ENV_FILE="${OPERATOR_WIRING_ENV_FILE:-$here/.env.local}"
+export OPERATOR_WIRING_STATE_DIR="${OPERATOR_WIRING_STATE_DIR:-$here/state}"

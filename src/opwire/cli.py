@@ -274,7 +274,7 @@ def drill(
     slugs = _guard(lambda: registry.select([integration] if integration else []))
     printer = Printer(Redactor(), stream=sys.stderr if as_json else sys.stdout)
     dns = integration in (None, "slack") and scenario in (None, "dns_blocked", drills.DNS_DRILL)
-    command = str(Path(sys.argv[0]).resolve()) if dns else None
+    command = [sys.executable, "-m", "opwire"] if dns else None
     with MockStack(slugs) as stack:
         results = asyncio.run(
             drills.drill_all(

@@ -7,7 +7,7 @@ which scenarios they can play (`GET /_opwire/scenarios`), never what the probe s
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import httpx
@@ -169,7 +169,7 @@ def select(names: list[str], wanted: str | None) -> list[str]:
     return [n for n in names if wanted in (n, n.partition("/")[2])]
 
 
-def drill_dns(opwire: str) -> DrillResult:
+def drill_dns(opwire: Sequence[str]) -> DrillResult:
     """The DNS row of seed § 4, for real: verify Slack in a network namespace with no network."""
     import json
     import shutil
@@ -186,7 +186,7 @@ def drill_dns(opwire: str) -> DrillResult:
         "DrillDrillDrillDrill0000",
     }
     done = subprocess.run(
-        ["unshare", "-rn", opwire, "verify", "slack", "--json"],
+        ["unshare", "-rn", *opwire, "verify", "slack", "--json"],
         env=env,
         capture_output=True,
         text=True,
@@ -215,7 +215,7 @@ async def drill_all(
     bases: dict[str, str],
     wanted: str | None,
     done: Callable[[DrillResult], None],
-    dns_with: str | None = None,
+    dns_with: Sequence[str] | None = None,
 ) -> list[DrillResult]:
     """Every selected scenario: vendors concurrently (each has its own mock), a vendor's
     scenarios one after another (they share its state). `done` sees each result as it lands."""
