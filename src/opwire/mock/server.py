@@ -53,7 +53,13 @@ class MockServer:
         return f"{scheme}://{host_for_url(self.host)}:{self.port}"
 
     def start(self, timeout: float = 10.0) -> MockServer:
+        self.launch()
+        return self.wait_started(timeout)
+
+    def launch(self) -> None:
         self._thread.start()
+
+    def wait_started(self, timeout: float = 10.0) -> MockServer:
         deadline = time.monotonic() + timeout
         while not self._server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
@@ -62,7 +68,13 @@ class MockServer:
         return self
 
     def stop(self) -> None:
+        self.signal_exit()
+        self.join()
+
+    def signal_exit(self) -> None:
         self._server.should_exit = True
+
+    def join(self) -> None:
         if self._thread.is_alive():
             self._thread.join(timeout=5)
         self._socket.close()
@@ -111,13 +123,18 @@ class MockStack:
         return {slug: server.url for slug, server in self.servers.items()}
 
     def start(self) -> MockStack:
+        # Launch all, then wait: the servers start (and below, stop) side by side.
         for server in self.servers.values():
-            server.start()
+            server.launch()
+        for server in self.servers.values():
+            server.wait_started()
         return self
 
     def stop(self) -> None:
         for server in self.servers.values():
-            server.stop()
+            server.signal_exit()
+        for server in self.servers.values():
+            server.join()
 
     def __enter__(self) -> MockStack:
         return self.start()
