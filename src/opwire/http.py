@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 
 from opwire.config import Redactor
+from opwire.encoding import DecodeError, decode_body
 
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 # No vendor answer opwire reads is anywhere near this; a bigger one is a proxy or portal page.
@@ -304,8 +305,6 @@ class Http:
 
 def _decoded(body: bytes, headers: Mapping[str, str], charset: str) -> str:
     """Undo Content-Encoding (bounded), then decode text; never raises."""
-    from opwire.mock.encoding import DecodeError, decode_body
-
     try:
         raw = decode_body(body, headers.get("content-encoding"), MAX_BODY)
     except DecodeError:

@@ -21,9 +21,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from opwire.encoding import DecodeError, decode_body
 from opwire.integrations.datadog.query import QueryError, run_query
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
-from opwire.mock.encoding import DecodeError, decode_body
 from opwire.mock.scenarios import Scenario, faults
 
 APP_URL = "https://app.datadoghq.com"

@@ -27,9 +27,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from opwire.encoding import DecodeError, decode_body
 from opwire.integrations.splunk.search import SearchError, matches, parse
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
-from opwire.mock.encoding import DecodeError, decode_body
 from opwire.mock.scenarios import Scenario
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")

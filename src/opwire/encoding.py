@@ -1,4 +1,4 @@
-"""Request body decompression shared by the mocks, bounded so a small bomb cannot eat memory."""
+"""Body decompression for the mocks and the client, bounded so a small bomb cannot eat memory."""
 
 from __future__ import annotations
 
