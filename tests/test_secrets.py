@@ -12,7 +12,7 @@ from opwire.config import Lookup, Redactor, Secret, run_settings
 from opwire.diagnosis import Rule
 from opwire.verify import Target, verify
 
-from conftest import Mock, clean_env, opwire
+from conftest import Mock, clean_env, opwire, serve
 
 HOOK_SECRET = "PlantedHookSecret0123456"
 BOT_TOKEN = "xoxb-PLANTED-bot-token-9f8e7d6c"
@@ -123,3 +123,38 @@ def test_a_crashing_probe_is_its_own_internal_error_with_the_secret_masked() -> 
     assert slack.diagnosis is not None and slack.diagnosis.code == "opwire.internal_error"
     assert slack.diagnosis.detail == "RuntimeError: boom while holding ****7d6c"
     assert result.exit_code == 1
+
+
+ROUTING_KEY = "PLANTEDroutingKEY0123456789abcde"
+API_TOKEN = "PLANTED-rest-api-token-42"
+
+
+def test_journal_and_cleanup_never_hold_a_secret(tmp_path: Path) -> None:
+    for mock in serve("pagerduty"):
+        # The confirm read hangs up, so the run ends with its incident still journaled.
+        mock.fault(method="GET", path="/incidents", skip=1, status=500, body="down")
+        env = clean_env(
+            OPERATOR_WIRING_MODE="real_pagerduty",
+            PAGERDUTY_ROUTING_KEY=ROUTING_KEY,
+            PAGERDUTY_API_TOKEN=API_TOKEN,
+            OPERATOR_WIRING_PAGERDUTY_EVENTS_URL=mock.url,
+            OPERATOR_WIRING_PAGERDUTY_API_URL=mock.url,
+            OPERATOR_WIRING_MAX_ATTEMPTS="2",
+            OPERATOR_WIRING_STATE_DIR=str(tmp_path / "state"),
+        )
+        run = opwire("verify", "pagerduty", env=env, cwd=tmp_path)
+        journal = (tmp_path / "state" / "cleanup-journal.json").read_text()
+        assert run.returncode == 1 and "dedup_key" in journal
+        mock.control("DELETE", "faults")
+        cleaned = opwire("cleanup", "--json", env=env, cwd=tmp_path)
+        assert cleaned.returncode == 0, cleaned.stdout + cleaned.stderr
+        for text in (
+            run.stdout,
+            run.stderr,
+            journal,
+            cleaned.stdout,
+            cleaned.stderr,
+            json.dumps(mock.requests()),
+        ):
+            assert ROUTING_KEY not in text and API_TOKEN not in text
+            assert ROUTING_KEY[-8:] not in text
