@@ -112,3 +112,22 @@ def generic(slug: str, throttled: tuple[str, str]) -> list[Scenario]:
             ),
         ),
     ]
+
+
+def vendor_state(**values: Any) -> Callable[[Any], None]:
+    """A scenario that sets fields of the vendor's mock state (`drop_events=True`)."""
+
+    def apply(state: Any) -> None:
+        for name, value in values.items():
+            setattr(state.vendor, name, value)
+
+    return apply
+
+
+def credentials_abroad(home: str, away: str) -> Callable[[Any], None]:
+    """A scenario where every credential belongs to another region than this instance's."""
+
+    def apply(state: Any) -> None:
+        state.credential_regions["*"] = away if state.region != away else home
+
+    return apply

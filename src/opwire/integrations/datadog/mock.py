@@ -24,7 +24,7 @@ from starlette.types import ASGIApp
 from opwire.encoding import DecodeError, decode_body
 from opwire.integrations.datadog.query import QueryError, run_query
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
-from opwire.mock.scenarios import Scenario, faults
+from opwire.mock.scenarios import Scenario, credentials_abroad, faults, vendor_state
 
 APP_URL = "https://app.datadoghq.com"
 # Key shapes: 32 hex (API), 40 hex (APP). UNCONFIRMED (widely known; vendor-contracts § 1.2).
@@ -402,21 +402,11 @@ def wrong_site(incoming: Incoming) -> Response:
     return _errors(403, "Forbidden")
 
 
-def _other_site(state: Any) -> None:
-    state.credential_regions["*"] = (
-        "datadoghq.eu" if state.region != "datadoghq.eu" else ("datadoghq.com")
-    )
-
-
-def _drop(state: Any) -> None:
-    state.vendor.drop_points = True
-
-
 SCENARIOS = (
     Scenario(
         "datadog/wrong_site",
         "every key belongs to another Datadog site: a silent 403",
-        _other_site,
+        credentials_abroad("datadoghq.com", "datadoghq.eu"),
         "Datadog probe returns 403 with no body",
     ),
     Scenario(
@@ -451,7 +441,11 @@ SCENARIOS = (
             }
         ),
     ),
-    Scenario("datadog/metric_dropped", "metric intake answers 202 and keeps nothing", _drop),
+    Scenario(
+        "datadog/metric_dropped",
+        "metric intake answers 202 and keeps nothing",
+        vendor_state(drop_points=True),
+    ),
 )
 
 

@@ -26,7 +26,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
-from opwire.mock.scenarios import Scenario
+from opwire.mock.scenarios import Scenario, credentials_abroad, vendor_state
 
 GENIE_KEY = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 DEFAULT_TEAMS = ("opwire",)
@@ -398,34 +398,27 @@ def wrong_region(incoming: Incoming) -> Response:
     )
 
 
-def _set(name: str, value: Any) -> Any:
-    def apply(state: Any) -> None:
-        setattr(state.vendor, name, value)
-
-    return apply
-
-
-def _abroad(state: Any) -> None:
-    state.credential_regions["*"] = "eu" if state.region != "eu" else "us"
-
-
 SCENARIOS = (
     Scenario(
         "opsgenie/team_not_found",
         "no team exists: alerts fail at processing",
-        _set("teams", set()),
+        vendor_state(teams=set()),
         'Opsgenie probe returns 422 "team not found"',
     ),
     Scenario(
         "opsgenie/key_not_integration",
         "every key is an account key, not an API integration's (403 40301)",
-        _set("default_key_kind", "global"),
+        vendor_state(default_key_kind="global"),
     ),
-    Scenario("opsgenie/wrong_region", "every key belongs to the other region (401)", _abroad),
+    Scenario(
+        "opsgenie/wrong_region",
+        "every key belongs to the other region (401)",
+        credentials_abroad("us", "eu"),
+    ),
     Scenario(
         "opsgenie/never_processed",
         "requests are accepted and never processed",
-        _set("request_delay_s", 1e9),
+        vendor_state(request_delay_s=1e9),
     ),
 )
 

@@ -27,7 +27,7 @@ from starlette.types import ASGIApp
 from opwire.encoding import DecodeError, decode_body
 from opwire.integrations.sentry.envelope import EnvelopeError, parse
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
-from opwire.mock.scenarios import Scenario, faults
+from opwire.mock.scenarios import Scenario, credentials_abroad, faults, vendor_state
 
 DEFAULT_ORG = "opwire-mock"
 PUBLIC_KEY = re.compile(r"^[0-9a-f]{32}$")
@@ -457,29 +457,22 @@ def wrong_region(incoming: Incoming) -> Response:
     return _detail(401, "invalid authentication: the public key is unknown in this region")
 
 
-def _everything_abroad(state: Any) -> None:
-    state.credential_regions["*"] = "de" if state.region != "de" else "us"
-
-
-def _flag(name: str) -> Any:
-    def apply(state: Any) -> None:
-        setattr(state.vendor, name, True)
-
-    return apply
-
-
 SCENARIOS = (
     Scenario(
         "sentry/region_mismatch",
         "the DSN and token belong to the other region's org",
-        _everything_abroad,
+        credentials_abroad("us", "de"),
         "Sentry probe returns 401 against a valid-looking DSN",
     ),
     Scenario(
-        "sentry/project_rejected", "every key is rejected for its project", _flag("reject_all_keys")
+        "sentry/project_rejected",
+        "every key is rejected for its project",
+        vendor_state(reject_all_keys=True),
     ),
     Scenario(
-        "sentry/dropped", "events are acknowledged (200) and silently dropped", _flag("drop_events")
+        "sentry/dropped",
+        "events are acknowledged (200) and silently dropped",
+        vendor_state(drop_events=True),
     ),
     Scenario(
         "sentry/token_invalid",

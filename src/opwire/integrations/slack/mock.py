@@ -30,7 +30,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
-from opwire.mock.scenarios import Scenario
+from opwire.mock.scenarios import Scenario, vendor_state
 
 DEFAULT_CHANNEL = "C0OPWIRE01"
 TEAM, BOT, SECRET = r"T[A-Z0-9]{6,}", r"B[A-Z0-9]{6,}", r"[A-Za-z0-9]{24}"
@@ -351,14 +351,6 @@ def credential_of(incoming: Incoming) -> str | None:
     return None
 
 
-def _vendor(**values: Any) -> Any:
-    def apply(state: Any) -> None:
-        for name, value in values.items():
-            setattr(state.vendor, name, value)
-
-    return apply
-
-
 def _channel(**values: Any) -> Any:
     def apply(state: Any) -> None:
         for name, value in values.items():
@@ -371,7 +363,7 @@ SCENARIOS = (
     Scenario(
         "slack/revoked",
         "every webhook is revoked (404 no_service)",
-        _vendor(default_hook_state="revoked"),
+        vendor_state(default_hook_state="revoked"),
         "Slack webhook returns 404",
     ),
     Scenario("slack/archived", "the webhook's channel is archived (410)", _channel(archived=True)),
@@ -379,12 +371,12 @@ SCENARIOS = (
     Scenario(
         "slack/wrong_channel",
         "webhooks post to another channel than the one read",
-        _vendor(default_channel="C0ELSEWHERE"),
+        vendor_state(default_channel="C0ELSEWHERE"),
     ),
     Scenario(
         "slack/rate_limited",
         "the webhook is rate limited for minutes",
-        _vendor(burst=0.0, per_second=0.005),
+        vendor_state(burst=0.0, per_second=0.005),
     ),
 )
 

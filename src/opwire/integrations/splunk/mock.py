@@ -30,7 +30,7 @@ from starlette.types import ASGIApp
 from opwire.encoding import DecodeError, decode_body
 from opwire.integrations.splunk.search import SearchError, matches, parse
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
-from opwire.mock.scenarios import Scenario
+from opwire.mock.scenarios import Scenario, vendor_state
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 # code -> (HTTP status, text), from the reply-code table (shared/specs/splunk CSV).
@@ -383,10 +383,6 @@ def _token_default(**values: Any) -> Any:
     return apply
 
 
-def _unhealthy(state: Any) -> None:
-    state.vendor.health = "queues_full"
-
-
 def _never_indexed(state: Any) -> None:
     state.vendor.default_token.ack = True
     state.vendor.indexing_delay_s = 1e9
@@ -405,7 +401,9 @@ SCENARIOS = (
         _token_default(indexes=["security"], default_index="main"),
         'Splunk HEC returns 403 "token disabled" (index ACL rejected the source)',
     ),
-    Scenario("splunk/unhealthy", "HEC queues are full (503, code 18)", _unhealthy),
+    Scenario(
+        "splunk/unhealthy", "HEC queues are full (503, code 18)", vendor_state(health="queues_full")
+    ),
     Scenario(
         "splunk/not_indexed",
         "events are received but never acknowledged as indexed",
