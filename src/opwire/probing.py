@@ -7,7 +7,7 @@ Probes call `ProbeContext.call` and `.poll`; they never catch transport exceptio
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -17,6 +17,7 @@ from opwire.results import Outcome, Step
 from opwire.state import Journal
 
 Check = Callable[[Reply], bool]
+SWEEP_OFF = "OPERATOR_WIRING_REGION_SWEEP=0 or --no-region-sweep turns this off"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +109,20 @@ class ProbeContext:
         the region sweep)."""
         budget = self.budget if within_s is None else self.budget.child(within_s)
         return (await self.http.request(self.slug, budget, method, url, **kw)).reply
+
+    async def sweep(
+        self, question: str, regions: Mapping[str, str], path: str, ok: Check, **kw: Any
+    ) -> str | None:
+        """The region sweep: ask each of the vendor's other regions `path` (its cheapest
+        authenticated read) and name the first whose answer is `ok`; None when none is."""
+        if not regions:
+            return None
+        self.note(f"region sweep: {question} ({SWEEP_OFF})")
+        for region, base in regions.items():
+            reply = await self.peek("GET", f"{base}{path}", within_s=5, **kw)
+            if reply is not None and ok(reply):
+                return region
+        return None
 
     @property
     def failure_code(self) -> str | None:

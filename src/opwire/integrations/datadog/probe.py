@@ -110,22 +110,17 @@ async def probe(ctx: ProbeContext, settings: Settings) -> None:
 async def sweep(ctx: ProbeContext, settings: Settings, write: dict[str, str]) -> None:
     """Ask the other sites whether they know this key: the cheapest check, /api/v1/validate."""
     others = {s: u for s, u in settings.site_urls.items() if s != settings.site}
-    if not others:
-        return
-    ctx.note(
-        f"region sweep: asking {len(others)} other Datadog sites whether they know the key "
-        "(OPERATOR_WIRING_REGION_SWEEP=0 or --no-region-sweep turns this off)"
-    )
-    for site, url in others.items():
-        if _valid(await ctx.peek("GET", f"{url}/api/v1/validate", within_s=5, headers=write)):
-            ctx.amend(
-                f"this key is valid on {site}; DD_SITE is {settings.site}",
-                fix=f"Set DD_SITE={site} in .env.local (your dashboard is app.{site}).",
-            )
-            return
-    ctx.amend(
-        f"no other site knows the key either ({', '.join(others)})", code="datadog.key_rejected"
-    )
+    question = f"asking {len(others)} other Datadog sites whether they know the key"
+    site = await ctx.sweep(question, others, "/api/v1/validate", _valid, headers=write)
+    if site is not None:
+        ctx.amend(
+            f"this key is valid on {site}; DD_SITE is {settings.site}",
+            fix=f"Set DD_SITE={site} in .env.local (your dashboard is app.{site}).",
+        )
+    elif others:
+        ctx.amend(
+            f"no other site knows the key either ({', '.join(others)})", code="datadog.key_rejected"
+        )
 
 
 def _valid(reply: Reply | None) -> bool:

@@ -111,23 +111,17 @@ async def cleanup(
 async def sweep(ctx: ProbeContext, settings: Settings) -> None:
     """Ask the other region whether it knows the key: a read-only alert count."""
     others = {r: u for r, u in settings.region_urls.items() if r != settings.region}
-    if not others:
-        return
-    ctx.note(
-        "region sweep: asking the other Opsgenie region whether it knows the key "
-        "(OPERATOR_WIRING_REGION_SWEEP=0 or --no-region-sweep turns this off)"
+    question = "asking the other Opsgenie region whether it knows the key"
+    region = await ctx.sweep(
+        question, others, "/v2/alerts/count", lambda r: r.status == 200, headers=_headers(settings)
     )
-    for region, url in others.items():
-        reply = await ctx.peek(
-            "GET", f"{url}/v2/alerts/count", within_s=5, headers=_headers(settings)
+    if region is not None:
+        ctx.amend(
+            f"this key is valid in {region} ({others[region]}); OPSGENIE_REGION is "
+            f"{settings.region}",
+            code="opsgenie.wrong_region",
+            fix=f"Set OPSGENIE_REGION={region} in .env.local.",
         )
-        if reply is not None and reply.status == 200:
-            ctx.amend(
-                f"this key is valid in {region} ({url}); OPSGENIE_REGION is {settings.region}",
-                code="opsgenie.wrong_region",
-                fix=f"Set OPSGENIE_REGION={region} in .env.local.",
-            )
-            return
 
 
 async def _processed(ctx: ProbeContext, settings: Settings, step: str, accepted: Reply) -> bool:

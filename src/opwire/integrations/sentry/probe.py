@@ -139,27 +139,20 @@ async def cleanup(
 async def sweep(ctx: ProbeContext, settings: Settings) -> None:
     """Ask each region's web API where SENTRY_ORG lives (one read with the auth token)."""
     others = {r: u for r, u in settings.region_apis.items() if u != settings.api_url}
-    if not others:
-        return
-    ctx.note(
-        "region sweep: asking the Sentry regions where SENTRY_ORG lives "
-        "(OPERATOR_WIRING_REGION_SWEEP=0 or --no-region-sweep turns this off)"
+    region = await ctx.sweep(
+        "asking the Sentry regions where SENTRY_ORG lives",
+        others,
+        f"/api/0/organizations/{settings.org}/",
+        lambda r: r.status == 200,
+        headers=_api_headers(settings),
     )
-    for region, api in others.items():
-        reply = await ctx.peek(
-            "GET",
-            f"{api}/api/0/organizations/{settings.org}/",
-            within_s=5,
-            headers=_api_headers(settings),
+    if region is not None:
+        ctx.amend(
+            f"SENTRY_DSN host {settings.ingest_host} is not a {region} host, but the "
+            f"Sentry API says the org {settings.org} is in {region}",
+            fix=f"Re-issue the DSN from the {region} org (Project → Settings → Client "
+            f"Keys): its host ends in .ingest.{region}.sentry.io.",
         )
-        if reply is not None and reply.status == 200:
-            ctx.amend(
-                f"SENTRY_DSN host {settings.ingest_host} is not a {region} host, but the "
-                f"Sentry API says the org {settings.org} is in {region}",
-                fix=f"Re-issue the DSN from the {region} org (Project → Settings → Client "
-                f"Keys): its host ends in .ingest.{region}.sentry.io.",
-            )
-            return
 
 
 def _stored(event_id: str) -> Any:
