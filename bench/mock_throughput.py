@@ -12,17 +12,13 @@ import argparse
 import asyncio
 import json
 import statistics
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 import httpx
+from _stack import running_stack
 
-OPWIRE = str(Path(sys.executable).parent / "opwire")
 GUID = "11111111-2222-3333-4444-555555555555"
 
 
@@ -170,16 +166,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
-    with subprocess.Popen(
-        [OPWIRE, "mock", "up", "--ephemeral", "--json"], stdout=subprocess.PIPE, text=True
-    ) as stack:
-        try:
-            assert stack.stdout is not None
-            urls: dict[str, Any] = json.loads(stack.stdout.readline())["mocks"]
-            asyncio.run(measure(urls, args.requests, args.repeats, args.concurrency))
-        finally:
-            stack.terminate()
-            stack.wait(timeout=10)
+    with running_stack() as urls:
+        asyncio.run(measure(urls, args.requests, args.repeats, args.concurrency))
 
 
 if __name__ == "__main__":

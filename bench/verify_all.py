@@ -9,18 +9,14 @@ Usage: python bench/verify_all.py [--runs N] [--latency-ms MS]
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
-import sys
 import time
-from pathlib import Path
-from typing import Any
 
 import httpx
+from _stack import OPWIRE, running_stack
 
-OPWIRE = str(Path(sys.executable).parent / "opwire")
 SLUGS = ("datadog", "sentry", "pagerduty", "opsgenie", "slack", "splunk")
 
 
@@ -65,33 +61,25 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--latency-ms", type=int, default=40)
     args = parser.parse_args()
-    with subprocess.Popen(
-        [OPWIRE, "mock", "up", "--ephemeral", "--json"], stdout=subprocess.PIPE, text=True
-    ) as stack:
-        try:
-            assert stack.stdout is not None
-            urls: dict[str, Any] = json.loads(stack.stdout.readline())["mocks"]
-            env = {
-                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-                "NO_COLOR": "1",
-                "HOME": os.environ.get("HOME", "/"),
-                "OPERATOR_WIRING_ENV_FILE": "/nonexistent",
-                **{
-                    f"OPERATOR_WIRING_MOCK_PORT_{s.upper()}": u.rsplit(":", 1)[1]
-                    for s, u in urls.items()
-                },
-            }
-            report("running stack, no added latency", env, args.runs)
-            profile(urls, args.latency_ms)
-            report(
-                f"SaaS-like profile (+{args.latency_ms} ms a request, Sentry processing 3 s, "
-                "Opsgenie requests 2 s)",
-                env,
-                args.runs,
-            )
-        finally:
-            stack.terminate()
-            stack.wait(timeout=10)
+    with running_stack() as urls:
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "NO_COLOR": "1",
+            "HOME": os.environ.get("HOME", "/"),
+            "OPERATOR_WIRING_ENV_FILE": "/nonexistent",
+            **{
+                f"OPERATOR_WIRING_MOCK_PORT_{s.upper()}": u.rsplit(":", 1)[1]
+                for s, u in urls.items()
+            },
+        }
+        report("running stack, no added latency", env, args.runs)
+        profile(urls, args.latency_ms)
+        report(
+            f"SaaS-like profile (+{args.latency_ms} ms a request, Sentry processing 3 s, "
+            "Opsgenie requests 2 s)",
+            env,
+            args.runs,
+        )
 
 
 if __name__ == "__main__":
