@@ -209,10 +209,10 @@ def cleanup(
     env_file: EnvFile = Path(".env.local"),
 ) -> None:
     """Resolve or close the test artifacts a killed run left open (the cleanup journal)."""
+    from opwire.cleanup import clean_journal
     from opwire.config import Redactor
     from opwire.render import Printer
     from opwire.state import Journal
-    from opwire.verify import clean_journal
 
     lookup = _guard(lambda: _lookup({}, env_file))
     run = _guard(lambda: run_settings(lookup))
