@@ -21,7 +21,8 @@ from typing import Any
 import httpx
 
 from opwire.config import Redactor
-from opwire.encoding import DecodeError, decode_body
+from opwire.encoding import DecodeError, Decoder, TooLarge
+from opwire.resolve import install
 
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 # No vendor answer opwire reads is anywhere near this; a bigger one is a proxy or portal page.
@@ -216,6 +217,15 @@ class Http:
     timeouts: Timeouts = Timeouts()
     policy: RetryPolicy = RetryPolicy()
     rand: Callable[[], float] = field(default=random.random)
+    # TLS verification off for this one origin only (SPLUNK_HEC_INSECURE=1 covers the HEC host,
+    # never the search host): requests to it go through `insecure`.
+    insecure: httpx.AsyncClient | None = None
+    insecure_origin: str = ""
+
+    def client_for(self, url: str) -> httpx.AsyncClient:
+        if self.insecure is not None and self.insecure_origin == (origin(url) or None):
+            return self.insecure
+        return self.client
 
     async def request(
         self, integration: str, budget: Budget, method: str, url: str, **kwargs: Any
@@ -268,15 +278,18 @@ class Http:
     async def _fetch(
         self, method: str, url: str, timeout: httpx.Timeout, kwargs: Mapping[str, Any]
     ) -> Reply:
-        async with self.client.stream(method, url, timeout=timeout, **kwargs) as response:
-            body = bytearray()
-            async for chunk in response.aiter_raw():
-                body += chunk
-                if len(body) > MAX_BODY:
-                    raise BodyTooLarge(f"more than {MAX_BODY} bytes")
+        client = self.client_for(url)
+        async with client.stream(method, url, timeout=timeout, **kwargs) as response:
             headers = {k.lower(): v for k, v in response.headers.items()}
-            text = _decoded(bytes(body), headers, response.encoding or "utf-8")
-            return Reply(response.status_code, headers, text)
+            decoder = _decoder(headers)
+            raw = bytearray()
+            async for chunk in response.aiter_raw():
+                raw += chunk
+                if len(raw) > MAX_BODY:
+                    raise BodyTooLarge(f"more than {MAX_BODY} bytes")
+                _feed(decoder, chunk)
+            body = _finish(decoder, bytes(raw))
+            return Reply(response.status_code, headers, _text(body, response))
 
     def _next_delay(
         self, attempt: int, budget: Budget, reply: Reply | None, kind: str | None
@@ -303,25 +316,79 @@ class Http:
         return self.redact(url)
 
 
-def _decoded(body: bytes, headers: Mapping[str, str], charset: str) -> str:
-    """Undo Content-Encoding (bounded), then decode text; never raises."""
+def _decoder(headers: Mapping[str, str]) -> Decoder | None:
+    """An incremental decoder for the answer's Content-Encoding, capped at MAX_BODY decoded;
+    None for an encoding opwire cannot decode (the body is then shown as it came)."""
     try:
-        raw = decode_body(body, headers.get("content-encoding"), MAX_BODY)
+        return Decoder(headers.get("content-encoding"), MAX_BODY)
     except DecodeError:
-        raw = body
-    return raw.decode(charset, errors="replace")
+        return None
+
+
+def _feed(decoder: Decoder | None, chunk: bytes) -> None:
+    """Decode as the bytes arrive, so a bomb stops at the cap instead of after the download."""
+    if decoder is None:
+        return
+    try:
+        decoder.feed(chunk)
+    except TooLarge:
+        raise BodyTooLarge(f"decompressed answer is more than {MAX_BODY} bytes") from None
+    except DecodeError:
+        return  # finish() reports it: the raw body is shown instead
+
+
+def _finish(decoder: Decoder | None, raw: bytes) -> bytes:
+    if decoder is None:
+        return raw
+    try:
+        return decoder.finish()
+    except TooLarge:
+        raise BodyTooLarge(f"decompressed answer is more than {MAX_BODY} bytes") from None
+    except DecodeError:
+        return raw
+
+
+def _text(body: bytes, response: httpx.Response) -> str:
+    """The body as text in the answer's charset; an unknown charset falls back to UTF-8."""
+    charset = response.charset_encoding or "utf-8"
+    try:
+        return body.decode(charset, errors="replace")
+    except LookupError:
+        return body.decode("utf-8", errors="replace")
+
+
+def origin(url: str) -> str:
+    """scheme://host:port with the default port spelled out, for comparing URLs' hosts."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError):
+        return ""
+    port = parsed.port or {"http": 80, "https": 443}.get(parsed.scheme, 0)
+    return f"{parsed.scheme}://{parsed.host}:{port}"
 
 
 def _ms(t0: float) -> int:
     return round((time.monotonic() - t0) * 1000)
 
 
-def make_client(*, verify: bool | ssl.SSLContext = True) -> httpx.AsyncClient:
-    """The one client factory: no redirects followed (credentials never go to another host)."""
-    return httpx.AsyncClient(
+# Loopback is never sent through a proxy from the environment: HTTP_PROXY with mocks on
+# 127.0.0.1 otherwise fails as a misleading "connection refused" at the mock's own URL.
+LOOPBACK_MOUNTS = ("all://127.0.0.1", "all://localhost", "all://[::1]")
+# Mounting these to no transport cancels every proxy the environment configures (mock traffic)
+# while trust_env still reads SSL_CERT_FILE.
+NO_PROXY_MOUNTS = ("all://", "http://", "https://")
+
+
+def make_client(*, verify: bool | ssl.SSLContext = True, proxies: bool = True) -> httpx.AsyncClient:
+    """The one client factory: no redirects followed (credentials never go to another host),
+    names resolved inside the budget (`resolve`), loopback never proxied; `proxies=False`
+    ignores the proxy variables altogether (mock traffic)."""
+    client = httpx.AsyncClient(
         follow_redirects=False,
         verify=verify,
         trust_env=True,
         headers={"User-Agent": "opwire-verify/0.1"},
         limits=httpx.Limits(max_connections=32, max_keepalive_connections=8),
+        mounts=dict.fromkeys(LOOPBACK_MOUNTS + (() if proxies else NO_PROXY_MOUNTS)),
     )
+    return install(client)

@@ -18,7 +18,7 @@ from typing import Any
 from opwire import integrations
 from opwire.config import ConfigError, Lookup, Redactor, RunSettings, mode_name
 from opwire.diagnosis import INTERNAL_ERROR, NET_RULES, substrate_note
-from opwire.http import Budget, Http, RequestLine, RetryPolicy, Timeouts, make_client
+from opwire.http import Budget, Http, RequestLine, RetryPolicy, Timeouts, make_client, origin
 from opwire.probing import NoteLine, ProbeContext
 from opwire.results import IntegrationResult, RunResult, Status, status_of
 from opwire.state import Journal
@@ -35,9 +35,12 @@ class Target:
     mock_base: str = ""
 
     @property
-    def insecure(self) -> bool:
-        """TLS verification off for this vendor only (SPLUNK_HEC_INSECURE=1, dev only)."""
-        return bool(getattr(self.settings, "insecure", False))
+    def insecure_origin(self) -> str:
+        """The one origin whose TLS certificate is not verified (SPLUNK_HEC_INSECURE=1 covers
+        the HEC host only, dev only); empty for every other vendor."""
+        if not getattr(self.settings, "insecure", False):
+            return ""
+        return origin(str(self.settings.hec_url))
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -78,26 +81,35 @@ async def verify(
     run_id: str | None = None,
     tls_verify: bool | ssl.SSLContext = True,
     journal: Journal | None = None,
+    started: float | None = None,
 ) -> RunResult:
+    """`started` is when the run began on the monotonic clock (the CLI's start, so the mock
+    health checks before it count against the budget); the summary's time is wall time."""
     run_id = run_id or new_run_id()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
-    t0 = time.monotonic()
+    t0 = time.monotonic() if started is None else started
     lines: dict[str, list[RequestLine]] = {t.slug: [] for t in targets}
 
     def on_request(line: RequestLine) -> None:
         lines[line.integration].append(line)
         sink(line)
 
-    run_budget = Budget(run.budget_s)
-    async with make_client(verify=tls_verify) as client, make_client(verify=False) as insecure:
+    run_budget = Budget(run.budget_s - (time.monotonic() - t0))
+    async with (
+        make_client(verify=tls_verify) as client,
+        make_client(verify=tls_verify, proxies=False) as direct,
+        make_client(verify=False) as insecure,
+    ):
 
         def http_for(target: Target) -> Http:
             return Http(
-                insecure if target.insecure else client,
+                client if target.real else direct,
                 on_request,
                 redact,
                 Timeouts(run.connect_timeout_s, run.read_timeout_s),
                 RetryPolicy(max_attempts=run.max_attempts),
+                insecure=insecure,
+                insecure_origin=target.insecure_origin,
             )
 
         contexts = [

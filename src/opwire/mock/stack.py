@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -25,7 +26,10 @@ class MockBases:
             self.stack.stop()
 
 
-def answers(url: str, slug: str, timeout: float = 0.5) -> bool:
+HEALTH_TIMEOUT_S = 0.5
+
+
+def answers(url: str, slug: str, timeout: float = HEALTH_TIMEOUT_S) -> bool:
     """True when a mock of `slug` answers its health route at `url`."""
     try:
         # A plain-http loopback probe: no TLS context to build, no proxy to consult.
@@ -36,17 +40,21 @@ def answers(url: str, slug: str, timeout: float = 0.5) -> bool:
 
 
 def mock_bases(slugs: Sequence[str], run: RunSettings) -> MockBases:
-    """Base URLs for the mock-mode slugs; starts what is not running, on ephemeral ports."""
+    """Base URLs for the mock-mode slugs; starts what is not running, on ephemeral ports.
+
+    The health checks run side by side, each within HEALTH_TIMEOUT_S, so they cost one timeout
+    at most, not one per mock (they count against the run's budget)."""
     bases = MockBases()
     host = host_for_url(run.mock_host)
-    missing = []
+    urls = {slug: f"http://{host}:{run.mock_ports[slug]}" for slug in slugs}
+    timeout = min(HEALTH_TIMEOUT_S, run.budget_s)
+    with ThreadPoolExecutor(max_workers=max(1, len(urls))) as pool:
+        up = dict(zip(urls, pool.map(lambda s: answers(urls[s], s, timeout), urls), strict=True))
+    missing = [slug for slug in slugs if not up[slug]]
     for slug in slugs:
-        url = f"http://{host}:{run.mock_ports[slug]}"
-        if answers(url, slug):
-            bases.urls[slug] = url
-            bases.notes.append(f"using the running {slug} mock at {url}")
-        else:
-            missing.append(slug)
+        if up[slug]:
+            bases.urls[slug] = urls[slug]
+            bases.notes.append(f"using the running {slug} mock at {urls[slug]}")
     if missing:
         from opwire.mock.server import MockStack  # server code only when it is needed
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 import uuid
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from opwire.http import Reply
 
@@ -40,8 +41,9 @@ def event_body(run_id: str) -> dict[str, Any]:
 async def probe(ctx: ProbeContext, settings: Settings) -> None:
     if settings.insecure:
         ctx.note(
-            "TLS verification is OFF for Splunk (SPLUNK_HEC_INSECURE=1): dev only, never "
-            "in production"
+            f"TLS verification is OFF for Splunk HEC host {_host(settings.hec_url)} only "
+            "(SPLUNK_HEC_INSECURE=1): dev only, never in production; the search host is "
+            "verified as usual"
         )
     base, channel = settings.hec_url, str(uuid.uuid4())
     auth = {
@@ -101,6 +103,12 @@ async def _search(ctx: ProbeContext, settings: Settings, run_id: str) -> None:
         within_s=CONFIRM_WINDOW_S,
         missing="splunk.not_searchable",
     )
+
+
+def _host(url: str) -> str:
+    """host:port of a URL, never its user or password."""
+    parts = urlsplit(url)
+    return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
 
 
 def _code(status: int, code: int) -> Any:
