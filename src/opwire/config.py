@@ -6,12 +6,14 @@ DESIGN § 3 (names, modes) and § 4 (time). Library code takes a `Lookup` and ne
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
+from typing import Any
+from urllib.parse import quote, unquote
 
 SLUGS = ("datadog", "sentry", "pagerduty", "opsgenie", "slack", "splunk")
 DEFAULT_PORTS = {
@@ -66,27 +68,125 @@ class Secret:
         raise TypeError("a Secret cannot be pickled")
 
 
+# A known secret cut at an edge of a text (an excerpt, a log line) still shows this much of
+# itself unmasked at most: any longer prefix or suffix left at an edge is masked too.
+EDGE_MIN = 8
+ELLIPSIS = "…"
+
+
+def _forms(value: str) -> set[str]:
+    """Every spelling of a secret that output may carry: as is, URL-encoded, JSON-escaped."""
+    forms = {value, quote(value, safe=""), quote(value, safe="/:")}
+    forms |= {json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]}
+    return forms
+
+
 class Redactor:
-    """Replaces every known secret (and its URL-encoded form) in text by its masked form."""
+    """Replaces every known secret (and its URL-encoded and JSON-escaped forms) in text by its
+    masked form; a part of one of 8 or more characters left at an edge of the text (where an
+    excerpt cut it) is masked too. `tree` redacts the values of a JSON document before it is
+    serialised, so no escaping can hide a secret from the mask."""
 
     def __init__(self, secrets: Iterable[Secret] = ()) -> None:
         self._pairs: list[tuple[str, str]] = []
+        self._values: list[str] = []
         self.add(secrets)
+
+    def secrets(self) -> list[Secret]:
+        return [Secret(value) for value in self._values]
 
     def add(self, secrets: Iterable[Secret]) -> None:
         for secret in secrets:
             value = secret.reveal()
-            if len(value) < 4:
+            if len(value) < 4 or value in self._values:
                 continue
-            for form in {value, quote(value, safe=""), quote(value, safe="/:")}:
-                self._pairs.append((form, secret.masked()))
+            self._values.append(value)
+            self._pairs.extend((form, secret.masked()) for form in _forms(value))
         self._pairs.sort(key=lambda pair: len(pair[0]), reverse=True)
 
     def __call__(self, text: str) -> str:
         for value, masked in self._pairs:
             if value in text:
                 text = text.replace(value, masked)
+        return self._edges(text)
+
+    def clip(self, text: str, limit: int) -> str:
+        """Redact the whole text first, then cut it to `limit` characters (and an ellipsis)."""
+        text = self(text)
+        return text if len(text) <= limit else self._edges(text[:limit]) + ELLIPSIS
+
+    def tree(self, document: Any) -> Any:
+        """A JSON-shaped value with every string in it (keys too) redacted."""
+        if isinstance(document, str):
+            return self(document)
+        if isinstance(document, dict):
+            return {self.tree(k): self.tree(v) for k, v in document.items()}
+        if isinstance(document, list | tuple):
+            return [self.tree(item) for item in document]
+        return document
+
+    def _edges(self, text: str) -> str:
+        for form, masked in self._pairs:
+            if len(form) > EDGE_MIN:
+                text = _mask_tail(_mask_head(text, form, masked), form, masked)
         return text
+
+
+def _mask_tail(text: str, secret: str, masked: str) -> str:
+    """Mask the longest prefix (>= EDGE_MIN chars) of `secret` that ends the text."""
+    body, mark = (text[: -len(ELLIPSIS)], ELLIPSIS) if text.endswith(ELLIPSIS) else (text, "")
+    window = body[-(len(secret) - 1) :]
+    start = window.find(secret[:EDGE_MIN])
+    while start >= 0:
+        if secret.startswith(window[start:]):
+            return body[: len(body) - len(window) + start] + masked + mark
+        start = window.find(secret[:EDGE_MIN], start + 1)
+    return text
+
+
+def _mask_head(text: str, secret: str, masked: str) -> str:
+    """Mask the longest suffix (>= EDGE_MIN chars) of `secret` that starts the text."""
+    window = text[: len(secret) - 1]
+    tail = secret[-EDGE_MIN:]
+    end = window.rfind(tail)
+    while end >= 0:
+        if secret.endswith(window[: end + EDGE_MIN]):
+            return masked + text[end + EDGE_MIN :]
+        end = window.rfind(tail, 0, end + EDGE_MIN - 1)
+    return text
+
+
+# Variables whose values are secrets by their name, wherever they come from (flags, the
+# environment, .env.local): their values never appear in any message. Short values are left
+# alone (a `FOO_KEY=true` must not mask every "true"); the vendors' own credentials are
+# Secrets in their settings whatever their length.
+SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|DSN|WEBHOOK|CREDENTIAL|AUTH")
+SECRET_NAME_MIN = 8
+# scheme://userinfo@ in any value: the password of a URL (and a long bare user, a token) is a
+# secret (`https://user:pass@splunk:8088`, a proxy URL in HTTPS_PROXY).
+USERINFO = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([^/?#@\s]+)@")
+
+
+def url_secrets(value: str) -> list[str]:
+    """The passwords (and token-like bare users) in the URLs inside `value`."""
+    found = []
+    for match in USERINFO.finditer(value):
+        user, sep, password = match.group(1).partition(":")
+        secret = password if sep else (user if len(user) >= 16 else "")
+        if secret:
+            found.extend({secret, unquote(secret)})
+    return found
+
+
+def mask_userinfo(text: str) -> str:
+    """`https://user:pass@host` -> `https://user:****@host`, for messages about a URL."""
+
+    def mask(match: re.Match[str]) -> str:
+        user, sep, _ = match.group(1).partition(":")
+        shown = f"{user}:****" if sep else ("****" if len(user) >= 16 else user)
+        return match.group(0).replace(match.group(1), shown)
+
+    return USERINFO.sub(mask, text)
 
 
 class Lookup:
@@ -108,6 +208,19 @@ class Lookup:
     def secret(self, name: str) -> Secret | None:
         value = self.get(name)
         return Secret(value) if value is not None else None
+
+    def secrets(self) -> list[Secret]:
+        """Every secret-shaped value in every layer: secret-named variables and URL passwords,
+        so that no message, whichever layer it quotes, can show one."""
+        found: set[str] = set()
+        for layer in self._layers:
+            for name, raw in layer.items():
+                value = raw.strip()
+                if SECRET_NAME.search(name.upper()) and len(value) >= SECRET_NAME_MIN:
+                    found.add(value)
+                if "@" in value:
+                    found.update(url_secrets(value))
+        return [Secret(value) for value in sorted(found)]
 
 
 _ENV_LINE = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$")
@@ -237,7 +350,9 @@ def url_map(lookup: Lookup, name: str) -> dict[str, str]:
     for part in (p.strip() for p in raw.split(",") if p.strip()):
         region, sep, url = part.partition("=")
         if not sep or not region.strip() or "://" not in url:
-            raise ConfigError(f"{name} must be region=url pairs separated by commas, got {part!r}")
+            raise ConfigError(
+                f"{name} must be region=url pairs separated by commas, got {mask_userinfo(part)!r}"
+            )
         found[region.strip()] = url.strip().rstrip("/")
     return found
 

@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from opwire.config import Redactor
+
 
 @dataclass(frozen=True, slots=True)
 class Diagnosis:
@@ -205,10 +207,18 @@ INTERNAL_ERROR = Rule(
 
 
 def diagnose_reply(
-    step: str, status: int, text: str, rules: Sequence[Rule], excerpt: int = 300
+    step: str,
+    status: int,
+    text: str,
+    rules: Sequence[Rule],
+    excerpt: int = 300,
+    redact: Redactor | None = None,
 ) -> Diagnosis:
-    """The first matching vendor rule, then the generic HTTP rules, else http.unexpected."""
-    detail = f"HTTP {status}: {_excerpt(text, excerpt)}"
+    """The first matching vendor rule, then the generic HTTP rules, else http.unexpected.
+
+    The body excerpt is redacted whole before it is cut, so a secret the server echoes back
+    cannot straddle the cut and escape the mask."""
+    detail = f"HTTP {status}: {_excerpt(text, excerpt, redact or Redactor())}"
     for rule in (*rules, *HTTP_RULES):
         if rule.matches(step, status, text):
             return rule.diagnosis(detail)
@@ -244,8 +254,6 @@ def by_code(rules: Sequence[Rule], code: str, detail: str = "") -> Diagnosis:
     raise KeyError(code)
 
 
-def _excerpt(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
-    if not flat:
-        return "(empty body)"
-    return flat if len(flat) <= limit else flat[:limit] + "…"
+def _excerpt(text: str, limit: int, redact: Redactor) -> str:
+    flat = " ".join(redact(text).split())
+    return redact.clip(flat, limit) if flat else "(empty body)"

@@ -18,6 +18,18 @@ from opwire.state import Journal
 
 Check = Callable[[Reply], bool]
 SWEEP_OFF = "OPERATOR_WIRING_REGION_SWEEP=0 or --no-region-sweep turns this off"
+SWEEP_TARGETS = (
+    "with an API URL override set, only the regions listed in the vendor's "
+    "OPERATOR_WIRING_*_URLS variable are asked, never the public hosts around it"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Sweep:
+    """What the region sweep learned: where the credential works, and whom it could not ask."""
+
+    found: str | None
+    unreachable: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,22 +119,38 @@ class ProbeContext:
     ) -> Reply | None:
         """A look that is not a rung: its failure is not recorded (cleanup's "anything left?",
         the region sweep)."""
+        return (await self._look(method, url, within_s=within_s, **kw)).reply
+
+    async def _look(
+        self, method: str, url: str, *, within_s: float | None = None, **kw: Any
+    ) -> Exchange:
         budget = self.budget if within_s is None else self.budget.child(within_s)
-        return (await self.http.request(self.slug, budget, method, url, **kw)).reply
+        return await self.http.request(self.slug, budget, method, url, **kw)
 
     async def sweep(
         self, question: str, regions: Mapping[str, str], path: str, ok: Check, **kw: Any
-    ) -> str | None:
+    ) -> Sweep:
         """The region sweep: ask each of the vendor's other regions `path` (its cheapest
-        authenticated read) and name the first whose answer is `ok`; None when none is."""
+        authenticated read) and name the first whose answer is `ok`. Regions that gave no answer
+        at all are named, and the last failure says it could not ask them: an unreachable
+        region proves nothing about the credential."""
         if not regions:
-            return None
+            self.note(f"region sweep skipped: no other region to ask ({SWEEP_TARGETS})")
+            return Sweep(None, ())
         self.note(f"region sweep: {question} ({SWEEP_OFF})")
+        unreachable = []
         for region, base in regions.items():
-            reply = await self.peek("GET", f"{base}{path}", within_s=5, **kw)
-            if reply is not None and ok(reply):
-                return region
-        return None
+            exchange = await self._look("GET", f"{base}{path}", within_s=5, **kw)
+            if exchange.reply is not None and ok(exchange.reply):
+                return Sweep(region, tuple(unreachable))
+            if exchange.reply is None:
+                unreachable.append(f"{region}: {exchange.observed}")
+        if unreachable:
+            self.amend(
+                f"could not ask the other regions ({'; '.join(unreachable)}), so it is not known "
+                "whether the credential works there"
+            )
+        return Sweep(None, tuple(unreachable))
 
     @property
     def failure_code(self) -> str | None:
@@ -179,7 +207,9 @@ class ProbeContext:
         if reply is None:
             kind = exchange.failure_kind or "budget"
             return diagnose_transport(kind, exchange.observed, self.rules)
-        diagnosis = diagnose_reply(step, reply.status, reply.text, self.rules)
+        diagnosis = diagnose_reply(
+            step, reply.status, reply.text, self.rules, redact=self.http.redact
+        )
         if 300 <= reply.status < 400 and reply.headers.get("location"):
             location = reply.headers["location"]
             diagnosis = diagnosis.with_detail(f"{diagnosis.detail} (Location: {location})")

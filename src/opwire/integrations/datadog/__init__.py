@@ -69,8 +69,11 @@ def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
         )
     if site not in SITES:
         raise ConfigError(f"DD_SITE {site!r} is not a Datadog site; valid: {', '.join(SITES)}")
-    api = lookup.get("OPERATOR_WIRING_DATADOG_API_URL") or f"https://api.{site}"
-    every_site = {s: f"https://api.{s}" for s in SITES} | sites
+    override = lookup.get("OPERATOR_WIRING_DATADOG_API_URL")
+    api = override or f"https://api.{site}"
+    # An explicit list replaces the public sites; an API override (a proxy) means the sweep
+    # never goes around it to the public hosts.
+    every_site = sites or ({} if override else {s: f"https://api.{s}" for s in SITES})
     return Settings(
         key, lookup.secret("DD_APP_KEY"), site, api.rstrip("/"), every_site, sweep_enabled(lookup)
     )

@@ -111,13 +111,13 @@ async def sweep(ctx: ProbeContext, settings: Settings, write: dict[str, str]) ->
     """Ask the other sites whether they know this key: the cheapest check, /api/v1/validate."""
     others = {s: u for s, u in settings.site_urls.items() if s != settings.site}
     question = f"asking {len(others)} other Datadog sites whether they know the key"
-    site = await ctx.sweep(question, others, "/api/v1/validate", _valid, headers=write)
-    if site is not None:
+    swept = await ctx.sweep(question, others, "/api/v1/validate", _valid, headers=write)
+    if (site := swept.found) is not None:
         ctx.amend(
             f"this key is valid on {site}; DD_SITE is {settings.site}",
             fix=f"Set DD_SITE={site} in .env.local (your dashboard is app.{site}).",
         )
-    elif others:
+    elif others and not swept.unreachable:
         ctx.amend(
             f"no other site knows the key either ({', '.join(others)})", code="datadog.key_rejected"
         )

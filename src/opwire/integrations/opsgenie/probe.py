@@ -112,10 +112,10 @@ async def sweep(ctx: ProbeContext, settings: Settings) -> None:
     """Ask the other region whether it knows the key: a read-only alert count."""
     others = {r: u for r, u in settings.region_urls.items() if r != settings.region}
     question = "asking the other Opsgenie region whether it knows the key"
-    region = await ctx.sweep(
+    swept = await ctx.sweep(
         question, others, "/v2/alerts/count", lambda r: r.status == 200, headers=_headers(settings)
     )
-    if region is not None:
+    if (region := swept.found) is not None:
         ctx.amend(
             f"this key is valid in {region} ({others[region]}); OPSGENIE_REGION is "
             f"{settings.region}",

@@ -91,7 +91,8 @@ def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
             "<us|de>.sentry.io/<project id>; the value is not shown)"
         )
     host = parts.netloc.rpartition("@")[2]
-    api = lookup.get("OPERATOR_WIRING_SENTRY_API_URL") or region_api(host, parts.scheme)
+    override = lookup.get("OPERATOR_WIRING_SENTRY_API_URL")
+    api = override or region_api(host, parts.scheme)
     return Settings(
         Secret(parts.username or ""),
         f"{parts.scheme}://{host}{prefix}/api/{project_id}/envelope/",
@@ -100,7 +101,8 @@ def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
         lookup.get("SENTRY_PROJECT") or project_id,
         lookup.secret("SENTRY_AUTH_TOKEN"),
         host,
-        REGION_APIS | regions,
+        # An explicit list replaces the public regions; an override means none are asked.
+        regions or ({} if override else REGION_APIS),
         sweep_enabled(lookup),
     )
 

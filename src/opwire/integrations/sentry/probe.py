@@ -139,14 +139,14 @@ async def cleanup(
 async def sweep(ctx: ProbeContext, settings: Settings) -> None:
     """Ask each region's web API where SENTRY_ORG lives (one read with the auth token)."""
     others = {r: u for r, u in settings.region_apis.items() if u != settings.api_url}
-    region = await ctx.sweep(
+    swept = await ctx.sweep(
         "asking the Sentry regions where SENTRY_ORG lives",
         others,
         f"/api/0/organizations/{settings.org}/",
         lambda r: r.status == 200,
         headers=_api_headers(settings),
     )
-    if region is not None:
+    if (region := swept.found) is not None:
         ctx.amend(
             f"SENTRY_DSN host {settings.ingest_host} is not a {region} host, but the "
             f"Sentry API says the org {settings.org} is in {region}",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from opwire.config import ConfigError, Lookup, Secret
+from opwire.config import ConfigError, Lookup, Secret, mask_userinfo
 
 if TYPE_CHECKING:
     from opwire.diagnosis import Rule
@@ -48,7 +48,7 @@ def _base(raw: str, name: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConfigError(
             f"{name} must be a URL like https://splunk.example.com:8088 "
-            f"(/services/collector may follow), got {raw!r}"
+            f"(/services/collector may follow), got {mask_userinfo(raw)!r}"
         )
     return f"{parts.scheme}://{parts.netloc}"
 
