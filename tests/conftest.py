@@ -21,9 +21,35 @@ from opwire.mock.tls import TlsFiles, make_tls_files
 from opwire.state import Journal
 from opwire.verify import Event, plan, redactor_for, verify
 
+import netguard
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 OPWIRE = BIN / "opwire"
+GUARD_PATH = Path(__file__).resolve().parent / "_netguard"
+
+netguard.install()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _guard_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Where guarded subprocesses record what they tried to reach."""
+    log = tmp_path_factory.mktemp("netguard") / "violations.log"
+    log.touch()
+    os.environ[netguard.LOG_VARIABLE] = str(log)
+    yield log
+
+
+@pytest.fixture(autouse=True)
+def network_guard(_guard_log: Path) -> Iterator[list[str]]:
+    """Fails the test that tried to leave loopback, here or in a subprocess it started."""
+    netguard.violations.clear()
+    before = _guard_log.stat().st_size
+    yield netguard.violations
+    with _guard_log.open(encoding="utf-8") as log:
+        log.seek(before)
+        outside = netguard.violations + log.read().splitlines()
+    assert not outside, f"the test tried to leave loopback: {outside}"
 
 
 @dataclass
@@ -138,6 +164,9 @@ def clean_env(**extra: str) -> dict[str, str]:
         "HOME": os.environ.get("HOME", "/tmp"),
         "LANG": "C.UTF-8",
         "NO_COLOR": "1",
+        # The network guard in every Python subprocess (see tests/netguard.py).
+        "PYTHONPATH": str(GUARD_PATH),
+        netguard.LOG_VARIABLE: os.environ.get(netguard.LOG_VARIABLE, ""),
     }
     env.update(extra)
     return env

@@ -30,6 +30,7 @@ def test_verify_without_network_fails_cleanly_inside_its_budget(tmp_path: Path) 
     if reason:
         pytest.skip(reason)
     env = clean_env(
+        OPWIRE_NETGUARD="off",  # inside a namespace with no network, nothing can leave
         OPERATOR_WIRING_MODE="real_slack",
         SLACK_WEBHOOK_URL="https://hooks.slack.com/services/T0NETDOWN/B0NETDOWN/"
         "NetDownNetDownNetDown123",
@@ -56,6 +57,7 @@ def test_several_network_failures_are_called_a_substrate_problem(tmp_path: Path)
     if reason:
         pytest.skip(reason)
     env = clean_env(
+        OPWIRE_NETGUARD="off",  # inside a namespace with no network, nothing can leave
         OPERATOR_WIRING_MODE="real_slack,real_pagerduty",
         SLACK_WEBHOOK_URL="https://hooks.slack.com/services/T0NETDOWN/B0NETDOWN/"
         "NetDownNetDownNetDown123",
