@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlsplit
 
 SLUGS = ("datadog", "sentry", "pagerduty", "opsgenie", "slack", "splunk")
 DEFAULT_PORTS = {
@@ -164,18 +164,34 @@ SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|DSN|WEBHOOK|CREDENTI
 SECRET_NAME_MIN = 8
 # scheme://userinfo@ in any value: the password of a URL (and a long bare user, a token) is a
 # secret (`https://user:pass@splunk:8088`, a proxy URL in HTTPS_PROXY).
-USERINFO = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([^/?#@\s]+)@")
+USERINFO = re.compile(
+    r"""(?:[A-Za-z][A-Za-z0-9+.-]*://)?     # a scheme, when there is one
+    ( [^/?\#@\s=,]+:[^/?\#@\s]+            # user:password@ (with or without a scheme)
+    | (?<=://)[^/?\#@\s]+ )@              # a bare user@ right after a scheme""",
+    re.VERBOSE,
+)
 
 
 def url_secrets(value: str) -> list[str]:
     """The passwords (and token-like bare users) in the URLs inside `value`."""
-    found = []
+    found: list[str] = []
     for match in USERINFO.finditer(value):
         user, sep, password = match.group(1).partition(":")
         secret = password if sep else (user if len(user) >= 16 else "")
         if secret:
             found.extend({secret, unquote(secret)})
     return found
+
+
+def _secret_parts(value: str) -> list[str]:
+    """What of a secret-named value is secret: a URL's token-like path segments and password
+    (a Slack webhook's last segment, a DSN's key), so its host and ids stay readable; any
+    other value whole."""
+    parts = urlsplit(value) if "://" in value else None
+    if parts is None or not parts.netloc:
+        return [value]
+    segments = [p for p in parts.path.split("/") if len(p) >= 16]
+    return [*segments, *url_secrets(value)] or [value]
 
 
 def mask_userinfo(text: str) -> str:
@@ -217,7 +233,7 @@ class Lookup:
             for name, raw in layer.items():
                 value = raw.strip()
                 if SECRET_NAME.search(name.upper()) and len(value) >= SECRET_NAME_MIN:
-                    found.add(value)
+                    found.update(_secret_parts(value))
                 if "@" in value:
                     found.update(url_secrets(value))
         return [Secret(value) for value in sorted(found)]

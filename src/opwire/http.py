@@ -27,6 +27,7 @@ from opwire.resolve import install
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 # No vendor answer opwire reads is anywhere near this; a bigger one is a proxy or portal page.
 MAX_BODY = 8 << 20
+GUARD_GRACE_S = 0.2
 
 
 class BodyTooLarge(Exception):
@@ -267,7 +268,9 @@ class Http:
         try:
             # The outer guard: a whole answer gets connect + 2 x read timeout, so a server that
             # drips a byte just inside the read timeout still ends, and never past the budget.
-            cap = min(left, self.timeouts.connect + 2 * self.timeouts.read)
+            # The inner timeouts end at `left` too; the guard's small grace lets them report what
+            # ran out (a DNS lookup, a connect) instead of a bare timeout.
+            cap = min(left, self.timeouts.connect + 2 * self.timeouts.read) + GUARD_GRACE_S
             reply = await asyncio.wait_for(self._fetch(method, url, timeout, kwargs), cap)
         except (httpx.HTTPError, httpx.InvalidURL, BodyTooLarge) as exc:
             return None, classify(exc), _ms(t0)

@@ -138,7 +138,7 @@ class ProbeContext:
             self.note(f"region sweep skipped: no other region to ask ({SWEEP_TARGETS})")
             return Sweep(None, ())
         self.note(f"region sweep: {question} ({SWEEP_OFF})")
-        unreachable = []
+        unreachable: list[str] = []
         for region, base in regions.items():
             exchange = await self._look("GET", f"{base}{path}", within_s=5, **kw)
             if exchange.reply is not None and ok(exchange.reply):
@@ -170,12 +170,16 @@ class ProbeContext:
                 return
 
     def remember(self, artifact: dict[str, Any]) -> str | None:
-        """Journal an artifact before creating it; returns the entry to forget once cleaned."""
+        """Journal an artifact before creating it; returns the entry to forget once cleaned.
+
+        A journal that cannot be read raises JournalError here, on purpose: the probe stops
+        before it creates an artifact that nothing would remember (its integration FAILs)."""
         if self.journal is None:
             return None
         return self.journal.add(self.slug, self.run_id, self.real, self.mock_base, artifact)
 
     def forget(self, entry: str | None) -> None:
+        """The cleanup is confirmed: drop this entry, and only this one."""
         if self.journal is not None and entry is not None:
             self.journal.remove(entry)
 
