@@ -1,29 +1,84 @@
 """`opwire cleanup`: finish the cleanups a killed run left in the journal (DESIGN § 3).
 
 Each journal entry names a vendor artifact (a PagerDuty incident, an Opsgenie alert, a Sentry
-issue) that a run created and did not get to clean up; this resolves or closes it and removes
-the entry once the vendor confirms.
+issue) that a run created and did not get to clean up; this resolves or closes it. Entries are
+cleaned side by side, a few at a time, all inside one budget (OPERATOR_WIRING_BUDGET_S); an entry
+not finished by then stays open and says why. The confirmed ones leave the journal in one write
+at the end: a cleanup killed midway leaves them listed, and cleaning one twice is harmless.
+
+What is not safe to act on is reported and left in the journal as it was: an entry opwire did not
+write, a mock URL that is not on this machine, the artifact of a run still in progress.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import ipaddress
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import partial
+from typing import TypeVar
+from urllib.parse import urlsplit
 
 from opwire import integrations
 from opwire.config import ConfigError, Lookup, Redactor, RunSettings
 from opwire.http import Budget, Http, RetryPolicy, Timeouts, make_client
 from opwire.probing import ProbeContext
-from opwire.state import Journal
+from opwire.state import Journal, JournalEntry, Rejected, owner_running
 from opwire.verify import Event
+
+# Entries cleaned at once per destination (a vendor, or one mock): no vendor sees more than a
+# handful of requests from one cleanup at a time (PagerDuty's Events API rate-limits), and a
+# destination that hangs holds only its own slots, never another's.
+CONCURRENCY = 8
+# An entry's share ends this much before the overall deadline, so what its requests observed
+# ("3 attempts over 2.7 s: read timeout") is reported, not the hard stop behind it.
+MARGIN_S = 0.25
+T = TypeVar("T")
+
+
+class State(StrEnum):
+    CLEANED = "done"
+    OPEN = "STILL OPEN"  # tried and not confirmed: run `opwire cleanup` again
+    RUNNING = "in progress"  # its run is alive and will clean it itself
+    SKIPPED = "SKIPPED"  # not safe to act on: left in the journal for a person
 
 
 @dataclass(frozen=True, slots=True)
 class Cleaned:
-    entry: dict[str, Any]
-    done: bool
+    slug: str
+    run_id: str
+    state: State
     how: str
+
+    @property
+    def done(self) -> bool:
+        return self.state is State.CLEANED
+
+    @property
+    def settled(self) -> bool:
+        """Nothing for a person to do: cleaned, or still in the hands of its own run."""
+        return self.state in (State.CLEANED, State.RUNNING)
+
+
+def is_loopback(url: str) -> bool:
+    """True for an http(s) URL on this machine: 127.0.0.0/8, ::1 or localhost."""
+    try:
+        parts = urlsplit(url)
+        host, _ = parts.hostname, parts.port  # .port raises on a malformed port
+    except ValueError:
+        return False
+    if parts.scheme not in ("http", "https") or not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name other than localhost would need a DNS lookup to place
 
 
 async def clean_journal(
@@ -33,10 +88,13 @@ async def clean_journal(
     sink: Callable[[Event], None],
     redact: Redactor,
 ) -> list[Cleaned]:
-    """Finish the cleanups a killed run left in the journal; confirmed ones leave the journal."""
-    from opwire.mock.stack import answers
+    """Clean every entry the journal holds, inside `run.budget_s`; [] when there is none.
 
-    results = []
+    Raises JournalError (exit 2) when the journal cannot be read; then nothing is touched."""
+    contents = journal.read()
+    results = [_rejected(r, journal) for r in contents.rejected]
+    if not contents.entries:
+        return results
     async with make_client() as client:
         http = Http(
             client,
@@ -45,48 +103,152 @@ async def clean_journal(
             Timeouts(run.connect_timeout_s, run.read_timeout_s),
             RetryPolicy(max_attempts=run.max_attempts),
         )
-        for entry in journal.entries():
-            slug, real = str(entry.get("slug")), bool(entry.get("real"))
-            if not real and not answers(str(entry.get("mock_base")), slug):
-                journal.remove(str(entry.get("id")))
-                results.append(Cleaned(entry, True, "its mock is gone, and the artifact with it"))
-                continue
-            results.append(await _clean_one(entry, journal, lookup, http, run, sink, redact))
+        job = _Job(lookup, run, http, sink, redact, Budget(run.budget_s))
+        try:
+            results += await asyncio.gather(*(job.clean(e) for e in contents.entries))
+        finally:
+            journal.remove(*job.removed)  # once, even when interrupted: what is done stays done
     return results
 
 
-async def _clean_one(
-    entry: dict[str, Any],
-    journal: Journal,
-    lookup: Lookup,
-    http: Http,
-    run: RunSettings,
-    sink: Callable[[Event], None],
-    redact: Redactor,
-) -> Cleaned:
-    vendor = integrations.load(str(entry["slug"]))
-    try:
-        settings = vendor.load_settings(
-            lookup, bool(entry["real"]), str(entry.get("mock_base", ""))
+def _rejected(item: Rejected, journal: Journal) -> Cleaned:
+    how = f"not an entry opwire wrote: {item.reason}; kept in {journal.path} as it is"
+    return Cleaned("journal", f"entry {item.position}", State.SKIPPED, how)
+
+
+def _result(entry: JournalEntry, state: State, how: str) -> Cleaned:
+    return Cleaned(entry.slug, entry.run_id, state, how)
+
+
+@dataclass(slots=True)
+class _Job:
+    """What the entries of one cleanup share: settings, the client, the budget, the slots
+    per destination, the mock health checks."""
+
+    lookup: Lookup
+    run: RunSettings
+    http: Http
+    sink: Callable[[Event], None]
+    redact: Redactor
+    budget: Budget
+    slots: dict[tuple[str, str], asyncio.Semaphore] = field(default_factory=dict)
+    health: dict[tuple[str, str], asyncio.Future[bool]] = field(default_factory=dict)
+    removed: list[str] = field(default_factory=list)
+
+    async def clean(self, entry: JournalEntry) -> Cleaned:
+        result = self._vet(entry)
+        if result is None:
+            try:
+                async with asyncio.timeout(self.budget.remaining()):
+                    result = await self._reach(entry)
+            except TimeoutError:
+                result = _result(entry, State.OPEN, self._unreached())
+        if result.done:
+            self.removed.append(entry.id)
+        return result
+
+    def _vet(self, entry: JournalEntry) -> Cleaned | None:
+        """The checks that need no network: whose entry it is, where its mock would be."""
+        if owner_running(entry.pid, entry.started):
+            return _result(
+                entry,
+                State.RUNNING,
+                f"its run (pid {entry.pid}) is still in progress and cleans up after itself; "
+                "left in the journal",
+            )
+        if not entry.real and not is_loopback(entry.mock_base):
+            return _result(
+                entry,
+                State.SKIPPED,
+                f"its mock_base {entry.mock_base!r} is not a loopback URL (127.0.0.0/8, ::1, "
+                "localhost): opwire cleanup talks only to mocks on this machine; kept in the "
+                "journal, remove the entry by hand if it is yours",
+            )
+        return None
+
+    async def _reach(self, entry: JournalEntry) -> Cleaned:
+        if not entry.real and not await self._answers(entry.mock_base, entry.slug):
+            return _result(entry, State.CLEANED, "its mock is gone, and the artifact with it")
+        destination = (entry.slug, "" if entry.real else entry.mock_base)
+        async with self.slots.setdefault(destination, asyncio.Semaphore(CONCURRENCY)):
+            left = self.budget.remaining() - MARGIN_S
+            if left <= 0:  # its turn came too late to send anything
+                return _result(entry, State.OPEN, self._unreached())
+            return await self._clean_one(
+                entry, self.budget.child(min(self.run.integration_budget_s, left))
+            )
+
+    async def _answers(self, mock_base: str, slug: str) -> bool:
+        """Is the entry's mock still up? Asked once per mock, off the event loop."""
+        from opwire.mock.stack import answers
+
+        key = (mock_base, slug)
+        if key not in self.health:
+            self.health[key] = asyncio.ensure_future(_off_loop(lambda: answers(mock_base, slug)))
+        # Shielded: one entry running out of time must not cancel the check the others await.
+        return await asyncio.shield(self.health[key])
+
+    async def _clean_one(self, entry: JournalEntry, share: Budget) -> Cleaned:
+        vendor = integrations.load(entry.slug)
+        try:
+            settings = vendor.load_settings(self.lookup, entry.real, entry.mock_base)
+        except ConfigError as exc:
+            return _result(entry, State.OPEN, str(exc))
+        self.redact.add(settings.secrets())
+        ctx = ProbeContext(
+            vendor.SLUG,
+            entry.real,
+            entry.run_id,
+            self.http,
+            share,
+            vendor.rules(),
+            self.sink,
+            mock_base=entry.mock_base,
         )
-    except ConfigError as exc:
-        return Cleaned(entry, False, str(exc))
-    redact.add(settings.secrets())
-    ctx = ProbeContext(
-        vendor.SLUG,
-        bool(entry["real"]),
-        str(entry["run_id"]),
-        http,
-        Budget(run.integration_budget_s),
-        vendor.rules(),
-        sink,
-    )
-    try:
-        done = await vendor.run_cleanup(ctx, settings, dict(entry["artifact"]))
-    except Exception as exc:  # a bug in one cleanup must not stop the others
-        return Cleaned(entry, False, redact(f"opwire.internal_error: {type(exc).__name__}: {exc}"))
-    if done:
-        journal.remove(str(entry["id"]))
-        return Cleaned(entry, True, "cleaned up and confirmed")
+        try:
+            done = await vendor.run_cleanup(ctx, settings, dict(entry.artifact))
+        except Exception as exc:  # a bug in one cleanup must not stop the others
+            detail = self.redact(f"{type(exc).__name__}: {exc}")
+            return _result(entry, State.OPEN, f"opwire.internal_error: {detail}")
+        if done:
+            return _result(entry, State.CLEANED, "cleaned up and confirmed")
+        return _result(entry, State.OPEN, _why_open(ctx))
+
+    def _unreached(self) -> str:
+        return (
+            f"cannot reach: not finished within the {self.run.budget_s:g} s cleanup budget "
+            "(OPERATOR_WIRING_BUDGET_S); run `opwire cleanup` again, or give it more time"
+        )
+
+
+def _why_open(ctx: ProbeContext) -> str:
     diagnosis = next((s.diagnosis for s in ctx.steps if s.diagnosis), None)
-    return Cleaned(entry, False, f"{diagnosis.code}: {diagnosis.fix}" if diagnosis else "failed")
+    if diagnosis is None:
+        return "failed"
+    lead = "cannot reach: " if diagnosis.code.startswith("net.") else ""
+    observed = f" ({diagnosis.detail})" if diagnosis.detail else ""
+    return f"{lead}{diagnosis.code}{observed}: {diagnosis.fix}"
+
+
+async def _off_loop(call: Callable[[], T]) -> T:
+    """Run a blocking call in a daemon thread. Not `asyncio.to_thread`: `asyncio.run` joins
+    that pool at exit, so a check abandoned at the deadline would hold up the command."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def work() -> None:
+        outcome: Callable[[], None]
+        try:
+            outcome = partial(future.set_result, call())
+        except Exception as exc:
+            outcome = partial(future.set_exception, exc)
+        with contextlib.suppress(RuntimeError):  # the loop closed: nobody waits any more
+            loop.call_soon_threadsafe(_settle, future, outcome)
+
+    threading.Thread(target=work, name="opwire-cleanup-check", daemon=True).start()
+    return await future
+
+
+def _settle(future: asyncio.Future[T], outcome: Callable[[], None]) -> None:
+    if not future.done():  # cancelled while the call ran
+        outcome()

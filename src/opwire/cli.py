@@ -23,6 +23,7 @@ from opwire import __version__
 from opwire.config import ConfigError, Lookup, RunSettings, read_env_file, run_settings
 
 if TYPE_CHECKING:
+    from opwire.cleanup import Cleaned
     from opwire.verify import Target
 
 app = typer.Typer(
@@ -177,21 +178,32 @@ def _run_verify(
     from opwire.probing import NoteLine
     from opwire.render import Printer
     from opwire.results import to_json
-    from opwire.state import Journal
+    from opwire.state import Journal, owner_running
     from opwire.verify import redactor_for
     from opwire.verify import verify as run_verify
 
+    # An unreadable journal stops the run before anything is sent: the probes would write over
+    # it, and lose what it holds (a test incident still open).
+    journal = Journal(run.state_dir)
+    left = _guard(journal.read)
     redact = redactor_for(targets)
     printer = Printer(redact, stream=sys.stderr if as_json else sys.stdout, log=log_handle)
     for note in notes:
         printer.event(NoteLine("mock", note))
-    journal = Journal(run.state_dir)
-    if left := journal.entries():
+    if earlier := [e for e in left.entries if not owner_running(e.pid, e.started)]:
         printer.event(
             NoteLine(
                 "opwire",
-                f"the cleanup journal holds {len(left)} open test "
+                f"the cleanup journal holds {len(earlier)} open test "
                 f"artifact(s) from an earlier run: run `opwire cleanup`",
+            )
+        )
+    if left.rejected:
+        printer.event(
+            NoteLine(
+                "opwire",
+                f"the cleanup journal holds {len(left.rejected)} item(s) that are not entries "
+                "opwire wrote: `opwire cleanup` names them",
             )
         )
     result = asyncio.run(run_verify(targets, run, printer.event, redact, journal=journal))
@@ -219,36 +231,29 @@ def cleanup(
     journal = Journal(run.state_dir)
     redact = Redactor()
     printer = Printer(redact, stream=sys.stderr if as_json else sys.stdout)
-    if not journal.entries():
-        printer.line(f"the cleanup journal ({journal.path}) is empty: nothing left open")
-        raise typer.Exit(0)
+    # An unreadable journal is exit 2 (JournalError), the file untouched; never "empty".
     cleaned = _guard(
         lambda: asyncio.run(clean_journal(journal, lookup, run, printer.event, redact))
     )
+    if not cleaned:
+        printer.line(f"the cleanup journal ({journal.path}) is empty: nothing left open")
     for item in cleaned:
-        state = "done" if item.done else "STILL OPEN"
-        printer.line(f"{item.entry['slug']:<10} {item.entry['run_id']}  {state}: {item.how}")
+        printer.line(f"{item.slug:<10} {item.run_id}  {item.state.value}: {item.how}")
     if as_json:
-        sys.stdout.write(
-            redact(
-                json.dumps(
-                    {
-                        "cleaned": [
-                            {
-                                "slug": c.entry["slug"],
-                                "run_id": c.entry["run_id"],
-                                "done": c.done,
-                                "how": c.how,
-                            }
-                            for c in cleaned
-                        ]
-                    },
-                    indent=2,
-                )
-            )
-            + "\n"
-        )
-    raise typer.Exit(0 if all(c.done for c in cleaned) else 1)
+        document = {"cleaned": [_cleaned_json(c) for c in cleaned]}
+        sys.stdout.write(redact(json.dumps(document, indent=2)) + "\n")
+    # Exit 1 when a person has something to do; an entry its live run still owns is not that.
+    raise typer.Exit(0 if all(c.settled for c in cleaned) else 1)
+
+
+def _cleaned_json(item: Cleaned) -> dict[str, Any]:
+    return {
+        "slug": item.slug,
+        "run_id": item.run_id,
+        "done": item.done,
+        "state": item.state.name.lower(),
+        "how": item.how,
+    }
 
 
 @app.command()
