@@ -12,6 +12,7 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +21,14 @@ from typing import IO, TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from opwire import __version__
-from opwire.config import ConfigError, Lookup, RunSettings, read_env_file, run_settings
+from opwire.config import (
+    ConfigError,
+    Lookup,
+    Redactor,
+    RunSettings,
+    read_env_file,
+    run_settings,
+)
 
 if TYPE_CHECKING:
     from opwire.cleanup import Cleaned
@@ -56,8 +64,13 @@ def root(
     """opwire: verify Datadog, Sentry, PagerDuty, Opsgenie, Slack and Splunk HEC wiring."""
 
 
+# Every secret-shaped value the command was given (flags, environment, .env.local), so that no
+# error message can quote one; filled as soon as the variables are read.
+_REDACT = Redactor()
+
+
 def _fail_usage(message: str) -> typer.Exit:
-    typer.echo(f"opwire: error: {message}", err=True)
+    typer.echo(f"opwire: error: {_REDACT(message)}", err=True)
     return typer.Exit(2)
 
 
@@ -70,7 +83,11 @@ def _guard(action: Callable[[], T]) -> T:
 
 def _lookup(flags: dict[str, str | None], env_file: Path) -> Lookup:
     given = {k: v for k, v in flags.items() if v is not None}
-    return Lookup(given, os.environ, read_env_file(env_file))
+    lookup = Lookup(given, os.environ)
+    _REDACT.add(lookup.secrets())
+    lookup = Lookup(given, os.environ, read_env_file(env_file))
+    _REDACT.add(lookup.secrets())
+    return lookup
 
 
 @contextmanager
@@ -141,6 +158,7 @@ def verify(
     env_file: EnvFile = Path(".env.local"),
 ) -> None:
     """Send a tagged test artifact to each vendor, read it back, clean up, and report."""
+    started = time.monotonic()  # the budget and the summary's time start here
     from opwire import integrations as registry
     from opwire.mock.stack import mock_bases
     from opwire.verify import plan
@@ -162,7 +180,7 @@ def verify(
         bases = _guard(lambda: mock_bases(mocked, run))
         try:
             targets = _guard(lambda: plan(slugs, lookup, run, bases.urls))
-            code = _run_verify(targets, run, bases.notes, log_handle, as_json)
+            code = _run_verify(targets, run, bases.notes, log_handle, as_json, started)
         finally:
             bases.close()
     raise typer.Exit(code)
@@ -174,6 +192,7 @@ def _run_verify(
     notes: list[str],
     log_handle: IO[str] | None,
     as_json: bool,
+    started: float,
 ) -> int:
     from opwire.probing import NoteLine
     from opwire.render import Printer
@@ -187,6 +206,7 @@ def _run_verify(
     journal = Journal(run.state_dir)
     left = _guard(journal.read)
     redact = redactor_for(targets)
+    redact.add(_REDACT.secrets())
     printer = Printer(redact, stream=sys.stderr if as_json else sys.stdout, log=log_handle)
     for note in notes:
         printer.event(NoteLine("mock", note))
@@ -206,10 +226,12 @@ def _run_verify(
                 "opwire wrote: `opwire cleanup` names them",
             )
         )
-    result = asyncio.run(run_verify(targets, run, printer.event, redact, journal=journal))
+    result = asyncio.run(
+        run_verify(targets, run, printer.event, redact, journal=journal, started=started)
+    )
     printer.summary(result)
     if as_json:
-        sys.stdout.write(redact(json.dumps(to_json(result), indent=2)) + "\n")
+        sys.stdout.write(redact(json.dumps(redact.tree(to_json(result)), indent=2)) + "\n")
     return result.exit_code
 
 
@@ -229,7 +251,7 @@ def cleanup(
     lookup = _guard(lambda: _lookup({}, env_file))
     run = _guard(lambda: run_settings(lookup))
     journal = Journal(run.state_dir)
-    redact = Redactor()
+    redact = Redactor(_REDACT.secrets())
     printer = Printer(redact, stream=sys.stderr if as_json else sys.stdout)
     # An unreadable journal is exit 2 (JournalError), the file untouched; never "empty".
     cleaned = _guard(
@@ -241,7 +263,7 @@ def cleanup(
         printer.line(f"{item.slug:<10} {item.run_id}  {item.state.value}: {item.how}")
     if as_json:
         document = {"cleaned": [_cleaned_json(c) for c in cleaned]}
-        sys.stdout.write(redact(json.dumps(document, indent=2)) + "\n")
+        sys.stdout.write(redact(json.dumps(redact.tree(document), indent=2)) + "\n")
     # Exit 1 when a person has something to do; an entry its live run still owns is not that.
     raise typer.Exit(0 if all(c.settled for c in cleaned) else 1)
 
