@@ -1,0 +1,16 @@
+"""The `opwire` command: parses argv, calls the library, renders, and picks the exit code.
+
+No logic lives here. Vendor rooms and server code are imported only by the commands that use them.
+One module per command group; errors carry their own exit code (ConfigError: 2).
+"""
+
+from __future__ import annotations
+
+from opwire.cli import cleanup, drill, mock, verify
+from opwire.cli.app import app
+
+__all__ = ["app", "cleanup", "drill", "main", "mock", "verify"]
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,78 @@
+"""`opwire mock ...`: serve the vendor mocks."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from opwire.cli.app import mock_app
+from opwire.cli.common import EnvFile, guard, lookup_for
+from opwire.config import run_settings
+
+
+@mock_app.command("up")
+def mock_up(
+    integrations: Annotated[
+        list[str] | None, typer.Argument(help="Mocks to serve (default: all).", show_default=False)
+    ] = None,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to bind (loopback unless told).")
+    ] = "127.0.0.1",
+    ephemeral: Annotated[
+        bool, typer.Option("--ephemeral", help="Bind free ports instead of the default ports.")
+    ] = False,
+    tls: Annotated[
+        bool,
+        typer.Option("--tls", help="Serve HTTPS from a CA made now; prints the CA to trust."),
+    ] = False,
+    self_signed: Annotated[
+        bool,
+        typer.Option(
+            "--self-signed",
+            help="With --tls: a self-signed certificate no client trusts (a dev Splunk HEC).",
+        ),
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the URLs as one JSON line.")
+    ] = False,
+    env_file: EnvFile = Path(".env.local"),
+) -> None:
+    """Serve the mocks in the foreground until Ctrl-C, printing each URL."""
+    from opwire import integrations as registry
+    from opwire.mock.server import MockStack
+    from opwire.mock.tls import make_tls_files
+
+    run = guard(lambda: run_settings(lookup_for({}, env_file)))
+    slugs = guard(lambda: registry.select(integrations or [], registry.MOCKED))
+    ports = {} if ephemeral else {s: run.mock_ports[s] for s in slugs}
+    with tempfile.TemporaryDirectory(prefix="opwire-mock-tls-") as folder:
+        files = make_tls_files(Path(folder), self_signed=self_signed) if tls else None
+        stack = guard(lambda: MockStack(slugs, host, ports, files))
+        stopped = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stopped.set())
+        with stack:
+            _announce(stack.urls, files.ca_path if files else None, as_json)
+            stopped.wait()
+    typer.echo("mock stack stopped", err=True)
+
+
+def _announce(urls: dict[str, str], ca_path: Path | None, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps({"mocks": urls, "ca_bundle": str(ca_path) if ca_path else None}))
+    else:
+        for slug, url in urls.items():
+            typer.echo(f"{slug:<10} {url}   (control: {url}/_opwire/health)")
+        if ca_path:
+            typer.echo(
+                f"TLS: trust this CA: export SSL_CERT_FILE={ca_path} REQUESTS_CA_BUNDLE={ca_path}"
+            )
+        typer.echo("mock stack up; Ctrl-C stops it")
+    sys.stdout.flush()

@@ -1,0 +1,140 @@
+"""`opwire verify`: the seed's verify-all, and one integration at a time."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Annotated
+
+import typer
+
+from opwire.cli.app import app
+from opwire.cli.common import REDACT, EnvFile, guard, log_file, lookup_for
+from opwire.config import RunSettings, run_settings
+
+if TYPE_CHECKING:
+    from opwire.verify import Target
+
+
+@app.command()
+def verify(
+    integrations: Annotated[
+        list[str] | None,
+        typer.Argument(help="Integrations to verify (default: all).", show_default=False),
+    ] = None,
+    mode: Annotated[
+        str | None,
+        typer.Option(
+            "--mode",
+            help="mock | real_<slug> | real_all | a comma list (OPERATOR_WIRING_MODE).",
+            show_default=False,
+        ),
+    ] = None,
+    budget: Annotated[
+        float | None,
+        typer.Option(
+            "--budget",
+            help="Seconds for the whole run (OPERATOR_WIRING_BUDGET_S, default 90).",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print the results as JSON (schema opwire.verify/1); progress goes to stderr.",
+        ),
+    ] = False,
+    log: Annotated[
+        Path | None,
+        typer.Option("--log", help="Also write the human output to FILE.", show_default=False),
+    ] = None,
+    no_region_sweep: Annotated[
+        bool,
+        typer.Option(
+            "--no-region-sweep",
+            help="Never send a credential to a vendor's other regions to find "
+            "where it works (OPERATOR_WIRING_REGION_SWEEP=0).",
+        ),
+    ] = False,
+    env_file: EnvFile = Path(".env.local"),
+) -> None:
+    """Send a tagged test artifact to each vendor, read it back, clean up, and report."""
+    started = time.monotonic()  # the budget and the summary's time start here
+    from opwire import integrations as registry
+    from opwire.mock.stack import mock_bases
+    from opwire.verify import plan
+
+    lookup = guard(
+        lambda: lookup_for(
+            {
+                "OPERATOR_WIRING_MODE": mode,
+                "OPERATOR_WIRING_BUDGET_S": None if budget is None else str(budget),
+                "OPERATOR_WIRING_REGION_SWEEP": "0" if no_region_sweep else None,
+            },
+            env_file,
+        )
+    )
+    run = guard(lambda: run_settings(lookup))
+    slugs = guard(lambda: registry.select(integrations or []))
+    mocked = [s for s in slugs if s not in run.real]
+    with log_file(log) as log_handle:
+        bases = guard(lambda: mock_bases(mocked, run))
+        try:
+            targets = guard(lambda: plan(slugs, lookup, run, bases.urls))
+            code = _run_verify(targets, run, bases.notes, log_handle, as_json, started)
+        finally:
+            bases.close()
+    raise typer.Exit(code)
+
+
+def _run_verify(
+    targets: list[Target],
+    run: RunSettings,
+    notes: list[str],
+    log_handle: IO[str] | None,
+    as_json: bool,
+    started: float,
+) -> int:
+    from opwire.probing import NoteLine
+    from opwire.render import Printer
+    from opwire.results import to_json
+    from opwire.state import Journal, owner_running
+    from opwire.verify import redactor_for
+    from opwire.verify import verify as run_verify
+
+    # An unreadable journal stops the run before anything is sent: the probes would write over
+    # it, and lose what it holds (a test incident still open).
+    journal = Journal(run.state_dir)
+    left = guard(journal.read)
+    redact = redactor_for(targets)
+    redact.add(REDACT.secrets())
+    printer = Printer(redact, stream=sys.stderr if as_json else sys.stdout, log=log_handle)
+    for note in notes:
+        printer.event(NoteLine("mock", note))
+    if earlier := [e for e in left.entries if not owner_running(e.pid, e.started)]:
+        printer.event(
+            NoteLine(
+                "opwire",
+                f"the cleanup journal holds {len(earlier)} open test "
+                f"artifact(s) from an earlier run: run `opwire cleanup`",
+            )
+        )
+    if left.rejected:
+        printer.event(
+            NoteLine(
+                "opwire",
+                f"the cleanup journal holds {len(left.rejected)} item(s) that are not entries "
+                "opwire wrote: `opwire cleanup` names them",
+            )
+        )
+    result = asyncio.run(
+        run_verify(targets, run, printer.event, redact, journal=journal, started=started)
+    )
+    printer.summary(result)
+    if as_json:
+        sys.stdout.write(redact(json.dumps(redact.tree(to_json(result)), indent=2)) + "\n")
+    return result.exit_code
