@@ -222,8 +222,23 @@ class Lookup:
         return None
 
     def secret(self, name: str) -> Secret | None:
+        """A credential: printable ASCII only, since it travels in a header or a URL (a pasted
+        non-breaking space or smart quote fails here, by name, not as a traceback later)."""
         value = self.get(name)
-        return Secret(value) if value is not None else None
+        if value is None:
+            return None
+        bad = next((n for n, c in enumerate(value, 1) if not " " < c <= "~"), None)
+        if bad is not None:
+            raise ConfigError(
+                f"{name} has a character that cannot be sent (a space, control or non-ASCII "
+                f"character at position {bad}; the value is not shown): paste it again"
+            )
+        return Secret(value)
+
+    def url(self, name: str) -> str | None:
+        """An http(s) URL setting, checked (scheme, host, port range), without a trailing /."""
+        value = self.get(name)
+        return None if value is None else check_url(name, value).rstrip("/")
 
     def secrets(self) -> list[Secret]:
         """Every secret-shaped value in every layer: secret-named variables and URL passwords,
@@ -351,6 +366,28 @@ def run_settings(lookup: Lookup) -> RunSettings:
         mock_ports={slug: _port(lookup, slug) for slug in SLUGS},
         state_dir=Path(lookup.get("OPERATOR_WIRING_STATE_DIR") or "state"),
     )
+
+
+def check_url(name: str, value: str) -> str:
+    """`value` if it is an http(s) URL that can be requested; else a ConfigError naming `name`."""
+    shown = mask_userinfo(value)
+    if any(not " " < c <= "~" for c in value):
+        problem = "has a space, control or non-ASCII character (use the punycode host form)"
+    else:
+        parts = urlsplit(value)
+        try:
+            port_ok = parts.port is None or parts.port > 0
+        except ValueError:
+            port_ok = False
+        if parts.scheme not in ("http", "https"):
+            problem = "must start with https:// (or http://)"
+        elif not parts.hostname:
+            problem = "has no host"
+        elif not port_ok:
+            problem = "has a port that is not between 1 and 65535"
+        else:
+            return value
+    raise ConfigError(f"{name} {problem}, got {shown!r}")
 
 
 def host_for_url(host: str) -> str:

@@ -199,6 +199,13 @@ UNEXPECTED = Rule(
     "state/operator-deviations.md so the next operator does not rediscover it.",
 )
 
+MALFORMED = Rule(
+    "http.malformed",
+    "The vendor answered with a body of another shape than its API documents (say, a JSON "
+    "array where an object belongs): not the vendor's API, or a proxy or portal in between.",
+    "Check the URL variable and any proxy between here and the vendor; the body is below.",
+)
+
 INTERNAL_ERROR = Rule(
     "opwire.internal_error",
     "opwire itself failed while probing this integration (a bug, not the vendor).",

@@ -11,7 +11,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from opwire.diagnosis import Diagnosis, Rule, by_code, diagnose_reply, diagnose_transport
+from opwire.diagnosis import (
+    MALFORMED,
+    Diagnosis,
+    Rule,
+    by_code,
+    diagnose_reply,
+    diagnose_transport,
+)
 from opwire.http import Budget, Exchange, Http, Reply
 from opwire.results import Outcome, Step
 from opwire.state import Journal
@@ -30,6 +37,21 @@ class Sweep:
 
     found: str | None
     unreachable: tuple[str, ...]
+
+
+# What a predicate raises when the answer is valid JSON of the wrong shape (an array where the
+# vendor documents an object, a string where a list is): the answer's fault, not opwire's.
+SHAPE_ERRORS = (AttributeError, TypeError, KeyError, IndexError, ValueError)
+
+
+def holds(check: Check, reply: Reply | None) -> bool | None:
+    """`check(reply)`, or None when the answer's shape made the check impossible."""
+    if reply is None:
+        return False
+    try:
+        return bool(check(reply))
+    except SHAPE_ERRORS:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,11 +93,12 @@ class ProbeContext:
         exchange = await self.http.request(self.slug, self.budget, method, url, **kw)
         self.last_exchange = exchange
         reply = exchange.reply
-        if reply is not None and ok(reply):
+        verdict = holds(ok, reply)
+        if reply is not None and verdict:
             self._after_retries(step, exchange)
             self.passed(step, f"HTTP {reply.status}")
             return reply
-        self.failed(step, self._diagnose(step, exchange))
+        self.failed(step, self._diagnose(step, exchange, malformed=verdict is None))
         return None
 
     async def poll(
@@ -100,13 +123,16 @@ class ProbeContext:
         while True:
             exchange = await self.http.request(self.slug, window, method, url, **kw)
             reply = exchange.reply
-            waiting = reply is not None and pending is not None and pending(reply)
-            if not waiting and (reply is None or not ok(reply)):
-                self.failed(step, self._diagnose(step, exchange))
-                return None
-            if not waiting and reply is not None and found(reply):
-                self.passed(step, f"found after {window.seconds - window.remaining():.1f} s")
-                return reply
+            if not (pending is not None and holds(pending, reply)):
+                good = holds(ok, reply)
+                seen = holds(found, reply) if good else False
+                if not good or seen is None:
+                    malformed = good is None or seen is None
+                    self.failed(step, self._diagnose(step, exchange, malformed=malformed))
+                    return None
+                if seen:
+                    self.passed(step, f"found after {window.seconds - window.remaining():.1f} s")
+                    return reply
             if window.remaining() <= delay:
                 detail = f"not found within {window.seconds:.0f} s"
                 self.failed(step, by_code(self.rules, missing, detail))
@@ -206,7 +232,7 @@ class ProbeContext:
         if exchange.attempts > 1:
             self.note(f"{step}: throttled or flaky, not broken: passed after {exchange.observed}")
 
-    def _diagnose(self, step: str, exchange: Exchange) -> Diagnosis:
+    def _diagnose(self, step: str, exchange: Exchange, *, malformed: bool = False) -> Diagnosis:
         reply = exchange.reply
         if reply is None:
             kind = exchange.failure_kind or "budget"
@@ -214,6 +240,8 @@ class ProbeContext:
         diagnosis = diagnose_reply(
             step, reply.status, reply.text, self.rules, redact=self.http.redact
         )
+        if malformed and diagnosis.code in ("http.unexpected",):
+            diagnosis = MALFORMED.diagnosis(diagnosis.detail)
         if 300 <= reply.status < 400 and reply.headers.get("location"):
             location = reply.headers["location"]
             diagnosis = diagnosis.with_detail(f"{diagnosis.detail} (Location: {location})")

@@ -51,8 +51,9 @@ def summary_lines(run: RunResult) -> list[str]:
         if any(r.status is s for r in run.integrations)
     )
     lines.append("")
+    provenance = f" — {run.provenance}" if run.provenance else ""
     lines.append(
-        f"overall: {run.overall.value} ({counts})  run {run.run_id}  mode {run.mode}  "
+        f"overall: {run.overall.value}{provenance} ({counts})  run {run.run_id}  mode {run.mode}  "
         f"{run.elapsed_s:.2f} s  exit {run.exit_code}"
     )
     return lines

@@ -84,6 +84,28 @@ class RunResult:
         return Overall.GREEN if ok else Overall.HOLD
 
     @property
+    def real_slugs(self) -> list[str]:
+        return [i.slug for i in self.integrations if i.real]
+
+    @property
+    def mock_slugs(self) -> list[str]:
+        return [i.slug for i in self.integrations if not i.real]
+
+    @property
+    def confirmed_real(self) -> list[str]:
+        """The integrations proven against the real vendor: a PASS against a mock never is."""
+        return [i.slug for i in self.integrations if i.real and i.status is Status.PASS]
+
+    @property
+    def provenance(self) -> str:
+        """`real: slack; mock: datadog, sentry` whenever any integration ran for real, so a
+        verdict never passes off what a mock proved as the vendor's; empty in plain mock mode."""
+        if not self.real_slugs:
+            return ""
+        mocked = f"; mock: {', '.join(self.mock_slugs)}" if self.mock_slugs else ""
+        return f"real: {', '.join(self.real_slugs)}{mocked}"
+
+    @property
     def exit_code(self) -> int:
         if self.overall is Overall.GREEN:
             return EXIT_GREEN
@@ -103,6 +125,7 @@ def to_json(run: RunResult) -> dict[str, Any]:
         "overall": run.overall.value,
         "exit_code": run.exit_code,
         "notes": list(run.notes),
+        "confirmed_real": run.confirmed_real,
         "integrations": [_integration_json(i) for i in run.integrations],
     }
 
@@ -166,6 +189,7 @@ JSON_SCHEMA: dict[str, Any] = {
         "overall",
         "exit_code",
         "notes",
+        "confirmed_real",
         "integrations",
     ],
     "additionalProperties": False,
@@ -178,6 +202,7 @@ JSON_SCHEMA: dict[str, Any] = {
         "overall": {"enum": [o.value for o in Overall]},
         "exit_code": {"enum": [EXIT_GREEN, EXIT_FAIL, EXIT_HOLD]},
         "notes": {"type": "array", "items": _STR},
+        "confirmed_real": {"type": "array", "items": _STR, "uniqueItems": True},
         "integrations": {
             "type": "array",
             "items": {

@@ -85,10 +85,25 @@ def verify(
         bases = guard(lambda: mock_bases(mocked, run))
         try:
             targets = guard(lambda: plan(slugs, lookup, run, bases.urls))
-            code = _run_verify(targets, run, bases.notes, log_handle, as_json, started)
+            notes = [*_named_but_mocked(integrations or [], run), *bases.notes]
+            code = _run_verify(targets, run, notes, log_handle, as_json, started)
         finally:
             bases.close()
     raise typer.Exit(code)
+
+
+def _named_but_mocked(named: list[str], run: RunSettings) -> list[str]:
+    """`OPERATOR_WIRING_MODE=real_slack ./verify/datadog.sh` verifies Datadog's mock: say so,
+    so that a PASS the operator asked of the vendor is not mistaken for one."""
+    if not run.real:
+        return []
+    return [
+        f"{slug} runs against its mock: OPERATOR_WIRING_MODE={run.mode} makes only "
+        f"{', '.join(sorted(run.real))} real; set OPERATOR_WIRING_MODE=real_{slug} to verify "
+        f"the real {slug}"
+        for slug in dict.fromkeys(named)
+        if slug not in run.real
+    ]
 
 
 def _run_verify(

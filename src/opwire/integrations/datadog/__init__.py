@@ -69,7 +69,7 @@ def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
         )
     if site not in SITES:
         raise ConfigError(f"DD_SITE {site!r} is not a Datadog site; valid: {', '.join(SITES)}")
-    override = lookup.get("OPERATOR_WIRING_DATADOG_API_URL")
+    override = lookup.url("OPERATOR_WIRING_DATADOG_API_URL")
     api = override or f"https://api.{site}"
     # An explicit list replaces the public sites; an API override (a proxy) means the sweep
     # never goes around it to the public hosts.

@@ -64,7 +64,7 @@ def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
     region = (lookup.get("OPSGENIE_REGION") or "us").lower()
     if region not in REGIONS:
         raise ConfigError(f"OPSGENIE_REGION must be us or eu, got {region!r}")
-    override = lookup.get("OPERATOR_WIRING_OPSGENIE_API_URL")
+    override = lookup.url("OPERATOR_WIRING_OPSGENIE_API_URL")
     api_url = override or REGIONS[region]
     # An explicit list replaces the public regions; an override means none are asked around it.
     urls = url_map(lookup, "OPERATOR_WIRING_OPSGENIE_REGION_URLS") or ({} if override else REGIONS)

@@ -56,8 +56,8 @@ def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
     return Settings(
         key,
         lookup.secret("PAGERDUTY_API_TOKEN"),
-        (lookup.get("OPERATOR_WIRING_PAGERDUTY_EVENTS_URL") or EVENTS_URL).rstrip("/"),
-        (lookup.get("OPERATOR_WIRING_PAGERDUTY_API_URL") or API_URL).rstrip("/"),
+        (lookup.url("OPERATOR_WIRING_PAGERDUTY_EVENTS_URL") or EVENTS_URL).rstrip("/"),
+        (lookup.url("OPERATOR_WIRING_PAGERDUTY_API_URL") or API_URL).rstrip("/"),
     )
 
 

@@ -91,7 +91,7 @@ def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
             "<us|de>.sentry.io/<project id>; the value is not shown)"
         )
     host = parts.netloc.rpartition("@")[2]
-    override = lookup.get("OPERATOR_WIRING_SENTRY_API_URL")
+    override = lookup.url("OPERATOR_WIRING_SENTRY_API_URL")
     api = override or region_api(host, parts.scheme)
     return Settings(
         Secret(parts.username or ""),

@@ -81,7 +81,7 @@ def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
             f"SLACK_CHANNEL_ID {channel!r} is not a channel ID (expected like C0123456789, "
             "not the #name: open the channel's details in Slack to copy it)"
         )
-    api_base = (lookup.get("OPERATOR_WIRING_SLACK_API_URL") or API_BASE).rstrip("/")
+    api_base = (lookup.url("OPERATOR_WIRING_SLACK_API_URL") or API_BASE).rstrip("/")
     return Settings(webhook, token, channel, api_base)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from opwire.config import ConfigError, Lookup, Secret, mask_userinfo
+from opwire.config import ConfigError, Lookup, Secret, check_url
 
 if TYPE_CHECKING:
     from opwire.diagnosis import Rule
@@ -44,12 +44,11 @@ class Settings:
 
 
 def _base(raw: str, name: str) -> str:
-    parts = urlsplit(raw)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(
-            f"{name} must be a URL like https://splunk.example.com:8088 "
-            f"(/services/collector may follow), got {mask_userinfo(raw)!r}"
-        )
+    """scheme://host:port of a HEC or management URL (/services/collector may follow)."""
+    try:
+        parts = urlsplit(check_url(name, raw))
+    except ConfigError as exc:
+        raise ConfigError(f"{exc} (like https://splunk.example.com:8088)") from None
     return f"{parts.scheme}://{parts.netloc}"
 
 
