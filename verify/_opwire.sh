@@ -48,5 +48,13 @@ if ! installed; then
   rmdir "$lockdir" 2>/dev/null || true
 fi
 OPWIRE="$venv/bin/opwire"
-export OPERATOR_WIRING_ENV_FILE="${OPERATOR_WIRING_ENV_FILE:-$here/.env.local}"
+# The repo's .env.local wherever the script is run from; /dev/null (no variables) until the
+# operator creates it (a named env file must exist, so a missing one is not named).
+if [[ -z "${OPERATOR_WIRING_ENV_FILE:-}" ]]; then
+  if [[ -f "$here/.env.local" ]]; then
+    export OPERATOR_WIRING_ENV_FILE="$here/.env.local"
+  else
+    export OPERATOR_WIRING_ENV_FILE=/dev/null
+  fi
+fi
 export OPERATOR_WIRING_STATE_DIR="${OPERATOR_WIRING_STATE_DIR:-$here/state}"

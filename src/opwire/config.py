@@ -6,9 +6,12 @@ DESIGN § 3 (names, modes) and § 4 (time). Library code takes a `Lookup` and ne
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import math
+import os
 import re
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -211,8 +214,16 @@ class Lookup:
     An empty value counts as unset, so a copied `.env.example` with blank lines stays harmless.
     """
 
-    def __init__(self, *layers: Mapping[str, str]) -> None:
+    def __init__(self, *layers: Mapping[str, str], flags: Mapping[str, str] | None = None) -> None:
         self._layers = layers
+        self._flags = dict(flags or {})  # variable -> the flag that set it (`--budget`)
+
+    def label(self, name: str) -> str:
+        """How the operator gave `name`: the flag as typed when a flag set it, else the variable."""
+        flag = self._flags.get(name)
+        if flag is not None and self._layers and self._layers[0].get(name) is not None:
+            return flag
+        return name
 
     def get(self, name: str) -> str | None:
         for layer in self._layers:
@@ -257,29 +268,88 @@ class Lookup:
 _ENV_LINE = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$")
 
 
-def read_env_file(path: Path) -> dict[str, str]:
-    """Parse a dotenv file (KEY=VALUE, `export`, quotes, # comments). Missing file: empty."""
-    if not path.exists():
-        return {}
+ENV_FILE_MAX = 1 << 20  # a dotenv file is a few kB; anything near this is the wrong file
+# Not bytes a text editor writes into a dotenv file: each is named in the error.
+_ENCODING_MARKS = (
+    (b"\xef\xbb\xbf", "starts with a UTF-8 byte-order mark: save it as plain UTF-8 (no BOM)"),
+    (b"\xff\xfe", "is UTF-16 text: save it as UTF-8"),
+    (b"\xfe\xff", "is UTF-16 text: save it as UTF-8"),
+)
+
+
+def read_env_file(path: Path, *, explicit: bool = False) -> dict[str, str]:
+    """Parse a dotenv file (KEY=VALUE, `export`, quotes, # comments). A missing default file is
+    empty; a missing named one, or anything that is not a small UTF-8 text file, is an error
+    naming the file and what is wrong (the content is never shown)."""
+    text = _env_text(path, explicit)
     values: dict[str, str] = {}
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        line = raw.strip()
+    # Lines end at \n only: str.splitlines() would also split at a form feed or U+2028 inside a
+    # value, and let the rest of that value start a variable of its own.
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = raw.strip(" \t\r")
         if not line or line.startswith("#"):
             continue
         match = _ENV_LINE.match(line)
         if match is None:
             raise ConfigError(f"{path}:{number}: expected NAME=value (the line is not shown)")
-        values[match.group(1)] = _unquote(match.group(2))
+        values[match.group(1)] = _unquote(match.group(2), path, number)
     return values
 
 
-def _unquote(value: str) -> str:
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-        return value[1:-1]
-    return value.split(" #", 1)[0].strip()
+def _env_text(path: Path, explicit: bool) -> str:
+    where = f"{path} (--env-file or OPERATOR_WIRING_ENV_FILE)" if explicit else str(path)
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        if explicit:
+            raise ConfigError(f"{where}: no such file") from None
+        return ""
+    except OSError as exc:
+        raise ConfigError(f"{where}: cannot be read ({exc.strerror})") from None
+    if str(path) == os.devnull:
+        return ""
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        raise ConfigError(f"{where} is {kind}: name a dotenv file (NAME=value lines)")
+    if info.st_size > ENV_FILE_MAX:
+        raise ConfigError(f"{where} is {info.st_size} bytes: not a dotenv file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{where}: cannot be read ({exc.strerror})") from None
+    return _decoded_env(data, where)
 
 
-def parse_mode(raw: str | None) -> frozenset[str]:
+def _decoded_env(data: bytes, where: str) -> str:
+    problem = next((why for mark, why in _ENCODING_MARKS if data.startswith(mark)), None)
+    if problem is None and b"\0" in data:
+        problem = "holds NUL bytes: it is not a text file"
+    if problem is None:
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            problem = (
+                f"is not UTF-8 (byte {exc.start + 1}; latin-1 or another legacy encoding?): "
+                "save it as UTF-8"
+            )
+    raise ConfigError(f"{where} {problem}")
+
+
+def _unquote(value: str, path: Path, number: int) -> str:
+    """`"5" # comment` is 5, `'a b'` is a b, `x # c` is x; an unclosed quote is an error."""
+    if value[:1] in ('"', "'"):
+        end = value.find(value[0], 1)
+        rest = value[end + 1 :].strip() if end > 0 else ""
+        if end < 0 or (rest and not rest.startswith("#")):
+            raise ConfigError(
+                f"{path}:{number}: a quoted value must end with its quote, then only a "
+                "# comment (the line is not shown)"
+            )
+        return value[1:end]
+    return re.split(r"\s#", value, maxsplit=1)[0].strip()
+
+
+def parse_mode(raw: str | None, label: str = "OPERATOR_WIRING_MODE") -> frozenset[str]:
     """OPERATOR_WIRING_MODE -> the slugs that run against the real vendor (empty: all mock)."""
     if raw is None or raw.strip() in ("", "mock"):
         return frozenset()
@@ -289,9 +359,7 @@ def parse_mode(raw: str | None) -> frozenset[str]:
     for part in (p.strip() for p in raw.split(",")):
         slug = part.removeprefix("real_")
         if not part.startswith("real_") or slug not in SLUGS:
-            raise ConfigError(
-                f"OPERATOR_WIRING_MODE (or --mode): {part!r} is not a mode; valid: {valid_modes()}"
-            )
+            raise ConfigError(f"{label}: {part!r} is not a mode; valid: {valid_modes()}")
         real.add(slug)
     return frozenset(real)
 
@@ -322,6 +390,7 @@ class RunSettings:
     mock_host: str = "127.0.0.1"
     mock_ports: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
     state_dir: Path = Path("state")
+    region_sweep: bool = True
 
     @property
     def mode(self) -> str:
@@ -333,12 +402,12 @@ def _number(lookup: Lookup, name: str, default: float, *, integer: bool = False)
     if raw is None:
         return default
     try:
-        value = int(raw) if integer else float(raw)
+        value = (int(raw) if integer else float(raw)) if raw.isascii() else math.nan
     except ValueError:
         value = math.nan
     if not (value > 0 and math.isfinite(value)):
         kind = "a positive whole number" if integer else "a positive number of seconds"
-        raise ConfigError(f"{name} must be {kind}, got {raw!r}")
+        raise ConfigError(f"{lookup.label(name)} must be {kind}, got {raw!r}")
     return value
 
 
@@ -347,24 +416,98 @@ def _port(lookup: Lookup, slug: str) -> int:
     raw = lookup.get(name)
     if raw is None:
         return DEFAULT_PORTS[slug]
-    if not raw.isdigit() or not 0 < int(raw) < 65536:
+    # isdigit() alone admits other scripts' digits ("٤١٠١"): only ASCII is a port here.
+    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) < 65536:
         raise ConfigError(f"{name} must be a TCP port between 1 and 65535, got {raw!r}")
     return int(raw)
+
+
+_HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+
+
+def mock_host(lookup: Lookup) -> str:
+    """OPERATOR_WIRING_MOCK_HOST: an IP address (`::1` or `[::1]`) or a DNS name, no port."""
+    raw = lookup.get("OPERATOR_WIRING_MOCK_HOST")
+    return "127.0.0.1" if raw is None else host_setting("OPERATOR_WIRING_MOCK_HOST", raw)
+
+
+def bind_host(raw: str) -> str:
+    """`mock up --host`: the address to listen on."""
+    return host_setting("--host", raw)
+
+
+def host_setting(name: str, raw: str) -> str:
+    """A host to reach or bind: an IP address (brackets allowed around IPv6) or a DNS name."""
+    host = raw[1:-1] if raw.startswith("[") and raw.endswith("]") else raw
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        pass
+    labels = host.rstrip(".").split(".")
+    numeric = all(label.isdigit() for label in labels)
+    if not host or numeric or len(host) > 253 or not all(map(_HOST_LABEL.match, labels)):
+        raise ConfigError(
+            f"{name} must be a host name or IP address without a port (like 127.0.0.1, ::1 or "
+            f"mocks.internal), got {raw!r}"
+        )
+    return host
+
+
+def state_dir(lookup: Lookup) -> Path:
+    """OPERATOR_WIRING_STATE_DIR: a folder opwire can create and write, checked before any run
+    writes its journal there (a probe must never fail as opwire's own bug for it)."""
+    name = "OPERATOR_WIRING_STATE_DIR"
+    raw = lookup.get(name) or "state"
+    if "\0" in raw:
+        raise ConfigError(f"{name} holds a NUL character: name a folder")
+    path = Path(raw)
+    if len(os.fsencode(raw)) > 3000 or any(len(os.fsencode(p)) > 255 for p in path.parts):
+        raise ConfigError(f"{name} is too long a path (a part over 255 bytes): name a folder")
+    problem = _unwritable(path)
+    if problem:
+        raise ConfigError(f"{name} {raw!r} {problem}")
+    return path
+
+
+def _unwritable(path: Path) -> str | None:
+    """Why opwire could not keep its records at `path` (None: it can)."""
+    node = path
+    while not node.exists():
+        if node.parent == node:
+            break
+        node = node.parent
+    if node.exists() and not node.is_dir():
+        return "is a file" if node == path else f"is under {node}, which is a file"
+    if not os.access(node, os.W_OK | os.X_OK):
+        return f"cannot be written ({node} is not writable by this user)"
+    return None
+
+
+def flag(lookup: Lookup, name: str, default: bool) -> bool:
+    """A boolean setting: 0/1 or true/false (any case); anything else names the variable."""
+    raw = lookup.get(name)
+    if raw is None:
+        return default
+    value = raw.lower()
+    if value not in ("0", "1", "true", "false"):
+        raise ConfigError(f"{lookup.label(name)} must be 0 or 1 (or true/false), got {raw!r}")
+    return value in ("1", "true")
 
 
 def run_settings(lookup: Lookup) -> RunSettings:
     """Resolve opwire's own settings; raises ConfigError naming the variable at fault."""
     budget = _number(lookup, "OPERATOR_WIRING_BUDGET_S", 90.0)
     return RunSettings(
-        real=parse_mode(lookup.get("OPERATOR_WIRING_MODE")),
+        real=parse_mode(lookup.get("OPERATOR_WIRING_MODE"), lookup.label("OPERATOR_WIRING_MODE")),
         budget_s=budget,
         integration_budget_s=_number(lookup, "OPERATOR_WIRING_INTEGRATION_BUDGET_S", budget),
         connect_timeout_s=_number(lookup, "OPERATOR_WIRING_CONNECT_TIMEOUT_S", 3.0),
         read_timeout_s=_number(lookup, "OPERATOR_WIRING_READ_TIMEOUT_S", 10.0),
         max_attempts=int(_number(lookup, "OPERATOR_WIRING_MAX_ATTEMPTS", 4, integer=True)),
-        mock_host=lookup.get("OPERATOR_WIRING_MOCK_HOST") or "127.0.0.1",
+        mock_host=mock_host(lookup),
+        region_sweep=sweep_enabled(lookup),
         mock_ports={slug: _port(lookup, slug) for slug in SLUGS},
-        state_dir=Path(lookup.get("OPERATOR_WIRING_STATE_DIR") or "state"),
+        state_dir=state_dir(lookup),
     )
 
 
@@ -413,4 +556,4 @@ def url_map(lookup: Lookup, name: str) -> dict[str, str]:
 def sweep_enabled(lookup: Lookup) -> bool:
     """The region sweep sends a credential to the vendor's other regions; an operator may not
     be allowed to: OPERATOR_WIRING_REGION_SWEEP=0 (or --no-region-sweep) turns it off."""
-    return (lookup.get("OPERATOR_WIRING_REGION_SWEEP") or "1").lower() not in ("0", "false", "no")
+    return flag(lookup, "OPERATOR_WIRING_REGION_SWEEP", True)

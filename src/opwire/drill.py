@@ -180,7 +180,7 @@ def drill_dns(opwire: Sequence[str]) -> DrillResult:
     env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "OPERATOR_WIRING_MODE": "real_slack",
-        "OPERATOR_WIRING_ENV_FILE": "/nonexistent",
+        "OPERATOR_WIRING_ENV_FILE": "/dev/null",
         "OPERATOR_WIRING_BUDGET_S": "4",
         "SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T0DRILL00/B0DRILL00/"
         "DrillDrillDrillDrill0000",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -23,7 +22,7 @@ def cleanup(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print what was cleaned as JSON.")
     ] = False,
-    env_file: EnvFile = Path(".env.local"),
+    env_file: EnvFile = None,
 ) -> None:
     """Resolve or close the test artifacts a killed run left open (the cleanup journal)."""
     from opwire.cleanup import clean_journal

@@ -3,6 +3,7 @@ errors as exit 2 with secret-shaped values masked, the --log file, the --env-fil
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,13 +33,42 @@ def guard(action: Callable[[], T]) -> T:
         raise fail_usage(str(exc)) from None
 
 
-def lookup_for(flags: dict[str, str | None], env_file: Path) -> Lookup:
+def lookup_for(
+    flags: dict[str, str | None],
+    env_file: str | None,
+    labels: dict[str, str] | None = None,
+) -> Lookup:
+    """The layered variables; `env_file` None is the default `.env.local` (missing is fine),
+    a named one must exist. `labels` name the flag behind a variable, for its errors."""
     given = {k: v for k, v in flags.items() if v is not None}
-    lookup = Lookup(given, os.environ)
-    REDACT.add(lookup.secrets())
-    lookup = Lookup(given, os.environ, read_env_file(env_file))
+    REDACT.add(Lookup(given, os.environ).secrets())
+    dotenv = read_env_file(Path(env_file or ".env.local"), explicit=env_file is not None)
+    lookup = Lookup(given, os.environ, dotenv, flags=labels)
     REDACT.add(lookup.secrets())
     return lookup
+
+
+class LogFile:
+    """The --log file: a write that fails (a full disk, /dev/full) is remembered, not raised
+    mid-run; the command then ends with exit 2 naming --log, the run's output intact."""
+
+    def __init__(self, handle: IO[str]) -> None:
+        self.handle, self.error = handle, ""
+
+    def write(self, text: str) -> int:
+        return self._guarded(lambda: self.handle.write(text), 0)
+
+    def flush(self) -> None:
+        self._guarded(self.handle.flush, None)
+
+    def _guarded(self, action: Callable[[], T], fallback: T) -> T:
+        if self.error:
+            return fallback
+        try:
+            return action()
+        except OSError as exc:
+            self.error = exc.strerror or str(exc)
+            return fallback
 
 
 @contextmanager
@@ -51,15 +81,22 @@ def log_file(path: Path | None) -> Iterator[IO[str] | None]:
         handle = path.open("w", encoding="utf-8")
     except OSError as exc:
         raise fail_usage(f"--log {path}: cannot write there ({exc.strerror})") from None
-    with handle:
-        yield handle
+    log = LogFile(handle)
+    try:
+        yield log  # type: ignore[misc]
+    finally:
+        with contextlib.suppress(OSError):
+            handle.close()
+    if log.error:
+        raise fail_usage(f"--log {path}: writing failed ({log.error}); the log is incomplete")
 
 
 EnvFile = Annotated[
-    Path,
+    str | None,  # checked by read_env_file, which names what is wrong in one line
     typer.Option(
         "--env-file",
-        help="Dotenv file read after the environment.",
+        help="Dotenv file read after the environment (default ./.env.local, if it exists).",
         envvar="OPERATOR_WIRING_ENV_FILE",
+        show_default=False,
     ),
 ]

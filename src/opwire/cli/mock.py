@@ -13,8 +13,8 @@ from typing import Annotated
 import typer
 
 from opwire.cli.app import mock_app
-from opwire.cli.common import EnvFile, guard, lookup_for
-from opwire.config import run_settings
+from opwire.cli.common import EnvFile, fail_usage, guard, lookup_for
+from opwire.config import bind_host, run_settings
 
 
 @mock_app.command("up")
@@ -42,13 +42,16 @@ def mock_up(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the URLs as one JSON line.")
     ] = False,
-    env_file: EnvFile = Path(".env.local"),
+    env_file: EnvFile = None,
 ) -> None:
     """Serve the mocks in the foreground until Ctrl-C, printing each URL."""
     from opwire import integrations as registry
     from opwire.mock.server import MockStack
     from opwire.mock.tls import make_tls_files
 
+    if self_signed and not tls:
+        raise fail_usage("--self-signed only makes sense with --tls (add --tls)")
+    host = guard(lambda: bind_host(host))
     run = guard(lambda: run_settings(lookup_for({}, env_file)))
     slugs = guard(lambda: registry.select(integrations or [], registry.MOCKED))
     ports = {} if ephemeral else {s: run.mock_ports[s] for s in slugs}

@@ -34,9 +34,10 @@ def verify(
         ),
     ] = None,
     budget: Annotated[
-        float | None,
+        str | None,
         typer.Option(
             "--budget",
+            metavar="SECONDS",
             help="Seconds for the whole run (OPERATOR_WIRING_BUDGET_S, default 90).",
             show_default=False,
         ),
@@ -60,7 +61,7 @@ def verify(
             "where it works (OPERATOR_WIRING_REGION_SWEEP=0).",
         ),
     ] = False,
-    env_file: EnvFile = Path(".env.local"),
+    env_file: EnvFile = None,
 ) -> None:
     """Send a tagged test artifact to each vendor, read it back, clean up, and report."""
     started = time.monotonic()  # the budget and the summary's time start here
@@ -72,10 +73,15 @@ def verify(
         lambda: lookup_for(
             {
                 "OPERATOR_WIRING_MODE": mode,
-                "OPERATOR_WIRING_BUDGET_S": None if budget is None else str(budget),
+                "OPERATOR_WIRING_BUDGET_S": budget,
                 "OPERATOR_WIRING_REGION_SWEEP": "0" if no_region_sweep else None,
             },
             env_file,
+            {
+                "OPERATOR_WIRING_MODE": "--mode",
+                "OPERATOR_WIRING_BUDGET_S": "--budget",
+                "OPERATOR_WIRING_REGION_SWEEP": "--no-region-sweep",
+            },
         )
     )
     run = guard(lambda: run_settings(lookup))

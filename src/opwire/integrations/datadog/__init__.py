@@ -7,6 +7,7 @@ vendor-contracts.md § 1.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -61,6 +62,8 @@ def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
     key = lookup.secret("DD_API_KEY")
     if key is None:
         raise ConfigError("DD_API_KEY is not set (real_datadog needs an API key)")
+    app_key = lookup.secret("DD_APP_KEY")
+    _check_keys(key, app_key)
     site = (lookup.get("DD_SITE") or "datadoghq.com").lower()
     if "://" in site or site.startswith(("app.", "api.")):
         raise ConfigError(
@@ -74,9 +77,29 @@ def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
     # An explicit list replaces the public sites; an API override (a proxy) means the sweep
     # never goes around it to the public hosts.
     every_site = sites or ({} if override else {s: f"https://api.{s}" for s in SITES})
-    return Settings(
-        key, lookup.secret("DD_APP_KEY"), site, api.rstrip("/"), every_site, sweep_enabled(lookup)
-    )
+    return Settings(key, app_key, site, api.rstrip("/"), every_site, sweep_enabled(lookup))
+
+
+# Key shapes (vendor-contracts.md § 1; UNCONFIRMED beyond the documented lengths: Datadog
+# shows API keys as 32 and application keys as 40 lowercase hex characters).
+KEY_SHAPES = {"DD_API_KEY": 32, "DD_APP_KEY": 40}
+HEX = re.compile(r"^[0-9a-fA-F]+$")
+
+
+def _check_keys(api_key: Secret, app_key: Secret | None) -> None:
+    for name, secret in (("DD_API_KEY", api_key), ("DD_APP_KEY", app_key)):
+        if secret is None:
+            continue
+        value, length = secret.reveal(), KEY_SHAPES[name]
+        if HEX.match(value) and len(value) == length:
+            continue
+        other = next((n for n, size in KEY_SHAPES.items() if n != name and size == len(value)), "")
+        swapped = f"; it has the shape of {other}: are the two swapped?" if other else ""
+        raise ConfigError(
+            f"{name} must be {length} hexadecimal characters (Org Settings → "
+            f"{'API Keys' if name == 'DD_API_KEY' else 'Application Keys'}; the value is not "
+            f"shown){swapped if HEX.match(value) else ''}"
+        )
 
 
 async def run_probe(ctx: ProbeContext, settings: Settings) -> None:

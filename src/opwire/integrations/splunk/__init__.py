@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from opwire.config import ConfigError, Lookup, Secret, check_url
+from opwire.config import ConfigError, Lookup, Secret, check_url, flag
 
 if TYPE_CHECKING:
     from opwire.diagnosis import Rule
@@ -64,7 +64,7 @@ def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
     assert url is not None and token is not None
     if not GUID.match(token.reveal()):
         raise ConfigError("SPLUNK_HEC_TOKEN is not a HEC token (a GUID; the value is not shown)")
-    insecure = (lookup.get("SPLUNK_HEC_INSECURE") or "0").lower() in ("1", "true", "yes")
+    insecure = flag(lookup, "SPLUNK_HEC_INSECURE", False)
     search = lookup.get("SPLUNK_SEARCH_URL")
     return Settings(
         _base(url, "SPLUNK_HEC_URL"),
