@@ -7,6 +7,10 @@ A rule is JSON posted to `/_opwire/faults`:
 `skip` lets that many matching requests through first ("the third call fails").
 Answers can misbehave on the wire: `drip_ms` sends the body a byte at a time, `truncate` promises
 more bytes than it sends and closes (a reset mid-response), `body_repeat` makes a huge body.
+
+Both are bounded, so a client cannot make the mock hold what it cannot answer: at most
+`MAX_RULES` rules at once, and `body` times `body_repeat` at most `REPEAT_CAP` bytes (it is sent
+in pieces, never built whole).
 """
 
 from __future__ import annotations
@@ -31,6 +35,10 @@ _FIELDS = {
     "truncate",
     "body_repeat",
 }
+
+
+MAX_RULES = 256
+REPEAT_CAP = 64 << 20  # bytes of a repeated body: past the client's 8 MiB answer cap, with room
 
 
 class FaultError(ValueError):
@@ -99,10 +107,22 @@ def _check(rule: FaultRule) -> None:
         raise FaultError("truncate is true or false")
     if not isinstance(rule.body_repeat, int) or not 1 <= rule.body_repeat <= 100_000_000:
         raise FaultError("body_repeat is a whole number from 1 to 100000000")
+    if len(rule.body.encode()) * rule.body_repeat > REPEAT_CAP:
+        raise FaultError(f"body times body_repeat is at most {REPEAT_CAP} bytes")
     if not isinstance(rule.hang, bool):
         raise FaultError("hang is true or false")
     if rule.status is None and not rule.hang and not rule.latency_ms:
         raise FaultError("a rule needs at least one of status, hang or latency_ms")
+
+
+def add_rules(held: list[FaultRule], new: list[FaultRule]) -> None:
+    """Append `new` after `held`, or raise FaultError (and add none) past MAX_RULES."""
+    if len(held) + len(new) > MAX_RULES:
+        raise FaultError(
+            f"at most {MAX_RULES} fault rules at once ({len(held)} held, {len(new)} more asked): "
+            "DELETE /_opwire/faults first"
+        )
+    held.extend(new)
 
 
 def first_match(rules: list[FaultRule], method: str, path: str) -> FaultRule | None:
