@@ -3,16 +3,22 @@
 After DataDog's fakeintake and LocalStack: control routes live under the reserved `/_opwire/`
 prefix, every received request is recorded with the fingerprint of the credential it carried
 (never the credential), and a test can override any answer at run time with a fault rule.
+
+What a client can make a mock hold is bounded (mock/limits.py): a request body is read up to the
+mock's cap and refused past it with the vendor's own too-large answer, which each room declares;
+the request log, fault rules and every store keep the newest entries and count what they drop,
+shown by `/_opwire/health`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import json
 import time
-from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +29,16 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from opwire import __version__
-from opwire.mock.faults import FaultError, FaultRule, first_match, parse_rule
+from opwire.mock.faults import MAX_RULES, FaultError, FaultRule, add_rules, first_match, parse_rule
+from opwire.mock.limits import (
+    BODY_CAP,
+    CONFIGURED,
+    CONTROL_TOO_LARGE,
+    DRAIN_CAP,
+    CappedDict,
+    CappedList,
+    TooLargeAnswer,
+)
 from opwire.mock.scenarios import Scenario, generic
 
 CONTROL = "/_opwire"
@@ -39,7 +54,13 @@ SENSITIVE_HEADERS = frozenset(
     }
 )
 BODY_LIMIT = 64 * 1024
+# The request log keeps the newest entries, at most this many and about this many body bytes.
+LOG_ENTRIES, LOG_WEIGHT = 2000, 16 << 20
+# A credential cut by BODY_LIMIT leaves its start at the edge; this much of it is masked too.
+EDGE_MIN = 8
 HANG_CAP_S = 600.0
+# A refused body is drained for at most this long before the answer goes out.
+DRAIN_S = 10.0
 
 
 def fingerprint(credential: str) -> str:
@@ -68,15 +89,24 @@ class MockState:
     slug: str
     vendor: Any
     new_vendor_state: Callable[[], Any]
-    requests: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=2000))
+    too_large: TooLargeAnswer
+    body_cap: int = BODY_CAP
     faults: list[FaultRule] = field(default_factory=list)
     seq: int = 0
     region: str = ""
-    # credential -> the region it belongs to; "*" holds for every credential (a scenario).
-    credential_regions: dict[str, str] = field(default_factory=dict)
     wrong_region: WrongRegion | None = None
     scenarios: dict[str, Scenario] = field(default_factory=dict)
-    active: list[str] = field(default_factory=list)
+    # How many entries each capped store of this mock has dropped, oldest first.
+    dropped: Counter[str] = field(default_factory=Counter)
+    requests: CappedList[dict[str, Any]] = field(init=False)
+    # credential -> the region it belongs to; "*" holds for every credential (a scenario).
+    credential_regions: CappedDict[str, str] = field(init=False)
+    active: CappedList[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.requests = CappedList("request_log", self.dropped, LOG_ENTRIES, LOG_WEIGHT)
+        self.credential_regions = CappedDict("credentials", self.dropped, CONFIGURED)
+        self.active = CappedList("active_scenarios", self.dropped, MAX_RULES)
 
     def reset(self) -> None:
         self.vendor = self.new_vendor_state()
@@ -84,6 +114,13 @@ class MockState:
         self.faults.clear()
         self.credential_regions.clear()
         self.active.clear()
+        for store in self.dropped:
+            self.dropped[store] = 0
+
+    def dropped_counts(self) -> dict[str, int]:
+        """Entries dropped per store: this mock's own, then its vendor state's (if it counts)."""
+        vendor = getattr(self.vendor, "dropped", None)
+        return {**self.dropped, **(vendor if isinstance(vendor, Counter) else {})}
 
     def foreign(self, credential: str | None) -> bool:
         """True when the credential is registered to another region than this instance's."""
@@ -102,11 +139,20 @@ def create_mock_app(
     wrong_region: WrongRegion | None = None,
     scenarios: Sequence[Scenario] = (),
     throttled: tuple[str, str] = ("rate limited", "text/plain; charset=utf-8"),
+    too_large: TooLargeAnswer,
+    body_cap: int = BODY_CAP,
 ) -> ASGIApp:
-    """A vendor mock: its routes, state, how to find the credential, its region behaviour and
-    its named scenarios (plus the generic ones, built from its 429 `throttled` answer)."""
+    """A vendor mock: its routes, state, how to find the credential, its region behaviour, its
+    named scenarios (plus the generic ones, built from its 429 `throttled` answer), and its answer
+    to a request body past `body_cap` raw bytes (`too_large`, from mock/limits.py's table)."""
     state = MockState(
-        slug, new_vendor_state(), new_vendor_state, region=region, wrong_region=wrong_region
+        slug,
+        new_vendor_state(),
+        new_vendor_state,
+        too_large,
+        body_cap,
+        region=region,
+        wrong_region=wrong_region,
     )
     state.scenarios = {s.name: s for s in (*generic(slug, throttled), *scenarios)}
     app = Starlette(routes=[*_control_routes(), *control_routes, *routes])
@@ -133,7 +179,14 @@ def _control_routes() -> list[BaseRoute]:
 
 async def _health(request: Request) -> Response:
     state = mock_state(request)
-    return JSONResponse({"status": "ok", "vendor": state.slug, "opwire": __version__})
+    return JSONResponse(
+        {
+            "status": "ok",
+            "vendor": state.slug,
+            "opwire": __version__,
+            "dropped": state.dropped_counts(),
+        }
+    )
 
 
 async def _requests(request: Request) -> Response:
@@ -153,9 +206,9 @@ async def _faults(request: Request) -> Response:
         try:
             data = await request.json()
             rules = [parse_rule(d) for d in (data if isinstance(data, list) else [data])]
+            add_rules(state.faults, rules)
         except (ValueError, TypeError, FaultError) as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
-        state.faults.extend(rules)
     return JSONResponse({"faults": [f.to_json() for f in state.faults]})
 
 
@@ -211,7 +264,14 @@ async def _scenarios(request: Request) -> Response:
             return JSONResponse(
                 {"error": f"unknown scenario {name!r}", "scenarios": sorted(state.scenarios)}, 404
             )
+        held = len(state.faults)
         scenario.apply(state)
+        if len(state.faults) > MAX_RULES:
+            del state.faults[held:]
+            return JSONResponse(
+                {"error": f"at most {MAX_RULES} fault rules at once: DELETE /_opwire/faults first"},
+                400,
+            )
         state.active.append(scenario.name)
     return JSONResponse(
         {
@@ -225,16 +285,21 @@ async def _scenarios(request: Request) -> Response:
 
 
 class _Recorder:
-    """ASGI middleware: applies fault rules, records each vendor request with secrets masked."""
+    """ASGI middleware: caps request bodies, applies fault rules, records each vendor request
+    with secrets masked."""
 
     def __init__(self, app: Starlette, state: MockState, credential_of: CredentialOf) -> None:
         self.app, self.state, self.credential_of = app, state, credential_of
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(CONTROL + "/"):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        body = await _read_body(receive)
+        body, whole = await _read_body(receive, self.state.body_cap, _declared_length(scope))
+        if scope["path"].startswith(CONTROL + "/"):
+            answer = self.app if whole else CONTROL_TOO_LARGE.response()
+            await answer(scope, _replay(body, receive), send)
+            return
         incoming = Incoming(
             scope["method"],
             scope["path"],
@@ -243,6 +308,11 @@ class _Recorder:
             body,
         )
         entry = self._record(incoming)
+        if not whole:
+            # Refused before any route or fault runs, as a vendor's front end refuses it.
+            entry["too_large"] = True
+            await self.state.too_large.response()(scope, receive, _capture_status(send, entry))
+            return
         if self.state.wrong_region and self.state.foreign(self.credential_of(incoming)):
             entry["region"] = "wrong"
             await self.state.wrong_region(incoming)(scope, receive, _capture_status(send, entry))
@@ -258,7 +328,8 @@ class _Recorder:
         self.state.seq += 1
         credential = self.credential_of(incoming)
         mask = _masker(credential)
-        entry = {
+        body = _logged_body(incoming.body, credential)
+        entry: dict[str, Any] = {
             "seq": self.state.seq,
             "time": time.time(),
             "method": incoming.method,
@@ -268,12 +339,12 @@ class _Recorder:
                 k: ("****" if k in SENSITIVE_HEADERS else mask(v))
                 for k, v in incoming.headers.items()
             },
-            "body": mask(incoming.body[:BODY_LIMIT].decode("utf-8", "replace")),
+            "body": body,
             "body_bytes": len(incoming.body),
             "credential": fingerprint(credential) if credential else None,
             "status": None,
         }
-        self.state.requests.append(entry)
+        self.state.requests.append(entry, len(body) + 512)
         return entry
 
 
@@ -283,16 +354,82 @@ def _masker(credential: str | None) -> Callable[[str], str]:
     return lambda text: text.replace(credential, "****")
 
 
-async def _read_body(receive: Receive) -> bytes:
-    chunks = []
+def _logged_body(body: bytes, credential: str | None) -> str:
+    """The body as the log keeps it: the credential masked in the whole body, then the cut at
+    BODY_LIMIT, then any start of the credential (EDGE_MIN characters or more) left at the cut,
+    so a credential straddling the cut leaks no part of itself."""
+    if credential:
+        body = body.replace(credential.encode(), b"****")
+    text = body[:BODY_LIMIT].decode("utf-8", "replace")
+    return _mask_edge(text, credential) if credential else text
+
+
+def _mask_edge(text: str, credential: str) -> str:
+    for size in range(min(len(credential) - 1, len(text)), EDGE_MIN - 1, -1):
+        if text.endswith(credential[:size]):
+            return text[:-size] + "****"
+    return text
+
+
+def _declared_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name.lower() == b"content-length":
+            return int(value) if value.strip().isdigit() else None
+    return None
+
+
+async def _read_body(receive: Receive, cap: int, declared: int | None) -> tuple[bytes, bool]:
+    """(the body, True); or, once it passes `cap`, (its first bytes, False). A declared length
+    past the cap is refused before a byte is read; a refused body is drained, never held, so the
+    client reads the refusal rather than a reset (RFC 9112 § 9.6, "tear-down")."""
+    if declared is not None and declared > cap:
+        if declared <= DRAIN_CAP:
+            await _drain(receive)
+        return b"", False
+    chunks: list[bytes] = []
+    size = 0
     while True:
         message = await receive()
         if message["type"] != "http.request":
             break
         chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
+        size += len(chunks[-1])
+        more = bool(message.get("more_body", False))
+        if size > cap:
+            if more:
+                await _drain(receive)
+            return _head(chunks, BODY_LIMIT + 1024), False
+        if not more:
             break
-    return b"".join(chunks)
+    return b"".join(chunks), True
+
+
+def _head(chunks: list[bytes], size: int) -> bytes:
+    """The first `size` bytes of the chunks, joining no more of them than that takes."""
+    taken, total = [], 0
+    for chunk in chunks:
+        if total >= size:
+            break
+        taken.append(chunk)
+        total += len(chunk)
+    return b"".join(taken)[:size]
+
+
+async def _drain(receive: Receive) -> None:
+    """Read and drop the rest of a refused body: at most DRAIN_CAP bytes, for at most DRAIN_S."""
+
+    async def drain() -> None:
+        left = DRAIN_CAP
+        while left > 0:
+            message = await receive()
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                return
+            left -= len(message.get("body", b""))
+
+    try:
+        await asyncio.wait_for(drain(), DRAIN_S)
+    except TimeoutError:
+        return
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
@@ -336,20 +473,30 @@ async def _apply_fault(rule: FaultRule, scope: Scope, receive: Receive, send: Se
 
 async def _raw_answer(rule: FaultRule, headers: dict[str, str], send: Send) -> None:
     """An answer that misbehaves on the wire: dripped, truncated, or enormous."""
-    body = rule.body.encode() * rule.body_repeat
-    length = len(body) + (1024 if rule.truncate else 0)
+    body = rule.body.encode()
+    length = len(body) * rule.body_repeat + (1024 if rule.truncate else 0)
     raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
     raw.append((b"content-length", str(length).encode()))
     await send({"type": "http.response.start", "status": rule.status, "headers": raw})
-    step = 1 if rule.drip_ms else 1 << 20
-    for start in range(0, len(body), step):
-        await send(
-            {"type": "http.response.body", "body": body[start : start + step], "more_body": True}
-        )
+    for piece in _pieces(body, rule.body_repeat, 1 if rule.drip_ms else 1 << 20):
+        await send({"type": "http.response.body", "body": piece, "more_body": True})
         if rule.drip_ms:
             await asyncio.sleep(rule.drip_ms / 1000)
     if not rule.truncate:  # a truncated answer just stops: the server closes the connection
         await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+def _pieces(body: bytes, repeat: int, step: int) -> Iterator[bytes]:
+    """`body * repeat` in pieces of at most `step` bytes, never built whole (it may be 64 MiB,
+    and several clients may ask at once)."""
+    if not body:
+        return
+    per_block = max(1, step // len(body))
+    block = body * min(per_block, repeat)
+    full, rest = divmod(repeat, per_block)
+    for piece in itertools.chain(itertools.repeat(block, full), [body * rest] if rest else []):
+        for start in range(0, len(piece), step):
+            yield piece[start : start + step]
 
 
 async def _wait_for_disconnect(receive: Receive) -> None:

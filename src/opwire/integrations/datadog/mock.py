@@ -5,6 +5,7 @@ encodings), the recorded exchanges in shared/specs/datadog/cassettes/ (exact bod
 types), docs.datadoghq.com/api/latest/rate-limits; vendor-contracts.md § 1.
 
 Submit routes need `DD-API-KEY` (or `?api_key=`); read routes need `DD-APPLICATION-KEY` too.
+Events and points keep the newest entries and count what they drop (`/_opwire/health`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import itertools
 import re
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +26,7 @@ from starlette.types import ASGIApp
 from opwire.encoding import DecodeError, decode_body
 from opwire.integrations.datadog.query import QueryError, run_query
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
+from opwire.mock.limits import TOO_LARGE, CappedList
 from opwire.mock.scenarios import Scenario, credentials_abroad, faults, vendor_state
 
 APP_URL = "https://app.datadoghq.com"
@@ -34,14 +37,23 @@ APP_KEY = re.compile(r"^[0-9a-f]{40}$")
 LIMITS = {"v2": (512_000, 5_242_880), "v1": (3_200_000, 62_914_560)}
 EVENT_MAX_AGE_S = 18 * 3600  # spec: date_happened at most 18 hours old
 ALERT_TYPES = {"error", "warning", "info", "success", "user_update", "recommendation", "snapshot"}
+# Stored points: one row is a small tuple sharing its series' metric and tags, so count alone
+# bounds them; events carry client text and are weighed too.
+POINTS = 200_000
+EVENT_OVERHEAD = 512
 
 
 @dataclass(slots=True)
 class DatadogState:
-    events: list[dict[str, Any]] = field(default_factory=list)
-    points: list[tuple[str, frozenset[str], float, float]] = field(default_factory=list)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(6327818702635911562))
     drop_points: bool = False  # intake answers 202 and keeps nothing (it has, for bad keys)
+    dropped: Counter[str] = field(default_factory=Counter)
+    events: CappedList[dict[str, Any]] = field(init=False)
+    points: CappedList[tuple[str, frozenset[str], float, float]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.events = CappedList("events", self.dropped)
+        self.points = CappedList("points", self.dropped, POINTS)
 
 
 def _state(request: Request) -> DatadogState:
@@ -83,12 +95,11 @@ async def _payload(request: Request, version: str) -> Any | Response:
     compressed, decompressed = LIMITS[version]
     body = await request.body()
     if len(body) > compressed:
-        return _errors(413, "Payload too large")
+        return TOO_LARGE["datadog"].response()
     try:
         raw = decode_body(body, request.headers.get("content-encoding"), decompressed)
     except DecodeError as exc:
-        status = 413 if "size limit" in str(exc) else 400
-        return _errors(status, "Payload too large" if status == 413 else str(exc))
+        return TOO_LARGE["datadog"].response() if exc.too_large else _errors(400, str(exc))
     document = json_body(raw)
     if not isinstance(document, dict) or not isinstance(document.get("series"), list):
         return _errors(400, "Invalid payload: expected an object with a 'series' array")
@@ -210,7 +221,8 @@ def _store_event(state: DatadogState, body: dict[str, Any], happened: int) -> di
         "source_type_name": body.get("source_type_name"),
         "url": f"{APP_URL}/event/event?id={event_id}",
     }
-    state.events.append(event)
+    weight = len(event["title"]) + len(event["text"]) + sum(len(str(t)) for t in event["tags"])
+    state.events.append(event, weight + EVENT_OVERHEAD)
     return event
 
 
@@ -470,4 +482,5 @@ def create_app() -> ASGIApp:
         wrong_region=wrong_site,
         scenarios=SCENARIOS,
         throttled=('{"errors":["Too many requests"]}', "application/json"),
+        too_large=TOO_LARGE["datadog"],
     )

@@ -8,14 +8,17 @@ vendor-contracts.md § 4.
 Every write is accepted (202) and processed after a delay; a responder team that does not exist
 fails at processing (`isSuccess: false`), not at create. Teams are mock state, default `opwire`:
 `POST /_opwire/opsgenie/config {"teams": [...], "request_delay_s": 0.2, "keys": {KEY: KIND}}`.
+Alerts, requests, heartbeats and keys keep the newest entries and count what they drop
+(`/_opwire/health`).
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 import uuid
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +29,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
+from opwire.mock.limits import CONFIGURED, ENTRIES, TOO_LARGE, CappedDict
 from opwire.mock.scenarios import Scenario, credentials_abroad, vendor_state
 
 GENIE_KEY = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -45,6 +49,7 @@ TEXTS = {
     "bad_json": "Could not parse the request body",
 }
 NOT_PROCESSABLE = "Request body is not processable. Please check the errors."
+OVERHEAD = 512  # a stored alert or request beyond its body's bytes
 
 
 @dataclass(slots=True)
@@ -61,14 +66,31 @@ class Pending:
 @dataclass(slots=True)
 class OpsgenieState:
     teams: set[str] = field(default_factory=lambda: set(DEFAULT_TEAMS))
-    keys: dict[str, str] = field(default_factory=dict)
-    alerts: dict[str, dict[str, Any]] = field(default_factory=dict)
-    requests: dict[str, Pending] = field(default_factory=dict)
-    unprocessed: deque[Pending] = field(default_factory=deque)  # in arrival (= ready) order
-    heartbeats: dict[str, float] = field(default_factory=dict)
+    # in arrival (= ready) order; each is also in `requests`, so it is bounded by that store
+    unprocessed: deque[Pending] = field(default_factory=deque)
     request_delay_s: float = 0.2
     default_key_kind: str = "integration"
     integration_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    tiny_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    dropped: Counter[str] = field(default_factory=Counter)
+    keys: CappedDict[str, str] = field(init=False)
+    alerts: CappedDict[str, dict[str, Any]] = field(init=False)
+    requests: CappedDict[str, Pending] = field(init=False)
+    heartbeats: CappedDict[str, float] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.keys = CappedDict("keys", self.dropped, ENTRIES)
+        self.alerts = CappedDict("alerts", self.dropped)
+        self.requests = CappedDict("requests", self.dropped)
+        self.heartbeats = CappedDict("heartbeats", self.dropped, CONFIGURED)
+
+    def keep_request(self, pending: Pending, weight: int) -> None:
+        """Store a request to be processed; one dropped for room is forgotten unprocessed."""
+        self.unprocessed.append(pending)
+        for _, old in self.requests.put(pending.id, pending, weight):
+            # The oldest request is first in line when it is still waiting.
+            if self.unprocessed and self.unprocessed[0] is old:
+                self.unprocessed.popleft()
 
     def process_due(self) -> None:
         now = time.monotonic()
@@ -133,11 +155,12 @@ def _accept(
     state: OpsgenieState,
     action: str,
     body: dict[str, Any],
+    weight: int,
     identifier: str = "",
     identifier_type: str = "id",
 ) -> Response:
     request_id = str(uuid.uuid4())
-    state.requests[request_id] = pending = Pending(
+    pending = Pending(
         request_id,
         action,
         time.monotonic() + state.request_delay_s,
@@ -145,7 +168,7 @@ def _accept(
         identifier,
         identifier_type,
     )
-    state.unprocessed.append(pending)
+    state.keep_request(pending, weight + OVERHEAD)
     state.process_due()
     return JSONResponse(
         {"result": "Request will be processed", "took": 0.302, "requestId": request_id},
@@ -157,12 +180,13 @@ def _accept(
 async def create_alert(request: Request) -> Response:
     if denied := _auth(request, write=True):
         return denied
-    body = json_body(await request.body())
+    raw = await request.body()
+    body = json_body(raw)
     if not isinstance(body, dict):
         return _answer(400, {"message": TEXTS["bad_json"]})
     if errors := _create_errors(body):
         return _answer(422, {"message": NOT_PROCESSABLE, "errors": errors})
-    return _accept(_state(request), "Create", body)
+    return _accept(_state(request), "Create", body, len(raw))
 
 
 def _find(state: OpsgenieState, identifier: str, kind: str) -> dict[str, Any] | None:
@@ -220,7 +244,7 @@ def _process_create(state: OpsgenieState, body: dict[str, Any]) -> dict[str, Any
             "alias": alias,
         }
     alert = _new_alert(state, body, alias)
-    state.alerts[alert["id"]] = alert
+    state.alerts.put(alert["id"], alert, len(str(body)) + OVERHEAD)
     return {"status": "Created alert", "alertId": alert["id"], "alias": alias}
 
 
@@ -235,7 +259,7 @@ def _new_alert(state: OpsgenieState, body: dict[str, Any], alias: str) -> dict[s
     now = _iso()
     return {
         "id": str(uuid.uuid4()),
-        "tinyId": str(len(state.alerts) + 1),
+        "tinyId": str(next(state.tiny_ids)),  # a counter: unique once old alerts are dropped
         "alias": alias,
         "message": str(body["message"])[:MESSAGE_LIMIT],
         "status": "open",
@@ -303,7 +327,7 @@ async def alert_action(request: Request) -> Response:
     action = ACTIONS.get(request.path_params["action"])
     if action is None:
         return _answer(404, {"message": "Unknown alert action"})
-    return _accept(_state(request), action, body, request.path_params["identifier"], kind)
+    return _accept(_state(request), action, body, len(raw), request.path_params["identifier"], kind)
 
 
 def _query_match(query: str) -> Any:
@@ -445,4 +469,5 @@ def create_app() -> ASGIApp:
             '{"message":"Rate limit exceeded","took":0.0,"requestId":"throttled"}',
             "application/json",
         ),
+        too_large=TOO_LARGE["opsgenie"],
     )

@@ -7,6 +7,9 @@ shared/specs/pagerduty/events-v2 and REST openapiv3.json; vendor-contracts.md §
 Dedup: the same routing key and dedup_key act on the open alert; after resolve a trigger opens a
 new incident; acknowledge or resolve with nothing open is accepted (202) and dropped. A paused
 service accepts events (202) and opens nothing (`POST /_opwire/pagerduty/services`).
+
+Alerts (each with its incident), change events and services keep the newest entries and count
+what they drop (`/_opwire/health`).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import json
 import re
 import time
 import uuid
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,6 +30,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
+from opwire.mock.limits import CONFIGURED, TOO_LARGE, CappedDict, CappedList
 from opwire.mock.scenarios import Scenario, faults
 
 HOST = "https://api.pagerduty.com"
@@ -38,6 +42,10 @@ SEVERITIES = ("critical", "error", "warning", "info")
 MAX_BYTES = 512_000
 DEFAULT_RANGE = timedelta(days=30)
 RATE = (120, 60.0)  # events per window seconds per routing key
+# Each allowed event is a timestamp held for the rate window: at most this many are held, so a
+# rate set above it from the control route means unlimited, not an unlimited store.
+MAX_RATE = 100_000
+ALERT_OVERHEAD = 1024  # an alert and its incident beyond the event's own bytes
 # Error texts: only the routing-key one is recorded (alertmanager fixtures); the others follow
 # its style and are UNCONFIRMED. One table so they are easy to correct.
 TEXTS = {
@@ -64,27 +72,45 @@ class Service:
     id: str
     name: str
     paused: bool = False
-    sent: deque[float] = field(default_factory=deque)
+    sent: deque[float] = field(default_factory=lambda: deque(maxlen=MAX_RATE))
 
 
 @dataclass(slots=True)
 class PagerDutyState:
-    services: dict[str, Service] = field(default_factory=dict)
-    incidents: dict[str, dict[str, Any]] = field(default_factory=dict)
-    alerts: dict[str, dict[str, Any]] = field(default_factory=dict)
-    open_alerts: dict[tuple[str, str], str] = field(default_factory=dict)
-    change_events: list[dict[str, Any]] = field(default_factory=list)
     numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    service_numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     rate: tuple[int, float] = RATE
     pause_all: bool = False
+    dropped: Counter[str] = field(default_factory=Counter)
+    # Every routing key makes a service, so they are capped like the rest.
+    services: CappedDict[str, Service] = field(init=False)
+    # One alert per incident: the alerts are capped and an incident goes with its alert.
+    alerts: CappedDict[str, dict[str, Any]] = field(init=False)
+    incidents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    open_alerts: dict[tuple[str, str], str] = field(default_factory=dict)
+    change_events: CappedList[dict[str, Any]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.services = CappedDict("services", self.dropped, CONFIGURED)
+        self.alerts = CappedDict("alerts", self.dropped)
+        self.change_events = CappedList("change_events", self.dropped)
 
     def service(self, routing_key: str) -> Service:
         if routing_key not in self.services:
-            n = len(self.services) + 1
-            self.services[routing_key] = Service(
-                f"PSVC{n:03d}", f"opwire mock service {n}", paused=self.pause_all
+            n = next(self.service_numbers)  # a counter: ids stay unique once old ones are dropped
+            self.services.put(
+                routing_key,
+                Service(f"PSVC{n:03d}", f"opwire mock service {n}", paused=self.pause_all),
             )
         return self.services[routing_key]
+
+    def keep_alert(self, alert: dict[str, Any], weight: int) -> None:
+        """Store an alert; an alert dropped for room takes its incident and open entry along."""
+        for old_id, old in self.alerts.put(alert["id"], alert, weight):
+            self.incidents.pop(old["incident"]["id"], None)
+            opened = [k for k, v in self.open_alerts.items() if v == old_id]
+            for key in opened:
+                del self.open_alerts[key]
 
 
 def _state(request: Request) -> PagerDutyState:
@@ -231,7 +257,7 @@ def _open(state: PagerDutyState, service: Service, dedup: str, body: dict[str, A
         "alert_counts": {"all": 1, "triggered": 1, "resolved": 0},
     }
     state.incidents[incident_id] = incident
-    state.alerts[alert_id] = {
+    alert = {
         "id": alert_id,
         "type": "alert",
         "summary": payload["summary"],
@@ -250,6 +276,7 @@ def _open(state: PagerDutyState, service: Service, dedup: str, body: dict[str, A
             "details": payload.get("custom_details") or {},
         },
     }
+    state.keep_alert(alert, len(json.dumps(payload)) + ALERT_OVERHEAD)
     return alert_id
 
 
@@ -478,4 +505,5 @@ def create_app() -> ASGIApp:
         wrong_region=wrong_region,
         scenarios=SCENARIOS,
         throttled=(json.dumps(THROTTLED), "application/json"),
+        too_large=TOO_LARGE["pagerduty"],
     )

@@ -4,16 +4,19 @@ Pages followed: develop.sentry.dev/sdk/{overview,envelopes,store}/ (auth forms, 
 `{"id": …}`), Relay relay-server/src/extractors/request_meta.rs (auth errors) and
 endpoints/common.rs (`with_reason`), shared/specs/sentry/openapi-derefed.json (web API shapes);
 vendor-contracts.md § 2. Events become visible to the web API after a processing delay
-(`POST /_opwire/sentry/config {"processing_delay_s": 0.2}`) and group into issues.
+(`POST /_opwire/sentry/config {"processing_delay_s": 0.2}`) and group into issues. Events,
+issues and projects keep the newest entries and count what they drop (`/_opwire/health`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -27,13 +30,15 @@ from starlette.types import ASGIApp
 from opwire.encoding import DecodeError, decode_body
 from opwire.integrations.sentry.envelope import EnvelopeError, parse
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
+from opwire.mock.limits import CONFIGURED, TOO_LARGE, CappedDict
 from opwire.mock.scenarios import Scenario, credentials_abroad, faults, vendor_state
 
 DEFAULT_ORG = "opwire-mock"
 PUBLIC_KEY = re.compile(r"^[0-9a-f]{32}$")
 # Web API tokens: org (sntrys_), user (sntryu_), or legacy 64 hex. Shapes UNCONFIRMED beyond docs.
 AUTH_TOKEN = re.compile(r"^(sntry[su]_[A-Za-z0-9+/=_.-]{10,}|[0-9a-f]{64})$")
-BODY_LIMIT = 200 << 20
+BODY_LIMIT = 200 << 20  # decompressed envelope (develop.sentry.dev envelopes "size limits")
+EVENT_OVERHEAD = 512
 ISSUE_STATUSES = {"resolved", "unresolved", "ignored", "resolvedInNextRelease"}
 
 
@@ -53,15 +58,25 @@ class Project:
 
 @dataclass(slots=True)
 class SentryState:
-    projects: dict[int, Project] = field(default_factory=dict)
-    events: dict[str, dict[str, Any]] = field(default_factory=dict)
-    groups: dict[str, dict[str, Any]] = field(default_factory=dict)
     processing_delay_s: float = 0.2
     reject_all_keys: bool = False
     drop_events: bool = False  # answers 200 with the id, never stores (Relay's "Pending" case)
+    group_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    dropped: Counter[str] = field(default_factory=Counter)
+    # Any project id in a path makes a project, so they are capped like the rest.
+    projects: CappedDict[int, Project] = field(init=False)
+    events: CappedDict[str, dict[str, Any]] = field(init=False)
+    groups: CappedDict[str, dict[str, Any]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.projects = CappedDict("projects", self.dropped, CONFIGURED)
+        self.events = CappedDict("events", self.dropped)
+        self.groups = CappedDict("issues", self.dropped)
 
     def project(self, project_id: int) -> Project:
-        return self.projects.setdefault(project_id, Project(project_id, f"project-{project_id}"))
+        if project_id not in self.projects:
+            self.projects.put(project_id, Project(project_id, f"project-{project_id}"))
+        return self.projects[project_id]
 
 
 def _state(request: Request) -> SentryState:
@@ -134,6 +149,8 @@ async def _body(request: Request) -> bytes | Response:
     try:
         return decode_body(raw, request.headers.get("content-encoding"), BODY_LIMIT)
     except DecodeError as exc:
+        if exc.too_large:
+            return TOO_LARGE["sentry"].response()
         return _detail(
             400,
             "failed to read request body",
@@ -158,7 +175,7 @@ async def envelope_endpoint(request: Request) -> Response:
     if event is None:
         return JSONResponse({})
     event_id = str(envelope.headers.get("event_id") or event.get("event_id") or uuid.uuid4().hex)
-    _store(_state(request), project, event_id.replace("-", ""), event)
+    _store(_state(request), project, event_id.replace("-", ""), event, len(body))
     return JSONResponse({"id": event_id})
 
 
@@ -174,7 +191,7 @@ async def store_endpoint(request: Request) -> Response:
     except EnvelopeError as exc:
         return _detail(400, exc.detail, *exc.causes)
     event_id = str(event.get("event_id") or uuid.uuid4().hex).replace("-", "")
-    _store(_state(request), project, event_id, event)
+    _store(_state(request), project, event_id, event, len(body))
     return JSONResponse({"id": event_id})
 
 
@@ -212,7 +229,10 @@ def _fingerprint(event: dict[str, Any]) -> tuple[str, str]:
     return key, title or "<unlabeled event>"
 
 
-def _store(state: SentryState, project: Project, event_id: str, event: dict[str, Any]) -> None:
+def _store(
+    state: SentryState, project: Project, event_id: str, event: dict[str, Any], size: int
+) -> None:
+    """Keep the event (weighed by its body's `size`) and count it into its issue."""
     if state.drop_events:
         return
     key, title = _fingerprint(event)
@@ -220,7 +240,8 @@ def _store(state: SentryState, project: Project, event_id: str, event: dict[str,
     now = _iso(time.time())
     group = next((g for g in state.groups.values() if g["_key"] == group_key), None)
     if group is None:
-        group_id = str(len(state.groups) + 1)
+        # A counter, not the count: ids stay unique once old issues are dropped.
+        group_id = str(next(state.group_ids))
         group = {
             "_key": group_key,
             "id": group_id,
@@ -239,13 +260,14 @@ def _store(state: SentryState, project: Project, event_id: str, event: dict[str,
     group["count"], group["lastSeen"] = str(int(group["count"]) + 1), now
     if group["status"] == "resolved":
         group["status"] = "unresolved"  # a regression reopens the issue, as Sentry does
-    state.events[event_id] = {
+    stored = {
         "received": time.time(),
         "project": project,
         "group": group["id"],
         "payload": event,
         "title": title,
     }
+    state.events.put(event_id, stored, size + EVENT_OVERHEAD)
 
 
 def _iso(seconds: float) -> str:
@@ -516,4 +538,5 @@ def create_app() -> ASGIApp:
             '{"detail":"Sentry dropped data due to a quota or internal rate limit being reached."}',
             "application/json",
         ),
+        too_large=TOO_LARGE["sentry"],
     )

@@ -13,6 +13,10 @@ Mock control, besides the shared /_opwire/ routes:
 - `POST /_opwire/slack/channels` `{"id": "C…", "member": false, "archived": true}`
 - `POST /_opwire/slack/rate` `{"burst": 1, "per_second": 1}`
 - `GET /_opwire/slack/messages?channel=C…`
+
+Hooks, channels and messages keep the newest entries and count what they drop
+(`/_opwire/health`); the messages of every channel share one store, so many channels cannot
+multiply its cap.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import base64
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -30,6 +35,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
+from opwire.mock.limits import CONFIGURED, TOO_LARGE, CappedDict, CappedList
 from opwire.mock.scenarios import Scenario, vendor_state
 
 DEFAULT_CHANNEL = "C0OPWIRE01"
@@ -51,6 +57,7 @@ HOOK_ANSWERS: dict[str, tuple[int, str]] = {
     "user_not_found": (400, "user_not_found"),
 }
 RATE_LIMITED_BODY = "rate_limited"  # UNCONFIRMED: the real 429 body is not documented
+MESSAGE_OVERHEAD = 512
 
 
 @dataclass(slots=True)
@@ -58,7 +65,6 @@ class Channel:
     id: str
     member: bool = True
     archived: bool = False
-    messages: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -71,18 +77,33 @@ class Hook:
 
 @dataclass(slots=True)
 class SlackState:
-    hooks: dict[str, Hook] = field(default_factory=dict)
-    channels: dict[str, Channel] = field(
-        default_factory=lambda: {DEFAULT_CHANNEL: Channel(DEFAULT_CHANNEL)}
-    )
     default_channel: str = DEFAULT_CHANNEL
     default_hook_state: str = "active"
     burst: float = 30.0  # about one message per second per webhook, short bursts allowed
     per_second: float = 1.0
     last_ts: float = 0.0
+    dropped: Counter[str] = field(default_factory=Counter)
+    # Every well-formed webhook path makes a hook, so they are capped like the rest.
+    hooks: CappedDict[str, Hook] = field(init=False)
+    channels: CappedDict[str, Channel] = field(init=False)
+    # (channel id, message), oldest first
+    messages: CappedList[tuple[str, dict[str, Any]]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.hooks = CappedDict("hooks", self.dropped)
+        self.channels = CappedDict("channels", self.dropped, CONFIGURED)
+        self.messages = CappedList("messages", self.dropped)
+        self.channel(DEFAULT_CHANNEL)
 
     def channel(self, channel_id: str) -> Channel:
         return self.channels.setdefault(channel_id, Channel(channel_id))
+
+    def history(self) -> dict[str, list[dict[str, Any]]]:
+        """Each channel's messages, oldest first."""
+        found: dict[str, list[dict[str, Any]]] = {cid: [] for cid in self.channels}
+        for cid, message in self.messages:
+            found.setdefault(cid, []).append(message)
+        return found
 
     def next_ts(self) -> str:
         self.last_ts = max(time.time(), self.last_ts + 0.000001)
@@ -134,14 +155,16 @@ async def webhook(request: Request) -> Response:
     if not state.take_token(hook):
         wait = max(1, round((1 - hook.tokens) / state.per_second))
         return _word(429, RATE_LIMITED_BODY, {"Retry-After": str(wait)})
-    message = _parse_message(request.headers.get("content-type", ""), await request.body())
+    raw = await request.body()
+    message = _parse_message(request.headers.get("content-type", ""), raw)
     if message is None or not _valid_shape(message):
         return _word(400, "invalid_payload")
     if not (message.get("text") or message.get("blocks") or message.get("attachments")):
         return _word(400, "no_text")
     if len(message.get("attachments") or []) > 100:
         return _word(400, "too_many_attachments")
-    channel.messages.append(_stored(message, match.group(2), state.next_ts()))
+    stored = _stored(message, match.group(2), state.next_ts())
+    state.messages.append((channel.id, stored), len(raw) + MESSAGE_OVERHEAD)
     return _word(200, "ok")
 
 
@@ -211,7 +234,7 @@ async def history(request: Request) -> Response:
         if not _is_number(params.get(name) or "0"):
             return _api_error(f"invalid_ts_{name}")
     try:
-        return JSONResponse(_history_page(channel, params))
+        return JSONResponse(_history_page(state.history().get(channel.id, []), params))
     except ValueError:
         return _api_error("invalid_cursor")
 
@@ -224,7 +247,7 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _history_page(channel: Channel, params: dict[str, str]) -> dict[str, Any]:
+def _history_page(messages: list[dict[str, Any]], params: dict[str, str]) -> dict[str, Any]:
     oldest = float(params.get("oldest") or 0)
     latest = float(params.get("latest") or time.time() + 1)
     inclusive = params.get("inclusive") in ("1", "true")
@@ -237,7 +260,7 @@ def _history_page(channel: Channel, params: dict[str, str]) -> dict[str, Any]:
             return oldest <= ts <= latest
         return oldest < ts < latest
 
-    hits = [m for m in reversed(channel.messages) if within(float(m["ts"]))]
+    hits = [m for m in reversed(messages) if within(float(m["ts"]))]
     page = hits[offset : offset + limit]
     more = offset + limit < len(hits)
     cursor = base64.b64encode(f"offset:{offset + limit}".encode()).decode() if more else ""
@@ -333,7 +356,7 @@ async def control_messages(request: Request) -> Response:
     state = _state(request)
     wanted = request.query_params.get("channel")
     return JSONResponse(
-        {cid: c.messages for cid, c in state.channels.items() if wanted in (None, cid)}
+        {cid: found for cid, found in state.history().items() if wanted in (None, cid)}
     )
 
 
@@ -399,4 +422,5 @@ def create_app() -> ASGIApp:
         ],
         scenarios=SCENARIOS,
         throttled=(RATE_LIMITED_BODY, "text/plain; charset=utf-8"),
+        too_large=TOO_LARGE["slack"],
     )

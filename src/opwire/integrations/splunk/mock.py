@@ -10,6 +10,9 @@ Any GUID token is accepted (ack off, every index allowed) unless configured:
 `POST /_opwire/splunk/config {"tokens": {TOKEN: {"disabled": false, "ack": true,
 "indexes": ["main"]}}, "indexing_delay_s": 0, "health": "healthy", "query_auth": false}`.
 The management search (port 8089 on a real Splunk) is served on the same port here.
+
+Stores keep the newest entries (events, pending acks, ack channels, tokens) and count
+what they drop (`/_opwire/health`); a body past the limit gets HEC's 413 (mock/limits.py).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import base64
 import json
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -30,6 +34,7 @@ from starlette.types import ASGIApp
 from opwire.encoding import DecodeError, decode_body
 from opwire.integrations.splunk.search import SearchError, matches, parse
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
+from opwire.mock.limits import CONFIGURED, TOO_LARGE, CappedDict, CappedList
 from opwire.mock.scenarios import Scenario, vendor_state
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -63,6 +68,13 @@ HEALTH = {"healthy": 17, "queues_full": 18, "ack_unavailable": 19, "both": 20}
 # invalid-event-number counts from 0 here, as emulators do; the real base is UNCONFIRMED.
 EVENT_NUMBER_BASE = 0
 BODY_LIMIT = 32 << 20  # decompressed bytes per request
+# Stored events: enough for a benchmark's 20 000-event run to be counted whole.
+EVENTS, EVENTS_WEIGHT = 100_000, 128 << 20
+EVENT_OVERHEAD = 512  # about what a stored event costs beyond its raw text
+
+
+class TooLarge(Exception):
+    """The decoded body passed BODY_LIMIT: HEC's too-large answer, not code 6."""
 
 
 class HecError(Exception):
@@ -81,14 +93,29 @@ class Token:
 
 @dataclass(slots=True)
 class SplunkState:
-    tokens: dict[str, Token] = field(default_factory=dict)
-    events: list[dict[str, Any]] = field(default_factory=list)
-    acks: dict[str, dict[int, float]] = field(default_factory=dict)
-    next_ack: dict[str, int] = field(default_factory=dict)
     indexing_delay_s: float = 0.0
     health: str = "healthy"
     query_auth: bool = False
     default_token: Token = field(default_factory=Token)
+    dropped: Counter[str] = field(default_factory=Counter)
+    tokens: CappedDict[str, Token] = field(init=False)
+    events: CappedList[dict[str, Any]] = field(init=False)
+    # channel -> its next ack id; (channel, ack id) -> when it is indexed. One store for the
+    # pending acks of every channel, so many channels cannot multiply its cap. A pending ack
+    # dropped for room answers false, as a lost one does on Splunk.
+    next_ack: CappedDict[str, int] = field(init=False)
+    acks: CappedDict[tuple[str, int], float] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.tokens = CappedDict("tokens", self.dropped, CONFIGURED)
+        self.events = CappedList("events", self.dropped, EVENTS, EVENTS_WEIGHT)
+        self.next_ack = CappedDict("channels", self.dropped)
+        self.acks = CappedDict("acks", self.dropped)
+
+    def next_ack_id(self, channel: str) -> int:
+        ack_id = self.next_ack.get(channel, 0)
+        self.next_ack[channel] = ack_id + 1
+        return ack_id
 
 
 def _state(request: Request) -> SplunkState:
@@ -145,7 +172,9 @@ def _channel(request: Request, token: Token) -> str | None:
 async def _body(request: Request) -> bytes:
     try:
         raw = decode_body(await request.body(), request.headers.get("content-encoding"), BODY_LIMIT)
-    except DecodeError:
+    except DecodeError as exc:
+        if exc.too_large:
+            raise TooLarge from None
         raise HecError(6, EVENT_NUMBER_BASE) from None
     if not raw.strip():
         raise HecError(5)
@@ -204,24 +233,23 @@ def _store(
     ready = time.time() + state.indexing_delay_s
     for item in items:
         event = item["event"]
-        state.events.append(
-            {
-                "time": float(item.get("time") or time.time()),
-                "event": event,
-                "raw": event if isinstance(event, str) else json.dumps(event),
-                "index": item.get("index", defaults.get("index", token.default_index)),
-                "sourcetype": item.get("sourcetype", defaults.get("sourcetype", "httpevent")),
-                "source": item.get("source", defaults.get("source", "http:opwire-mock")),
-                "host": item.get("host", defaults.get("host", "opwire-mock")),
-                "fields": item.get("fields") or {},
-                "ready": ready,
-            }
-        )
+        raw = event if isinstance(event, str) else json.dumps(event)
+        stored = {
+            "time": float(item.get("time") or time.time()),
+            "event": event,
+            "raw": raw,
+            "index": item.get("index", defaults.get("index", token.default_index)),
+            "sourcetype": item.get("sourcetype", defaults.get("sourcetype", "httpevent")),
+            "source": item.get("source", defaults.get("source", "http:opwire-mock")),
+            "host": item.get("host", defaults.get("host", "opwire-mock")),
+            "fields": item.get("fields") or {},
+            "ready": ready,
+        }
+        state.events.append(stored, len(raw) + EVENT_OVERHEAD)
     if not token.ack or channel is None:
         return {}
-    ack_id = state.next_ack.get(channel, 0)
-    state.next_ack[channel] = ack_id + 1
-    state.acks.setdefault(channel, {})[ack_id] = ready
+    ack_id = state.next_ack_id(channel)
+    state.acks[(channel, ack_id)] = ready
     return {"ackId": ack_id}
 
 
@@ -236,6 +264,8 @@ async def event_endpoint(request: Request) -> Response:
         ]
     except HecError as exc:
         return _error(exc)
+    except TooLarge:
+        return TOO_LARGE["splunk"].response()
     return _reply(0, **_store(_state(request), items, token, channel, {}))
 
 
@@ -252,6 +282,8 @@ async def raw_endpoint(request: Request) -> Response:
         item = _checked(0, {"event": "x", **defaults}, token)
     except HecError as exc:
         return _error(exc)
+    except TooLarge:
+        return TOO_LARGE["splunk"].response()
     lines = [line for line in raw.decode("utf-8", "replace").splitlines() if line.strip()]
     items = [{**item, "event": line} for line in lines]
     return _reply(0, **_store(_state(request), items, token, channel, defaults))
@@ -286,13 +318,14 @@ async def ack(request: Request) -> Response:
     wanted = body.get("acks") if isinstance(body, dict) else None
     if not isinstance(wanted, list) or not all(isinstance(a, int) for a in wanted):
         return _reply(6)
-    pending, now = _state(request).acks.setdefault(channel or "", {}), time.time()
+    pending, now = _state(request).acks, time.time()
     answer = {}
     for ack_id in wanted:
-        done = ack_id in pending and pending[ack_id] <= now
+        key = (channel or "", ack_id)
+        done = key in pending and pending[key] <= now
         answer[str(ack_id)] = done
         if done:
-            del pending[ack_id]  # a true answer is given once, then forgotten
+            del pending[key]  # a true answer is given once, then forgotten
     return JSONResponse({"acks": answer})
 
 
@@ -430,4 +463,5 @@ def create_app() -> ASGIApp:
         [Route("/_opwire/splunk/config", control_config, methods=["GET", "POST"])],
         scenarios=SCENARIOS,
         throttled=('{"text":"Server is busy","code":9}', "application/json"),
+        too_large=TOO_LARGE["splunk"],
     )
