@@ -13,6 +13,7 @@ from typing import Any
 
 from opwire.diagnosis import (
     MALFORMED,
+    UNEXPECTED,
     Diagnosis,
     Rule,
     by_code,
@@ -240,7 +241,10 @@ class ProbeContext:
         diagnosis = diagnose_reply(
             step, reply.status, reply.text, self.rules, redact=self.http.redact
         )
-        if malformed and diagnosis.code in ("http.unexpected",):
+        # Every answer a probe reads is a JSON object or plain text: valid JSON of another shape
+        # (an array, a bare string) that no rule explains is the answer's fault.
+        other_shape = reply.json() is not None and not isinstance(reply.json(), dict)
+        if diagnosis.code == UNEXPECTED.code and (malformed or other_shape):
             diagnosis = MALFORMED.diagnosis(diagnosis.detail)
         if 300 <= reply.status < 400 and reply.headers.get("location"):
             location = reply.headers["location"]
