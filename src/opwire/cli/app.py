@@ -8,13 +8,24 @@ import typer
 
 from opwire import __version__
 
+# Plain click help (no rich boxes, no <bool>/<float> type tags), -h beside --help, and shell
+# completion (`opwire --install-completion`).
+HELP = {"help_option_names": ["-h", "--help"]}
+
 app = typer.Typer(
     help="Bring operator integrations live and prove, continuously, that they deliver.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,
+    rich_markup_mode=None,
+    context_settings=HELP,
 )
-mock_app = typer.Typer(help="Local emulators of the vendor APIs.", no_args_is_help=True)
+mock_app = typer.Typer(
+    help="Local emulators of the vendor APIs.\n\nExample: opwire mock up",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    context_settings=HELP,
+)
 app.add_typer(mock_app, name="mock")
 
 

@@ -24,7 +24,13 @@ def cleanup(
     ] = False,
     env_file: EnvFile = None,
 ) -> None:
-    """Resolve or close the test artifacts a killed run left open (the cleanup journal)."""
+    """Resolve or close the test artifacts a killed run left open (the cleanup journal).
+
+    \b
+    Examples:
+      opwire cleanup
+      opwire cleanup --json
+    """
     from opwire.cleanup import clean_journal
     from opwire.config import Redactor
     from opwire.render import Printer

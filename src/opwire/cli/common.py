@@ -95,6 +95,7 @@ EnvFile = Annotated[
     str | None,  # checked by read_env_file, which names what is wrong in one line
     typer.Option(
         "--env-file",
+        metavar="FILE",
         help="Dotenv file read after the environment (default ./.env.local, if it exists).",
         envvar="OPERATOR_WIRING_ENV_FILE",
         show_default=False,

@@ -16,31 +16,58 @@ from opwire.cli.common import fail_usage, guard
 @app.command()
 def drill(
     integration: Annotated[
-        str | None, typer.Argument(help="Drill one integration (default: all).", show_default=False)
+        str | None,
+        typer.Argument(metavar="SLUG|SLUG/SCENARIO", show_default=False, hidden=True),
     ] = None,
     scenario: Annotated[
         str | None,
-        typer.Argument(
-            help="One scenario, as slack/revoked or revoked (default: all).", show_default=False
-        ),
+        typer.Argument(metavar="SCENARIO", show_default=False, hidden=True),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the drills as JSON.")] = False,
+    listing: Annotated[
+        bool,
+        typer.Option("--list", help="List the scenarios and what each must diagnose."),
+    ] = False,
 ) -> None:
-    """Rehearse every known failure mode against in-process mocks: symptom, diagnosis, fix."""
+    """Rehearse every known failure mode against in-process mocks: symptom, diagnosis, fix.
+
+    \b
+    SLUG drills one integration, SLUG/SCENARIO (or SLUG SCENARIO) one scenario.
+    Examples:
+      opwire drill                  every scenario of every integration
+      opwire drill slack            Slack's
+      opwire drill slack/revoked    one, by the name drill prints
+      opwire drill --list           the scenarios and what each must diagnose
+    """
     from opwire import drill as drills
     from opwire import integrations as registry
     from opwire.config import Redactor
     from opwire.mock.server import MockStack
     from opwire.render import Printer
 
+    if integration and "/" in integration and scenario is None:
+        # The name drill prints (slack/revoked) is the name it takes.
+        integration, scenario = integration.split("/", 1)[0], integration
+    if integration == "net":  # net/dns_blocked is Slack's probe in a namespace with no network
+        integration = "slack"
     slugs = guard(lambda: registry.select([integration] if integration else []))
+    if listing:
+        _list(slugs, scenario, as_json)
+        return
     printer = Printer(Redactor(), stream=sys.stderr if as_json else sys.stdout)
-    dns = integration in (None, "slack") and scenario in (None, "dns_blocked", drills.DNS_DRILL)
+    dns = integration in (None, "slack") and scenario in (
+        None,
+        "dns_blocked",
+        drills.DNS_DRILL,
+    )
     command = [sys.executable, "-m", "opwire"] if dns else None
     with MockStack(slugs) as stack:
         results = asyncio.run(
             drills.drill_all(
-                stack.urls, scenario, lambda result: _print_drill(printer, result), command
+                stack.urls,
+                scenario,
+                lambda result: _print_drill(printer, result),
+                command,
             )
         )
     if not results:
@@ -72,6 +99,27 @@ def drill(
             + "\n"
         )
     raise typer.Exit(1 if wrong else 0)
+
+
+def _list(slugs: list[str], wanted: str | None, as_json: bool) -> None:
+    """Every scenario of the chosen mocks, with the diagnosis it must produce."""
+    from opwire import drill as drills
+    from opwire.mock.server import MockStack
+
+    with MockStack(slugs) as stack:
+        found = [
+            {"scenario": name, "expected": drills.expected_for(name)}
+            for slug in slugs
+            for name in drills.select(drills.scenarios_of(stack.urls[slug]), wanted)
+        ]
+    if "slack" in slugs and wanted in (None, drills.DNS_DRILL, "dns_blocked"):
+        found.append({"scenario": drills.DNS_DRILL, "expected": "net.dns"})
+    if as_json:
+        typer.echo(json.dumps({"scenarios": found}, indent=2))
+        return
+    for item in found:
+        typer.echo(f"{item['scenario']:<34} -> {item['expected'] or '(no expectation)'}")
+    typer.echo(f"{len(found)} scenarios; run one with `opwire drill SLUG/NAME`")
 
 
 def _print_drill(printer: Any, result: Any) -> None:

@@ -20,10 +20,11 @@ from opwire.config import bind_host, run_settings
 @mock_app.command("up")
 def mock_up(
     integrations: Annotated[
-        list[str] | None, typer.Argument(help="Mocks to serve (default: all).", show_default=False)
+        list[str] | None, typer.Argument(metavar="SLUG", show_default=False, hidden=True)
     ] = None,
     host: Annotated[
-        str, typer.Option("--host", help="Address to bind (loopback unless told).")
+        str,
+        typer.Option("--host", metavar="HOST", help="Address to bind (loopback unless told)."),
     ] = "127.0.0.1",
     ephemeral: Annotated[
         bool, typer.Option("--ephemeral", help="Bind free ports instead of the default ports.")
@@ -44,7 +45,15 @@ def mock_up(
     ] = False,
     env_file: EnvFile = None,
 ) -> None:
-    """Serve the mocks in the foreground until Ctrl-C, printing each URL."""
+    """Serve the mocks in the foreground until Ctrl-C, printing each URL.
+
+    \b
+    SLUG: the mocks to serve (default: all six).
+    Examples:
+      opwire mock up                       all six on ports 4101-4106
+      opwire mock up slack --ephemeral     one, on a free port
+      opwire mock up --tls --self-signed   a dev Splunk HEC nobody trusts
+    """
     from opwire import integrations as registry
     from opwire.mock.server import MockStack
     from opwire.mock.tls import make_tls_files

@@ -23,12 +23,13 @@ if TYPE_CHECKING:
 def verify(
     integrations: Annotated[
         list[str] | None,
-        typer.Argument(help="Integrations to verify (default: all).", show_default=False),
+        typer.Argument(metavar="SLUG", show_default=False, hidden=True),  # listed below
     ] = None,
     mode: Annotated[
         str | None,
         typer.Option(
             "--mode",
+            metavar="MODE",
             help="mock | real_<slug> | real_all | a comma list (OPERATOR_WIRING_MODE).",
             show_default=False,
         ),
@@ -51,7 +52,12 @@ def verify(
     ] = False,
     log: Annotated[
         Path | None,
-        typer.Option("--log", help="Also write the human output to FILE.", show_default=False),
+        typer.Option(
+            "--log",
+            metavar="FILE",
+            help="Also write the human output to FILE.",
+            show_default=False,
+        ),
     ] = None,
     no_region_sweep: Annotated[
         bool,
@@ -63,7 +69,21 @@ def verify(
     ] = False,
     env_file: EnvFile = None,
 ) -> None:
-    """Send a tagged test artifact to each vendor, read it back, clean up, and report."""
+    """Send a tagged test artifact to each vendor, read it back, clean up, and report.
+
+    \b
+    Slugs (default: all): datadog sentry pagerduty opsgenie slack splunk
+    Exit codes: 0 GREEN (every integration PASS), 1 at least one FAIL,
+                2 usage or configuration error, 3 HOLD without a FAIL
+                (unconfirmed or blocked), 130/143 interrupted.
+
+    \b
+    Examples:
+      opwire verify                                    all six, against the mocks
+      OPERATOR_WIRING_MODE=real_slack opwire verify slack
+      opwire verify --mode real_all --log state/verify-day1-20261201.log
+      opwire verify --json | jq .overall
+    """
     started = time.monotonic()  # the budget and the summary's time start here
     from opwire import integrations as registry
     from opwire.mock.stack import mock_bases
