@@ -35,8 +35,10 @@ def test_verify_help_names_the_slugs_and_exit_codes() -> None:
 def test_shell_completion_is_offered() -> None:
     done = opwire("--help")
     assert "--install-completion" in done.stdout and "--show-completion" in done.stdout
-    shown = opwire("--show-completion", "bash", env=clean_env(SHELL="/bin/bash"))
-    assert shown.returncode == 0 and "complete" in shown.stdout
+    # What the installed completion script asks the command for, as bash would.
+    env = clean_env(_OPWIRE_COMPLETE="complete_bash", COMP_WORDS="opwire dr", COMP_CWORD="1")
+    shown = opwire(env=env)
+    assert shown.returncode == 0 and shown.stdout.split() == ["drill"], shown
 
 
 def test_drill_takes_the_name_it_prints(tmp_path: Path) -> None:
