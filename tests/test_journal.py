@@ -283,7 +283,7 @@ def test_many_entries_against_a_hanging_mock_end_inside_the_budget(
         assert all(states[h["run_id"]]["done"] for h in healthy)
         for item in stuck:
             assert states[item["run_id"]]["state"] == "open"
-            assert states[item["run_id"]]["how"].startswith("cannot reach")
+            assert states[item["run_id"]]["verdict"] == "cannot reach"
         assert set(_statuses(pagerduty).values()) == {"resolved"}
         assert json.loads(journal.read_text()) == stuck  # the rest intact, in their order
         assert len(versions.seen) == 2  # the journal as written here, then one rewrite
@@ -311,3 +311,110 @@ def test_mock_health_checks_run_side_by_side_inside_the_budget(tmp_path: Path) -
     report = json.loads(done.stdout)["cleaned"]
     assert [c["how"] for c in report] == ["its mock is gone, and the artifact with it"] * 60
     assert not journal.exists()
+
+
+def _ids(journal: Path) -> list[str]:
+    return [item.get("id") for item in json.loads(journal.read_text())] if journal.exists() else []
+
+
+def test_an_entry_whose_send_never_left_this_machine_is_dropped(
+    tls_files: Any, tmp_path: Path
+) -> None:
+    """Refused on every attempt, or a failed TLS handshake: nothing was created, nothing is
+    journaled. A send that timed out may have arrived: its entry stays."""
+    closed = f"http://127.0.0.1:{closed_port()}"
+    state = tmp_path / "state"
+    real = {
+        "OPERATOR_WIRING_STATE_DIR": str(state),
+        "OPERATOR_WIRING_MODE": "real_pagerduty,real_opsgenie",
+        "OPERATOR_WIRING_MAX_ATTEMPTS": "2",
+        "PAGERDUTY_ROUTING_KEY": "ab" * 16,
+        "OPSGENIE_API_KEY": "0b7a6c1e-0000-4000-8000-0000000000bb",
+        "OPERATOR_WIRING_OPSGENIE_API_URL": closed,
+    }
+    for tls in serve("pagerduty", tls=tls_files):  # a CA this run does not trust
+        for events_url, words in [(closed, "connection refused"), (tls.url, "TLS failure")]:
+            env = clean_env(**real, OPERATOR_WIRING_PAGERDUTY_EVENTS_URL=events_url)
+            done = opwire("verify", "pagerduty", "opsgenie", env=env, cwd=tmp_path)
+            assert done.returncode == 1, done.stdout + done.stderr
+            assert f"{words}): nothing was created" in done.stdout
+            assert not (state / NAME).exists(), _ids(state / NAME)
+        assert not tls.requests()  # the handshake failed: no request reached the mock
+    for silent in serve("pagerduty"):
+        silent.fault(method="POST", path="/v2/enqueue", hang=True)
+        env = clean_env(
+            **{
+                **real,
+                "OPERATOR_WIRING_MODE": "real_pagerduty",
+                "OPERATOR_WIRING_PAGERDUTY_EVENTS_URL": silent.url,
+                "OPERATOR_WIRING_READ_TIMEOUT_S": "0.5",
+                "OPERATOR_WIRING_MAX_ATTEMPTS": "1",
+            }
+        )
+        done = opwire("verify", "pagerduty", env=env, cwd=tmp_path)
+        assert done.returncode == 1 and "nothing was created" not in done.stdout
+        assert len(_ids(state / NAME)) == 1
+
+
+def test_cleanup_says_confirmed_gone_still_open_or_cannot_reach(
+    pagerduty: Mock, tmp_path: Path
+) -> None:
+    for refusing in serve("pagerduty"):
+        _trigger(pagerduty, "ow-gone")
+        _trigger(refusing, "ow-open")
+        refusing.fault(
+            method="POST", path="/v2/enqueue", status=400, body='{"status":"invalid event"}'
+        )
+        items = [
+            _entry(pagerduty.url, "ow-gone"),
+            _entry(refusing.url, "ow-open"),
+            _entry("http://10.1.2.3:4103", "ow-far"),  # never contacted
+        ]
+        journal = _write_journal(tmp_path / "state", items)
+        env = clean_env(OPERATOR_WIRING_STATE_DIR=str(tmp_path / "state"))
+        done = opwire("cleanup", env=env, cwd=tmp_path)
+        assert done.returncode == 1, done.stdout + done.stderr
+        lines = {line.split()[1]: line for line in done.stdout.splitlines() if "  " in line}
+        assert "  confirmed gone: cleaned up and confirmed" in lines["ow-gone"]
+        assert "  still open: " in lines["ow-open"] and "(entry ow-open)" in lines["ow-open"]
+        assert "  cannot reach: its mock_base" in lines["ow-far"]
+        assert "opwire cleanup --forget ENTRY" in done.stdout
+        assert _ids(journal) == ["ow-open", "ow-far"]
+        report = json.loads(opwire("cleanup", "--json", env=env, cwd=tmp_path).stdout)
+        verdicts = {c["id"]: (c["state"], c["verdict"]) for c in report["cleaned"]}
+        assert verdicts == {
+            "ow-open": ("open", "still open"),
+            "ow-far": ("skipped", "cannot reach"),
+        }
+
+
+def test_cleanup_forget_drops_an_entry_handled_by_hand(tmp_path: Path) -> None:
+    items = [_entry("http://127.0.0.1:9", "ow-one"), _entry("http://127.0.0.1:9", "ow-two")]
+    journal = _write_journal(tmp_path / "state", [*items, {"id": "ow-odd", "slug": "jira"}])
+    env = clean_env(OPERATOR_WIRING_STATE_DIR=str(tmp_path / "state"))
+    done = opwire("cleanup", "--forget", "ow-one", env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "dropped entry ow-one (pagerduty ow-one: dedup_key=ow-one)" in done.stdout
+    assert json.loads(journal.read_text()) == [items[1], {"id": "ow-odd", "slug": "jira"}]
+
+    before = journal.read_bytes()
+    for unknown in (["ow-nope"], ["ow-two", "ow-nope"], ["ow-odd"]):  # not an entry: unknown
+        args = [a for name in unknown for a in ("--forget", name)]
+        refused = opwire("cleanup", *args, env=env, cwd=tmp_path)
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        assert repr(unknown[-1]) in refused.stderr and "nothing was dropped" in refused.stderr
+        assert journal.read_bytes() == before
+
+    dropped = opwire("cleanup", "--forget", "ow-two", "--json", env=env, cwd=tmp_path)
+    assert [e["id"] for e in json.loads(dropped.stdout)["forgotten"]] == ["ow-two"]
+    assert json.loads(journal.read_text()) == [{"id": "ow-odd", "slug": "jira"}]
+
+
+@pytest.mark.parametrize("case", ["truncated", "a directory"])
+def test_cleanup_forget_never_rewrites_a_journal_it_cannot_read(case: str, tmp_path: Path) -> None:
+    journal = _plant(tmp_path / "state", case)
+    before = _snapshot(journal)
+    env = clean_env(OPERATOR_WIRING_STATE_DIR=str(tmp_path / "state"))
+    done = opwire("cleanup", "--forget", "a1b2c3", env=env, cwd=tmp_path)
+    assert done.returncode == 2 and "opwire will not overwrite it" in done.stderr
+    assert _snapshot(journal) == before

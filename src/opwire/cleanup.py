@@ -8,6 +8,10 @@ at the end: a cleanup killed midway leaves them listed, and cleaning one twice i
 
 What is not safe to act on is reported and left in the journal as it was: an entry opwire did not
 write, a mock URL that is not on this machine, the artifact of a run still in progress.
+
+Each entry ends with one of three verdicts, and the reason: "confirmed gone" (it left the
+journal), "still open" (the vendor answered, and the artifact is not gone), "cannot reach" (no
+answer, or not safe to ask: its state is unknown).
 """
 
 from __future__ import annotations
@@ -41,10 +45,29 @@ T = TypeVar("T")
 
 
 class State(StrEnum):
-    CLEANED = "done"
-    OPEN = "STILL OPEN"  # tried and not confirmed: run `opwire cleanup` again
-    RUNNING = "in progress"  # its run is alive and will clean it itself
-    SKIPPED = "SKIPPED"  # not safe to act on: left in the journal for a person
+    """What happened to the entry; the JSON `state` field."""
+
+    CLEANED = "cleaned"
+    OPEN = "open"  # tried and not confirmed: run `opwire cleanup` again
+    RUNNING = "running"  # its run is alive and will clean it itself
+    SKIPPED = "skipped"  # not safe to act on: left in the journal for a person
+
+
+class Verdict(StrEnum):
+    """What the operator reads about the artifact: one of three, always with a reason."""
+
+    GONE = "confirmed gone"
+    OPEN = "still open"
+    UNREACHED = "cannot reach"
+
+
+# The verdict a state implies unless the reason says otherwise (no answer: UNREACHED).
+VERDICTS = {
+    State.CLEANED: Verdict.GONE,
+    State.OPEN: Verdict.OPEN,
+    State.RUNNING: Verdict.OPEN,
+    State.SKIPPED: Verdict.UNREACHED,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +76,8 @@ class Cleaned:
     run_id: str
     state: State
     how: str
+    verdict: Verdict = Verdict.OPEN
+    entry: str = ""  # the journal entry's id, for `opwire cleanup --forget`
 
     @property
     def done(self) -> bool:
@@ -112,12 +137,15 @@ async def clean_journal(
 
 
 def _rejected(item: Rejected, journal: Journal) -> Cleaned:
-    how = f"not an entry opwire wrote: {item.reason}; kept in {journal.path} as it is"
-    return Cleaned("journal", f"entry {item.position}", State.SKIPPED, how)
+    how = (
+        f"not an entry opwire wrote: {item.reason}; kept in {journal.path} as it is: "
+        "look at it by hand"
+    )
+    return Cleaned("journal", f"entry {item.position}", State.SKIPPED, how, Verdict.UNREACHED)
 
 
-def _result(entry: JournalEntry, state: State, how: str) -> Cleaned:
-    return Cleaned(entry.slug, entry.run_id, state, how)
+def _result(entry: JournalEntry, state: State, how: str, verdict: Verdict | None = None) -> Cleaned:
+    return Cleaned(entry.slug, entry.run_id, state, how, verdict or VERDICTS[state], entry.id)
 
 
 @dataclass(slots=True)
@@ -142,7 +170,7 @@ class _Job:
                 async with asyncio.timeout(self.budget.remaining()):
                     result = await self._reach(entry)
             except TimeoutError:
-                result = _result(entry, State.OPEN, self._unreached())
+                result = _result(entry, State.OPEN, self._unreached(), Verdict.UNREACHED)
         if result.done:
             self.removed.append(entry.id)
         return result
@@ -155,6 +183,7 @@ class _Job:
                 State.RUNNING,
                 f"its run (pid {entry.pid}) is still in progress and cleans up after itself; "
                 "left in the journal",
+                Verdict.OPEN,
             )
         if not entry.real and not is_loopback(entry.mock_base):
             return _result(
@@ -162,7 +191,7 @@ class _Job:
                 State.SKIPPED,
                 f"its mock_base {entry.mock_base!r} is not a loopback URL (127.0.0.0/8, ::1, "
                 "localhost): opwire cleanup talks only to mocks on this machine; kept in the "
-                "journal, remove the entry by hand if it is yours",
+                f"journal: `opwire cleanup --forget {entry.id}` drops it if it is yours",
             )
         return None
 
@@ -173,7 +202,7 @@ class _Job:
         async with self.slots.setdefault(destination, asyncio.Semaphore(CONCURRENCY)):
             left = self.budget.remaining() - MARGIN_S
             if left <= 0:  # its turn came too late to send anything
-                return _result(entry, State.OPEN, self._unreached())
+                return _result(entry, State.OPEN, self._unreached(), Verdict.UNREACHED)
             return await self._clean_one(
                 entry, self.budget.child(min(self.run.integration_budget_s, left))
             )
@@ -193,7 +222,7 @@ class _Job:
         try:
             settings = vendor.load_settings(self.lookup, entry.real, entry.mock_base)
         except ConfigError as exc:
-            return _result(entry, State.OPEN, str(exc))
+            return _result(entry, State.OPEN, str(exc), Verdict.UNREACHED)
         self.redact.add(settings.secrets())
         ctx = ProbeContext(
             vendor.SLUG,
@@ -209,25 +238,30 @@ class _Job:
             done = await vendor.run_cleanup(ctx, settings, dict(entry.artifact))
         except Exception as exc:  # a bug in one cleanup must not stop the others
             detail = self.redact(f"{type(exc).__name__}: {exc}")
-            return _result(entry, State.OPEN, f"opwire.internal_error: {detail}")
+            how = f"opwire.internal_error: {detail}"
+            return _result(entry, State.OPEN, how, Verdict.UNREACHED)
         if done:
             return _result(entry, State.CLEANED, "cleaned up and confirmed")
-        return _result(entry, State.OPEN, _why_open(ctx))
+        verdict, how = _why_open(ctx)
+        return _result(entry, State.OPEN, how, verdict)
 
     def _unreached(self) -> str:
         return (
-            f"cannot reach: not finished within the {self.run.budget_s:g} s cleanup budget "
+            f"not finished within the {self.run.budget_s:g} s cleanup budget "
             "(OPERATOR_WIRING_BUDGET_S); run `opwire cleanup` again, or give it more time"
         )
 
 
-def _why_open(ctx: ProbeContext) -> str:
+def _why_open(ctx: ProbeContext) -> tuple[Verdict, str]:
+    """A vendor that answered and still holds the artifact is "still open"; no answer at all
+    (a network failure, the budget) leaves it unknown: "cannot reach"."""
     diagnosis = next((s.diagnosis for s in ctx.steps if s.diagnosis), None)
     if diagnosis is None:
-        return "failed"
-    lead = "cannot reach: " if diagnosis.code.startswith("net.") else ""
+        return Verdict.OPEN, "its cleanup did not confirm it gone"
+    unanswered = diagnosis.code.startswith("net.")
     observed = f" ({diagnosis.detail})" if diagnosis.detail else ""
-    return f"{lead}{diagnosis.code}{observed}: {diagnosis.fix}"
+    how = f"{diagnosis.code}{observed}: {diagnosis.fix}"
+    return (Verdict.UNREACHED if unanswered else Verdict.OPEN), how
 
 
 async def _off_loop(call: Callable[[], T]) -> T:

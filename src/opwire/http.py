@@ -194,6 +194,7 @@ class Exchange:
     attempts: int
     elapsed_s: float
     observed: str = ""
+    kinds: tuple[str | None, ...] = ()  # each attempt's failure kind, None for an answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,12 +237,14 @@ class Http:
         attempt, observed = 0, ""
         reply: Reply | None = None
         kind: str | None = None
+        kinds: list[str | None] = []
         while True:
             attempt += 1
             if budget.remaining() <= 0.01:
                 kind = kind or "budget"
                 break
             reply, kind, ms = await self._send_once(budget, method, url, kwargs)
+            kinds.append(kind)
             observed = KIND_WORDS[kind] if kind else f"HTTP {reply.status}" if reply else ""
             delay, note = self._next_delay(attempt, budget, reply, kind)
             self.emit(
@@ -252,7 +255,7 @@ class Http:
             await asyncio.sleep(delay)
         elapsed = time.monotonic() - started
         summary = f"{attempt} attempt{'s' if attempt != 1 else ''} over {elapsed:.1f} s: {observed}"
-        return Exchange(reply, kind, attempt, elapsed, summary)
+        return Exchange(reply, kind, attempt, elapsed, summary, tuple(kinds))
 
     async def _send_once(
         self, budget: Budget, method: str, url: str, kwargs: Mapping[str, Any]

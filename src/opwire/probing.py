@@ -30,6 +30,9 @@ SWEEP_TARGETS = (
     "with an API URL override set, only the regions listed in the vendor's "
     "OPERATOR_WIRING_*_URLS variable are asked, never the public hosts around it"
 )
+# Failure kinds that prove a request never left this machine (the connection or its TLS
+# handshake failed before any byte of it was sent): a send that met only these created nothing.
+NEVER_SENT = frozenset({"dns", "refused", "tls"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +81,7 @@ class ProbeContext:
     notes: list[str] = field(default_factory=list)
     last_exchange: Exchange | None = None
     elapsed_s: float = 0.0
+    unsent: str | None = None  # the entry whose creating request has not been tried yet
 
     @property
     def refused(self) -> bool:
@@ -93,6 +97,7 @@ class ProbeContext:
         """One rung: send (with retries), check the reply, record the step. None on failure."""
         exchange = await self.http.request(self.slug, self.budget, method, url, **kw)
         self.last_exchange = exchange
+        self._after_send(step, exchange)
         reply = exchange.reply
         verdict = holds(ok, reply)
         if reply is not None and verdict:
@@ -198,17 +203,34 @@ class ProbeContext:
 
     def remember(self, artifact: dict[str, Any]) -> str | None:
         """Journal an artifact before creating it; returns the entry to forget once cleaned.
+        The next `call` is taken to be the request that creates it.
 
         A journal that cannot be read raises JournalError here, on purpose: the probe stops
         before it creates an artifact that nothing would remember (its integration FAILs)."""
         if self.journal is None:
             return None
-        return self.journal.add(self.slug, self.run_id, self.real, self.mock_base, artifact)
+        entry = self.journal.add(self.slug, self.run_id, self.real, self.mock_base, artifact)
+        self.unsent = entry
+        return entry
 
     def forget(self, entry: str | None) -> None:
         """The cleanup is confirmed: drop this entry, and only this one."""
         if self.journal is not None and entry is not None:
             self.journal.remove(entry)
+
+    def _after_send(self, step: str, exchange: Exchange) -> None:
+        """The creating request's outcome: when every attempt failed before sending a byte,
+        the artifact cannot exist, and its journal entry goes now, not at a cleanup that would
+        fail the same way (and leave the entry for `opwire cleanup` to trip over)."""
+        entry, self.unsent = self.unsent, None
+        if entry is None or exchange.reply is not None:
+            return
+        if exchange.kinds and all(kind in NEVER_SENT for kind in exchange.kinds):
+            self.forget(entry)
+            self.note(
+                f"{step} never reached the vendor ({exchange.observed}): nothing was created, "
+                "so nothing is left in the cleanup journal"
+            )
 
     def fail_as(self, step: str, code: str, detail: str = "") -> None:
         """Record a failure the probe itself detected, by its code in the vendor's table."""

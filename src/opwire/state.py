@@ -10,6 +10,10 @@ never a credential.
 Nothing is lost: a journal that cannot be read is a `JournalError` (exit 2), never "empty", and a
 journal that was not parsed is never rewritten. An entry that parses as JSON but not as an entry
 (hand-edited, hostile) is reported and kept in the file as it was.
+
+An entry holds only what may exist: a probe drops it at once when its creating request never
+left this machine (`ProbeContext.remember`), and `opwire cleanup --forget ID` (`Journal.take`)
+drops one an operator resolved by hand.
 """
 
 from __future__ import annotations
@@ -42,6 +46,10 @@ _PROC = Path("/proc")
 
 class JournalError(ConfigError):
     """The cleanup journal cannot be read: exit 2, and the file is left exactly as it is."""
+
+
+class UnknownEntry(ConfigError):
+    """`opwire cleanup --forget` named an id the journal does not hold: exit 2, nothing dropped."""
 
 
 class EntryError(ValueError):
@@ -291,9 +299,35 @@ class Journal:
             if len(kept) != len(items):
                 self._write(kept)
 
+    def take(self, *entry_ids: str) -> tuple[JournalEntry, ...]:
+        """Drop the valid entries with these ids (an operator resolved them by hand) in one
+        atomic write, and return them. Raises UnknownEntry naming every id it does not hold,
+        and then drops none; JournalError when the journal cannot be read."""
+        wanted = list(dict.fromkeys(entry_ids))
+        with self._locked():
+            items = self._items()
+            found = {
+                entry.id: entry
+                for entry in (_entry_or_none(item) for item in items)
+                if entry is not None and entry.id in wanted
+            }
+            if missing := [i for i in wanted if i not in found]:
+                names = ", ".join(_shown(i) for i in missing)
+                raise UnknownEntry(
+                    f"the cleanup journal {self.path} holds no entry {names}; nothing was "
+                    "dropped: `opwire cleanup` names each entry's id"
+                )
+            self._write([item for item in items if _entry_id(item) not in found])
+        return tuple(found[i] for i in wanted)
 
-def _entry_id(item: Mapping[str, Any]) -> str | None:
+
+def _entry_or_none(item: Mapping[str, Any]) -> JournalEntry | None:
     try:
-        return JournalEntry.from_json(item).id
+        return JournalEntry.from_json(item)
     except EntryError:
         return None
+
+
+def _entry_id(item: Mapping[str, Any]) -> str | None:
+    entry = _entry_or_none(item)
+    return None if entry is None else entry.id

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -15,6 +15,8 @@ from opwire.config import run_settings
 
 if TYPE_CHECKING:
     from opwire.cleanup import Cleaned
+    from opwire.render import Printer
+    from opwire.state import Journal
 
 
 @app.command()
@@ -23,6 +25,16 @@ def cleanup(
         bool, typer.Option("--json", help="Print what was cleaned as JSON.")
     ] = False,
     env_file: EnvFile = None,
+    forget: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--forget",
+            metavar="ENTRY",
+            help="Drop this entry from the journal once you resolved its artifact by hand "
+            "(repeatable); cleans nothing.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Resolve or close the test artifacts a killed run left open (the cleanup journal).
 
@@ -40,25 +52,55 @@ def cleanup(
     run = guard(lambda: run_settings(lookup))
     journal = Journal(run.state_dir)
     redact = Redactor(REDACT.secrets())
-    printer = Printer(redact, stream=sys.stderr if as_json else sys.stdout)
+    out = sys.stdout
+    printer = Printer(redact, stream=sys.stderr if as_json else out)
+    if forget:
+        _forget(journal, forget, printer, out if as_json else None)
+        raise typer.Exit(0)
     # An unreadable journal is exit 2 (JournalError), the file untouched; never "empty".
     cleaned = guard(lambda: asyncio.run(clean_journal(journal, lookup, run, printer.event, redact)))
     if not cleaned:
         printer.line(f"the cleanup journal ({journal.path}) is empty: nothing left open")
     for item in cleaned:
-        printer.line(f"{item.slug:<10} {item.run_id}  {item.state.value}: {item.how}")
+        printer.line(_line(item))
+    if any(c.entry and not c.settled for c in cleaned):
+        printer.line("once you resolved one by hand: opwire cleanup --forget ENTRY")
     if as_json:
         document = {"cleaned": [_cleaned_json(c) for c in cleaned]}
-        sys.stdout.write(redact(json.dumps(redact.tree(document), indent=2)) + "\n")
+        out.write(redact(json.dumps(redact.tree(document), indent=2)) + "\n")
+        out.flush()
     # Exit 1 when a person has something to do; an entry its live run still owns is not that.
     raise typer.Exit(0 if all(c.settled for c in cleaned) else 1)
+
+
+def _forget(journal: Journal, ids: list[str], printer: Printer, out: IO[str] | None) -> None:
+    """Drop the named entries and say which; an id the journal does not hold is exit 2."""
+    dropped = guard(lambda: journal.take(*ids))
+    for entry in dropped:
+        keys = ", ".join(f"{k}={v}" for k, v in entry.artifact.items())
+        printer.line(
+            f"dropped entry {entry.id} ({entry.slug} {entry.run_id}: {keys}) from the cleanup "
+            "journal: opwire will no longer try to clean it up"
+        )
+    if out is not None:
+        document = {"forgotten": [entry.to_json() for entry in dropped]}
+        out.write(printer.redact(json.dumps(document, indent=2)) + "\n")
+        out.flush()
+
+
+def _line(item: Cleaned) -> str:
+    """`slug run-id  verdict: reason`, and the entry's id while it stays in the journal."""
+    entry = f"  (entry {item.entry})" if item.entry and not item.done else ""
+    return f"{item.slug:<10} {item.run_id}  {item.verdict.value}: {item.how}{entry}"
 
 
 def _cleaned_json(item: Cleaned) -> dict[str, Any]:
     return {
         "slug": item.slug,
         "run_id": item.run_id,
+        "id": item.entry or None,
         "done": item.done,
-        "state": item.state.name.lower(),
+        "state": item.state.value,
+        "verdict": item.verdict.value,
         "how": item.how,
     }
