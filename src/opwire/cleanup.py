@@ -11,7 +11,8 @@ write, a mock URL that is not on this machine, the artifact of a run still in pr
 
 Each entry ends with one of three verdicts, and the reason: "confirmed gone" (it left the
 journal), "still open" (the vendor answered, and the artifact is not gone), "cannot reach" (no
-answer, or not safe to ask: its state is unknown).
+answer, or not safe to ask: its state is unknown). An interrupt gives the entries in flight a
+short grace (`Stop.scope`), then reports the rest as "cannot reach".
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from urllib.parse import urlsplit
 from opwire import integrations
 from opwire.config import ConfigError, Lookup, Redactor, RunSettings
 from opwire.http import Budget, Http, RetryPolicy, Timeouts, make_client
+from opwire.interrupt import Interrupted, Stop
 from opwire.probing import ProbeContext
 from opwire.state import Journal, JournalEntry, Rejected, owner_running
 from opwire.verify import Event
@@ -112,8 +114,10 @@ async def clean_journal(
     run: RunSettings,
     sink: Callable[[Event], None],
     redact: Redactor,
+    stop: Stop | None = None,
 ) -> list[Cleaned]:
     """Clean every entry the journal holds, inside `run.budget_s`; [] when there is none.
+    After an interrupt, the entries get `stop.grace_s` more, and none after a second.
 
     Raises JournalError (exit 2) when the journal cannot be read; then nothing is touched."""
     contents = journal.read()
@@ -128,7 +132,7 @@ async def clean_journal(
             Timeouts(run.connect_timeout_s, run.read_timeout_s),
             RetryPolicy(max_attempts=run.max_attempts),
         )
-        job = _Job(lookup, run, http, sink, redact, Budget(run.budget_s))
+        job = _Job(lookup, run, http, sink, redact, Budget(run.budget_s), stop or Stop())
         try:
             results += await asyncio.gather(*(job.clean(e) for e in contents.entries))
         finally:
@@ -159,6 +163,7 @@ class _Job:
     sink: Callable[[Event], None]
     redact: Redactor
     budget: Budget
+    stop: Stop
     slots: dict[tuple[str, str], asyncio.Semaphore] = field(default_factory=dict)
     health: dict[tuple[str, str], asyncio.Future[bool]] = field(default_factory=dict)
     removed: list[str] = field(default_factory=list)
@@ -167,10 +172,13 @@ class _Job:
         result = self._vet(entry)
         if result is None:
             try:
-                async with asyncio.timeout(self.budget.remaining()):
-                    result = await self._reach(entry)
+                async with self.stop.scope(self.stop.grace_s):
+                    async with asyncio.timeout(self.budget.remaining()):
+                        result = await self._reach(entry)
             except TimeoutError:
                 result = _result(entry, State.OPEN, self._unreached(), Verdict.UNREACHED)
+            except Interrupted:
+                result = _result(entry, State.OPEN, self._interrupted(), Verdict.UNREACHED)
         if result.done:
             self.removed.append(entry.id)
         return result
@@ -250,6 +258,15 @@ class _Job:
             f"not finished within the {self.run.budget_s:g} s cleanup budget "
             "(OPERATOR_WIRING_BUDGET_S); run `opwire cleanup` again, or give it more time"
         )
+
+    def _interrupted(self) -> str:
+        cut = (
+            f"a second {self.stop.cause} cut its cleanup short"
+            if self.stop.hurried
+            else f"interrupted by {self.stop.cause}, not finished within the "
+            f"{self.stop.grace_s:g} s grace"
+        )
+        return f"{cut}; run `opwire cleanup` again"
 
 
 def _why_open(ctx: ProbeContext) -> tuple[Verdict, str]:

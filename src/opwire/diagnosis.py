@@ -212,6 +212,14 @@ INTERNAL_ERROR = Rule(
     "Report it with the output of this run; the other integrations were not affected.",
 )
 
+INTERRUPTED = Rule(
+    "opwire.interrupted",
+    "The run was interrupted (SIGINT, SIGTERM or a closed stdout) before this integration's "
+    "probe finished, so it has no verdict.",
+    "Run `opwire verify` again; if the output names a test artifact still open, run "
+    "`opwire cleanup`.",
+)
+
 
 def diagnose_reply(
     step: str,

@@ -2,6 +2,7 @@
 named scenario on, run the probe, and check the diagnosis is the one expected; print
 symptom -> diagnosis -> fix. The expectations live here, on the client side: the mocks only say
 which scenarios they can play (`GET /_opwire/scenarios`), never what the probe should conclude.
+An interrupt (`Stop`) ends the drills at once: their mocks are in-process, nothing is left open.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 import httpx
 
 from opwire.config import Lookup, Redactor, run_settings
+from opwire.interrupt import Interrupted, Stop
 from opwire.results import IntegrationResult, Status
 from opwire.verify import Event, plan, verify
 
@@ -169,11 +171,10 @@ def select(names: list[str], wanted: str | None) -> list[str]:
     return [n for n in names if wanted in (n, n.partition("/")[2])]
 
 
-def drill_dns(opwire: Sequence[str]) -> DrillResult:
+async def drill_dns(opwire: Sequence[str]) -> DrillResult:
     """The DNS row of seed § 4, for real: verify Slack in a network namespace with no network."""
     import json
     import shutil
-    import subprocess
 
     if shutil.which("unshare") is None:
         return DrillResult(DNS_DRILL, "net.dns", "skipped", "unshare is not installed", "", "")
@@ -185,18 +186,11 @@ def drill_dns(opwire: Sequence[str]) -> DrillResult:
         "SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T0DRILL00/B0DRILL00/"
         "DrillDrillDrillDrill0000",
     }
-    done = subprocess.run(
-        ["unshare", "-rn", *opwire, "verify", "slack", "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    stdout, stderr = await _child(["unshare", "-rn", *opwire, "verify", "slack", "--json"], env)
     try:
-        (slack,) = json.loads(done.stdout)["integrations"]
+        (slack,) = json.loads(stdout)["integrations"]
     except (ValueError, KeyError):
-        reason = done.stderr.strip().splitlines()[-1:] or ["no output"]
+        reason = stderr.strip().splitlines()[-1:] or ["no output"]
         return DrillResult(
             DNS_DRILL, "net.dns", "skipped", f"network namespaces refused here: {reason[0]}", "", ""
         )
@@ -211,28 +205,53 @@ def drill_dns(opwire: Sequence[str]) -> DrillResult:
     )
 
 
+async def _child(command: list[str], env: dict[str, str], timeout_s: float = 60) -> tuple[str, str]:
+    """Run a command to its end (stdout, stderr); cancelled or too slow, the child goes too."""
+    child = await asyncio.create_subprocess_exec(
+        *command, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        async with asyncio.timeout(timeout_s):
+            out, err = await child.communicate()
+    except TimeoutError:
+        return "", f"no answer within {timeout_s:g} s"
+    finally:
+        if child.returncode is None:
+            child.kill()
+            await child.wait()
+    return out.decode(errors="replace"), err.decode(errors="replace")
+
+
 async def drill_all(
     bases: dict[str, str],
     wanted: str | None,
     done: Callable[[DrillResult], None],
     dns_with: Sequence[str] | None = None,
+    stop: Stop | None = None,
 ) -> list[DrillResult]:
     """Every selected scenario: vendors concurrently (each has its own mock), a vendor's
-    scenarios one after another (they share its state). `done` sees each result as it lands."""
+    scenarios one after another (they share its state). `done` sees each result as it lands.
+    An interrupt (`stop`) ends them at once; the result is then the drills that landed."""
+    batches: list[list[DrillResult]] = [[] for _ in range(len(bases) + 1)]
 
-    async def vendor(base: str) -> list[DrillResult]:
-        results = []
-        for name in select(await asyncio.to_thread(scenarios_of, base), wanted):
-            results.append(await drill_one(name, base, lambda event: None))
-            done(results[-1])
-        return results
-
-    async def dns() -> list[DrillResult]:
-        if dns_with is None:
-            return []
-        result = await asyncio.to_thread(drill_dns, dns_with)
+    def land(batch: list[DrillResult], result: DrillResult) -> None:
+        batch.append(result)
         done(result)
-        return [result]
 
-    batches = await asyncio.gather(*(vendor(b) for b in bases.values()), dns())
+    async def vendor(base: str, batch: list[DrillResult]) -> None:
+        for name in select(await asyncio.to_thread(scenarios_of, base), wanted):
+            land(batch, await drill_one(name, base, lambda event: None))
+
+    async def dns(batch: list[DrillResult]) -> None:
+        if dns_with is not None:
+            land(batch, await drill_dns(dns_with))
+
+    try:
+        async with (stop or Stop()).scope():
+            await asyncio.gather(
+                *(vendor(b, batch) for b, batch in zip(bases.values(), batches, strict=False)),
+                dns(batches[-1]),
+            )
+    except Interrupted:
+        pass  # the drills that landed are the answer; the caller says it was interrupted
     return [r for batch in batches for r in batch]

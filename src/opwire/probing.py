@@ -7,6 +7,7 @@ Probes call `ProbeContext.call` and `.poll`; they never catch transport exceptio
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -21,6 +22,7 @@ from opwire.diagnosis import (
     diagnose_transport,
 )
 from opwire.http import Budget, Exchange, Http, Reply
+from opwire.interrupt import Stop
 from opwire.results import Outcome, Step
 from opwire.state import Journal
 
@@ -81,7 +83,12 @@ class ProbeContext:
     notes: list[str] = field(default_factory=list)
     last_exchange: Exchange | None = None
     elapsed_s: float = 0.0
-    unsent: str | None = None  # the entry whose creating request has not been tried yet
+    stop: Stop | None = None
+    # Artifacts remembered and not yet confirmed cleaned (entry -> artifact): what an interrupt
+    # must still clean up. `unsent` is the entry whose creating request has not been tried.
+    open: dict[str, dict[str, Any]] = field(default_factory=dict)
+    unsent: str | None = None
+    rung: str = ""  # the step under way: what an interrupt cut short
 
     @property
     def refused(self) -> bool:
@@ -95,6 +102,7 @@ class ProbeContext:
 
     async def call(self, step: str, method: str, url: str, *, ok: Check, **kw: Any) -> Reply | None:
         """One rung: send (with retries), check the reply, record the step. None on failure."""
+        self.rung = step
         exchange = await self.http.request(self.slug, self.budget, method, url, **kw)
         self.last_exchange = exchange
         self._after_send(step, exchange)
@@ -124,6 +132,7 @@ class ProbeContext:
 
         A reply that is `pending` (say, Opsgenie's 404 RequestNotProcessed) means "not yet".
         """
+        self.rung = step
         window = self.budget.child(within_s)
         delay = 0.1
         while True:
@@ -201,21 +210,29 @@ class ProbeContext:
                 self.steps[n] = replace(step, detail=fixed.detail, diagnosis=fixed)
                 return
 
-    def remember(self, artifact: dict[str, Any]) -> str | None:
+    def remember(self, artifact: dict[str, Any]) -> str:
         """Journal an artifact before creating it; returns the entry to forget once cleaned.
         The next `call` is taken to be the request that creates it.
 
         A journal that cannot be read raises JournalError here, on purpose: the probe stops
-        before it creates an artifact that nothing would remember (its integration FAILs)."""
+        before it creates an artifact that nothing would remember (its integration FAILs).
+        After an interrupt it raises Interrupted: nothing new is created then."""
+        if self.stop is not None:
+            self.stop.check()
         if self.journal is None:
-            return None
-        entry = self.journal.add(self.slug, self.run_id, self.real, self.mock_base, artifact)
+            entry = secrets.token_hex(6)  # no journal (the drills): tracked here only
+        else:
+            entry = self.journal.add(self.slug, self.run_id, self.real, self.mock_base, artifact)
+        self.open[entry] = dict(artifact)
         self.unsent = entry
         return entry
 
     def forget(self, entry: str | None) -> None:
         """The cleanup is confirmed: drop this entry, and only this one."""
-        if self.journal is not None and entry is not None:
+        if entry is None:
+            return
+        self.open.pop(entry, None)
+        if self.journal is not None:
             self.journal.remove(entry)
 
     def _after_send(self, step: str, exchange: Exchange) -> None:

@@ -35,6 +35,8 @@ class Outcome(StrEnum):
 
 
 EXIT_GREEN, EXIT_FAIL, EXIT_USAGE, EXIT_HOLD = 0, 1, 2, 3
+# An interrupted run exits 128 + the signal's number, as a shell reports a process it stopped.
+EXIT_SIGINT, EXIT_SIGTERM = 130, 143
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +78,9 @@ class RunResult:
     elapsed_s: float
     integrations: tuple[IntegrationResult, ...]
     notes: tuple[str, ...] = field(default=())
+    # The exit code the interrupt that stopped the run asks for (EXIT_SIGINT, EXIT_SIGTERM, or
+    # EXIT_FAIL for a closed stdout); 0 when the run ended by itself.
+    interrupted: int = 0
 
     @property
     def overall(self) -> Overall:
@@ -107,6 +112,8 @@ class RunResult:
 
     @property
     def exit_code(self) -> int:
+        if self.interrupted:
+            return self.interrupted
         if self.overall is Overall.GREEN:
             return EXIT_GREEN
         if any(i.status is Status.FAIL for i in self.integrations):
@@ -200,7 +207,7 @@ JSON_SCHEMA: dict[str, Any] = {
         "started_at": _STR,
         "elapsed_s": {"type": "number", "minimum": 0},
         "overall": {"enum": [o.value for o in Overall]},
-        "exit_code": {"enum": [EXIT_GREEN, EXIT_FAIL, EXIT_HOLD]},
+        "exit_code": {"enum": [EXIT_GREEN, EXIT_FAIL, EXIT_HOLD, EXIT_SIGINT, EXIT_SIGTERM]},
         "notes": {"type": "array", "items": _STR},
         "confirmed_real": {"type": "array", "items": _STR, "uniqueItems": True},
         "integrations": {

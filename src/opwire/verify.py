@@ -1,7 +1,9 @@
 """Run the selected integrations' probes concurrently under one time budget. Never prints.
 
 DESIGN § 3–4. One integration's crash is its own FAIL (`opwire.internal_error`), never the run's;
-an integration that outlives its budget is cut off with `net.budget`.
+an integration that outlives its budget is cut off with `net.budget`. An interrupt (`Stop`) ends
+every probe still running as FAIL `opwire.interrupted`, after its open artifacts got the grace to
+be cleaned up by the room's own cleanup rungs; what stays open is named.
 """
 
 from __future__ import annotations
@@ -11,19 +13,23 @@ import secrets
 import ssl
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from opwire import integrations
 from opwire.config import ConfigError, Lookup, Redactor, RunSettings, mode_name
-from opwire.diagnosis import INTERNAL_ERROR, NET_RULES, substrate_note
+from opwire.diagnosis import INTERNAL_ERROR, INTERRUPTED, NET_RULES, substrate_note
 from opwire.http import Budget, Http, RequestLine, RetryPolicy, Timeouts, make_client, origin
+from opwire.interrupt import Interrupted, Stop
 from opwire.probing import NoteLine, ProbeContext
 from opwire.results import IntegrationResult, RunResult, Status, status_of
 from opwire.state import Journal
 
 Event = RequestLine | NoteLine
+# A cleanup's requests end this much before the grace does, so what they observed is reported,
+# not the hard stop behind it.
+GRACE_MARGIN_S = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,9 +88,12 @@ async def verify(
     tls_verify: bool | ssl.SSLContext = True,
     journal: Journal | None = None,
     started: float | None = None,
+    stop: Stop | None = None,
 ) -> RunResult:
     """`started` is when the run began on the monotonic clock (the CLI's start, so the mock
-    health checks before it count against the budget); the summary's time is wall time."""
+    health checks before it count against the budget); the summary's time is wall time.
+    `stop` carries the interrupts (the CLI's signals); by default nothing interrupts."""
+    stop = stop or Stop()
     run_id = run_id or new_run_id()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     t0 = time.monotonic() if started is None else started
@@ -123,11 +132,12 @@ async def verify(
                 sink,
                 journal,
                 t.mock_base,
+                stop=stop,
             )
             for t in targets
         ]
         await asyncio.gather(
-            *(_guarded(t, c, redact) for t, c in zip(targets, contexts, strict=True))
+            *(_guarded(t, c, redact, stop) for t, c in zip(targets, contexts, strict=True))
         )
     results = tuple(
         IntegrationResult(
@@ -142,24 +152,29 @@ async def verify(
         for c in contexts
     )
     codes = [r.diagnosis.code for r in results if r.diagnosis]
-    note = substrate_note(codes)
+    notes = (substrate_note(codes), _interrupt_note(stop, contexts))
     return RunResult(
         run_id,
         mode_name(run.real),
         started_at,
         time.monotonic() - t0,
         results,
-        (note,) if note else (),
+        tuple(note for note in notes if note),
+        stop.exit_code(0),
     )
 
 
-async def _guarded(target: Target, ctx: ProbeContext, redact: Redactor) -> None:
-    """Run one probe; a bug or an overrun becomes this integration's FAIL only."""
+async def _guarded(target: Target, ctx: ProbeContext, redact: Redactor, stop: Stop) -> None:
+    """Run one probe; a bug or an overrun becomes this integration's FAIL only, an interrupt
+    its FAIL after the grace cleanup."""
     started = time.monotonic()
     try:
-        await asyncio.wait_for(
-            target.vendor.run_probe(ctx, target.settings), ctx.budget.seconds + 1
-        )
+        async with stop.scope():
+            await asyncio.wait_for(
+                target.vendor.run_probe(ctx, target.settings), ctx.budget.seconds + 1
+            )
+    except Interrupted:
+        await _interrupted(target, ctx, redact, stop)
     except TimeoutError:
         detail = f"the probe was still running when its {ctx.budget.seconds:.0f} s budget ran out"
         ctx.failed("budget", NET_RULES["budget"].diagnosis(detail))
@@ -169,6 +184,73 @@ async def _guarded(target: Target, ctx: ProbeContext, redact: Redactor) -> None:
     if not ctx.steps:
         ctx.failed("internal", INTERNAL_ERROR.diagnosis("the probe recorded no step"))
     ctx.elapsed_s = time.monotonic() - started
+
+
+async def _interrupted(target: Target, ctx: ProbeContext, redact: Redactor, stop: Stop) -> None:
+    """Record the interrupt as this integration's FAIL, then clean up what it left open."""
+    during = f"during its step {ctx.rung!r}" if ctx.rung else "before its first step"
+    at = len(ctx.steps)
+    ctx.failed("interrupted", INTERRUPTED.diagnosis())
+    ctx.unsent = None  # a creating request cut off in flight may have arrived: keep its entry
+    cleaned = await _clean_open(target, ctx, redact, stop)
+    left = [_named(ctx.slug, artifact) for artifact in ctx.open.values()]
+    if left:
+        ctx.note(f"still open after the interrupt: {'; '.join(left)}: run `opwire cleanup`")
+    step = ctx.steps[at]
+    detail = f"{stop.cause} arrived {during}; {_fate(stop, cleaned, left)}"
+    assert step.diagnosis is not None
+    ctx.steps[at] = replace(step, detail=detail, diagnosis=step.diagnosis.with_detail(detail))
+
+
+async def _clean_open(target: Target, ctx: ProbeContext, redact: Redactor, stop: Stop) -> list[str]:
+    """Clean each artifact the probe left open with the room's own cleanup rungs, inside the
+    grace; returns those cleaned, named (the rest stay in `ctx.open`)."""
+    cleaned = []
+    for entry, artifact in list(ctx.open.items()):
+        done = False
+        try:
+            async with stop.scope(stop.grace_s):
+                ctx.budget = Budget(max(0.0, stop.left(stop.grace_s) - GRACE_MARGIN_S))
+                done = await target.vendor.run_cleanup(ctx, target.settings, dict(artifact))
+        except Interrupted:
+            pass  # the grace ran out, or a second signal: the entry stays for `opwire cleanup`
+        except Exception as exc:  # a bug in one cleanup must not stop the others
+            ctx.note(redact(f"cleanup after the interrupt failed: {type(exc).__name__}: {exc}"))
+        if done:
+            ctx.forget(entry)
+            cleaned.append(_named(ctx.slug, artifact))
+    return cleaned
+
+
+def _named(slug: str, artifact: dict[str, Any]) -> str:
+    return f"{slug} " + ", ".join(f"{key}={value}" for key, value in artifact.items())
+
+
+def _fate(stop: Stop, cleaned: list[str], left: list[str]) -> str:
+    """What became of the probe's test artifacts after the interrupt."""
+    if left:
+        why = (
+            f"a second {stop.cause} cut its cleanup short"
+            if stop.hurried
+            else f"its cleanup did not finish within the {stop.grace_s:g} s grace"
+        )
+        return f"{why}: {'; '.join(left)} may still be open: run `opwire cleanup`"
+    if cleaned:
+        return f"cleaned up within the grace: {'; '.join(cleaned)}"
+    return "it had created nothing that needs cleaning up"
+
+
+def _interrupt_note(stop: Stop, contexts: Sequence[ProbeContext]) -> str | None:
+    """The run's line about an interrupt: whether anything it created is still open."""
+    if not stop.requested:
+        return None
+    left = [_named(c.slug, a) for c in contexts for a in c.open.values()]
+    if not left:
+        return f"interrupted by {stop.cause}: no test artifact of this run is left open"
+    return (
+        f"interrupted by {stop.cause}: {len(left)} test artifact(s) may still be open "
+        f"({'; '.join(left)}): run `opwire cleanup`"
+    )
 
 
 def summary_counts(run: RunResult) -> dict[Status, int]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from typing import IO, TYPE_CHECKING, Annotated, Any
@@ -43,8 +42,10 @@ def cleanup(
       opwire cleanup
       opwire cleanup --json
     """
+    from opwire import interrupt
     from opwire.cleanup import clean_journal
     from opwire.config import Redactor
+    from opwire.probing import NoteLine
     from opwire.render import Printer
     from opwire.state import Journal
 
@@ -52,13 +53,17 @@ def cleanup(
     run = guard(lambda: run_settings(lookup))
     journal = Journal(run.state_dir)
     redact = Redactor(REDACT.secrets())
-    out = sys.stdout
-    printer = Printer(redact, stream=sys.stderr if as_json else out)
+    stop = interrupt.install()
+    out = interrupt.guarded(sys.stdout, stop)
+    printer = Printer(redact, stream=interrupt.guarded(sys.stderr, stop) if as_json else out)
     if forget:
         _forget(journal, forget, printer, out if as_json else None)
         raise typer.Exit(0)
+    stop.on_interrupt(lambda: printer.event(NoteLine("opwire", stop.describe())))
     # An unreadable journal is exit 2 (JournalError), the file untouched; never "empty".
-    cleaned = guard(lambda: asyncio.run(clean_journal(journal, lookup, run, printer.event, redact)))
+    cleaned = guard(
+        lambda: stop.run(clean_journal(journal, lookup, run, printer.event, redact, stop))
+    )
     if not cleaned:
         printer.line(f"the cleanup journal ({journal.path}) is empty: nothing left open")
     for item in cleaned:
@@ -70,7 +75,7 @@ def cleanup(
         out.write(redact(json.dumps(redact.tree(document), indent=2)) + "\n")
         out.flush()
     # Exit 1 when a person has something to do; an entry its live run still owns is not that.
-    raise typer.Exit(0 if all(c.settled for c in cleaned) else 1)
+    raise typer.Exit(stop.exit_code(0 if all(c.settled for c in cleaned) else 1))
 
 
 def _forget(journal: Journal, ids: list[str], printer: Printer, out: IO[str] | None) -> None:

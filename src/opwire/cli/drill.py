@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from typing import Annotated, Any
@@ -41,6 +40,7 @@ def drill(
     """
     from opwire import drill as drills
     from opwire import integrations as registry
+    from opwire import interrupt
     from opwire.config import Redactor
     from opwire.mock.server import MockStack
     from opwire.render import Printer
@@ -54,7 +54,10 @@ def drill(
     if listing:
         _list(slugs, scenario, as_json)
         return
-    printer = Printer(Redactor(), stream=sys.stderr if as_json else sys.stdout)
+    stop = interrupt.install()
+    out = interrupt.guarded(sys.stdout, stop)
+    printer = Printer(Redactor(), stream=interrupt.guarded(sys.stderr, stop) if as_json else out)
+    stop.on_interrupt(lambda: printer.line(f"{stop.cause}: stopping the drills"))
     dns = integration in (None, "slack") and scenario in (
         None,
         "dns_blocked",
@@ -62,23 +65,25 @@ def drill(
     )
     command = [sys.executable, "-m", "opwire"] if dns else None
     with MockStack(slugs) as stack:
-        results = asyncio.run(
+        results = stop.run(
             drills.drill_all(
                 stack.urls,
                 scenario,
                 lambda result: _print_drill(printer, result),
                 command,
+                stop,
             )
         )
-    if not results:
+    if not results and not stop.requested:
         raise fail_usage(f"no scenario {scenario!r} for {integration or 'any integration'}")
     wrong = [r for r in results if not r.ok and r.got != "skipped"]
+    cut = f"interrupted by {stop.cause} after {len(results)}: " if stop.requested else ""
     printer.line(
-        f"\ndrills: {len(results) - len(wrong)} of {len(results)} diagnosed as expected"
+        f"\ndrills: {cut}{len(results) - len(wrong)} of {len(results)} diagnosed as expected"
         + (f"; WRONG: {', '.join(r.scenario for r in wrong)}" if wrong else "")
     )
     if as_json:
-        sys.stdout.write(
+        out.write(
             json.dumps(
                 {
                     "drills": [
@@ -98,7 +103,8 @@ def drill(
             )
             + "\n"
         )
-    raise typer.Exit(1 if wrong else 0)
+        out.flush()
+    raise typer.Exit(stop.exit_code(1 if wrong else 0))
 
 
 def _list(slugs: list[str], wanted: str | None, as_json: bool) -> None:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import signal
 import sys
 import tempfile
-import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -55,6 +53,7 @@ def mock_up(
       opwire mock up --tls --self-signed   a dev Splunk HEC nobody trusts
     """
     from opwire import integrations as registry
+    from opwire import interrupt
     from opwire.mock.server import MockStack
     from opwire.mock.tls import make_tls_files
 
@@ -67,12 +66,12 @@ def mock_up(
     with tempfile.TemporaryDirectory(prefix="opwire-mock-tls-") as folder:
         files = make_tls_files(Path(folder), self_signed=self_signed) if tls else None
         stack = guard(lambda: MockStack(slugs, host, ports, files))
-        stopped = threading.Event()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: stopped.set())
+        # The first SIGINT/SIGTERM stops the stack (exit 0); a second one while it stops ends
+        # the command at once, 128 + the signal.
+        stop = interrupt.install()
         with stack:
             _announce(stack.urls, files.ca_path if files else None, as_json)
-            stopped.wait()
+            stop.wait()
     typer.echo("mock stack stopped", err=True)
 
 
