@@ -83,11 +83,8 @@ class Mock:
 
 
 def serve(slug: str, **kwargs: Any) -> Iterator[Mock]:
-    server = MockServer(slug, **kwargs).start()
-    try:
+    with MockServer(slug, **kwargs) as server:
         yield Mock(server)
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -20,9 +20,8 @@ TOKEN = {"Authorization": "Token token=opwire-mock-api-token"}
 
 
 def test_kill_9_mid_run_then_cleanup_closes_everything(tmp_path: Path) -> None:
-    pagerduty = Mock(MockServer("pagerduty").start())
-    opsgenie = Mock(MockServer("opsgenie").start())
-    try:
+    with MockServer("pagerduty") as pagerduty_server, MockServer("opsgenie") as opsgenie_server:
+        pagerduty, opsgenie = Mock(pagerduty_server), Mock(opsgenie_server)
         # Hold both runs between "created" and "cleaned": the resolve and the close hang.
         pagerduty.fault(method="POST", path="/v2/enqueue", skip=1, hang=True)
         opsgenie.fault(method="POST", path="/v2/alerts/*/close", hang=True)
@@ -57,9 +56,6 @@ def test_kill_9_mid_run_then_cleanup_closes_everything(tmp_path: Path) -> None:
         assert not journal.exists()
         again = opwire("cleanup", env=env, cwd=tmp_path)
         assert again.returncode == 0 and "nothing left open" in again.stdout
-    finally:
-        pagerduty.server.stop()
-        opsgenie.server.stop()
 
 
 def _both_created(pagerduty: Mock, opsgenie: Mock) -> bool:

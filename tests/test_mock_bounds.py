@@ -451,40 +451,38 @@ def _closed_by_server(sock: socket.socket) -> bool:
 def test_two_hundred_silent_connections_neither_block_a_fresh_client_nor_stay() -> None:
     """200 sockets that say nothing and 50 that drip half a request head: a fresh client is
     answered, and every one of the 250 is let go once the head deadline passes."""
-    server = MockServer("slack", head_timeout_s=2.0).start()
-    try:
+    with MockServer("slack", head_timeout_s=2.0) as server:
         idle = _silent(server.port, 200)
         dripping = _silent(server.port, 50)
-        for sock in dripping:
-            sock.sendall(b"GET /api/auth.test HTTP/1.1\r\nHost: x\r\n")
-        reply = httpx.get(server.url + "/_opwire/health", timeout=5)
-        assert reply.status_code == 200
-        for sock in dripping:
-            with contextlib.suppress(OSError):  # still no end of head
-                sock.sendall(b"X-Slow: 1\r\n")
-        assert all(_closed_by_server(sock) for sock in idle + dripping)
-    finally:
-        for sock in idle + dripping:
-            sock.close()
-        server.stop()
+        try:
+            for sock in dripping:
+                sock.sendall(b"GET /api/auth.test HTTP/1.1\r\nHost: x\r\n")
+            reply = httpx.get(server.url + "/_opwire/health", timeout=5)
+            assert reply.status_code == 200
+            for sock in dripping:
+                with contextlib.suppress(OSError):  # still no end of head
+                    sock.sendall(b"X-Slow: 1\r\n")
+            assert all(_closed_by_server(sock) for sock in idle + dripping)
+        finally:
+            for sock in idle + dripping:
+                sock.close()
 
 
 def test_past_max_connections_the_longest_idle_make_room() -> None:
     """With room for 50, 120 idle sockets: the oldest are closed so a fresh client is served
     (not refused with a 503), and the newest idle ones are left alone."""
-    server = MockServer("slack", head_timeout_s=60.0, max_connections=50).start()
-    try:
+    with MockServer("slack", head_timeout_s=60.0, max_connections=50) as server:
         idle = _silent(server.port, 120)
-        reply = httpx.get(server.url + "/_opwire/health", timeout=5)
-        assert reply.status_code == 200
-        for sock in idle[-20:]:
-            sock.settimeout(0.2)
-        assert all(_closed_by_server(sock) for sock in idle[:60])
-        assert not any(_closed_by_server(sock) for sock in idle[-20:])
-    finally:
-        for sock in idle:
-            sock.close()
-        server.stop()
+        try:
+            reply = httpx.get(server.url + "/_opwire/health", timeout=5)
+            assert reply.status_code == 200
+            for sock in idle[-20:]:
+                sock.settimeout(0.2)
+            assert all(_closed_by_server(sock) for sock in idle[:60])
+            assert not any(_closed_by_server(sock) for sock in idle[-20:])
+        finally:
+            for sock in idle:
+                sock.close()
 
 
 # --- 5. out of descriptors ---------------------------------------------------------------------
@@ -493,13 +491,12 @@ def test_past_max_connections_the_longest_idle_make_room() -> None:
 STARVED_MOCK = """
 import os, resource, sys
 from opwire.mock.server import MockServer
-server = MockServer("slack", head_timeout_s=1.0).start()
-print(server.port, flush=True)
-highest = max(int(fd) for fd in os.listdir("/proc/self/fd"))
-hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
-resource.setrlimit(resource.RLIMIT_NOFILE, (highest + 6, hard))
-sys.stdin.readline()
-server.stop()
+with MockServer("slack", head_timeout_s=1.0) as server:
+    print(server.port, flush=True)
+    highest = max(int(fd) for fd in os.listdir("/proc/self/fd"))
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    resource.setrlimit(resource.RLIMIT_NOFILE, (highest + 6, hard))
+    sys.stdin.readline()
 """
 
 

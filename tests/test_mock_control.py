@@ -186,13 +186,10 @@ CREDENTIALS = [
 def test_every_mock_fingerprints_the_credential_and_masks_it(
     slug: str, method: str, path: str, headers: dict[str, str], body: bytes, credential: str
 ) -> None:
-    server = MockServer(slug).start()
-    try:
+    with MockServer(slug) as server:
         mock = Mock(server)
         reply = httpx.request(method, mock.url + path, headers=headers, content=body)
         assert reply.status_code < 300, reply.text
         (entry,) = mock.requests()
         assert entry["credential"] == fingerprint(credential)
         assert credential not in json.dumps(entry)
-    finally:
-        server.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
@@ -19,18 +20,15 @@ GENIE = "0b7a6c1e-2f3d-4a5b-8c9d-0e1f2a3b4c5d"
 
 @pytest.fixture
 def datadog_sites() -> Iterator[dict[str, Mock]]:
-    mocks = {
-        site: Mock(MockServer("datadog").start())
-        for site in ("datadoghq.com", "datadoghq.eu", "us5.datadoghq.com")
-    }
-    try:
+    with ExitStack() as running:
+        mocks = {
+            site: Mock(running.enter_context(MockServer("datadog")))
+            for site in ("datadoghq.com", "datadoghq.eu", "us5.datadoghq.com")
+        }
         for site, mock in mocks.items():
             mock.control("POST", "region", {"region": site})
             mock.control("POST", "credentials", {"credential": DD_KEY, "region": "datadoghq.eu"})
         yield mocks
-    finally:
-        for mock in mocks.values():
-            mock.server.stop()
 
 
 def datadog_env(sites: dict[str, Mock], **extra: str) -> dict[str, str]:
@@ -87,8 +85,8 @@ def test_the_sweep_can_be_turned_off(datadog_sites: dict[str, Mock]) -> None:
 
 
 def test_opsgenie_sweep_finds_the_other_region(tmp_path: Path) -> None:
-    us, eu = Mock(MockServer("opsgenie").start()), Mock(MockServer("opsgenie").start())
-    try:
+    with MockServer("opsgenie") as us_server, MockServer("opsgenie") as eu_server:
+        us, eu = Mock(us_server), Mock(eu_server)
         eu.control("POST", "region", {"region": "eu"})
         for mock in (us, eu):
             mock.control("POST", "credentials", {"credential": GENIE, "region": "eu"})
@@ -102,9 +100,6 @@ def test_opsgenie_sweep_finds_the_other_region(tmp_path: Path) -> None:
         (result,) = run_verify(env, {}, ("opsgenie",)).result.integrations
         assert result.diagnosis is not None and result.diagnosis.code == "opsgenie.wrong_region"
         assert "valid in eu" in result.diagnosis.detail
-    finally:
-        us.server.stop()
-        eu.server.stop()
 
 
 @pytest.mark.parametrize(
@@ -132,20 +127,18 @@ def test_opsgenie_sweep_finds_the_other_region(tmp_path: Path) -> None:
 def test_wrong_region_answers(
     slug: str, method: str, path: str, headers: dict[str, str], body: bytes, status: int
 ) -> None:
-    mock = Mock(MockServer(slug).start())
-    try:
+    with MockServer(slug) as server:
+        mock = Mock(server)
         credential = {"sentry": "ab" * 16, "pagerduty": "ab" * 16, "opsgenie": GENIE}[slug]
         mock.control("POST", "credentials", {"credential": credential, "region": "eu"})
         reply = httpx.request(method, mock.url + path, headers=headers, content=body)
         assert reply.status_code == status
-    finally:
-        mock.server.stop()
 
 
 def test_sentry_sweep_finds_the_org_in_the_other_region() -> None:
-    us, de = Mock(MockServer("sentry").start()), Mock(MockServer("sentry").start())
     key, token = "ab" * 16, "sntrys_regionSweepToken"
-    try:
+    with MockServer("sentry") as us_server, MockServer("sentry") as de_server:
+        us, de = Mock(us_server), Mock(de_server)
         de.control("POST", "region", {"region": "de"})
         for mock in (us, de):
             mock.control(
@@ -166,6 +159,3 @@ def test_sentry_sweep_finds_the_org_in_the_other_region() -> None:
         assert result.diagnosis is not None and result.diagnosis.code == "sentry.region_mismatch"
         assert "the Sentry API says the org acme is in de" in result.diagnosis.detail
         assert "Re-issue the DSN from the de org" in result.diagnosis.fix
-    finally:
-        us.server.stop()
-        de.server.stop()

@@ -39,7 +39,10 @@ ACCEPT_PAUSE_S = 0.5
 
 
 class MockServer:
-    """One mock app on host:port (port 0 = an ephemeral port), served from a daemon thread."""
+    """One mock app on host:port (port 0 = an ephemeral port), served from a daemon thread.
+
+    A context manager: `with MockServer("slack") as server:` stops it however the block ends,
+    so a test never leaves a server (its thread and socket) to the garbage collector."""
 
     def __init__(
         self,
@@ -89,8 +92,14 @@ class MockServer:
         return f"{scheme}://{host_for_url(self.host)}:{self.port}"
 
     def start(self, timeout: float = 10.0) -> MockServer:
-        self.launch()
-        return self.wait_started(timeout)
+        """Serve, and return once the server answers; a server that does not start is stopped
+        before the error is raised, so a failed start leaves no thread or socket behind."""
+        try:
+            self.launch()
+            return self.wait_started(timeout)
+        except BaseException:
+            self.stop()
+            raise
 
     def launch(self) -> None:
         self._thread.start()
@@ -114,6 +123,12 @@ class MockServer:
         if self._thread.is_alive():
             self._thread.join(timeout=5)
         self._socket.close()
+
+    def __enter__(self) -> MockServer:
+        return self.start()
+
+    def __exit__(self, *exc: object | TracebackType | None) -> None:
+        self.stop()
 
 
 class _Guarded(H11Protocol):
@@ -280,11 +295,16 @@ class MockStack:
         return {slug: server.url for slug, server in self.servers.items()}
 
     def start(self) -> MockStack:
-        # Launch all, then wait: the servers start (and below, stop) side by side.
-        for server in self.servers.values():
-            server.launch()
-        for server in self.servers.values():
-            server.wait_started()
+        # Launch all, then wait: the servers start (and below, stop) side by side. If one does
+        # not start, all are stopped before the error is raised (`with` never reaches __exit__).
+        try:
+            for server in self.servers.values():
+                server.launch()
+            for server in self.servers.values():
+                server.wait_started()
+        except BaseException:
+            self.stop()
+            raise
         return self
 
     def stop(self) -> None:
