@@ -122,6 +122,32 @@ def pagerduty_mock(tls_files: TlsFiles) -> Iterator[Mock]:
     yield from serve("pagerduty", tls=tls_files)
 
 
+# The vendors' specs live in ../shared/specs beside the clone (the workplace, and CI), else in
+# /work/shared/specs; OPWIRE_SPECS points the spec tests elsewhere (tests/test_honesty.py points it
+# at nothing, to show that missing specs fail the spec tests).
+SPECS_VARIABLE = "OPWIRE_SPECS"
+
+
+def specs_dir() -> Path:
+    if SPECS_VARIABLE in os.environ:
+        return Path(os.environ[SPECS_VARIABLE])
+    beside = ROOT.parent / "shared" / "specs"
+    return beside if beside.exists() else Path("/work/shared/specs")
+
+
+def spec_path(relative: str) -> Path:
+    """The spec at `relative`; the calling test, or collection, fails without it (a spec test
+    that skips reports green while checking nothing)."""
+    path = specs_dir() / relative
+    if not path.exists():
+        pytest.fail(
+            f"spec not found: {path} (the vendors' specs belong in ../shared/specs; "
+            f"set {SPECS_VARIABLE} to where they are)",
+            pytrace=False,
+        )
+    return path
+
+
 def closed_port() -> int:
     """A loopback port that nothing listens on (bound, then released)."""
     import socket

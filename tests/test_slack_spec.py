@@ -8,27 +8,23 @@ and `not_in_channel` is a documented live error missing from the stale error enu
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import httpx
 import jsonschema
 import pytest
 
-from conftest import ROOT, Mock
+from conftest import Mock, spec_path
 
-SPEC_PATH = ROOT.parent / "shared" / "specs" / "slack" / "slack_web_openapi_v2.json"
-if not SPEC_PATH.exists():  # CI lays shared/ beside the clone, as in the workplace
-    SPEC_PATH = Path("/work/shared/specs/slack/slack_web_openapi_v2.json")
+SPEC = "slack/slack_web_openapi_v2.json"
+
 HOOK = "/services/T0SPECTST/B0SPECTST/SpecSecretSpecSecret1234"
 TOKEN = {"Authorization": "Bearer xoxb-spec-test-token"}
 
 
 @pytest.fixture(scope="module")
 def spec() -> dict[str, Any]:
-    if not SPEC_PATH.exists():
-        pytest.skip(f"Slack spec not found at {SPEC_PATH}")
-    document: dict[str, Any] = json.loads(SPEC_PATH.read_text())
+    document: dict[str, Any] = json.loads(spec_path(SPEC).read_text())
     return document
 
 

@@ -11,29 +11,22 @@ import ssl
 import time
 import uuid
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import httpx
 import jsonschema
-import pytest
 import yaml
 from openapi_core import Config, OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
-from conftest import ROOT, Mock
+from conftest import Mock, spec_path
 
-SPECS = ROOT.parent / "shared" / "specs"
-if not SPECS.exists():
-    SPECS = Path("/work/shared/specs")
 DD = {"DD-API-KEY": "0" * 31 + "a", "DD-APPLICATION-KEY": "1" * 39 + "b"}
 
 
 @cache
 def openapi(relative: str) -> OpenAPI:
-    path = SPECS / relative
-    if not path.exists():
-        pytest.skip(f"spec not found: {path}")
+    path = spec_path(relative)
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     text = path.read_text()
     document = json.loads(text) if path.suffix == ".json" else yaml.load(text, Loader=loader)
@@ -235,9 +228,7 @@ def test_sentry_web_api(sentry_mock: Mock) -> None:
 
 @cache
 def swagger() -> dict[str, Any]:
-    path = SPECS / "opsgenie" / "swagger.json"
-    if not path.exists():
-        pytest.skip(f"spec not found: {path}")
+    path = spec_path("opsgenie/swagger.json")
     document: dict[str, Any] = json.loads(path.read_text())
     return document
 
