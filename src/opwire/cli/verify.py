@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 import time
@@ -15,6 +16,9 @@ from opwire.cli.common import REDACT, EnvFile, guard, log_file, lookup_for
 from opwire.config import RunSettings, run_settings
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from opwire.results import RunResult
     from opwire.verify import Target
 
 
@@ -111,7 +115,8 @@ def verify(
         try:
             targets = guard(lambda: plan(slugs, lookup, run, bases.urls))
             notes = [*_named_but_mocked(integrations or [], run), *bases.notes]
-            code = _run_verify(targets, run, notes, log_handle, as_json, started)
+            # A FAIL that a rehearsing running mock caused is said to be the rehearsal's.
+            code = _run_verify(targets, run, notes, log_handle, as_json, started, amend=bases.amend)
         finally:
             bases.close()
     raise typer.Exit(code)
@@ -138,8 +143,8 @@ def _run_verify(
     log_handle: IO[str] | None,
     as_json: bool,
     started: float,
+    amend: Callable[[RunResult], RunResult] | None = None,
 ) -> int:
-    from opwire import interrupt
     from opwire.probing import NoteLine
     from opwire.render import Printer
     from opwire.results import to_json
@@ -153,12 +158,7 @@ def _run_verify(
     left = guard(journal.read)
     redact = redactor_for(targets)
     redact.add(REDACT.secrets())
-    # SIGINT, SIGTERM and a closed stdout stop the run cleanly from here on (opwire.interrupt).
-    stop = interrupt.install()
-    out = interrupt.guarded(sys.stdout, stop)
-    progress = interrupt.guarded(sys.stderr, stop) if as_json else out
-    printer = Printer(redact, stream=progress, log=log_handle)
-    stop.on_interrupt(lambda: printer.event(NoteLine("opwire", stop.describe())))
+    printer = Printer(redact, stream=sys.stderr if as_json else sys.stdout, log=log_handle)
     for note in notes:
         printer.event(NoteLine("mock", note))
     if earlier := [e for e in left.entries if not owner_running(e.pid, e.started)]:
@@ -177,11 +177,11 @@ def _run_verify(
                 "opwire wrote: `opwire cleanup` names them",
             )
         )
-    result = stop.run(
-        run_verify(targets, run, printer.event, redact, journal=journal, started=started, stop=stop)
+    result = asyncio.run(
+        run_verify(targets, run, printer.event, redact, journal=journal, started=started)
     )
+    result = amend(result) if amend is not None else result
     printer.summary(result)
     if as_json:
-        out.write(redact(json.dumps(redact.tree(to_json(result)), indent=2)) + "\n")
-        out.flush()
-    return stop.exit_code(result.exit_code)
+        sys.stdout.write(redact(json.dumps(redact.tree(to_json(result)), indent=2)) + "\n")
+    return result.exit_code

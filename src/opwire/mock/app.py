@@ -178,6 +178,8 @@ def _control_routes() -> list[BaseRoute]:
 
 
 async def _health(request: Request) -> Response:
+    """Who answers (vendor, opwire version) and whether it is rehearsing: the scenarios switched
+    on and the fault rules held, so `opwire verify` can say a failure is the rehearsal's."""
     state = mock_state(request)
     return JSONResponse(
         {
@@ -185,6 +187,8 @@ async def _health(request: Request) -> Response:
             "vendor": state.slug,
             "opwire": __version__,
             "dropped": state.dropped_counts(),
+            "scenarios": list(state.active),
+            "faults": len(state.faults),
         }
     )
 
