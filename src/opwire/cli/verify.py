@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 import time
@@ -145,6 +144,7 @@ def _run_verify(
     started: float,
     amend: Callable[[RunResult], RunResult] | None = None,
 ) -> int:
+    from opwire import interrupt
     from opwire.probing import NoteLine
     from opwire.render import Printer
     from opwire.results import to_json
@@ -158,7 +158,12 @@ def _run_verify(
     left = guard(journal.read)
     redact = redactor_for(targets)
     redact.add(REDACT.secrets())
-    printer = Printer(redact, stream=sys.stderr if as_json else sys.stdout, log=log_handle)
+    # SIGINT, SIGTERM and a closed stdout stop the run cleanly from here on (opwire.interrupt).
+    stop = interrupt.install()
+    out = interrupt.guarded(sys.stdout, stop)
+    progress = interrupt.guarded(sys.stderr, stop) if as_json else out
+    printer = Printer(redact, stream=progress, log=log_handle)
+    stop.on_interrupt(lambda: printer.event(NoteLine("opwire", stop.describe())))
     for note in notes:
         printer.event(NoteLine("mock", note))
     if earlier := [e for e in left.entries if not owner_running(e.pid, e.started)]:
@@ -177,11 +182,12 @@ def _run_verify(
                 "opwire wrote: `opwire cleanup` names them",
             )
         )
-    result = asyncio.run(
-        run_verify(targets, run, printer.event, redact, journal=journal, started=started)
+    result = stop.run(
+        run_verify(targets, run, printer.event, redact, journal=journal, started=started, stop=stop)
     )
     result = amend(result) if amend is not None else result
     printer.summary(result)
     if as_json:
-        sys.stdout.write(redact(json.dumps(redact.tree(to_json(result)), indent=2)) + "\n")
-    return result.exit_code
+        out.write(redact(json.dumps(redact.tree(to_json(result)), indent=2)) + "\n")
+        out.flush()
+    return stop.exit_code(result.exit_code)
