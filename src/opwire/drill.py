@@ -112,6 +112,18 @@ class DrillResult:
         return self.expected == self.got
 
 
+# A drill's "PASS" is a pass after a throttle (the cold-throttle row): a pass with no 429 retried
+# proves nothing about throttling, so it is told apart and never counts as that PASS.
+UNTHROTTLED_PASS = "PASS without a retried 429"
+
+
+def _throttled(result: IntegrationResult) -> bool:
+    """Evidence of a throttle survived: a request answered 429 and retried (its line schedules the
+    retry), and the probe's note that it passed after the retries ("throttled or flaky")."""
+    retried = any(r.outcome == "HTTP 429" and r.note.startswith("retry ") for r in result.requests)
+    return retried and any("throttled or flaky, not broken" in n for n in result.notes)
+
+
 def _outcome(result: IntegrationResult) -> DrillResult:
     diagnosis = result.diagnosis
     last = result.requests[-1] if result.requests else None
@@ -123,8 +135,8 @@ def _outcome(result: IntegrationResult) -> DrillResult:
     if last is not None and not diagnosis:
         symptom = f"{symptom} (last: {last.method} {last.outcome})"
     got = diagnosis.code if diagnosis else result.status.value
-    if result.status is Status.PASS and not any("throttled" in n for n in result.notes):
-        got = "PASS"
+    if result.status is Status.PASS and not _throttled(result):
+        got = UNTHROTTLED_PASS
     return DrillResult(
         "",
         None,
@@ -172,12 +184,14 @@ def select(names: list[str], wanted: str | None) -> list[str]:
 
 
 async def drill_dns(opwire: Sequence[str]) -> DrillResult:
-    """The DNS row of seed § 4, for real: verify Slack in a network namespace with no network."""
+    """The DNS row of seed § 4, for real: verify Slack in a network namespace with no network.
+    Only a kernel that refuses namespaces skips it; verify ending without a result is a failure
+    of the drill (a crash is not a skip)."""
     import json
-    import shutil
 
-    if shutil.which("unshare") is None:
-        return DrillResult(DNS_DRILL, "net.dns", "skipped", "unshare is not installed", "", "")
+    refused = await asyncio.to_thread(_namespaces_refused)
+    if refused:
+        return DrillResult(DNS_DRILL, "net.dns", "skipped", refused, "", "")
     env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "OPERATOR_WIRING_MODE": "real_slack",
@@ -189,12 +203,10 @@ async def drill_dns(opwire: Sequence[str]) -> DrillResult:
     stdout, stderr = await _child(["unshare", "-rn", *opwire, "verify", "slack", "--json"], env)
     try:
         (slack,) = json.loads(stdout)["integrations"]
-    except (ValueError, KeyError):
+        diagnosis = slack["diagnosis"] or {}
+    except (ValueError, KeyError, TypeError):
         reason = stderr.strip().splitlines()[-1:] or ["no output"]
-        return DrillResult(
-            DNS_DRILL, "net.dns", "skipped", f"network namespaces refused here: {reason[0]}", "", ""
-        )
-    diagnosis = slack["diagnosis"] or {}
+        return _dns_crash(f"verify in the namespace ended without a result: {reason[0]}")
     return DrillResult(
         DNS_DRILL,
         "net.dns",
@@ -220,6 +232,34 @@ async def _child(command: list[str], env: dict[str, str], timeout_s: float = 60)
             child.kill()
             await child.wait()
     return out.decode(errors="replace"), err.decode(errors="replace")
+
+
+def _namespaces_refused() -> str | None:
+    """Why this machine cannot make a network namespace (`unshare -rn true` fails), or None."""
+    import subprocess
+
+    try:
+        probe = subprocess.run(
+            ["unshare", "-rn", "true"], capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"network namespaces are refused here: `unshare -rn true` could not run ({exc})"
+    if probe.returncode == 0:
+        return None
+    why = probe.stderr.strip().splitlines()[-1:] or [f"exit {probe.returncode}"]
+    return f"network namespaces are refused by this kernel: {why[0]}"
+
+
+def _dns_crash(symptom: str) -> DrillResult:
+    return DrillResult(
+        DNS_DRILL,
+        "net.dns",
+        "opwire.crashed",
+        symptom,
+        "opwire verify ended without a result inside the network namespace: the drill could not "
+        "see its diagnosis.",
+        "Run `unshare -rn opwire verify slack --json` by hand and report what it prints.",
+    )
 
 
 async def drill_all(
