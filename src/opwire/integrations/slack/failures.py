@@ -3,6 +3,12 @@
 Webhook errors are bare words in a text/plain body (api.slack.com/changelog/2016-05-17-changes-to-
 errors-for-incoming-webhooks; vendor-contracts.md § 5.3). Web API errors are HTTP 200 with
 `{"ok": false, "error": "<code>"}` (api.slack.com/methods/conversations.history, § 5.4).
+
+The word is the contract, so a webhook row matches the word at any status. The comment above
+each row gives the status Slack documents (the changelog's table) or, marked UNCONFIRMED, the one
+it most likely is (vendor-contracts.md § 5.3, § 9); it is never matched, so a status that differs
+from the guess (ours, and the mock's) cannot turn `no_service` into another diagnosis. Only the
+429 and the bare 404 rows match a status: they have no documented word.
 """
 
 from __future__ import annotations
@@ -15,6 +21,11 @@ _REISSUE = (
     "the new URL in SLACK_WEBHOOK_URL in .env.local; no redeploy is needed."
 )
 _BOT = "Invite the bot to the channel (/invite @bot) or fix SLACK_CHANNEL_ID."
+
+
+def _word(code: str, word: str, cause: str, fix: str) -> Rule:
+    """A webhook error by its word, at whatever status it comes with."""
+    return _send(code, None, word, cause, fix)
 
 
 def _send(code: str, status: int | None, body: str | None, cause: str, fix: str) -> Rule:
@@ -41,80 +52,85 @@ def _read(code: str, error: str, cause: str, fix: str) -> Rule:
 
 
 RULES: tuple[Rule, ...] = (
-    _send(
+    # Slack's status: 404 UNCONFIRMED
+    _word(
         "webhook_revoked",
-        404,
         "no_service",
         "The webhook is disabled, removed or invalid: the app was uninstalled, the channel "
         "deleted, or the URL rotated. Webhooks expire silently.",
         _REISSUE,
     ),
-    _send(
+    # Slack's status: 404
+    _word(
         "channel_not_found",
-        404,
         "channel_not_found",
         "The webhook's channel no longer exists.",
         _REISSUE,
     ),
-    _send(
+    # Slack's status: 410
+    _word(
         "channel_archived",
-        410,
         "channel_is_archived",
         "The webhook's channel is archived.",
         "Unarchive the channel, or re-issue the webhook for a live channel.",
     ),
-    _send(
+    # Slack's status: 400
+    _word(
         "invalid_payload",
-        400,
         "invalid_payload",
         "Slack could not parse the message body (malformed JSON or blocks).",
         "A bug in the sender: report it with this output; the webhook itself is fine.",
     ),
-    _send(
+    # Slack's status: 400 UNCONFIRMED (observed)
+    _word(
         "no_text",
-        400,
         "no_text",
         "The message had no text, blocks or attachments.",
         "A bug in the sender: report it with this output; the webhook itself is fine.",
     ),
-    _send(
+    # Slack's status: 400 UNCONFIRMED (observed)
+    _word(
         "no_text",
-        400,
         "missing_text_or_fallback_or_attachments",
         "The message had no text, blocks or attachments.",
         "A bug in the sender: report it with this output; the webhook itself is fine.",
     ),
-    _send(
+    # Slack's status: 403
+    _word(
         "action_prohibited",
-        403,
         "action_prohibited",
         "A workspace admin restricts posting to this channel.",
         "Ask a Slack admin to allow the app to post, or use another channel's webhook.",
     ),
-    _send(
+    # Slack's status: 403 UNCONFIRMED
+    _word(
         "general_channel_denied",
-        403,
         "posting_to_general_channel_denied",
         "Only admins may post to the workspace's general channel.",
         "Issue the webhook for a dedicated alerts channel instead.",
     ),
-    _send(
-        "invalid_token", 403, "invalid_token", "The webhook's token is no longer valid.", _REISSUE
+    # Slack's status: 403 UNCONFIRMED
+    _word(
+        "invalid_token",
+        "invalid_token",
+        "The webhook's token is no longer valid.",
+        _REISSUE,
     ),
-    _send(
+    # Slack's status: UNCONFIRMED
+    _word(
         "team_disabled",
-        None,
         "team_disabled",
         "The Slack workspace has been disabled.",
         "Contact the workspace owner; no webhook will work until it is re-enabled.",
     ),
-    _send(
+    # Slack's status: 400
+    _word(
         "user_not_found",
-        400,
         "user_not_found",
         "The user who installed the webhook no longer exists.",
         _REISSUE,
     ),
+    # Documented status, undocumented body (`rate_limited`? UNCONFIRMED): the status is all.
     _send(
         "rate_limited",
         429,
