@@ -15,7 +15,7 @@ from opwire.config import ConfigError, Lookup, read_env_file, run_settings
 from conftest import OPWIRE, clean_env, opwire
 
 PLANTED = "xoxb-PLANTED-bad-input-0a1b2c3d"
-WEBHOOK = "https://hooks.slack.com/services/T0BADINPUT/B0BADINPUT/BadInputBadInput0000"
+WEBHOOK = "https://hooks.slack.com/services/T0BADINPUT/B0BADINPUT/BadInputBadInput00000000"
 
 Setup = Callable[[Path], tuple[list[str], dict[str, str]]]
 

@@ -32,7 +32,12 @@ from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
 from opwire.mock.limits import CONFIGURED, ENTRIES, TOO_LARGE, CappedDict
 from opwire.mock.scenarios import Scenario, credentials_abroad, vendor_state
 
-GENIE_KEY = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+# An API key is a UUID, and a UUID's hex digits are case-insensitive on input (RFC 9562 § 4):
+# Opsgenie shows keys in lower case, an operator may paste them upper-cased, both are the key
+# (as OPSGENIE_API_KEY's check accepts; that Opsgenie compares them so is UNCONFIRMED).
+GENIE_KEY = re.compile(
+    r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE
+)
 DEFAULT_TEAMS = ("opwire",)
 KEY_KINDS = ("integration", "global", "team", "user", "disabled")
 RESPONDER_TYPES = ("team", "user", "escalation", "schedule")
@@ -118,7 +123,7 @@ def _answer(status: int, body: dict[str, Any], headers: dict[str, str] | None = 
 def _auth(request: Request, *, write: bool) -> Response | None:
     scheme, _, key = request.headers.get("authorization", "").partition(" ")
     state = _state(request)
-    kind = state.keys.get(key.strip(), state.default_key_kind)
+    kind = state.keys.get(key.strip().lower(), state.default_key_kind)
     if scheme != "GenieKey" or not GENIE_KEY.match(key.strip()) or kind == "disabled":
         return _answer(401, {"message": "Could not authenticate"})
     if write and kind != "integration":
@@ -400,7 +405,7 @@ async def control_config(request: Request) -> Response:
     for key, kind in (data.get("keys") or {}).items():
         if kind not in KEY_KINDS:
             return JSONResponse({"error": f"key kinds: {', '.join(KEY_KINDS)}"}, 400)
-        state.keys[str(key)] = kind
+        state.keys[str(key).lower()] = kind  # one key, whichever case it is written in
     return JSONResponse(
         {
             "teams": sorted(state.teams),

@@ -23,7 +23,10 @@ if TYPE_CHECKING:
 SLUG = "slack"
 TITLE = "Slack"
 API_BASE = "https://slack.com/api"
-WEBHOOK_PATH = re.compile(r"^/services/(T[A-Z0-9]{6,})/(B[A-Z0-9]{6,})/([A-Za-z0-9]{16,64})$")
+# The secret is 24 alphanumerics, as Slack issues it (vendor-contracts.md § 5.1, the example in
+# slackapi/slack-github-action's docs); the Slack mock authenticates the same shape, so a value
+# cut short or pasted with more is caught here, before a run, instead of as a 404 from Slack.
+WEBHOOK_PATH = re.compile(r"^/services/(T[A-Z0-9]{6,})/(B[A-Z0-9]{6,})/([A-Za-z0-9]{24})$")
 BOT_TOKEN = re.compile(r"^xox[bp]-[A-Za-z0-9-]{10,}$")
 CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
 
