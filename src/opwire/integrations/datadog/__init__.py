@@ -81,7 +81,8 @@ def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
 
 
 # Key shapes (vendor-contracts.md § 1; UNCONFIRMED beyond the documented lengths: Datadog
-# shows API keys as 32 and application keys as 40 lowercase hex characters).
+# shows API keys as 32 and application keys as 40 lower-case hex characters, and that it refuses
+# an upper-cased key is the likely behaviour, not a documented one).
 KEY_SHAPES = {"DD_API_KEY": 32, "DD_APP_KEY": 40}
 HEX = re.compile(r"^[0-9a-fA-F]+$")
 
@@ -91,8 +92,14 @@ def _check_keys(api_key: Secret, app_key: Secret | None) -> None:
         if secret is None:
             continue
         value, length = secret.reveal(), KEY_SHAPES[name]
-        if HEX.match(value) and len(value) == length:
+        if HEX.match(value) and len(value) == length and value == value.lower():
             continue
+        if HEX.match(value) and len(value) == length:
+            # Datadog shows and checks its keys in lower case (its mock does the same).
+            raise ConfigError(
+                f"{name} has upper-case letters; Datadog keys are lower-case hexadecimal: copy "
+                "it again as Datadog shows it (the value is not shown)"
+            )
         other = next((n for n, size in KEY_SHAPES.items() if n != name and size == len(value)), "")
         swapped = f"; it has the shape of {other}: are the two swapped?" if other else ""
         raise ConfigError(
