@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from opwire.config import DEFAULT_PORTS
-from opwire.integrations import IMPLEMENTED, MOCKED, load
+from opwire.integrations import IMPLEMENTED, MOCKED, default_ports, load
 
 from conftest import ROOT, clean_env
 
@@ -44,7 +43,7 @@ def test_compose_serves_each_built_mock_on_its_design_port() -> None:
     services = compose["services"]
     assert set(services) == set(MOCKED)
     for slug, service in services.items():
-        port = DEFAULT_PORTS[slug]
+        port = default_ports()[slug]
         assert service["ports"] == [f"127.0.0.1:{port}:{port}"]
         assert service["command"][:4] == ["opwire", "mock", "up", slug]
         assert f"{port}/_opwire/health" in " ".join(service["healthcheck"]["test"])
@@ -65,7 +64,7 @@ def test_env_example_lists_every_variable_with_a_comment() -> None:
         line.split("=", 1)[0]: i for i, line in enumerate(lines) if re.match(r"^[A-Z_]+=", line)
     }
     wanted = set(DESIGN_VARIABLES) | _variables_in_source()
-    wanted |= {f"OPERATOR_WIRING_MOCK_PORT_{slug.upper()}" for slug in DEFAULT_PORTS}
+    wanted |= {f"OPERATOR_WIRING_MOCK_PORT_{slug.upper()}" for slug in default_ports()}
     wanted.discard("OPERATOR_WIRING_MOCK_PORT")
     assert wanted <= set(assigned), wanted - set(assigned)
     for name, index in assigned.items():

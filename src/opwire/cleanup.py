@@ -233,7 +233,7 @@ class _Job:
             return _result(entry, State.OPEN, str(exc), Verdict.UNREACHED)
         self.redact.add(settings.secrets())
         ctx = ProbeContext(
-            vendor.SLUG,
+            vendor.slug,
             entry.real,
             entry.run_id,
             self.http,

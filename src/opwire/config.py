@@ -18,21 +18,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-SLUGS = ("datadog", "sentry", "pagerduty", "opsgenie", "slack", "splunk")
-DEFAULT_PORTS = {
-    "datadog": 4101,
-    "sentry": 4102,
-    "pagerduty": 4103,
-    "opsgenie": 4104,
-    "slack": 4105,
-    "splunk": 4106,
-}
-
-
-class ConfigError(Exception):
-    """A usage or configuration mistake of the caller: exit code 2, never a traceback."""
-
-    exit_code = 2
+# Re-exported: settings code everywhere raises ConfigError and lists SLUGS from here.
+from opwire.errors import ConfigError as ConfigError
+from opwire.errors import OpwireError as OpwireError
+from opwire.integrations import SLUGS as SLUGS
+from opwire.integrations import default_ports
 
 
 class Secret:
@@ -388,7 +378,7 @@ class RunSettings:
     read_timeout_s: float = 10.0
     max_attempts: int = 4
     mock_host: str = "127.0.0.1"
-    mock_ports: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
+    mock_ports: Mapping[str, int] = field(default_factory=default_ports)
     state_dir: Path = Path("state")
     region_sweep: bool = True
 
@@ -415,7 +405,7 @@ def _port(lookup: Lookup, slug: str) -> int:
     name = f"OPERATOR_WIRING_MOCK_PORT_{slug.upper()}"
     raw = lookup.get(name)
     if raw is None:
-        return DEFAULT_PORTS[slug]
+        return default_ports()[slug]
     # isdigit() alone admits other scripts' digits ("٤١٠١"): only ASCII is a port here.
     if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) < 65536:
         raise ConfigError(f"{name} must be a TCP port between 1 and 65535, got {raw!r}")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import httpx
 
 from opwire.config import Lookup, Redactor, run_settings
+from opwire.integrations import SLUGS, load
 from opwire.interrupt import Interrupted, Stop
 from opwire.results import IntegrationResult, Status
 from opwire.verify import Event, plan, verify
@@ -22,32 +23,7 @@ from opwire.verify import Event, plan, verify
 # every lookup fails at once and no packet leaves the machine.
 DNS_DRILL = "net/dns_blocked"
 # Scenario -> the diagnosis code it must produce ("PASS": it must pass, throttled, not broken).
-EXPECTED: dict[str, str] = {
-    "datadog/wrong_site": "datadog.wrong_site",
-    "datadog/app_key_invalid": "datadog.app_key_invalid",
-    "datadog/clock_skew": "datadog.clock_skew",
-    "datadog/metric_dropped": "datadog.metric_not_found",
-    "sentry/region_mismatch": "sentry.region_mismatch",
-    "sentry/project_rejected": "sentry.project_rejected",
-    "sentry/dropped": "sentry.event_not_found",
-    "sentry/token_invalid": "sentry.auth_token_invalid",
-    "pagerduty/paused_service": "pagerduty.no_incident",
-    "pagerduty/invalid_key": "pagerduty.routing_key_invalid",
-    "pagerduty/token_invalid": "pagerduty.api_token_invalid",
-    "opsgenie/team_not_found": "opsgenie.team_not_found",
-    "opsgenie/key_not_integration": "opsgenie.key_not_integration",
-    "opsgenie/wrong_region": "opsgenie.key_invalid",
-    "opsgenie/never_processed": "opsgenie.request_not_processed",
-    "slack/revoked": "slack.webhook_revoked",
-    "slack/archived": "slack.channel_archived",
-    "slack/bot_not_in_channel": "slack.bot_not_in_channel",
-    "slack/wrong_channel": "slack.message_not_in_channel",
-    "slack/rate_limited": "slack.rate_limited",
-    "splunk/token_disabled": "splunk.token_disabled",
-    "splunk/incorrect_index": "splunk.incorrect_index",
-    "splunk/unhealthy": "splunk.unhealthy",
-    "splunk/not_indexed": "splunk.not_indexed",
-}
+# Each room's own drills live in its failures.py (DRILLS): scenario -> the code it must produce.
 GENERIC: dict[str, str] = {
     "cold_throttle": "PASS",
     "hang": "net.timeout",
@@ -59,7 +35,15 @@ GENERIC: dict[str, str] = {
     "malformed": "http.unexpected",
     "retry_after_storm": "{slug}.rate_limited",
 }
-EXPECTED[DNS_DRILL] = "net.dns"
+# The drills of no room: DNS cannot fail on a mock.
+OWN: dict[str, str] = {DNS_DRILL: "net.dns"}
+
+
+def expected_table() -> dict[str, str]:
+    """Every drill with a fixed expectation: the rooms' DRILLS, and the DNS drill."""
+    return {name: code for slug in SLUGS for name, code in load(slug).drills().items()} | OWN
+
+
 # Where the vendor's own table says it better than the generic row.
 GENERIC_OVERRIDES = {
     "sentry/malformed": "sentry.unexpected_answer",
@@ -90,8 +74,9 @@ DRILL_ENV = {
 
 def expected_for(scenario: str) -> str | None:
     slug, _, short = scenario.partition("/")
-    if scenario in EXPECTED:
-        return EXPECTED[scenario]
+    table = expected_table()
+    if scenario in table:
+        return table[scenario]
     if scenario in GENERIC_OVERRIDES:
         return GENERIC_OVERRIDES[scenario]
     generic = GENERIC.get(short)

@@ -13,6 +13,7 @@ from typing import IO, Annotated, TypeVar
 import typer
 
 from opwire.config import ConfigError, Lookup, Redactor, read_env_file
+from opwire.integrations import SLUGS, room
 
 T = TypeVar("T")
 
@@ -45,6 +46,8 @@ def lookup_for(
     dotenv = read_env_file(Path(env_file or ".env.local"), explicit=env_file is not None)
     lookup = Lookup(given, os.environ, dotenv, flags=labels)
     REDACT.add(lookup.secrets())
+    for slug in SLUGS:  # and every variable a room declares secret, whatever its name
+        REDACT.add(room(slug).secrets(lookup))
     return lookup
 
 

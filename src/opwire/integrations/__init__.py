@@ -1,23 +1,29 @@
 """The registry of vendor rooms. A room is imported only when it is used.
 
-Each room `opwire.integrations.<slug>` declares the same names (HOUSE-STYLE "Layout and names"):
-`SLUG`, `TITLE`, `Settings`, `load_settings`, `run_probe`, `rules`, `create_app`.
+Each room `opwire.integrations.<slug>` declares one `ROOM` (opwire.room.Room: title, default
+port, its variables, and where its probe, cleanup, failure table, drills and mock live) and its
+`load_settings`. Adding a vendor is a folder plus its slug in `SLUGS` below.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any, Protocol
 
-from opwire.config import SLUGS, ConfigError
+from opwire.errors import ConfigError
 
 if TYPE_CHECKING:
     from opwire.config import Lookup, Secret
     from opwire.diagnosis import Rule
     from opwire.probing import ProbeContext
+    from opwire.room import Room
 
-# Rooms with a mock, and rooms whose probe is built (verify runs these). Seed order.
+# The rooms, in the seed's order: the one line a new vendor adds.
+SLUGS: tuple[str, ...] = ("datadog", "sentry", "pagerduty", "opsgenie", "slack", "splunk")
+# Rooms with a mock, and rooms whose probe is built (verify runs these).
 MOCKED: tuple[str, ...] = SLUGS
 IMPLEMENTED: tuple[str, ...] = SLUGS
 
@@ -26,28 +32,61 @@ class VendorSettings(Protocol):
     def secrets(self) -> list[Secret]: ...
 
 
-class Vendor(Protocol):
-    SLUG: str
-    TITLE: str
+@dataclass(frozen=True, slots=True)
+class Vendor:
+    """A room as the rest of opwire uses it: its declaration, its settings loader, and its
+    parts, each imported from the declared path on first use."""
 
-    def load_settings(self, lookup: Lookup, real: bool, mock_base: str) -> VendorSettings: ...
+    room: Room
+    load_settings: Callable[[Lookup, bool, str], Any]
 
-    async def run_probe(self, ctx: ProbeContext, settings: Any) -> None: ...
+    @property
+    def slug(self) -> str:
+        return self.room.slug
 
-    async def run_cleanup(
-        self, ctx: ProbeContext, settings: Any, artifact: dict[str, Any]
-    ) -> bool: ...
+    async def run_probe(self, ctx: ProbeContext, settings: Any) -> None:
+        await _part(self.room.probe)(ctx, settings)
 
-    def rules(self) -> Sequence[Rule]: ...
+    async def run_cleanup(self, ctx: ProbeContext, settings: Any, artifact: dict[str, Any]) -> bool:
+        """Finish a journaled artifact; a room that creates none says so in its declaration."""
+        if self.room.cleanup is None:
+            return True
+        return bool(await _part(self.room.cleanup)(ctx, settings, artifact))
 
-    def create_app(self) -> Any: ...
+    def rules(self) -> Sequence[Rule]:
+        rules: Sequence[Rule] = _part(self.room.rules)
+        return rules
+
+    def drills(self) -> dict[str, str]:
+        """Scenario -> the diagnosis code its drill must produce (the room's own failures)."""
+        return dict(_part(self.room.drills))
+
+    def create_app(self) -> Any:
+        return _part(self.room.mock)()
 
 
+def _part(path: str) -> Any:
+    """`opwire.integrations.slack.probe:probe` -> that object, imported now."""
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+@cache
 def load(slug: str) -> Vendor:
-    """Import one vendor room; an unknown slug is a usage error (exit 2)."""
+    """Import one vendor room's declaration; an unknown slug is a usage error (exit 2)."""
     if slug not in SLUGS:
         raise ConfigError(f"unknown integration {slug!r}; valid: {', '.join(SLUGS)}")
-    return cast(Vendor, importlib.import_module(f"opwire.integrations.{slug}"))
+    module = importlib.import_module(f"opwire.integrations.{slug}")
+    return Vendor(module.ROOM, module.load_settings)
+
+
+def room(slug: str) -> Room:
+    return load(slug).room
+
+
+def default_ports() -> dict[str, int]:
+    """Each room's declared mock port (the same in docker-compose and in-process)."""
+    return {slug: room(slug).port for slug in SLUGS}
 
 
 def select(names: Sequence[str], built: Sequence[str] = IMPLEMENTED) -> list[str]:

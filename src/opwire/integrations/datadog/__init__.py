@@ -8,15 +8,10 @@ vendor-contracts.md § 1.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
 from opwire.config import ConfigError, Lookup, Secret, sweep_enabled, url_map
-
-if TYPE_CHECKING:
-    from opwire.diagnosis import Rule
-    from opwire.probing import ProbeContext
+from opwire.room import READ_BACK, ROUTING, Room, Var
 
 SLUG = "datadog"
 TITLE = "Datadog"
@@ -33,6 +28,70 @@ SITES = (
     "us2.ddog-gov.com",
 )
 MOCK_API_KEY, MOCK_APP_KEY = "0" * 26 + "c0ffee", "0" * 34 + "c0ffee"  # hex, as Datadog keys are
+
+
+# Key shapes (vendor-contracts.md § 1; UNCONFIRMED beyond the documented lengths: Datadog
+# shows API keys as 32 and application keys as 40 lower-case hex characters, and that it refuses
+# an upper-cased key is the likely behaviour, not a documented one).
+API_KEY = Var(
+    "DD_API_KEY",
+    "32 hexadecimal characters, lower case (Org Settings → API Keys)",
+    "0123456789abcdef0123456789abcdef",
+    secret=True,
+    pattern=r"[0-9a-f]{32}",
+)
+APP_KEY = Var(
+    "DD_APP_KEY",
+    "40 hexadecimal characters, lower case (Org Settings → Application Keys)",
+    "0123456789abcdef0123456789abcdef01234567",
+    secret=True,
+    needed_for=frozenset({READ_BACK}),
+    pattern=r"[0-9a-f]{40}",
+)
+ROOM = Room(
+    slug=SLUG,
+    title=TITLE,
+    port=4101,
+    variables=(
+        API_KEY,
+        APP_KEY,
+        Var(
+            "DD_SITE",
+            "the Datadog site of your dashboard's URL (datadoghq.com, datadoghq.eu, "
+            "us5.datadoghq.com, ...)",
+            "datadoghq.com",
+        ),
+        Var(
+            "OPERATOR_WIRING_DATADOG_API_URL",
+            "an http(s) URL: the API base through a proxy (default https://api.<DD_SITE>)",
+            "https://datadog-proxy.internal",
+            needed_for=frozenset({ROUTING}),
+            url=True,
+        ),
+        Var(
+            "OPERATOR_WIRING_DATADOG_SITE_URLS",
+            "site=url pairs the region sweep asks instead of the public sites",
+            "datadoghq.eu=https://api.datadoghq.eu",
+            needed_for=frozenset({ROUTING}),
+        ),
+    ),
+    probe="opwire.integrations.datadog.probe:probe",
+    rules="opwire.integrations.datadog.failures:RULES",
+    drills="opwire.integrations.datadog.failures:DRILLS",
+    mock="opwire.integrations.datadog.mock:create_app",
+    no_cleanup="the metric and event are tagged verify:true, as the seed asks",
+)
+
+
+def _swapped(lookup: Lookup) -> None:
+    """An application key pasted as the API key, or the reverse, named as such."""
+    for var, other in ((API_KEY, APP_KEY), (APP_KEY, API_KEY)):
+        value = lookup.get(var.name) or ""
+        if var.problem(value) and re.fullmatch(other.pattern or "", value) and value:
+            raise ConfigError(
+                f"{var.name} has the shape of {other.name} (the value is not shown): are the "
+                "two swapped?"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,11 +118,9 @@ def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
             sites,
             sweep_enabled(lookup),
         )
-    key = lookup.secret("DD_API_KEY")
-    if key is None:
-        raise ConfigError("DD_API_KEY is not set (real_datadog needs an API key)")
-    app_key = lookup.secret("DD_APP_KEY")
-    _check_keys(key, app_key)
+    _swapped(lookup)
+    key = Secret(API_KEY.require(lookup, "real_datadog needs an API key"))
+    app_key = APP_KEY.secret_of(lookup)
     site = (lookup.get("DD_SITE") or "datadoghq.com").lower()
     if "://" in site or site.startswith(("app.", "api.")):
         raise ConfigError(
@@ -72,60 +129,9 @@ def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
         )
     if site not in SITES:
         raise ConfigError(f"DD_SITE {site!r} is not a Datadog site; valid: {', '.join(SITES)}")
-    override = lookup.url("OPERATOR_WIRING_DATADOG_API_URL")
+    override = ROOM.var("OPERATOR_WIRING_DATADOG_API_URL").read(lookup)
     api = override or f"https://api.{site}"
     # An explicit list replaces the public sites; an API override (a proxy) means the sweep
     # never goes around it to the public hosts.
     every_site = sites or ({} if override else {s: f"https://api.{s}" for s in SITES})
     return Settings(key, app_key, site, api.rstrip("/"), every_site, sweep_enabled(lookup))
-
-
-# Key shapes (vendor-contracts.md § 1; UNCONFIRMED beyond the documented lengths: Datadog
-# shows API keys as 32 and application keys as 40 lower-case hex characters, and that it refuses
-# an upper-cased key is the likely behaviour, not a documented one).
-KEY_SHAPES = {"DD_API_KEY": 32, "DD_APP_KEY": 40}
-HEX = re.compile(r"^[0-9a-fA-F]+$")
-
-
-def _check_keys(api_key: Secret, app_key: Secret | None) -> None:
-    for name, secret in (("DD_API_KEY", api_key), ("DD_APP_KEY", app_key)):
-        if secret is None:
-            continue
-        value, length = secret.reveal(), KEY_SHAPES[name]
-        if HEX.match(value) and len(value) == length and value == value.lower():
-            continue
-        if HEX.match(value) and len(value) == length:
-            # Datadog shows and checks its keys in lower case (its mock does the same).
-            raise ConfigError(
-                f"{name} has upper-case letters; Datadog keys are lower-case hexadecimal: copy "
-                "it again as Datadog shows it (the value is not shown)"
-            )
-        other = next((n for n, size in KEY_SHAPES.items() if n != name and size == len(value)), "")
-        swapped = f"; it has the shape of {other}: are the two swapped?" if other else ""
-        raise ConfigError(
-            f"{name} must be {length} hexadecimal characters (Org Settings → "
-            f"{'API Keys' if name == 'DD_API_KEY' else 'Application Keys'}; the value is not "
-            f"shown){swapped if HEX.match(value) else ''}"
-        )
-
-
-async def run_probe(ctx: ProbeContext, settings: Settings) -> None:
-    from opwire.integrations.datadog.probe import probe
-
-    await probe(ctx, settings)
-
-
-async def run_cleanup(ctx: ProbeContext, settings: Settings, artifact: dict[str, Any]) -> bool:
-    return True  # nothing to clean up: artifacts are tagged verify:true, as the seed asks
-
-
-def rules() -> Sequence[Rule]:
-    from opwire.integrations.datadog.failures import RULES
-
-    return RULES
-
-
-def create_app() -> Any:
-    from opwire.integrations.datadog.mock import create_app as create
-
-    return create()

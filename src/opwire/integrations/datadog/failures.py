@@ -84,3 +84,12 @@ RULES: tuple[Rule, ...] = (
         "lag a minute or two, so re-run once before escalating.",
     ),
 )
+
+
+# The drills of this room's named scenarios (mock.py): each must produce this code (opwire drill).
+DRILLS: dict[str, str] = {
+    "datadog/wrong_site": "datadog.wrong_site",
+    "datadog/app_key_invalid": "datadog.app_key_invalid",
+    "datadog/clock_skew": "datadog.clock_skew",
+    "datadog/metric_dropped": "datadog.metric_not_found",
+}

@@ -9,15 +9,10 @@ vendor-contracts.md § 4.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
 from opwire.config import ConfigError, Lookup, Secret, sweep_enabled, url_map
-
-if TYPE_CHECKING:
-    from opwire.diagnosis import Rule
-    from opwire.probing import ProbeContext
+from opwire.room import ROUTING, Room, Var
 
 SLUG = "opsgenie"
 TITLE = "Opsgenie"
@@ -29,6 +24,45 @@ GENIE_KEY = re.compile(
 # Mock mode placeholders; the team is the Opsgenie mock's documented default team.
 MOCK_API_KEY = "0b7a6c1e-0000-4000-8000-0000000000aa"
 MOCK_TEAM = "opwire"
+
+ROOM = Room(
+    slug=SLUG,
+    title=TITLE,
+    port=4104,
+    variables=(
+        Var(
+            "OPSGENIE_API_KEY",
+            "the team's API integration key, a UUID (Teams → <team> → Integrations → API)",
+            "0b7a6c1e-2f3d-4a5b-8c9d-0e1f2a3b4c5d",
+            secret=True,
+        ),
+        Var(
+            "OPSGENIE_REGION",
+            "us (api.opsgenie.com) or eu (api.eu.opsgenie.com)",
+            "us",
+            pattern=r"(?i)us|eu",
+        ),
+        Var("OPSGENIE_TEAM", "the team name, verbatim, the test alert is routed to", "ops"),
+        Var(
+            "OPERATOR_WIRING_OPSGENIE_API_URL",
+            "an http(s) URL: the API base (default from OPSGENIE_REGION)",
+            "https://opsgenie-proxy.internal",
+            needed_for=frozenset({ROUTING}),
+            url=True,
+        ),
+        Var(
+            "OPERATOR_WIRING_OPSGENIE_REGION_URLS",
+            "region=url pairs the region sweep asks instead of the public regions",
+            "eu=https://api.eu.opsgenie.com",
+            needed_for=frozenset({ROUTING}),
+        ),
+    ),
+    probe="opwire.integrations.opsgenie.probe:probe",
+    rules="opwire.integrations.opsgenie.failures:RULES",
+    drills="opwire.integrations.opsgenie.failures:DRILLS",
+    mock="opwire.integrations.opsgenie.mock:create_app",
+    cleanup="opwire.integrations.opsgenie.probe:cleanup",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +88,7 @@ def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
             url_map(lookup, "OPERATOR_WIRING_OPSGENIE_REGION_URLS"),
             sweep_enabled(lookup),
         )
-    key = lookup.secret("OPSGENIE_API_KEY")
+    key = ROOM.var("OPSGENIE_API_KEY").secret_of(lookup)
     if key is None:
         raise ConfigError(
             "OPSGENIE_API_KEY is not set (real_opsgenie needs the team's API integration key)"
@@ -64,34 +98,15 @@ def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
     region = (lookup.get("OPSGENIE_REGION") or "us").lower()
     if region not in REGIONS:
         raise ConfigError(f"OPSGENIE_REGION must be us or eu, got {region!r}")
-    override = lookup.url("OPERATOR_WIRING_OPSGENIE_API_URL")
+    override = ROOM.var("OPERATOR_WIRING_OPSGENIE_API_URL").read(lookup)
     api_url = override or REGIONS[region]
     # An explicit list replaces the public regions; an override means none are asked around it.
     urls = url_map(lookup, "OPERATOR_WIRING_OPSGENIE_REGION_URLS") or ({} if override else REGIONS)
     return Settings(
-        key, api_url.rstrip("/"), lookup.get("OPSGENIE_TEAM"), region, urls, sweep_enabled(lookup)
+        key,
+        api_url.rstrip("/"),
+        ROOM.var("OPSGENIE_TEAM").read(lookup),
+        region,
+        urls,
+        sweep_enabled(lookup),
     )
-
-
-async def run_probe(ctx: ProbeContext, settings: Settings) -> None:
-    from opwire.integrations.opsgenie.probe import probe
-
-    await probe(ctx, settings)
-
-
-async def run_cleanup(ctx: ProbeContext, settings: Settings, artifact: dict[str, Any]) -> bool:
-    from opwire.integrations.opsgenie.probe import cleanup
-
-    return await cleanup(ctx, settings, artifact)
-
-
-def rules() -> Sequence[Rule]:
-    from opwire.integrations.opsgenie.failures import RULES
-
-    return RULES
-
-
-def create_app() -> Any:
-    from opwire.integrations.opsgenie.mock import create_app as create
-
-    return create()

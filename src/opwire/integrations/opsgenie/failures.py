@@ -98,3 +98,12 @@ RULES: tuple[Rule, ...] = (
         "Close the alert by hand in Opsgenie; check for rules that reopen it.",
     ),
 )
+
+
+# The drills of this room's named scenarios (mock.py): each must produce this code (opwire drill).
+DRILLS: dict[str, str] = {
+    "opsgenie/team_not_found": "opsgenie.team_not_found",
+    "opsgenie/key_not_integration": "opsgenie.key_not_integration",
+    "opsgenie/wrong_region": "opsgenie.key_invalid",
+    "opsgenie/never_processed": "opsgenie.request_not_processed",
+}

@@ -8,15 +8,10 @@ vendor-contracts.md § 3.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
 from opwire.config import ConfigError, Lookup, Secret
-
-if TYPE_CHECKING:
-    from opwire.diagnosis import Rule
-    from opwire.probing import ProbeContext
+from opwire.room import READ_BACK, ROUTING, Room, Var
 
 SLUG = "pagerduty"
 TITLE = "PagerDuty"
@@ -26,6 +21,47 @@ ROUTING_KEY = re.compile(r"^[A-Za-z0-9]{32}$")
 # Mock mode: placeholders of the right shape, never an operator's secret.
 MOCK_ROUTING_KEY = "0pwire0mock0placeholder0key00000"
 MOCK_API_TOKEN = "opwire-mock-api-token"
+
+ROOM = Room(
+    slug=SLUG,
+    title=TITLE,
+    port=4103,
+    variables=(
+        Var(
+            "PAGERDUTY_ROUTING_KEY",
+            "the 32-character Integration Key of an Events API v2 integration, not the REST "
+            "API token (Service → Integrations)",
+            "0123456789abcdef0123456789abcdef",
+            secret=True,
+        ),
+        Var(
+            "PAGERDUTY_API_TOKEN",
+            "a REST API token, read-only is enough (Integrations → API Access Keys)",
+            "y_NbAkKc66ryYTWUXYEu",
+            secret=True,
+            needed_for=frozenset({READ_BACK}),
+        ),
+        Var(
+            "OPERATOR_WIRING_PAGERDUTY_EVENTS_URL",
+            "an http(s) URL: the Events API base (default https://events.pagerduty.com)",
+            "https://events.eu.pagerduty.com",
+            needed_for=frozenset({ROUTING}),
+            url=True,
+        ),
+        Var(
+            "OPERATOR_WIRING_PAGERDUTY_API_URL",
+            "an http(s) URL: the REST API base (default https://api.pagerduty.com)",
+            "https://api.eu.pagerduty.com",
+            needed_for=frozenset({ROUTING}),
+            url=True,
+        ),
+    ),
+    probe="opwire.integrations.pagerduty.probe:probe",
+    rules="opwire.integrations.pagerduty.failures:RULES",
+    drills="opwire.integrations.pagerduty.failures:DRILLS",
+    mock="opwire.integrations.pagerduty.mock:create_app",
+    cleanup="opwire.integrations.pagerduty.probe:cleanup",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +78,7 @@ class Settings:
 def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
     if not real:
         return Settings(Secret(MOCK_ROUTING_KEY), Secret(MOCK_API_TOKEN), mock_base, mock_base)
-    key = lookup.secret("PAGERDUTY_ROUTING_KEY")
+    key = ROOM.var("PAGERDUTY_ROUTING_KEY").secret_of(lookup)
     if key is None:
         raise ConfigError(
             "PAGERDUTY_ROUTING_KEY is not set (real_pagerduty needs the service's "
@@ -55,31 +91,7 @@ def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
         )
     return Settings(
         key,
-        lookup.secret("PAGERDUTY_API_TOKEN"),
-        (lookup.url("OPERATOR_WIRING_PAGERDUTY_EVENTS_URL") or EVENTS_URL).rstrip("/"),
-        (lookup.url("OPERATOR_WIRING_PAGERDUTY_API_URL") or API_URL).rstrip("/"),
+        ROOM.var("PAGERDUTY_API_TOKEN").secret_of(lookup),
+        ROOM.var("OPERATOR_WIRING_PAGERDUTY_EVENTS_URL").read(lookup) or EVENTS_URL,
+        ROOM.var("OPERATOR_WIRING_PAGERDUTY_API_URL").read(lookup) or API_URL,
     )
-
-
-async def run_probe(ctx: ProbeContext, settings: Settings) -> None:
-    from opwire.integrations.pagerduty.probe import probe
-
-    await probe(ctx, settings)
-
-
-async def run_cleanup(ctx: ProbeContext, settings: Settings, artifact: dict[str, Any]) -> bool:
-    from opwire.integrations.pagerduty.probe import cleanup
-
-    return await cleanup(ctx, settings, artifact)
-
-
-def rules() -> Sequence[Rule]:
-    from opwire.integrations.pagerduty.failures import RULES
-
-    return RULES
-
-
-def create_app() -> Any:
-    from opwire.integrations.pagerduty.mock import create_app as create
-
-    return create()

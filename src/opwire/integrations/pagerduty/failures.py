@@ -73,3 +73,11 @@ RULES: tuple[Rule, ...] = (
         "re-triggers the same dedup key.",
     ),
 )
+
+
+# The drills of this room's named scenarios (mock.py): each must produce this code (opwire drill).
+DRILLS: dict[str, str] = {
+    "pagerduty/paused_service": "pagerduty.no_incident",
+    "pagerduty/invalid_key": "pagerduty.routing_key_invalid",
+    "pagerduty/token_invalid": "pagerduty.api_token_invalid",
+}

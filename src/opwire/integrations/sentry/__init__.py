@@ -9,16 +9,11 @@ docs.sentry.io/api/ (events, eventids, issues), shared/specs/sentry/openapi-dere
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from opwire.config import ConfigError, Lookup, Secret, sweep_enabled, url_map
-
-if TYPE_CHECKING:
-    from opwire.diagnosis import Rule
-    from opwire.probing import ProbeContext
+from opwire.room import READ_BACK, ROUTING, Room, Var
 
 SLUG = "sentry"
 TITLE = "Sentry"
@@ -27,6 +22,58 @@ PUBLIC_KEY = re.compile(r"^[0-9a-f]{32}$")
 MOCK_KEY = "0123456789abcdef0123456789abcdef"
 MOCK_TOKEN = "sntrys_opwireMockPlaceholder"
 MOCK_ORG, MOCK_PROJECT = "opwire-mock", "42"
+
+ROOM = Room(
+    slug=SLUG,
+    title=TITLE,
+    port=4102,
+    variables=(
+        Var(
+            "SENTRY_DSN",
+            "the project's DSN, https://<32-hex key>@o<org>.ingest.<us|de>.sentry.io/<project id> "
+            "(Project → Settings → Client Keys)",
+            "https://0123456789abcdef0123456789abcdef@o1.ingest.us.sentry.io/42",
+            secret=True,
+        ),
+        Var(
+            "SENTRY_AUTH_TOKEN",
+            "an auth token with event:read and event:write (Settings → Auth Tokens)",
+            "sntrys_placeholder_of_the_right_kind",
+            secret=True,
+            needed_for=frozenset({READ_BACK}),
+        ),
+        Var(
+            "SENTRY_ORG",
+            "the organization slug, as in the URL of your Sentry",
+            "acme",
+            needed_for=frozenset({READ_BACK}),
+        ),
+        Var(
+            "SENTRY_PROJECT",
+            "the project slug (default: the DSN's project id)",
+            "backend",
+            needed_for=frozenset({READ_BACK}),
+        ),
+        Var(
+            "OPERATOR_WIRING_SENTRY_API_URL",
+            "an http(s) URL: the web API for the read-back (default: the DSN's region)",
+            "https://sentry-proxy.internal",
+            needed_for=frozenset({ROUTING}),
+            url=True,
+        ),
+        Var(
+            "OPERATOR_WIRING_SENTRY_REGION_URLS",
+            "region=url pairs the region sweep asks instead of us.sentry.io and de.sentry.io",
+            "de=https://de.sentry.io",
+            needed_for=frozenset({ROUTING}),
+        ),
+    ),
+    probe="opwire.integrations.sentry.probe:probe",
+    rules="opwire.integrations.sentry.failures:RULES",
+    drills="opwire.integrations.sentry.failures:DRILLS",
+    mock="opwire.integrations.sentry.mock:create_app",
+    cleanup="opwire.integrations.sentry.probe:cleanup",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,9 +122,7 @@ def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
             regions,
             sweep_enabled(lookup),
         )
-    dsn = lookup.secret("SENTRY_DSN")
-    if dsn is None:
-        raise ConfigError("SENTRY_DSN is not set (real_sentry needs the project's DSN)")
+    dsn = Secret(ROOM.var("SENTRY_DSN").require(lookup, "real_sentry needs the project's DSN"))
     parts = urlsplit(dsn.reveal())
     prefix, _, project_id = parts.path.rpartition("/")
     if (
@@ -91,41 +136,17 @@ def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
             "<us|de>.sentry.io/<project id>; the value is not shown)"
         )
     host = parts.netloc.rpartition("@")[2]
-    override = lookup.url("OPERATOR_WIRING_SENTRY_API_URL")
+    override = ROOM.var("OPERATOR_WIRING_SENTRY_API_URL").read(lookup)
     api = override or region_api(host, parts.scheme)
     return Settings(
         Secret(parts.username or ""),
         f"{parts.scheme}://{host}{prefix}/api/{project_id}/envelope/",
         api.rstrip("/"),
-        lookup.get("SENTRY_ORG"),
-        lookup.get("SENTRY_PROJECT") or project_id,
-        lookup.secret("SENTRY_AUTH_TOKEN"),
+        ROOM.var("SENTRY_ORG").read(lookup),
+        ROOM.var("SENTRY_PROJECT").read(lookup) or project_id,
+        ROOM.var("SENTRY_AUTH_TOKEN").secret_of(lookup),
         host,
         # An explicit list replaces the public regions; an override means none are asked.
         regions or ({} if override else REGION_APIS),
         sweep_enabled(lookup),
     )
-
-
-async def run_probe(ctx: ProbeContext, settings: Settings) -> None:
-    from opwire.integrations.sentry.probe import probe
-
-    await probe(ctx, settings)
-
-
-async def run_cleanup(ctx: ProbeContext, settings: Settings, artifact: dict[str, Any]) -> bool:
-    from opwire.integrations.sentry.probe import cleanup
-
-    return await cleanup(ctx, settings, artifact)
-
-
-def rules() -> Sequence[Rule]:
-    from opwire.integrations.sentry.failures import RULES
-
-    return RULES
-
-
-def create_app() -> Any:
-    from opwire.integrations.sentry.mock import create_app as create
-
-    return create()

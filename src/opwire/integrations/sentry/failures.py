@@ -112,3 +112,12 @@ RULES: tuple[Rule, ...] = (
         "Resolve the issue by hand in Sentry and re-run.",
     ),
 )
+
+
+# The drills of this room's named scenarios (mock.py): each must produce this code (opwire drill).
+DRILLS: dict[str, str] = {
+    "sentry/region_mismatch": "sentry.region_mismatch",
+    "sentry/project_rejected": "sentry.project_rejected",
+    "sentry/dropped": "sentry.event_not_found",
+    "sentry/token_invalid": "sentry.auth_token_invalid",
+}

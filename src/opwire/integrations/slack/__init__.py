@@ -9,16 +9,11 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from opwire.config import ConfigError, Lookup, Secret
-
-if TYPE_CHECKING:
-    from opwire.diagnosis import Rule
-    from opwire.probing import ProbeContext
+from opwire.room import READ_BACK, ROUTING, Room, Var
 
 SLUG = "slack"
 TITLE = "Slack"
@@ -35,6 +30,52 @@ CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
 MOCK_WEBHOOK_PATH = "/services/T0OPWIRE0/B0OPWIRE0/opwireMockPlaceholder000"
 MOCK_BOT_TOKEN = "xoxb-opwire-mock-placeholder"
 MOCK_CHANNEL_ID = "C0OPWIRE01"
+
+ROOM = Room(
+    slug=SLUG,
+    title=TITLE,
+    port=4105,
+    variables=(
+        Var(
+            "SLACK_WEBHOOK_URL",
+            "an incoming webhook URL, https://hooks.slack.com/services/T…/B…/<24 characters> "
+            "(App Directory → Incoming Webhooks → Add to channel)",
+            "https://hooks.slack.com/services/T0EXAMPLE/B0EXAMPLE/ExampleExampleExample000",
+            secret=True,
+        ),
+        Var(
+            "SLACK_BOT_TOKEN",
+            "a Bot User OAuth Token (xoxb-…) with channels:history",
+            "xoxb-0000000000-example-placeholder",
+            secret=True,
+            needed_for=frozenset({READ_BACK}),
+            pattern=r"xox[bp]-[A-Za-z0-9-]{10,}",
+        ),
+        Var(
+            "SLACK_CHANNEL_ID",
+            "the webhook's channel ID, like C0123456789 (not the #name: open the channel's "
+            "details in Slack to copy it)",
+            "C0123456789",
+            needed_for=frozenset({READ_BACK}),
+            pattern=r"[CGD][A-Z0-9]{6,}",
+        ),
+        Var(
+            "OPERATOR_WIRING_SLACK_API_URL",
+            "an http(s) URL: the Web API base for the read-back (default https://slack.com/api)",
+            "https://slack-proxy.internal/api",
+            needed_for=frozenset({ROUTING}),
+            url=True,
+        ),
+    ),
+    probe="opwire.integrations.slack.probe:probe",
+    rules="opwire.integrations.slack.failures:RULES",
+    drills="opwire.integrations.slack.failures:DRILLS",
+    mock="opwire.integrations.slack.mock:create_app",
+    no_cleanup=(
+        "a webhook cannot delete what it posted; the message carries the run id and says it is "
+        "a test"
+    ),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +110,7 @@ def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
             MOCK_CHANNEL_ID,
             mock_base + "/api",
         )
-    webhook = lookup.secret("SLACK_WEBHOOK_URL")
+    webhook = ROOM.var("SLACK_WEBHOOK_URL").secret_of(lookup)
     if webhook is None:
         raise ConfigError(
             "SLACK_WEBHOOK_URL is not set (real_slack needs the incoming webhook URL)"
@@ -107,21 +148,3 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-async def run_probe(ctx: ProbeContext, settings: Settings) -> None:
-    from opwire.integrations.slack.probe import probe
-
-    await probe(ctx, settings)
-
-
-def rules() -> Sequence[Rule]:
-    from opwire.integrations.slack.failures import RULES
-
-    return RULES
-
-
-def create_app() -> Any:
-    from opwire.integrations.slack.mock import create_app as create
-
-    return create()

@@ -184,3 +184,13 @@ RULES: tuple[Rule, ...] = (
         runbook=f"{RUNBOOK}#post-setup-wiring",
     ),
 )
+
+
+# The drills of this room's named scenarios (mock.py): each must produce this code (opwire drill).
+DRILLS: dict[str, str] = {
+    "slack/revoked": "slack.webhook_revoked",
+    "slack/archived": "slack.channel_archived",
+    "slack/bot_not_in_channel": "slack.bot_not_in_channel",
+    "slack/wrong_channel": "slack.message_not_in_channel",
+    "slack/rate_limited": "slack.rate_limited",
+}

@@ -9,22 +9,60 @@ the Splunk REST API", "Troubleshoot HTTP Event Collector" (codes); vendor-contra
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from opwire.config import ConfigError, Lookup, Secret, check_url, flag
-
-if TYPE_CHECKING:
-    from opwire.diagnosis import Rule
-    from opwire.probing import ProbeContext
+from opwire.room import READ_BACK, Room, Var
 
 SLUG = "splunk"
 TITLE = "Splunk HEC"
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 MOCK_TOKEN = "0b7a6c1e-0000-4000-8000-0000000051c0"
 MOCK_SEARCH_TOKEN = "opwire-mock-search-token"
+
+ROOM = Room(
+    slug=SLUG,
+    title=TITLE,
+    port=4106,
+    variables=(
+        Var(
+            "SPLUNK_HEC_URL",
+            "the HEC URL, often https://<host>:8088/services/collector",
+            "https://splunk.example.com:8088/services/collector",
+        ),
+        Var(
+            "SPLUNK_HEC_TOKEN",
+            "a HEC token, a GUID (Settings → Data Inputs → HTTP Event Collector)",
+            "11111111-2222-3333-4444-555555555555",
+            secret=True,
+        ),
+        Var(
+            "SPLUNK_HEC_INSECURE",
+            "0 or 1: 1 skips TLS verification of the HEC host, in dev only",
+            "0",
+            pattern=r"(?i)0|1|true|false",
+        ),
+        Var(
+            "SPLUNK_SEARCH_URL",
+            "the management API base, e.g. https://<host>:8089",
+            "https://splunk.example.com:8089",
+            needed_for=frozenset({READ_BACK}),
+        ),
+        Var(
+            "SPLUNK_SEARCH_TOKEN",
+            "a Splunk auth token allowed to search the HEC index",
+            "eyJraWQiOiJzcGx1bmsuc2VjcmV0IiwiYWxnIjoiSFM1MTIifQ.placeholder",
+            secret=True,
+            needed_for=frozenset({READ_BACK}),
+        ),
+    ),
+    probe="opwire.integrations.splunk.probe:probe",
+    rules="opwire.integrations.splunk.failures:RULES",
+    drills="opwire.integrations.splunk.failures:DRILLS",
+    mock="opwire.integrations.splunk.mock:create_app",
+    no_cleanup="the event is tagged verify=true, as the seed asks",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +93,7 @@ def _base(raw: str, name: str) -> str:
 def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
     if not real:
         return Settings(mock_base, Secret(MOCK_TOKEN), False, mock_base, Secret(MOCK_SEARCH_TOKEN))
-    url, token = lookup.get("SPLUNK_HEC_URL"), lookup.secret("SPLUNK_HEC_TOKEN")
+    url, token = lookup.get("SPLUNK_HEC_URL"), ROOM.var("SPLUNK_HEC_TOKEN").secret_of(lookup)
     missing = [n for n, v in (("SPLUNK_HEC_URL", url), ("SPLUNK_HEC_TOKEN", token)) if v is None]
     if missing:
         raise ConfigError(
@@ -71,27 +109,5 @@ def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
         token,
         insecure,
         _base(search, "SPLUNK_SEARCH_URL") if search else None,
-        lookup.secret("SPLUNK_SEARCH_TOKEN"),
+        ROOM.var("SPLUNK_SEARCH_TOKEN").secret_of(lookup),
     )
-
-
-async def run_probe(ctx: ProbeContext, settings: Settings) -> None:
-    from opwire.integrations.splunk.probe import probe
-
-    await probe(ctx, settings)
-
-
-async def run_cleanup(ctx: ProbeContext, settings: Settings, artifact: dict[str, Any]) -> bool:
-    return True  # nothing to clean up: the event is tagged verify=true, as the seed asks
-
-
-def rules() -> Sequence[Rule]:
-    from opwire.integrations.splunk.failures import RULES
-
-    return RULES
-
-
-def create_app() -> Any:
-    from opwire.integrations.splunk.mock import create_app as create
-
-    return create()

@@ -149,3 +149,12 @@ RULES: tuple[Rule, ...] = (
         runbook=f"{RUNBOOK}#not-searchable",
     ),
 )
+
+
+# The drills of this room's named scenarios (mock.py): each must produce this code (opwire drill).
+DRILLS: dict[str, str] = {
+    "splunk/token_disabled": "splunk.token_disabled",
+    "splunk/incorrect_index": "splunk.incorrect_index",
+    "splunk/unhealthy": "splunk.unhealthy",
+    "splunk/not_indexed": "splunk.not_indexed",
+}
