@@ -22,6 +22,7 @@ import httpx
 
 from opwire.config import Redactor
 from opwire.encoding import DecodeError, Decoder, TooLarge
+from opwire.events import RequestLine as RequestLine  # re-exported: its older home
 from opwire.resolve import install
 
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -195,18 +196,6 @@ class Exchange:
     elapsed_s: float
     observed: str = ""
     kinds: tuple[str | None, ...] = ()  # each attempt's failure kind, None for an answer
-
-
-@dataclass(frozen=True, slots=True)
-class RequestLine:
-    """One line of output per request sent (each retry is a request)."""
-
-    integration: str
-    method: str
-    url: str
-    outcome: str
-    ms: int
-    note: str = ""
 
 
 @dataclass(slots=True)

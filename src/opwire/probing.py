@@ -21,6 +21,7 @@ from opwire.diagnosis import (
     diagnose_reply,
     diagnose_transport,
 )
+from opwire.events import NoteLine as NoteLine  # re-exported: its older home
 from opwire.http import Budget, Exchange, Http, Reply
 from opwire.interrupt import Stop
 from opwire.results import Outcome, Step
@@ -58,14 +59,6 @@ def holds(check: Check, reply: Reply | None) -> bool | None:
         return bool(check(reply))
     except SHAPE_ERRORS:
         return None
-
-
-@dataclass(frozen=True, slots=True)
-class NoteLine:
-    """A line of output that is not a request: a skipped rung, a warning, a stack notice."""
-
-    integration: str
-    text: str
 
 
 @dataclass(slots=True)

@@ -12,8 +12,7 @@ from typing import IO
 from rich.console import Console
 
 from opwire.config import Redactor
-from opwire.http import RequestLine
-from opwire.probing import NoteLine
+from opwire.events import NoteLine, RequestLine
 from opwire.results import IntegrationResult, Outcome, RunResult, Status
 
 STYLES = {
