@@ -13,35 +13,46 @@ shown by `/_opwire/health`.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import itertools
-import json
 import time
-from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.responses import Response
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from opwire import __version__
-from opwire.mock.faults import MAX_RULES, FaultError, FaultRule, add_rules, first_match, parse_rule
-from opwire.mock.limits import (
-    BODY_CAP,
-    CONFIGURED,
-    CONTROL_TOO_LARGE,
-    DRAIN_CAP,
-    CappedDict,
-    CappedList,
-    TooLargeAnswer,
-)
+from opwire.mock.control import control_routes
+from opwire.mock.faults import FaultRule, first_match
+from opwire.mock.limits import BODY_CAP, CONTROL_TOO_LARGE, DRAIN_CAP, TooLargeAnswer
 from opwire.mock.scenarios import Scenario, generic
+from opwire.mock.state import (
+    CONTROL,
+    CredentialOf,
+    Incoming,
+    MockState,
+    WrongRegion,
+    fingerprint,
+    json_body,
+    mock_state,
+)
 
-CONTROL = "/_opwire"
+# What rooms import from here; the state itself lives in mock/state.py.
+__all__ = [
+    "BODY_LIMIT",
+    "CredentialOf",
+    "Handler",
+    "Incoming",
+    "MockState",
+    "WrongRegion",
+    "create_mock_app",
+    "fingerprint",
+    "json_body",
+    "mock_state",
+]
+
 SENSITIVE_HEADERS = frozenset(
     {
         "authorization",
@@ -54,8 +65,6 @@ SENSITIVE_HEADERS = frozenset(
     }
 )
 BODY_LIMIT = 64 * 1024
-# The request log keeps the newest entries, at most this many and about this many body bytes.
-LOG_ENTRIES, LOG_WEIGHT = 2000, 16 << 20
 # A credential cut by BODY_LIMIT leaves its start at the edge; this much of it is masked too.
 EDGE_MIN = 8
 HANG_CAP_S = 600.0
@@ -63,77 +72,12 @@ HANG_CAP_S = 600.0
 DRAIN_S = 10.0
 
 
-def fingerprint(credential: str) -> str:
-    """A stable, non-reversible tag of a credential: which key was used, not what it is."""
-    return "sha256:" + hashlib.sha256(credential.encode()).hexdigest()[:12]
-
-
-@dataclass(frozen=True, slots=True)
-class Incoming:
-    method: str
-    path: str
-    query: str
-    headers: dict[str, str]
-    body: bytes
-
-
-# A vendor tells the recorder which credential a request carried (None: none).
-CredentialOf = Callable[[Incoming], str | None]
-
-
-WrongRegion = Callable[[Incoming], Response]
-
-
-@dataclass(slots=True)
-class MockState:
-    slug: str
-    vendor: Any
-    new_vendor_state: Callable[[], Any]
-    too_large: TooLargeAnswer
-    body_cap: int = BODY_CAP
-    faults: list[FaultRule] = field(default_factory=list)
-    seq: int = 0
-    region: str = ""
-    wrong_region: WrongRegion | None = None
-    scenarios: dict[str, Scenario] = field(default_factory=dict)
-    # How many entries each capped store of this mock has dropped, oldest first.
-    dropped: Counter[str] = field(default_factory=Counter)
-    requests: CappedList[dict[str, Any]] = field(init=False)
-    # credential -> the region it belongs to; "*" holds for every credential (a scenario).
-    credential_regions: CappedDict[str, str] = field(init=False)
-    active: CappedList[str] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.requests = CappedList("request_log", self.dropped, LOG_ENTRIES, LOG_WEIGHT)
-        self.credential_regions = CappedDict("credentials", self.dropped, CONFIGURED)
-        self.active = CappedList("active_scenarios", self.dropped, MAX_RULES)
-
-    def reset(self) -> None:
-        self.vendor = self.new_vendor_state()
-        self.requests.clear()
-        self.faults.clear()
-        self.credential_regions.clear()
-        self.active.clear()
-        for store in self.dropped:
-            self.dropped[store] = 0
-
-    def dropped_counts(self) -> dict[str, int]:
-        """Entries dropped per store: this mock's own, then its vendor state's (if it counts)."""
-        vendor = getattr(self.vendor, "dropped", None)
-        return {**self.dropped, **(vendor if isinstance(vendor, Counter) else {})}
-
-    def foreign(self, credential: str | None) -> bool:
-        """True when the credential is registered to another region than this instance's."""
-        home = self.credential_regions.get(credential or "", self.credential_regions.get("*"))
-        return self.wrong_region is not None and home is not None and home != self.region
-
-
 def create_mock_app(
     slug: str,
     routes: Sequence[BaseRoute],
     new_vendor_state: Callable[[], Any],
     credential_of: CredentialOf,
-    control_routes: Sequence[BaseRoute] = (),
+    room_control: Sequence[BaseRoute] = (),
     *,
     region: str = "",
     wrong_region: WrongRegion | None = None,
@@ -155,137 +99,9 @@ def create_mock_app(
         wrong_region=wrong_region,
     )
     state.scenarios = {s.name: s for s in (*generic(slug, throttled), *scenarios)}
-    app = Starlette(routes=[*_control_routes(), *control_routes, *routes])
+    app = Starlette(routes=[*control_routes(), *room_control, *routes])
     app.state.mock = state
     return _Recorder(app, state, credential_of)
-
-
-def mock_state(request: Request) -> MockState:
-    state: MockState = request.app.state.mock
-    return state
-
-
-def _control_routes() -> list[BaseRoute]:
-    return [
-        Route(f"{CONTROL}/health", _health, methods=["GET"]),
-        Route(f"{CONTROL}/requests", _requests, methods=["GET", "DELETE"]),
-        Route(f"{CONTROL}/faults", _faults, methods=["GET", "POST", "DELETE"]),
-        Route(f"{CONTROL}/reset", _reset, methods=["POST"]),
-        Route(f"{CONTROL}/region", _region, methods=["GET", "POST"]),
-        Route(f"{CONTROL}/credentials", _credentials, methods=["GET", "POST"]),
-        Route(f"{CONTROL}/scenarios", _scenarios, methods=["GET", "POST"]),
-    ]
-
-
-async def _health(request: Request) -> Response:
-    """Who answers (vendor, opwire version) and whether it is rehearsing: the scenarios switched
-    on and the fault rules held, so `opwire verify` can say a failure is the rehearsal's."""
-    state = mock_state(request)
-    return JSONResponse(
-        {
-            "status": "ok",
-            "vendor": state.slug,
-            "opwire": __version__,
-            "dropped": state.dropped_counts(),
-            "scenarios": list(state.active),
-            "faults": len(state.faults),
-        }
-    )
-
-
-async def _requests(request: Request) -> Response:
-    state = mock_state(request)
-    if request.method == "DELETE":
-        state.requests.clear()
-        return JSONResponse({"requests": []})
-    since = int(request.query_params.get("since", "0") or 0)
-    return JSONResponse({"requests": [r for r in state.requests if r["seq"] > since]})
-
-
-async def _faults(request: Request) -> Response:
-    state = mock_state(request)
-    if request.method == "DELETE":
-        state.faults.clear()
-    elif request.method == "POST":
-        try:
-            data = await request.json()
-            rules = [parse_rule(d) for d in (data if isinstance(data, list) else [data])]
-            add_rules(state.faults, rules)
-        except (ValueError, TypeError, FaultError) as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
-    return JSONResponse({"faults": [f.to_json() for f in state.faults]})
-
-
-async def _reset(request: Request) -> Response:
-    mock_state(request).reset()
-    return JSONResponse({"status": "reset"})
-
-
-async def _region(request: Request) -> Response:
-    """This instance's region or site; `POST {"region": "eu"}` moves it."""
-    state = mock_state(request)
-    if request.method == "POST":
-        data = json_body(await request.body())
-        if not isinstance(data, dict) or not isinstance(data.get("region"), str):
-            return JSONResponse({"error": 'expected {"region": "..."}'}, 400)
-        state.region = data["region"]
-    return JSONResponse({"region": state.region, "regional": state.wrong_region is not None})
-
-
-async def _credentials(request: Request) -> Response:
-    """Register credentials to a region: `{"credential": "...", "region": "eu"}` (or a list).
-    A credential registered elsewhere gets the vendor's wrong-region answer here."""
-    state = mock_state(request)
-    if request.method == "POST":
-        data = json_body(await request.body())
-        items = data if isinstance(data, list) else [data]
-        if not all(
-            isinstance(i, dict)
-            and isinstance(i.get("credential"), str)
-            and isinstance(i.get("region"), str)
-            for i in items
-        ):
-            return JSONResponse({"error": "expected {credential, region} objects"}, 400)
-        for item in items:
-            state.credential_regions[item["credential"]] = item["region"]
-    return JSONResponse(
-        {
-            "credentials": [
-                {"credential": "*" if c == "*" else fingerprint(c), "region": r}
-                for c, r in state.credential_regions.items()
-            ]
-        }
-    )
-
-
-async def _scenarios(request: Request) -> Response:
-    state = mock_state(request)
-    if request.method == "POST":
-        data = json_body(await request.body())
-        name = data.get("name") if isinstance(data, dict) else None
-        scenario = state.scenarios.get(str(name))
-        if scenario is None:
-            return JSONResponse(
-                {"error": f"unknown scenario {name!r}", "scenarios": sorted(state.scenarios)}, 404
-            )
-        held = len(state.faults)
-        scenario.apply(state)
-        if len(state.faults) > MAX_RULES:
-            del state.faults[held:]
-            return JSONResponse(
-                {"error": f"at most {MAX_RULES} fault rules at once: DELETE /_opwire/faults first"},
-                400,
-            )
-        state.active.append(scenario.name)
-    return JSONResponse(
-        {
-            "active": state.active,
-            "scenarios": [
-                {"name": s.name, "description": s.description, "seed_row": s.seed_row}
-                for s in state.scenarios.values()
-            ],
-        }
-    )
 
 
 class _Recorder:
@@ -514,14 +330,6 @@ async def _wait_for_disconnect(receive: Receive) -> None:
         await asyncio.wait_for(until_disconnect(), HANG_CAP_S)
     except TimeoutError:
         return
-
-
-def json_body(request_body: bytes) -> Any:
-    """Parse a JSON body; None when it is not JSON (callers answer with the vendor's error)."""
-    try:
-        return json.loads(request_body)
-    except (ValueError, UnicodeDecodeError):
-        return None
 
 
 Handler = Callable[[Request], Awaitable[Response]]
