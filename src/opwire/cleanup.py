@@ -91,6 +91,56 @@ class Cleaned:
         return self.state in (State.CLEANED, State.RUNNING)
 
 
+CLEANUP_SCHEMA_ID = "opwire.cleanup/1"
+_S = {"type": "string"}
+CLEANUP_SCHEMA: dict[str, object] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": CLEANUP_SCHEMA_ID,
+    "type": "object",
+    "required": ["schema", "cleaned"],
+    "additionalProperties": False,
+    "properties": {
+        "schema": {"const": CLEANUP_SCHEMA_ID},
+        "cleaned": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["slug", "run_id", "id", "done", "state", "verdict", "how"],
+                "additionalProperties": False,
+                "properties": {
+                    "slug": _S,
+                    "run_id": _S,
+                    "id": {"type": ["string", "null"]},
+                    "done": {"type": "boolean"},
+                    "state": {"enum": [s.value for s in State]},
+                    "verdict": {"enum": [v.value for v in Verdict]},
+                    "how": _S,
+                },
+            },
+        },
+    },
+}
+
+
+def cleanup_json(cleaned: list[Cleaned]) -> dict[str, object]:
+    """The `opwire cleanup --json` document; its shape is CLEANUP_SCHEMA."""
+    return {
+        "schema": CLEANUP_SCHEMA_ID,
+        "cleaned": [
+            {
+                "slug": c.slug,
+                "run_id": c.run_id,
+                "id": c.entry or None,
+                "done": c.done,
+                "state": c.state.value,
+                "verdict": c.verdict.value,
+                "how": c.how,
+            }
+            for c in cleaned
+        ],
+    }
+
+
 def is_loopback(url: str) -> bool:
     """True for an http(s) URL on this machine: 127.0.0.0/8, ::1 or localhost."""
     try:

@@ -97,6 +97,75 @@ class DrillResult:
         return self.expected == self.got
 
 
+DRILL_SCHEMA_ID = "opwire.drill/1"
+_S = {"type": "string"}
+_NULLABLE = {"type": ["string", "null"]}
+DRILL_SCHEMA: dict[str, object] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": DRILL_SCHEMA_ID,
+    "type": "object",
+    "required": ["schema", "drills"],
+    "additionalProperties": False,
+    "properties": {
+        "schema": {"const": DRILL_SCHEMA_ID},
+        "drills": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["scenario", "expected", "got", "ok", "symptom", "cause", "fix"],
+                "additionalProperties": False,
+                "properties": {
+                    "scenario": _S,
+                    "expected": _NULLABLE,
+                    "got": _S,
+                    "ok": {"type": "boolean"},
+                    "symptom": _S,
+                    "cause": _S,
+                    "fix": _S,
+                },
+            },
+        },
+    },
+}
+LIST_SCHEMA_ID = "opwire.drill-list/1"
+LIST_SCHEMA: dict[str, object] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": LIST_SCHEMA_ID,
+    "type": "object",
+    "required": ["schema", "scenarios"],
+    "additionalProperties": False,
+    "properties": {
+        "schema": {"const": LIST_SCHEMA_ID},
+        "scenarios": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["scenario", "expected"],
+                "additionalProperties": False,
+                "properties": {"scenario": _S, "expected": _NULLABLE},
+            },
+        },
+    },
+}
+
+
+def drills_json(results: Sequence[DrillResult]) -> dict[str, object]:
+    """The `opwire drill --json` document; its shape is DRILL_SCHEMA."""
+    fields = ("scenario", "expected", "got", "ok", "symptom", "cause", "fix")
+    return {
+        "schema": DRILL_SCHEMA_ID,
+        "drills": [{name: getattr(r, name) for name in fields} for r in results],
+    }
+
+
+def listing_json(found: Sequence[tuple[str, str | None]]) -> dict[str, object]:
+    """The `opwire drill --list --json` document; its shape is LIST_SCHEMA."""
+    return {
+        "schema": LIST_SCHEMA_ID,
+        "scenarios": [{"scenario": name, "expected": code} for name, code in found],
+    }
+
+
 # A drill's "PASS" is a pass after a throttle (the cold-throttle row): a pass with no 429 retried
 # proves nothing about throttling, so it is told apart and never counts as that PASS.
 UNTHROTTLED_PASS = "PASS without a retried 429"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import IO, TYPE_CHECKING, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 
@@ -43,7 +43,7 @@ def cleanup(
       opwire cleanup --json
     """
     from opwire import interrupt
-    from opwire.cleanup import clean_journal
+    from opwire.cleanup import clean_journal, cleanup_json
     from opwire.config import Redactor
     from opwire.probing import NoteLine
     from opwire.render import Printer
@@ -71,7 +71,7 @@ def cleanup(
     if any(c.entry and not c.settled for c in cleaned):
         printer.line("once you resolved one by hand: opwire cleanup --forget ENTRY")
     if as_json:
-        document = {"cleaned": [_cleaned_json(c) for c in cleaned]}
+        document = cleanup_json(cleaned)
         out.write(redact(json.dumps(redact.tree(document), indent=2)) + "\n")
         out.flush()
     # Exit 1 when a person has something to do; an entry its live run still owns is not that.
@@ -97,15 +97,3 @@ def _line(item: Cleaned) -> str:
     """`slug run-id  verdict: reason`, and the entry's id while it stays in the journal."""
     entry = f"  (entry {item.entry})" if item.entry and not item.done else ""
     return f"{item.slug:<10} {item.run_id}  {item.verdict.value}: {item.how}{entry}"
-
-
-def _cleaned_json(item: Cleaned) -> dict[str, Any]:
-    return {
-        "slug": item.slug,
-        "run_id": item.run_id,
-        "id": item.entry or None,
-        "done": item.done,
-        "state": item.state.value,
-        "verdict": item.verdict.value,
-        "how": item.how,
-    }

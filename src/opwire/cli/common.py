@@ -13,6 +13,7 @@ from typing import IO, Annotated, TypeVar
 import typer
 
 from opwire.config import ConfigError, Lookup, Redactor, read_env_file
+from opwire.errors import OpwireError
 from opwire.integrations import SLUGS, room
 
 T = TypeVar("T")
@@ -24,14 +25,16 @@ REDACT = Redactor()
 
 def fail_usage(message: str) -> typer.Exit:
     typer.echo(f"opwire: error: {REDACT(message)}", err=True)
-    return typer.Exit(2)
+    return typer.Exit(ConfigError.exit_code)
 
 
 def guard(action: Callable[[], T]) -> T:
+    """Run `action`; an OpwireError ends the command with one line and its own exit code."""
     try:
         return action()
-    except ConfigError as exc:
-        raise fail_usage(str(exc)) from None
+    except OpwireError as exc:
+        typer.echo(f"opwire: error: {REDACT(str(exc))}", err=True)
+        raise typer.Exit(exc.exit_code) from None
 
 
 def lookup_for(

@@ -83,26 +83,7 @@ def drill(
         + (f"; WRONG: {', '.join(r.scenario for r in wrong)}" if wrong else "")
     )
     if as_json:
-        out.write(
-            json.dumps(
-                {
-                    "drills": [
-                        {
-                            "scenario": r.scenario,
-                            "expected": r.expected,
-                            "got": r.got,
-                            "ok": r.ok,
-                            "symptom": r.symptom,
-                            "cause": r.cause,
-                            "fix": r.fix,
-                        }
-                        for r in results
-                    ]
-                },
-                indent=2,
-            )
-            + "\n"
-        )
+        out.write(json.dumps(drills.drills_json(results), indent=2) + "\n")
         out.flush()
     raise typer.Exit(stop.exit_code(1 if wrong else 0))
 
@@ -114,17 +95,17 @@ def _list(slugs: list[str], wanted: str | None, as_json: bool) -> None:
 
     with MockStack(slugs) as stack:
         found = [
-            {"scenario": name, "expected": drills.expected_for(name)}
+            (name, drills.expected_for(name))
             for slug in slugs
             for name in drills.select(drills.scenarios_of(stack.urls[slug]), wanted)
         ]
     if "slack" in slugs and wanted in (None, drills.DNS_DRILL, "dns_blocked"):
-        found.append({"scenario": drills.DNS_DRILL, "expected": "net.dns"})
+        found.append((drills.DNS_DRILL, "net.dns"))
     if as_json:
-        typer.echo(json.dumps({"scenarios": found}, indent=2))
+        typer.echo(json.dumps(drills.listing_json(found), indent=2))
         return
-    for item in found:
-        typer.echo(f"{item['scenario']:<34} -> {item['expected'] or '(no expectation)'}")
+    for name, expected in found:
+        typer.echo(f"{name:<34} -> {expected or '(no expectation)'}")
     typer.echo(f"{len(found)} scenarios; run one with `opwire drill SLUG/NAME`")
 
 
