@@ -158,6 +158,19 @@ def drills_json(results: Sequence[DrillResult]) -> dict[str, object]:
     }
 
 
+def drill_record(results: Sequence[DrillResult], started_at: str) -> dict[str, object]:
+    """The line `state/runs.jsonl` gets for one `opwire drill`."""
+    return {
+        "schema": "opwire.run/1",
+        "command": "drill",
+        "started_at": started_at,
+        "drills": [
+            {"scenario": r.scenario, "expected": r.expected, "got": r.got, "ok": r.ok}
+            for r in results
+        ],
+    }
+
+
 def listing_json(found: Sequence[tuple[str, str | None]]) -> dict[str, object]:
     """The `opwire drill --list --json` document; its shape is LIST_SCHEMA."""
     return {

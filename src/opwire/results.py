@@ -137,6 +137,33 @@ def to_json(run: RunResult) -> dict[str, Any]:
     }
 
 
+RUN_RECORD_ID = "opwire.run/1"
+
+
+def run_record(run: RunResult, command: str = "verify") -> dict[str, Any]:
+    """The line `state/runs.jsonl` gets for this run: what history and incidents read later."""
+    return {
+        "schema": RUN_RECORD_ID,
+        "command": command,
+        "run_id": run.run_id,
+        "started_at": run.started_at,
+        "elapsed_s": round(run.elapsed_s, 3),
+        "mode": run.mode,
+        "overall": run.overall.value,
+        "exit_code": run.exit_code,
+        "integrations": [
+            {
+                "slug": i.slug,
+                "mode": "real" if i.real else "mock",
+                "status": i.status.value,
+                "code": i.diagnosis.code if i.diagnosis else None,
+                "elapsed_s": round(i.elapsed_s, 3),
+            }
+            for i in run.integrations
+        ],
+    }
+
+
 def _integration_json(result: IntegrationResult) -> dict[str, Any]:
     diagnosis = result.diagnosis
     return {

@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Annotated, TypeVar
+from typing import IO, Annotated, Any, TypeVar
 
 import typer
 
@@ -107,3 +107,14 @@ EnvFile = Annotated[
         show_default=False,
     ),
 ]
+
+
+def record_run(folder: Path, redact: Redactor, record: dict[str, Any], printer: Any) -> None:
+    """Append the run to state/runs.jsonl; a state folder that fails now is said, not fatal:
+    the run's own output is what the operator needs first."""
+    from opwire.state import Records
+
+    try:
+        Records(folder, redact).append_run(record)
+    except (OSError, OpwireError) as exc:
+        printer.line(f"opwire: the run was not added to {folder}/runs.jsonl: {exc}")

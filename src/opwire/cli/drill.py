@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
 
 from opwire.cli.app import app
-from opwire.cli.common import fail_usage, guard
+from opwire.cli.common import fail_usage, guard, lookup_for, record_run
+from opwire.config import run_settings
 
 
 @app.command()
@@ -50,6 +52,7 @@ def drill(
         integration, scenario = integration.split("/", 1)[0], integration
     if integration == "net":  # net/dns_blocked is Slack's probe in a namespace with no network
         integration = "slack"
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
     slugs = guard(lambda: registry.select([integration] if integration else []))
     if listing:
         _list(slugs, scenario, as_json)
@@ -77,6 +80,8 @@ def drill(
     if not results and not stop.requested:
         raise fail_usage(f"no scenario {scenario!r} for {integration or 'any integration'}")
     wrong = [r for r in results if not r.ok and r.got != "skipped"]
+    state = guard(lambda: run_settings(lookup_for({}, None)).state_dir)
+    record_run(state, Redactor(), drills.drill_record(results, started_at), printer)
     cut = f"interrupted by {stop.cause} after {len(results)}: " if stop.requested else ""
     printer.line(
         f"\ndrills: {cut}{len(results) - len(wrong)} of {len(results)} diagnosed as expected"

@@ -11,7 +11,7 @@ from typing import IO, TYPE_CHECKING, Annotated
 import typer
 
 from opwire.cli.app import app
-from opwire.cli.common import REDACT, EnvFile, guard, log_file, lookup_for
+from opwire.cli.common import REDACT, EnvFile, guard, log_file, lookup_for, record_run
 from opwire.config import RunSettings, run_settings
 
 if TYPE_CHECKING:
@@ -147,7 +147,7 @@ def _run_verify(
     from opwire import interrupt
     from opwire.probing import NoteLine
     from opwire.render import Printer
-    from opwire.results import to_json
+    from opwire.results import run_record, to_json
     from opwire.state import Journal, owner_running
     from opwire.verify import redactor_for
     from opwire.verify import verify as run_verify
@@ -186,6 +186,7 @@ def _run_verify(
         run_verify(targets, run, printer.event, redact, journal=journal, started=started, stop=stop)
     )
     result = amend(result) if amend is not None else result
+    record_run(run.state_dir, redact, run_record(result), printer)
     printer.summary(result)
     if as_json:
         out.write(redact(json.dumps(redact.tree(to_json(result)), indent=2)) + "\n")
