@@ -414,3 +414,64 @@ def test_a_dropping_resolver_cannot_outlive_the_budget(tmp_path: Path) -> None:
     assert slack["diagnosis"]["code"] == "net.dns", slack["diagnosis"]
     assert "DNS lookup failed" in slack["diagnosis"]["detail"]
     assert document["elapsed_s"] <= end - start  # the summary claims no less than it took
+
+
+# --- 6. The region sweep respects the operator's routing -------------------------------------
+
+DD_KEY = "ab" * 16
+
+
+def _datadog_env(api: str, **extra: str) -> dict[str, str]:
+    return {
+        "OPERATOR_WIRING_MODE": "real_datadog",
+        "DD_API_KEY": DD_KEY,
+        "DD_SITE": "datadoghq.com",
+        "OPERATOR_WIRING_DATADOG_API_URL": api,
+        "OPERATOR_WIRING_BUDGET_S": "10",
+        **extra,
+    }
+
+
+def _foreign_key(mock: Mock) -> None:
+    mock.control("POST", "region", {"region": "datadoghq.com"})
+    mock.control("POST", "credentials", {"credential": DD_KEY, "region": "datadoghq.eu"})
+
+
+def test_an_api_override_keeps_the_sweep_off_the_public_sites(datadog_mock: Mock) -> None:
+    """The network guard fails this test if any public site is asked (or even looked up)."""
+    _foreign_key(datadog_mock)
+    run = run_verify(_datadog_env(datadog_mock.url), {}, ("datadog",))
+    (result,) = run.result.integrations
+    assert result.diagnosis is not None and result.diagnosis.code == "datadog.wrong_site"
+    assert any("region sweep skipped" in n for n in result.notes), result.notes
+    assert len(result.requests) == 1  # validate only: nobody else was asked
+
+
+def test_an_explicit_site_list_replaces_the_defaults(datadog_mock: Mock) -> None:
+    _foreign_key(datadog_mock)
+    for eu in serve("datadog"):
+        eu.control("POST", "region", {"region": "datadoghq.eu"})
+        eu.control("POST", "credentials", {"credential": DD_KEY, "region": "datadoghq.eu"})
+        env = _datadog_env(
+            datadog_mock.url, OPERATOR_WIRING_DATADOG_SITE_URLS=f"datadoghq.eu={eu.url}"
+        )
+        (result,) = run_verify(env, {}, ("datadog",)).result.integrations
+        assert result.diagnosis is not None
+        assert "this key is valid on datadoghq.eu" in result.diagnosis.detail
+        asked = {r.url.split("/api/")[0] for r in result.requests}
+        assert asked == {datadog_mock.url, eu.url}  # the list, and only the list
+
+
+def test_unreachable_regions_are_named_not_taken_for_a_no(datadog_mock: Mock) -> None:
+    _foreign_key(datadog_mock)
+    dead = f"http://127.0.0.1:{closed_port()}"
+    env = _datadog_env(
+        datadog_mock.url,
+        OPERATOR_WIRING_DATADOG_SITE_URLS=f"datadoghq.eu={dead},us5.datadoghq.com={dead}",
+        OPERATOR_WIRING_MAX_ATTEMPTS="1",
+    )
+    (result,) = run_verify(env, {}, ("datadog",)).result.integrations
+    assert result.diagnosis is not None
+    assert result.diagnosis.code == "datadog.wrong_site"  # not "no site knows the key"
+    assert "could not ask the other regions" in result.diagnosis.detail
+    assert "datadoghq.eu: " in result.diagnosis.detail
