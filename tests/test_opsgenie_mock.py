@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -66,7 +65,7 @@ def test_unknown_team_fails_at_processing_not_at_create(alerts: opsgenie_sdk.Ale
 
 
 def test_pending_request_is_404_request_not_processed(opsgenie_mock: Mock) -> None:
-    opsgenie_mock.control("POST", "opsgenie/config", {"request_delay_s": 0.3})
+    opsgenie_mock.control("POST", "opsgenie/config", {"request_delay_s": 600})
     created = httpx.post(
         f"{opsgenie_mock.url}/v2/alerts", headers=HEADERS, json={"message": "m", "alias": "slow"}
     ).json()
@@ -74,7 +73,9 @@ def test_pending_request_is_404_request_not_processed(opsgenie_mock: Mock) -> No
     pending = httpx.get(url, headers=HEADERS)
     assert pending.status_code == 404
     assert pending.headers["X-Opsgenie-Errortype"] == "RequestNotProcessed"
-    time.sleep(0.35)
+    opsgenie_mock.control("POST", "clock", {"advance_s": 300})  # half the delay: still pending
+    assert httpx.get(url, headers=HEADERS).status_code == 404
+    opsgenie_mock.control("POST", "clock", {"advance_s": 300})
     done = httpx.get(url, headers=HEADERS).json()["data"]
     assert done["isSuccess"] is True and done["action"] == "Create"
 

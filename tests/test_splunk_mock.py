@@ -151,7 +151,7 @@ def test_disabled_token_and_incorrect_index(splunk_mock: Mock) -> None:
 
 def test_indexer_acknowledgment(splunk_mock: Mock) -> None:
     splunk_mock.control(
-        "POST", "splunk/config", {"tokens": {TOKEN: {"ack": True}}, "indexing_delay_s": 0.3}
+        "POST", "splunk/config", {"tokens": {TOKEN: {"ack": True}}, "indexing_delay_s": 600}
     )
     assert hec(splunk_mock, '{"event":"x"}').json()["code"] == 10
     channel = str(uuid.uuid4())
@@ -172,7 +172,9 @@ def test_indexer_acknowledgment(splunk_mock: Mock) -> None:
 
     assert acks() == {"0": False, "1": False}
     assert search(splunk_mock, "search a") == []  # not yet indexed
-    time.sleep(0.35)
+    splunk_mock.control("POST", "clock", {"advance_s": 300})  # half the delay: still not
+    assert acks() == {"0": False, "1": False}
+    splunk_mock.control("POST", "clock", {"advance_s": 300})
     assert acks() == {"0": True, "1": True}
     assert acks() == {"0": False, "1": False}  # a true answer is given once
     assert len(search(splunk_mock, "search a")) == 1

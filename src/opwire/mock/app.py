@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any
 
@@ -151,7 +150,7 @@ class _Recorder:
         body = _logged_body(incoming.body, credential)
         entry: dict[str, Any] = {
             "seq": self.state.seq,
-            "time": time.time(),
+            "time": self.state.clock.now(),
             "method": incoming.method,
             "path": mask(incoming.path),
             "query": mask(incoming.query),

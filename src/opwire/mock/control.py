@@ -1,6 +1,6 @@
 """The control routes every mock shares, under the reserved `/_opwire/` prefix (after DataDog's
 fakeintake and LocalStack): health, the request log, fault rules, reset, region, credential
-registrations and scenarios. A room adds its own under `/_opwire/<slug>/`.
+registrations, scenarios and the mock's clock. A room adds its own under `/_opwire/<slug>/`.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from opwire import __version__
+from opwire.mock.clock import ClockError
 from opwire.mock.faults import MAX_RULES, FaultError, add_rules, parse_rule
 from opwire.mock.state import CONTROL, fingerprint, json_body, mock_state
 
@@ -23,6 +24,7 @@ def control_routes() -> list[BaseRoute]:
         Route(f"{CONTROL}/region", _region, methods=["GET", "POST"]),
         Route(f"{CONTROL}/credentials", _credentials, methods=["GET", "POST"]),
         Route(f"{CONTROL}/scenarios", _scenarios, methods=["GET", "POST"]),
+        Route(f"{CONTROL}/clock", _clock, methods=["GET", "POST"]),
     ]
 
 
@@ -135,3 +137,18 @@ async def _scenarios(request: Request) -> Response:
             ],
         }
     )
+
+
+async def _clock(request: Request) -> Response:
+    """The mock's time; `POST {"advance_s": 5}` moves it forward, so whatever waits on a delay
+    (Opsgenie processing, Sentry processing, Splunk indexing, rate-limit windows) sees it pass."""
+    clock = mock_state(request).clock
+    if request.method == "POST":
+        data = json_body(await request.body())
+        if not isinstance(data, dict) or "advance_s" not in data:
+            return JSONResponse({"error": 'expected {"advance_s": seconds}'}, 400)
+        try:
+            clock.advance(data["advance_s"])
+        except ClockError as exc:
+            return JSONResponse({"error": str(exc)}, 400)
+    return JSONResponse({"now": clock.now(), "offset_s": clock.offset_s})

@@ -17,6 +17,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from opwire.mock.clock import MockClock
 from opwire.mock.faults import MAX_RULES, FaultRule
 from opwire.mock.limits import BODY_CAP, CONFIGURED, CappedDict, CappedList, TooLargeAnswer
 from opwire.mock.scenarios import Scenario
@@ -61,6 +62,8 @@ class MockState:
     scenarios: dict[str, Scenario] = field(default_factory=dict)
     # How many entries each capped store of this mock has dropped, oldest first.
     dropped: Counter[str] = field(default_factory=Counter)
+    # What every time-based behaviour reads: real time plus what /_opwire/clock advanced.
+    clock: MockClock = field(default_factory=MockClock)
     requests: CappedList[dict[str, Any]] = field(init=False)
     # credential -> the region it belongs to; "*" holds for every credential (a scenario).
     credential_regions: CappedDict[str, str] = field(init=False)
@@ -77,6 +80,7 @@ class MockState:
         self.faults.clear()
         self.credential_regions.clear()
         self.active.clear()
+        self.clock.reset()  # a clean start: nothing is left that an earlier advance aged
         for store in self.dropped:
             self.dropped[store] = 0
 
@@ -94,6 +98,11 @@ class MockState:
 def mock_state(request: Request) -> MockState:
     state: MockState = request.app.state.mock
     return state
+
+
+def clock_of(request: Request) -> MockClock:
+    """The clock of the mock that `request` came to."""
+    return mock_state(request).clock
 
 
 def json_body(request_body: bytes) -> Any:

@@ -28,6 +28,7 @@ from opwire.integrations.datadog.query import QueryError, run_query
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
 from opwire.mock.limits import TOO_LARGE, CappedList
 from opwire.mock.scenarios import Scenario, credentials_abroad, faults, vendor_state
+from opwire.mock.state import clock_of
 
 APP_URL = "https://app.datadoghq.com"
 # Key shapes: 32 hex (API), 40 hex (APP). UNCONFIRMED (widely known; vendor-contracts § 1.2).
@@ -193,7 +194,7 @@ async def post_event_v1(request: Request) -> Response:
     body = json_body(await request.body())
     if problem := _event_problem(body):
         return _errors(400, problem)
-    now = int(time.time())
+    now = int(clock_of(request).now())
     happened = body.get("date_happened", now)
     if not _numbers(happened):
         return _errors(400, "date_happened must be a POSIX timestamp")
@@ -301,7 +302,7 @@ async def post_event_v2(request: Request) -> Response:
         "text": text,
         "tags": attributes.get("tags") or [],
     }
-    event = _store_event(_state(request), legacy, int(time.time()))
+    event = _store_event(_state(request), legacy, int(clock_of(request).now()))
     uid = f"AZ{event['id_str'][-20:]}"
     return JSONResponse(
         {

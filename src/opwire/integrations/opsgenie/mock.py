@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import time
 import uuid
 from collections import Counter, deque
 from dataclasses import dataclass, field
@@ -29,8 +28,10 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
+from opwire.mock.clock import MockClock
 from opwire.mock.limits import CONFIGURED, ENTRIES, TOO_LARGE, CappedDict
 from opwire.mock.scenarios import Scenario, credentials_abroad, vendor_state
+from opwire.mock.state import clock_of
 
 # An API key is a UUID, and a UUID's hex digits are case-insensitive on input (RFC 9562 § 4):
 # Opsgenie shows keys in lower case, an operator may paste them upper-cased, both are the key
@@ -61,7 +62,7 @@ OVERHEAD = 512  # a stored alert or request beyond its body's bytes
 class Pending:
     id: str
     action: str
-    ready_at: float
+    ready_at: float  # on the mock clock's monotonic seconds
     body: dict[str, Any]
     identifier: str = ""
     identifier_type: str = "id"
@@ -97,21 +98,23 @@ class OpsgenieState:
             if self.unprocessed and self.unprocessed[0] is old:
                 self.unprocessed.popleft()
 
-    def process_due(self) -> None:
-        now = time.monotonic()
+    def process_due(self, clock: MockClock) -> None:
+        """Process every request whose delay has passed on `clock`."""
+        now = clock.monotonic()
         while self.unprocessed and self.unprocessed[0].ready_at <= now:
             pending = self.unprocessed.popleft()
-            pending.result = _process(self, pending)
+            pending.result = _process(self, pending, clock.now())
 
 
 def _state(request: Request) -> OpsgenieState:
     state: OpsgenieState = mock_state(request).vendor
-    state.process_due()
+    state.process_due(clock_of(request))
     return state
 
 
-def _iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def _iso(seconds: float) -> str:
+    moment = datetime.fromtimestamp(seconds, UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _answer(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
@@ -158,6 +161,7 @@ def _create_errors(body: dict[str, Any]) -> dict[str, str]:
 
 def _accept(
     state: OpsgenieState,
+    clock: MockClock,
     action: str,
     body: dict[str, Any],
     weight: int,
@@ -168,13 +172,13 @@ def _accept(
     pending = Pending(
         request_id,
         action,
-        time.monotonic() + state.request_delay_s,
+        clock.monotonic() + state.request_delay_s,
         body,
         identifier,
         identifier_type,
     )
     state.keep_request(pending, weight + OVERHEAD)
-    state.process_due()
+    state.process_due(clock)
     return JSONResponse(
         {"result": "Request will be processed", "took": 0.302, "requestId": request_id},
         202,
@@ -191,7 +195,7 @@ async def create_alert(request: Request) -> Response:
         return _answer(400, {"message": TEXTS["bad_json"]})
     if errors := _create_errors(body):
         return _answer(422, {"message": NOT_PROCESSABLE, "errors": errors})
-    return _accept(_state(request), "Create", body, len(raw))
+    return _accept(_state(request), clock_of(request), "Create", body, len(raw))
 
 
 def _find(state: OpsgenieState, identifier: str, kind: str) -> dict[str, Any] | None:
@@ -204,21 +208,22 @@ def _find(state: OpsgenieState, identifier: str, kind: str) -> dict[str, Any] | 
     return candidates[-1] if candidates else None
 
 
-def _process(state: OpsgenieState, pending: Pending) -> dict[str, Any]:
+def _process(state: OpsgenieState, pending: Pending, now: float) -> dict[str, Any]:
+    """The request's outcome, processed at `now` (unix seconds)."""
     body = pending.body
     result = {
         "success": True,
         "action": pending.action,
-        "processedAt": _iso(),
+        "processedAt": _iso(now),
         "integrationId": state.integration_id,
         "isSuccess": True,
     }
     if pending.action == "Create":
-        return {**result, **_process_create(state, body)}
+        return {**result, **_process_create(state, body, now)}
     alert = _find(state, pending.identifier, pending.identifier_type)
     if alert is None:
         return {**result, "success": False, "isSuccess": False, "status": TEXTS["alert_missing"]}
-    alert["updatedAt"] = _iso()
+    alert["updatedAt"] = _iso(now)
     if pending.action == "Close":
         alert["status"] = "closed"
         alert["report"]["closedBy"] = body.get("user", "opwire")
@@ -229,7 +234,7 @@ def _process(state: OpsgenieState, pending: Pending) -> dict[str, Any]:
     return {**result, "status": f"{done} alert", "alertId": alert["id"], "alias": alert["alias"]}
 
 
-def _process_create(state: OpsgenieState, body: dict[str, Any]) -> dict[str, Any]:
+def _process_create(state: OpsgenieState, body: dict[str, Any], now: float) -> dict[str, Any]:
     for responder in body.get("responders") or []:
         name = responder.get("name") or responder.get("id")
         if responder.get("type") == "team" and name not in state.teams:
@@ -242,13 +247,13 @@ def _process_create(state: OpsgenieState, body: dict[str, Any]) -> dict[str, Any
     existing = _find(state, alias, "alias")
     if existing is not None and existing["status"] == "open":
         existing["count"] += 1
-        existing["lastOccurredAt"] = existing["updatedAt"] = _iso()
+        existing["lastOccurredAt"] = existing["updatedAt"] = _iso(now)
         return {
             "status": TEXTS["deduplicated"].format(alias=alias),
             "alertId": existing["id"],
             "alias": alias,
         }
-    alert = _new_alert(state, body, alias)
+    alert = _new_alert(state, body, alias, now)
     state.alerts.put(alert["id"], alert, len(str(body)) + OVERHEAD)
     return {"status": "Created alert", "alertId": alert["id"], "alias": alias}
 
@@ -260,8 +265,10 @@ def _resolved(responder: dict[str, Any]) -> dict[str, str]:
     return {"type": str(responder.get("type")), "id": ident}
 
 
-def _new_alert(state: OpsgenieState, body: dict[str, Any], alias: str) -> dict[str, Any]:
-    now = _iso()
+def _new_alert(
+    state: OpsgenieState, body: dict[str, Any], alias: str, seconds: float
+) -> dict[str, Any]:
+    now = _iso(seconds)
     return {
         "id": str(uuid.uuid4()),
         "tinyId": str(next(state.tiny_ids)),  # a counter: unique once old alerts are dropped
@@ -332,7 +339,8 @@ async def alert_action(request: Request) -> Response:
     action = ACTIONS.get(request.path_params["action"])
     if action is None:
         return _answer(404, {"message": "Unknown alert action"})
-    return _accept(_state(request), action, body, len(raw), request.path_params["identifier"], kind)
+    identifier = request.path_params["identifier"]
+    return _accept(_state(request), clock_of(request), action, body, len(raw), identifier, kind)
 
 
 def _query_match(query: str) -> Any:
@@ -388,7 +396,7 @@ async def list_alerts(request: Request) -> Response:
 async def heartbeat_ping(request: Request) -> Response:
     if denied := _auth(request, write=False):
         return denied
-    _state(request).heartbeats[request.path_params["name"]] = time.time()
+    _state(request).heartbeats[request.path_params["name"]] = clock_of(request).now()
     return JSONResponse(
         {"result": "PONG - Heartbeat received", "took": 0.009, "requestId": str(uuid.uuid4())}, 202
     )

@@ -17,7 +17,6 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import time
 import uuid
 from collections import Counter, deque
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from starlette.types import ASGIApp
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
 from opwire.mock.limits import CONFIGURED, TOO_LARGE, CappedDict, CappedList
 from opwire.mock.scenarios import Scenario, faults
+from opwire.mock.state import clock_of
 
 HOST = "https://api.pagerduty.com"
 APP = "https://opwire-mock.pagerduty.com"
@@ -118,8 +118,9 @@ def _state(request: Request) -> PagerDutyState:
     return state
 
 
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _now(request: Request) -> str:
+    """The mock clock's time as PagerDuty writes it (whole seconds, UTC)."""
+    return datetime.fromtimestamp(clock_of(request).now(), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _id(prefix: str) -> str:
@@ -176,9 +177,9 @@ def _alert_errors(body: dict[str, Any]) -> list[str]:
     return errors
 
 
-def _throttled(state: PagerDutyState, service: Service) -> bool:
+def _throttled(state: PagerDutyState, service: Service, now: float) -> bool:
+    """True when the service's rate window, ending at `now` (monotonic seconds), is full."""
     limit, window = state.rate
-    now = time.monotonic()
     while service.sent and now - service.sent[0] > window:
         service.sent.popleft()
     if len(service.sent) >= limit:
@@ -195,32 +196,37 @@ async def enqueue(request: Request) -> Response:
         return _invalid(*errors)
     state = _state(request)
     service = state.service(body["routing_key"])
-    if _throttled(state, service):
+    if _throttled(state, service, clock_of(request).monotonic()):
         return JSONResponse(THROTTLED, 429)
     dedup = str(body.get("dedup_key") or uuid.uuid4().hex)
     if not service.paused:
-        _apply(state, service, body["routing_key"], dedup, body)
+        _apply(state, service, (body["routing_key"], dedup), body, _now(request))
     return JSONResponse(
         {"status": "success", "message": "Event processed", "dedup_key": dedup}, 202
     )
 
 
 def _apply(
-    state: PagerDutyState, service: Service, key: str, dedup: str, body: dict[str, Any]
+    state: PagerDutyState,
+    service: Service,
+    key: tuple[str, str],
+    body: dict[str, Any],
+    now: str,
 ) -> None:
-    action, open_id = body["event_action"], state.open_alerts.get((key, dedup))
+    """Act on the open alert of `key` (routing key, dedup key), at `now` (PagerDuty's format)."""
+    action, open_id = body["event_action"], state.open_alerts.get(key)
     if action == "trigger" and open_id is None:
-        state.open_alerts[(key, dedup)] = _open(state, service, dedup, body)
+        state.open_alerts[key] = _open(state, service, key[1], body, now)
     elif action == "trigger" and open_id is not None:
-        state.incidents[state.alerts[open_id]["incident"]["id"]]["updated_at"] = _now()
+        state.incidents[state.alerts[open_id]["incident"]["id"]]["updated_at"] = now
     elif open_id is not None:  # acknowledge or resolve of the open alert; otherwise dropped
         alert = state.alerts[open_id]
         incident = state.incidents[alert["incident"]["id"]]
         status = "acknowledged" if action == "acknowledge" else "resolved"
-        incident.update(status=status, updated_at=_now(), last_status_change_at=_now())
+        incident.update(status=status, updated_at=now, last_status_change_at=now)
         if status == "resolved":
-            alert["status"], incident["resolved_at"] = "resolved", _now()
-            del state.open_alerts[(key, dedup)]
+            alert["status"], incident["resolved_at"] = "resolved", now
+            del state.open_alerts[key]
 
 
 def _ref(kind: str, obj_id: str, summary: str) -> dict[str, Any]:
@@ -234,8 +240,10 @@ def _ref(kind: str, obj_id: str, summary: str) -> dict[str, Any]:
     }
 
 
-def _open(state: PagerDutyState, service: Service, dedup: str, body: dict[str, Any]) -> str:
-    payload, number, now = body["payload"], next(state.numbers), _now()
+def _open(
+    state: PagerDutyState, service: Service, dedup: str, body: dict[str, Any], now: str
+) -> str:
+    payload, number = body["payload"], next(state.numbers)
     incident_id, alert_id = _id("Q"), _id("A")
     incident = {
         "id": incident_id,
@@ -292,7 +300,8 @@ async def change_enqueue(request: Request) -> Response:
         return _invalid(TEXTS["summary"])
     if len(summary) > 1024:
         return _invalid(TEXTS["summary_long"])
-    _state(request).change_events.append({"id": _id("C"), "summary": summary, "timestamp": _now()})
+    event = {"id": _id("C"), "summary": summary, "timestamp": _now(request)}
+    _state(request).change_events.append(event)
     return JSONResponse({"message": "Change event processed", "status": "success"}, 202)
 
 
@@ -336,7 +345,8 @@ def _window(request: Request) -> tuple[str, str] | None:
     if params.get("date_range") == "all":
         return "", "9999"
     try:
-        until = _parse_time(params["until"]) if "until" in params else datetime.now(UTC)
+        now = datetime.fromtimestamp(clock_of(request).now(), UTC)
+        until = _parse_time(params["until"]) if "until" in params else now
         since = _parse_time(params["since"]) if "since" in params else until - DEFAULT_RANGE
     except ValueError:
         return None

@@ -14,7 +14,6 @@ import hashlib
 import itertools
 import json
 import re
-import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from opwire.integrations.sentry.envelope import EnvelopeError, parse
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
 from opwire.mock.limits import CONFIGURED, TOO_LARGE, CappedDict
 from opwire.mock.scenarios import Scenario, credentials_abroad, faults, vendor_state
+from opwire.mock.state import clock_of
 
 DEFAULT_ORG = "opwire-mock"
 PUBLIC_KEY = re.compile(r"^[0-9a-f]{32}$")
@@ -175,7 +175,8 @@ async def envelope_endpoint(request: Request) -> Response:
     if event is None:
         return JSONResponse({})
     event_id = str(envelope.headers.get("event_id") or event.get("event_id") or uuid.uuid4().hex)
-    _store(_state(request), project, event_id.replace("-", ""), event, len(body))
+    received = clock_of(request).now()
+    _store(_state(request), project, event_id.replace("-", ""), event, len(body), received)
     return JSONResponse({"id": event_id})
 
 
@@ -191,7 +192,7 @@ async def store_endpoint(request: Request) -> Response:
     except EnvelopeError as exc:
         return _detail(400, exc.detail, *exc.causes)
     event_id = str(event.get("event_id") or uuid.uuid4().hex).replace("-", "")
-    _store(_state(request), project, event_id, event, len(body))
+    _store(_state(request), project, event_id, event, len(body), clock_of(request).now())
     return JSONResponse({"id": event_id})
 
 
@@ -230,14 +231,20 @@ def _fingerprint(event: dict[str, Any]) -> tuple[str, str]:
 
 
 def _store(
-    state: SentryState, project: Project, event_id: str, event: dict[str, Any], size: int
+    state: SentryState,
+    project: Project,
+    event_id: str,
+    event: dict[str, Any],
+    size: int,
+    received: float,
 ) -> None:
-    """Keep the event (weighed by its body's `size`) and count it into its issue."""
+    """Keep the event (weighed by its body's `size`), `received` at that unix time, and count it
+    into its issue."""
     if state.drop_events:
         return
     key, title = _fingerprint(event)
     group_key = hashlib.sha256(f"{project.id}:{key}".encode()).hexdigest()
-    now = _iso(time.time())
+    now = _iso(received)
     group = next((g for g in state.groups.values() if g["_key"] == group_key), None)
     if group is None:
         # A counter, not the count: ids stay unique once old issues are dropped.
@@ -261,7 +268,7 @@ def _store(
     if group["status"] == "resolved":
         group["status"] = "unresolved"  # a regression reopens the issue, as Sentry does
     stored = {
-        "received": time.time(),
+        "received": received,
         "project": project,
         "group": group["id"],
         "payload": event,
@@ -288,9 +295,10 @@ def _api_auth(request: Request) -> Response | None:
     return None
 
 
-def _visible(state: SentryState, event_id: str) -> dict[str, Any] | None:
+def _visible(state: SentryState, event_id: str, now: float) -> dict[str, Any] | None:
+    """The event once it is processed: `processing_delay_s` after it was received, at `now`."""
     stored = state.events.get(event_id)
-    if stored is None or time.time() - stored["received"] < state.processing_delay_s:
+    if stored is None or now - stored["received"] < state.processing_delay_s:
         return None
     return stored
 
@@ -346,7 +354,7 @@ async def project_event(request: Request) -> Response:
     if denied := _api_auth(request):
         return denied
     p = request.path_params
-    stored = _visible(_state(request), p["event_id"])
+    stored = _visible(_state(request), p["event_id"], clock_of(request).now())
     if stored is None or not _matches_project(stored["project"], p["org"], p["project"]):
         return _detail(404, "Event not found")
     return JSONResponse(_event_body(p["event_id"], stored))
@@ -356,7 +364,7 @@ async def resolve_event_id(request: Request) -> Response:
     if denied := _api_auth(request):
         return denied
     p = request.path_params
-    stored = _visible(_state(request), p["event_id"])
+    stored = _visible(_state(request), p["event_id"], clock_of(request).now())
     if stored is None or not _matches_project(stored["project"], p["org"], stored["project"].slug):
         return _detail(404, "An event with this ID could not be found.")
     return JSONResponse(

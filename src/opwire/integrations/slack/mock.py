@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import base64
 import re
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +36,7 @@ from starlette.types import ASGIApp
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
 from opwire.mock.limits import CONFIGURED, TOO_LARGE, CappedDict, CappedList
 from opwire.mock.scenarios import Scenario, vendor_state
+from opwire.mock.state import clock_of
 
 DEFAULT_CHANNEL = "C0OPWIRE01"
 TEAM, BOT, SECRET = r"T[A-Z0-9]{6,}", r"B[A-Z0-9]{6,}", r"[A-Za-z0-9]{24}"
@@ -105,12 +105,13 @@ class SlackState:
             found.setdefault(cid, []).append(message)
         return found
 
-    def next_ts(self) -> str:
-        self.last_ts = max(time.time(), self.last_ts + 0.000001)
+    def next_ts(self, now: float) -> str:
+        """A message ts at `now` (unix seconds), later than every earlier one, as Slack's are."""
+        self.last_ts = max(now, self.last_ts + 0.000001)
         return f"{self.last_ts:.6f}"
 
-    def take_token(self, hook: Hook) -> bool:
-        now = time.monotonic()
+    def take_token(self, hook: Hook, now: float) -> bool:
+        """One message from the hook's bucket, refilled up to `now` (monotonic seconds)."""
         if hook.tokens < 0:
             hook.tokens, hook.refilled = self.burst, now
         hook.tokens = min(self.burst, hook.tokens + (now - hook.refilled) * self.per_second)
@@ -152,7 +153,7 @@ async def webhook(request: Request) -> Response:
     channel = state.channel(hook.channel)
     if channel.archived:
         return _word(410, "channel_is_archived")
-    if not state.take_token(hook):
+    if not state.take_token(hook, clock_of(request).monotonic()):
         wait = max(1, round((1 - hook.tokens) / state.per_second))
         return _word(429, RATE_LIMITED_BODY, {"Retry-After": str(wait)})
     raw = await request.body()
@@ -163,7 +164,7 @@ async def webhook(request: Request) -> Response:
         return _word(400, "no_text")
     if len(message.get("attachments") or []) > 100:
         return _word(400, "too_many_attachments")
-    stored = _stored(message, match.group(2), state.next_ts())
+    stored = _stored(message, match.group(2), state.next_ts(clock_of(request).now()))
     state.messages.append((channel.id, stored), len(raw) + MESSAGE_OVERHEAD)
     return _word(200, "ok")
 
@@ -234,7 +235,8 @@ async def history(request: Request) -> Response:
         if not _is_number(params.get(name) or "0"):
             return _api_error(f"invalid_ts_{name}")
     try:
-        return JSONResponse(_history_page(state.history().get(channel.id, []), params))
+        found = state.history().get(channel.id, [])
+        return JSONResponse(_history_page(found, params, clock_of(request).now()))
     except ValueError:
         return _api_error("invalid_cursor")
 
@@ -247,9 +249,11 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _history_page(messages: list[dict[str, Any]], params: dict[str, str]) -> dict[str, Any]:
+def _history_page(
+    messages: list[dict[str, Any]], params: dict[str, str], now: float
+) -> dict[str, Any]:
     oldest = float(params.get("oldest") or 0)
-    latest = float(params.get("latest") or time.time() + 1)
+    latest = float(params.get("latest") or now + 1)
     inclusive = params.get("inclusive") in ("1", "true")
     limit_text = params.get("limit") or "100"
     limit = min(max(int(limit_text) if limit_text.isdigit() else 100, 1), HISTORY_LIMIT_MAX)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +35,7 @@ from opwire.integrations.splunk.search import SearchError, matches, parse
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
 from opwire.mock.limits import CONFIGURED, TOO_LARGE, CappedDict, CappedList
 from opwire.mock.scenarios import Scenario, vendor_state
+from opwire.mock.state import clock_of
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 # code -> (HTTP status, text), from the reply-code table (shared/specs/splunk CSV).
@@ -121,6 +121,10 @@ class SplunkState:
 def _state(request: Request) -> SplunkState:
     state: SplunkState = mock_state(request).vendor
     return state
+
+
+def _now(request: Request) -> float:
+    return clock_of(request).now()
 
 
 def _reply(code: int, **extra: Any) -> Response:
@@ -229,13 +233,15 @@ def _store(
     token: Token,
     channel: str | None,
     defaults: dict[str, str],
+    now: float,
 ) -> dict[str, Any]:
-    ready = time.time() + state.indexing_delay_s
+    """Keep the events, received at `now` (unix seconds), indexed `indexing_delay_s` later."""
+    ready = now + state.indexing_delay_s
     for item in items:
         event = item["event"]
         raw = event if isinstance(event, str) else json.dumps(event)
         stored = {
-            "time": float(item.get("time") or time.time()),
+            "time": float(item.get("time") or now),
             "event": event,
             "raw": raw,
             "index": item.get("index", defaults.get("index", token.default_index)),
@@ -266,7 +272,7 @@ async def event_endpoint(request: Request) -> Response:
         return _error(exc)
     except TooLarge:
         return TOO_LARGE["splunk"].response()
-    return _reply(0, **_store(_state(request), items, token, channel, {}))
+    return _reply(0, **_store(_state(request), items, token, channel, {}, _now(request)))
 
 
 async def raw_endpoint(request: Request) -> Response:
@@ -286,7 +292,8 @@ async def raw_endpoint(request: Request) -> Response:
         return TOO_LARGE["splunk"].response()
     lines = [line for line in raw.decode("utf-8", "replace").splitlines() if line.strip()]
     items = [{**item, "event": line} for line in lines]
-    return _reply(0, **_store(_state(request), items, token, channel, defaults))
+    stored = _store(_state(request), items, token, channel, defaults, _now(request))
+    return _reply(0, **stored)
 
 
 def _error(exc: HecError) -> Response:
@@ -318,7 +325,7 @@ async def ack(request: Request) -> Response:
     wanted = body.get("acks") if isinstance(body, dict) else None
     if not isinstance(wanted, list) or not all(isinstance(a, int) for a in wanted):
         return _reply(6)
-    pending, now = _state(request).acks, time.time()
+    pending, now = _state(request).acks, _now(request)
     answer = {}
     for ack_id in wanted:
         key = (channel or "", ack_id)
@@ -339,11 +346,11 @@ async def search_export(request: Request) -> Response:
         return JSONResponse(
             {"messages": [{"type": "WARN", "text": "call not properly authenticated"}]}, 401
         )
+    now = _now(request)  # `earliest=-5m` counts back from the mock's time, as indexing does
     try:
-        search = parse(params.get("search", ""))
+        search = parse(params.get("search", ""), now)
     except SearchError as exc:
         return JSONResponse({"messages": [{"type": "FATAL", "text": str(exc)}]}, 400)
-    now = time.time()
     hits = [e for e in _state(request).events if e["ready"] <= now and matches(search, e)]
     rows = [{"count": str(len(hits))}] if search.count else [_result(e) for e in hits]
     lines = [
