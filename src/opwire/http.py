@@ -171,6 +171,39 @@ KIND_WORDS = {
 }
 
 
+@dataclass(frozen=True, slots=True, repr=False)
+class Outbound:
+    """One request, as a value: what a room's client.py builds and `Http.request` sends.
+
+    The body is `json` (a document to encode), `content` (bytes as they go) or neither. Headers
+    and URL may hold revealed credentials, so the repr names only the method and the origin."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    params: Mapping[str, str] = field(default_factory=dict)
+    json: Any = None
+    content: bytes | None = None
+
+    def __post_init__(self) -> None:
+        if self.json is not None and self.content is not None:
+            raise ValueError("an Outbound has a json body or a content body, not both")
+
+    def __repr__(self) -> str:
+        return f"Outbound({self.method} {origin(self.url) or '?'})"
+
+    def arguments(self) -> dict[str, Any]:
+        """httpx's keyword arguments, only those set: given an empty `params`, httpx drops the
+        query the URL already has."""
+        given = {
+            "headers": self.headers or None,
+            "params": self.params or None,
+            "json": self.json,
+            "content": self.content,
+        }
+        return {key: value for key, value in given.items() if value is not None}
+
+
 @dataclass(frozen=True, slots=True)
 class Reply:
     status: int
@@ -218,9 +251,7 @@ class Http:
             return self.insecure
         return self.client
 
-    async def request(
-        self, integration: str, budget: Budget, method: str, url: str, **kwargs: Any
-    ) -> Exchange:
+    async def request(self, integration: str, budget: Budget, outbound: Outbound) -> Exchange:
         """Send with retries of transient failures, all inside `budget`; never raises."""
         started = time.monotonic()
         attempt, observed = 0, ""
@@ -232,13 +263,12 @@ class Http:
             if budget.remaining() <= 0.01:
                 kind = kind or "budget"
                 break
-            reply, kind, ms = await self._send_once(budget, method, url, kwargs)
+            reply, kind, ms = await self._send_once(budget, outbound)
             kinds.append(kind)
             observed = KIND_WORDS[kind] if kind else f"HTTP {reply.status}" if reply else ""
             delay, note = self._next_delay(attempt, budget, reply, kind)
-            self.emit(
-                RequestLine(integration, method, self._shown(url, kwargs), observed, ms, note)
-            )
+            shown = self._shown(outbound)
+            self.emit(RequestLine(integration, outbound.method, shown, observed, ms, note))
             if delay is None:
                 break
             await asyncio.sleep(delay)
@@ -247,7 +277,7 @@ class Http:
         return Exchange(reply, kind, attempt, elapsed, summary, tuple(kinds))
 
     async def _send_once(
-        self, budget: Budget, method: str, url: str, kwargs: Mapping[str, Any]
+        self, budget: Budget, outbound: Outbound
     ) -> tuple[Reply | None, str | None, int]:
         left = budget.remaining()
         timeout = httpx.Timeout(
@@ -263,17 +293,16 @@ class Http:
             # The inner timeouts end at `left` too; the guard's small grace lets them report what
             # ran out (a DNS lookup, a connect) instead of a bare timeout.
             cap = min(left, self.timeouts.connect + 2 * self.timeouts.read) + GUARD_GRACE_S
-            reply = await asyncio.wait_for(self._fetch(method, url, timeout, kwargs), cap)
+            reply = await asyncio.wait_for(self._fetch(outbound, timeout), cap)
         except (httpx.HTTPError, httpx.InvalidURL, BodyTooLarge) as exc:
             return None, classify(exc), _ms(t0)
         except TimeoutError:
             return None, "timeout", _ms(t0)
         return reply, None, _ms(t0)
 
-    async def _fetch(
-        self, method: str, url: str, timeout: httpx.Timeout, kwargs: Mapping[str, Any]
-    ) -> Reply:
-        client = self.client_for(url)
+    async def _fetch(self, outbound: Outbound, timeout: httpx.Timeout) -> Reply:
+        client = self.client_for(outbound.url)
+        method, url, kwargs = outbound.method, outbound.url, outbound.arguments()
         async with client.stream(method, url, timeout=timeout, **kwargs) as response:
             headers = {k.lower(): v for k, v in response.headers.items()}
             decoder = _decoder(headers)
@@ -304,10 +333,10 @@ class Http:
             return None, f"not retrying: {why} exceeds the {left:.1f} s left in the budget"
         return delay, f"retry {attempt}/{self.policy.max_attempts - 1} in {delay:.1f} s"
 
-    def _shown(self, url: str, kwargs: Mapping[str, Any]) -> str:
-        params = kwargs.get("params")
-        if params:
-            url = str(httpx.URL(url, params=params))
+    def _shown(self, outbound: Outbound) -> str:
+        url = outbound.url
+        if outbound.params:
+            url = str(httpx.URL(url, params=outbound.params))
         return self.redact(url)
 
 

@@ -22,7 +22,7 @@ from opwire.diagnosis import (
     diagnose_transport,
 )
 from opwire.events import NoteLine as NoteLine  # re-exported: its older home
-from opwire.http import Budget, Exchange, Http, Reply
+from opwire.http import Budget, Exchange, Http, Outbound, Reply
 from opwire.interrupt import Stop
 from opwire.results import Outcome, Step
 from opwire.state import Journal
@@ -93,10 +93,10 @@ class ProbeContext:
     def failed_already(self) -> bool:
         return any(s.outcome is Outcome.FAILED for s in self.steps)
 
-    async def call(self, step: str, method: str, url: str, *, ok: Check, **kw: Any) -> Reply | None:
+    async def call(self, step: str, outbound: Outbound, *, ok: Check) -> Reply | None:
         """One rung: send (with retries), check the reply, record the step. None on failure."""
         self.rung = step
-        exchange = await self.http.request(self.slug, self.budget, method, url, **kw)
+        exchange = await self.http.request(self.slug, self.budget, outbound)
         self.last_exchange = exchange
         self._after_send(step, exchange)
         reply = exchange.reply
@@ -111,15 +111,13 @@ class ProbeContext:
     async def poll(
         self,
         step: str,
-        method: str,
-        url: str,
+        outbound: Outbound,
         *,
         ok: Check,
         found: Check,
         within_s: float,
         missing: str,
         pending: Check | None = None,
-        **kw: Any,
     ) -> Reply | None:
         """Read back until `found`, polling fast then backing off; `missing` names the diagnosis.
 
@@ -129,7 +127,7 @@ class ProbeContext:
         window = self.budget.child(within_s)
         delay = 0.1
         while True:
-            exchange = await self.http.request(self.slug, window, method, url, **kw)
+            exchange = await self.http.request(self.slug, window, outbound)
             reply = exchange.reply
             if not (pending is not None and holds(pending, reply)):
                 good = holds(ok, reply)
@@ -148,33 +146,33 @@ class ProbeContext:
             await asyncio.sleep(delay)
             delay = min(delay * 2, 2.0)
 
-    async def peek(
-        self, method: str, url: str, *, within_s: float | None = None, **kw: Any
-    ) -> Reply | None:
+    async def peek(self, outbound: Outbound, *, within_s: float | None = None) -> Reply | None:
         """A look that is not a rung: its failure is not recorded (cleanup's "anything left?",
         the region sweep)."""
-        return (await self._look(method, url, within_s=within_s, **kw)).reply
+        return (await self._look(outbound, within_s=within_s)).reply
 
-    async def _look(
-        self, method: str, url: str, *, within_s: float | None = None, **kw: Any
-    ) -> Exchange:
+    async def _look(self, outbound: Outbound, *, within_s: float | None = None) -> Exchange:
         budget = self.budget if within_s is None else self.budget.child(within_s)
-        return await self.http.request(self.slug, budget, method, url, **kw)
+        return await self.http.request(self.slug, budget, outbound)
 
     async def sweep(
-        self, question: str, regions: Mapping[str, str], path: str, ok: Check, **kw: Any
+        self,
+        question: str,
+        regions: Mapping[str, str],
+        ask: Callable[[str], Outbound],
+        ok: Check,
     ) -> Sweep:
-        """The region sweep: ask each of the vendor's other regions `path` (its cheapest
-        authenticated read) and name the first whose answer is `ok`. Regions that gave no answer
-        at all are named, and the last failure says it could not ask them: an unreachable
-        region proves nothing about the credential."""
+        """The region sweep: send each of the vendor's other regions `ask(its base URL)` (its
+        cheapest authenticated read) and name the first whose answer is `ok`. Regions that gave
+        no answer at all are named, and the last failure says it could not ask them: an
+        unreachable region proves nothing about the credential."""
         if not regions:
             self.note(f"region sweep skipped: no other region to ask ({SWEEP_TARGETS})")
             return Sweep(None, ())
         self.note(f"region sweep: {question} ({SWEEP_OFF})")
         unreachable: list[str] = []
         for region, base in regions.items():
-            exchange = await self._look("GET", f"{base}{path}", within_s=5, **kw)
+            exchange = await self._look(ask(base), within_s=5)
             if exchange.reply is not None and ok(exchange.reply):
                 return Sweep(region, tuple(unreachable))
             if exchange.reply is None:

@@ -12,32 +12,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from opwire.http import Reply
+from opwire.integrations.opsgenie import client
 
 if TYPE_CHECKING:
     from opwire.integrations.opsgenie import Settings
     from opwire.probing import ProbeContext
 
 PROCESS_WINDOW_S = 30.0
-ALIAS = {"identifierType": "alias"}
-
-
-def alert_body(settings: Settings, alias: str) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "message": f"opwire verify {alias} (test alert, closes itself)",
-        "alias": alias,
-        "description": "Sent by opwire verify to prove delivery; closed automatically.",
-        "tags": ["verify", "opwire"],
-        "details": {"run_id": alias, "verify": "true"},
-        "priority": "P5",
-        "source": "opwire",
-    }
-    if settings.team:
-        body["responders"] = [{"name": settings.team, "type": "team"}]
-    return body
-
-
-def _headers(settings: Settings) -> dict[str, str]:
-    return {"Authorization": f"GenieKey {settings.api_key.reveal()}"}
 
 
 async def probe(ctx: ProbeContext, settings: Settings) -> None:
@@ -45,11 +26,16 @@ async def probe(ctx: ProbeContext, settings: Settings) -> None:
     entry = ctx.remember({"alias": alias})
     created = await ctx.call(
         "create",
-        "POST",
-        f"{settings.api_url}/v2/alerts",
-        ok=_accepted,
-        json=alert_body(settings, alias),
-        headers=_headers(settings),
+        client.create_alert(
+            settings,
+            alias,
+            f"opwire verify {alias} (test alert, closes itself)",
+            description="Sent by opwire verify to prove delivery; closed automatically.",
+            tags=("verify", "opwire"),
+            details={"run_id": alias, "verify": "true"},
+            priority="P5",
+        ),
+        ok=client.accepted,
     )
     if created is None and ctx.refused:
         ctx.forget(entry)  # refused outright: no alert exists
@@ -63,11 +49,8 @@ async def probe(ctx: ProbeContext, settings: Settings) -> None:
     if created is not None:
         await ctx.call(
             "read back",
-            "GET",
-            f"{settings.api_url}/v2/alerts/{alias}",
-            ok=_alert_status("open"),
-            params=ALIAS,
-            headers=_headers(settings),
+            client.get_alert(settings, alias),
+            ok=lambda reply: client.alert_status(reply, "open"),
         )
     if await cleanup(ctx, settings, {"alias": alias}, known_open=created is not None):
         ctx.forget(entry)
@@ -77,33 +60,28 @@ async def cleanup(
     ctx: ProbeContext, settings: Settings, artifact: dict[str, Any], *, known_open: bool = False
 ) -> bool:
     """Close the test alert by alias, wait for the close to be processed, confirm it closed."""
-    alias, url = str(artifact["alias"]), f"{settings.api_url}/v2/alerts/{artifact['alias']}"
+    alias = str(artifact["alias"])
     if not known_open:
-        current = await ctx.peek("GET", url, params=ALIAS, headers=_headers(settings))
-        if current is not None and (current.status == 404 or _alert_status("closed")(current)):
+        current = await ctx.peek(client.get_alert(settings, alias))
+        if current is not None and (
+            current.status == 404 or client.alert_status(current, "closed")
+        ):
             ctx.note(f"alert {alias} is not open: nothing to close")
             return True
     closing = await ctx.call(
         "close",
-        "POST",
-        f"{url}/close",
-        ok=_accepted,
-        params=ALIAS,
-        json={"source": "opwire", "note": "opwire verify cleanup"},
-        headers=_headers(settings),
+        client.close_alert(settings, alias, note="opwire verify cleanup"),
+        ok=client.accepted,
     )
     if closing is None or not await _processed(ctx, settings, "close processed", closing):
         return False
     closed = await ctx.poll(
         "confirm closed",
-        "GET",
-        url,
-        ok=lambda r: r.status == 200,
-        found=_alert_status("closed"),
+        client.get_alert(settings, alias),
+        ok=lambda reply: reply.status == 200,
+        found=lambda reply: client.alert_status(reply, "closed"),
         within_s=PROCESS_WINDOW_S,
         missing="opsgenie.not_closed",
-        params=ALIAS,
-        headers=_headers(settings),
     )
     return closed is not None
 
@@ -111,9 +89,11 @@ async def cleanup(
 async def sweep(ctx: ProbeContext, settings: Settings) -> None:
     """Ask the other region whether it knows the key: a read-only alert count."""
     others = {r: u for r, u in settings.region_urls.items() if r != settings.region}
-    question = "asking the other Opsgenie region whether it knows the key"
     swept = await ctx.sweep(
-        question, others, "/v2/alerts/count", lambda r: r.status == 200, headers=_headers(settings)
+        "asking the other Opsgenie region whether it knows the key",
+        others,
+        lambda base: client.count_alerts(settings, base),
+        lambda reply: reply.status == 200,
     )
     if (region := swept.found) is not None:
         ctx.amend(
@@ -125,45 +105,18 @@ async def sweep(ctx: ProbeContext, settings: Settings) -> None:
 
 
 async def _processed(ctx: ProbeContext, settings: Settings, step: str, accepted: Reply) -> bool:
-    request_id = (accepted.json() or {}).get("requestId")
     done = await ctx.poll(
         step,
-        "GET",
-        f"{settings.api_url}/v2/alerts/requests/{request_id}",
-        ok=_succeeded,
-        found=_succeeded,
-        pending=_not_processed,
+        client.request_status(settings, str(client.request_id(accepted))),
+        ok=client.succeeded,
+        found=client.succeeded,
+        pending=client.not_processed,
         within_s=PROCESS_WINDOW_S,
         missing="opsgenie.request_not_processed",
-        headers=_headers(settings),
     )
     return done is not None
 
 
 def _request_failed(ctx: ProbeContext) -> bool:
     reply = ctx.last_exchange.reply if ctx.last_exchange else None
-    return False if reply is None else _field(reply, "isSuccess") is False
-
-
-def _accepted(reply: Reply) -> bool:
-    return reply.status == 202 and bool((reply.json() or {}).get("requestId"))
-
-
-def _not_processed(reply: Reply) -> bool:
-    return (
-        reply.status == 404 and reply.headers.get("x-opsgenie-errortype") == "RequestNotProcessed"
-    )
-
-
-def _succeeded(reply: Reply) -> bool:
-    return reply.status == 200 and _field(reply, "isSuccess") is True
-
-
-def _field(reply: Reply, name: str) -> Any:
-    document = reply.json()
-    data = document.get("data") if isinstance(document, dict) else None
-    return data.get(name) if isinstance(data, dict) else None
-
-
-def _alert_status(wanted: str) -> Any:
-    return lambda reply: reply.status == 200 and _field(reply, "status") == wanted
+    return False if reply is None else client.data_field(reply, "isSuccess") is False
