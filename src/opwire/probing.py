@@ -1,7 +1,8 @@
 """The ladder a probe walks: each rung is a request whose reply is checked and diagnosed.
 
-Probes call `ProbeContext.call` and `.poll`; they never catch transport exceptions themselves
-(HOUSE-STYLE "Errors and results"). The context records steps; the status follows from them.
+Probes call `ProbeContext.call` and `.poll`, and each answers a `Rung`: the reply, whether the
+vendor refused, the diagnosis. Probes never catch transport exceptions themselves (HOUSE-STYLE
+"Errors and results"). The context records steps; the status follows from them.
 """
 
 from __future__ import annotations
@@ -61,6 +62,36 @@ def holds(check: Check, reply: Reply | None) -> bool | None:
         return None
 
 
+@dataclass(frozen=True, slots=True)
+class Rung:
+    """What one rung came to: the last answer (None when none came), whether the vendor refused
+    the request, and the diagnosis of a failure (None when the rung passed)."""
+
+    reply: Reply | None
+    refused: bool = False  # a definite 4xx other than 429: the vendor took nothing, made nothing
+    diagnosis: Diagnosis | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.diagnosis is None
+
+    @property
+    def code(self) -> str | None:
+        return None if self.diagnosis is None else self.diagnosis.code
+
+    @property
+    def answer(self) -> Reply:
+        """The reply of a rung that got one (every rung that passed did)."""
+        if self.reply is None:
+            raise ValueError("this rung got no answer")
+        return self.reply
+
+
+def refusal(reply: Reply | None) -> bool:
+    """A definite no: 4xx means the request was understood and not taken; 429 means "later"."""
+    return reply is not None and 400 <= reply.status < 500 and reply.status != 429
+
+
 @dataclass(slots=True)
 class ProbeContext:
     slug: str
@@ -74,7 +105,6 @@ class ProbeContext:
     mock_base: str = ""
     steps: list[Step] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    last_exchange: Exchange | None = None
     elapsed_s: float = 0.0
     stop: Stop | None = None
     # Artifacts remembered and not yet confirmed cleaned (entry -> artifact): what an interrupt
@@ -84,29 +114,21 @@ class ProbeContext:
     rung: str = ""  # the step under way: what an interrupt cut short
 
     @property
-    def refused(self) -> bool:
-        """The last call got a definite 4xx: the vendor did not take it, nothing was created."""
-        reply = self.last_exchange.reply if self.last_exchange else None
-        return reply is not None and 400 <= reply.status < 500 and reply.status != 429
-
-    @property
     def failed_already(self) -> bool:
         return any(s.outcome is Outcome.FAILED for s in self.steps)
 
-    async def call(self, step: str, outbound: Outbound, *, ok: Check) -> Reply | None:
-        """One rung: send (with retries), check the reply, record the step. None on failure."""
+    async def call(self, step: str, outbound: Outbound, *, ok: Check) -> Rung:
+        """One rung: send (with retries), check the reply, record the step."""
         self.rung = step
         exchange = await self.http.request(self.slug, self.budget, outbound)
-        self.last_exchange = exchange
         self._after_send(step, exchange)
         reply = exchange.reply
         verdict = holds(ok, reply)
         if reply is not None and verdict:
             self._after_retries(step, exchange)
             self.passed(step, f"HTTP {reply.status}")
-            return reply
-        self.failed(step, self._diagnose(step, exchange, malformed=verdict is None))
-        return None
+            return Rung(reply)
+        return self._fell(step, exchange, malformed=verdict is None)
 
     async def poll(
         self,
@@ -118,7 +140,7 @@ class ProbeContext:
         within_s: float,
         missing: str,
         pending: Check | None = None,
-    ) -> Reply | None:
+    ) -> Rung:
         """Read back until `found`, polling fast then backing off; `missing` names the diagnosis.
 
         A reply that is `pending` (say, Opsgenie's 404 RequestNotProcessed) means "not yet".
@@ -133,16 +155,15 @@ class ProbeContext:
                 good = holds(ok, reply)
                 seen = holds(found, reply) if good else False
                 if not good or seen is None:
-                    malformed = good is None or seen is None
-                    self.failed(step, self._diagnose(step, exchange, malformed=malformed))
-                    return None
+                    return self._fell(step, exchange, malformed=good is None or seen is None)
                 if seen:
                     self.passed(step, f"found after {window.seconds - window.remaining():.1f} s")
-                    return reply
+                    return Rung(reply)
             if window.remaining() <= delay:
                 detail = f"not found within {window.seconds:.0f} s"
-                self.failed(step, by_code(self.rules, missing, detail))
-                return None
+                diagnosis = by_code(self.rules, missing, detail)
+                self.failed(step, diagnosis)
+                return Rung(reply, diagnosis=diagnosis)  # answered, just not (yet) there
             await asyncio.sleep(delay)
             delay = min(delay * 2, 2.0)
 
@@ -183,11 +204,6 @@ class ProbeContext:
                 "whether the credential works there"
             )
         return Sweep(None, tuple(unreachable))
-
-    @property
-    def failure_code(self) -> str | None:
-        failed = [s for s in self.steps if s.outcome is Outcome.FAILED and s.diagnosis]
-        return failed[-1].diagnosis.code if failed and failed[-1].diagnosis else None
 
     def amend(self, detail: str, *, code: str | None = None, fix: str | None = None) -> None:
         """Sharpen the last failure with what was learned after it (the region sweep)."""
@@ -258,6 +274,12 @@ class ProbeContext:
     def note(self, text: str) -> None:
         self.notes.append(text)
         self.say(NoteLine(self.slug, text))
+
+    def _fell(self, step: str, exchange: Exchange, *, malformed: bool) -> Rung:
+        """Record the rung's failure, diagnosed from what its last exchange came to."""
+        diagnosis = self._diagnose(step, exchange, malformed=malformed)
+        self.failed(step, diagnosis)
+        return Rung(exchange.reply, refusal(exchange.reply), diagnosis)
 
     def _after_retries(self, step: str, exchange: Exchange) -> None:
         if exchange.attempts > 1:

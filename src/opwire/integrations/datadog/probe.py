@@ -28,8 +28,9 @@ def tags(run_id: str) -> list[str]:
 
 async def probe(ctx: ProbeContext, settings: Settings) -> None:
     now, tagged = int(time.time()), tags(ctx.run_id)
-    if await ctx.call("validate", client.validate(settings), ok=client.valid) is None:
-        if ctx.failure_code == "datadog.wrong_site" and settings.sweep:
+    validated = await ctx.call("validate", client.validate(settings), ok=client.valid)
+    if not validated.ok:
+        if validated.code == "datadog.wrong_site" and settings.sweep:
             await sweep(ctx, settings)
         return
     metric = await ctx.call(
@@ -47,14 +48,14 @@ async def probe(ctx: ProbeContext, settings: Settings) -> None:
         ),
         ok=client.event_created,
     )
-    if metric is None or event is None:
+    if not (metric.ok and event.ok):
         return
     if settings.app_key is None:
         ctx.skipped("read back", "set DD_APP_KEY to read the metric and event back")
         return
     await ctx.poll(
         "read event",
-        client.get_event(settings, str(client.event_id(event))),
+        client.get_event(settings, str(client.event_id(event.answer))),
         ok=lambda reply: reply.status == 200,
         pending=lambda reply: reply.status == 404,
         found=lambda reply: client.event_tagged(reply, f"run_id:{ctx.run_id}"),

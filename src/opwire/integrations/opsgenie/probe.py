@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from opwire.http import Reply
 from opwire.integrations.opsgenie import client
 
 if TYPE_CHECKING:
+    from opwire.http import Reply
     from opwire.integrations.opsgenie import Settings
     from opwire.probing import ProbeContext
 
@@ -37,22 +37,20 @@ async def probe(ctx: ProbeContext, settings: Settings) -> None:
         ),
         ok=client.accepted,
     )
-    if created is None and ctx.refused:
+    if created.refused:
         ctx.forget(entry)  # refused outright: no alert exists
-        if ctx.failure_code == "opsgenie.key_invalid" and settings.sweep:
+        if created.code == "opsgenie.key_invalid" and settings.sweep:
             await sweep(ctx, settings)
         return
-    if created is not None and not await _processed(ctx, settings, "create processed", created):
-        if ctx.refused or _request_failed(ctx):
-            ctx.forget(entry)  # the create failed at processing: no alert exists
-        return
-    if created is not None:
+    if created.ok and not await _processed(ctx, settings, "create processed", created.answer):
+        return  # whether the alert exists is for `opwire cleanup` to find out: its entry stays
+    if created.ok:
         await ctx.call(
             "read back",
             client.get_alert(settings, alias),
             ok=lambda reply: client.alert_status(reply, "open"),
         )
-    if await cleanup(ctx, settings, {"alias": alias}, known_open=created is not None):
+    if await cleanup(ctx, settings, {"alias": alias}, known_open=created.ok):
         ctx.forget(entry)
 
 
@@ -73,7 +71,7 @@ async def cleanup(
         client.close_alert(settings, alias, note="opwire verify cleanup"),
         ok=client.accepted,
     )
-    if closing is None or not await _processed(ctx, settings, "close processed", closing):
+    if not closing.ok or not await _processed(ctx, settings, "close processed", closing.answer):
         return False
     closed = await ctx.poll(
         "confirm closed",
@@ -83,7 +81,7 @@ async def cleanup(
         within_s=PROCESS_WINDOW_S,
         missing="opsgenie.not_closed",
     )
-    return closed is not None
+    return closed.ok
 
 
 async def sweep(ctx: ProbeContext, settings: Settings) -> None:
@@ -114,9 +112,4 @@ async def _processed(ctx: ProbeContext, settings: Settings, step: str, accepted:
         within_s=PROCESS_WINDOW_S,
         missing="opsgenie.request_not_processed",
     )
-    return done is not None
-
-
-def _request_failed(ctx: ProbeContext) -> bool:
-    reply = ctx.last_exchange.reply if ctx.last_exchange else None
-    return False if reply is None else client.data_field(reply, "isSuccess") is False
+    return done.ok

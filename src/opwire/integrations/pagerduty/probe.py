@@ -36,25 +36,26 @@ async def probe(ctx: ProbeContext, settings: Settings) -> None:
         ),
         ok=lambda reply: client.accepted(reply, key),
     )
-    if triggered is None and ctx.refused:
+    if triggered.refused:
         ctx.forget(entry)  # PagerDuty refused the event: nothing was opened
         return
-    if triggered is not None and settings.api_token is None:
+    if triggered.ok and settings.api_token is None:
         ctx.skipped(
             "find incident", "set PAGERDUTY_API_TOKEN to confirm the incident opened and resolved"
         )
     found = (
-        triggered is not None
+        triggered.ok
         and settings.api_token is not None
-        and await ctx.poll(
-            "find incident",
-            client.find_incidents(settings, key, datetime.now(UTC)),
-            ok=client.rest_ok,
-            found=lambda reply: bool(client.incidents(reply)),
-            within_s=FIND_WINDOW_S,
-            missing="pagerduty.no_incident",
-        )
-        is not None
+        and (
+            await ctx.poll(
+                "find incident",
+                client.find_incidents(settings, key, datetime.now(UTC)),
+                ok=client.rest_ok,
+                found=lambda reply: bool(client.incidents(reply)),
+                within_s=FIND_WINDOW_S,
+                missing="pagerduty.no_incident",
+            )
+        ).ok
     )
     if await _resolve(ctx, settings, key, confirm=found):
         ctx.forget(entry)
@@ -73,8 +74,8 @@ async def _resolve(ctx: ProbeContext, settings: Settings, dedup_key: str, *, con
         client.enqueue(settings, "resolve", dedup_key),
         ok=lambda reply: client.accepted(reply, dedup_key),
     )
-    if resolved is None or not confirm:
-        return resolved is not None
+    if not resolved.ok or not confirm:
+        return resolved.ok
     done = await ctx.poll(
         "confirm resolved",
         client.find_incidents(settings, dedup_key, datetime.now(UTC)),
@@ -83,4 +84,4 @@ async def _resolve(ctx: ProbeContext, settings: Settings, dedup_key: str, *, con
         within_s=CONFIRM_WINDOW_S,
         missing="pagerduty.not_resolved",
     )
-    return done is not None
+    return done.ok

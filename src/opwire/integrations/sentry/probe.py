@@ -46,20 +46,22 @@ async def probe(ctx: ProbeContext, settings: Settings) -> None:
         client.envelope(settings, verify_event(event_id, ctx.run_id)),
         ok=lambda reply: client.stored(reply, event_id),
     )
-    if sent is None and ctx.refused:
+    if sent.refused:
         ctx.forget(entry)
-        if ctx.failure_code == "sentry.region_mismatch" and settings.sweep and not missing:
+        if sent.code == "sentry.region_mismatch" and settings.sweep and not missing:
             await sweep(ctx, settings)
         return
     if missing:
-        if sent is not None:
+        if sent.ok:
             ctx.skipped(
                 "read back",
                 f"set {' and '.join(missing)} to confirm the event was "
                 "stored and to resolve its issue (it stays open in Sentry until then)",
             )
         return
-    event = sent and await ctx.poll(
+    if not sent.ok:
+        return
+    event = await ctx.poll(
         "read back",
         client.get_event(settings, event_id),
         ok=client.ok,
@@ -68,7 +70,7 @@ async def probe(ctx: ProbeContext, settings: Settings) -> None:
         within_s=READ_BACK_WINDOW_S,
         missing="sentry.event_not_found",
     )
-    group = client.group_id(event) if event else None
+    group = client.group_id(event.answer) if event.ok else None
     if group and await cleanup(ctx, settings, {"event_id": event_id}, group=group):
         ctx.forget(entry)
 
@@ -88,7 +90,7 @@ async def cleanup(
         if group is None:
             return False
     resolved = await ctx.call("resolve", client.resolve_issue(settings, group), ok=client.ok)
-    if resolved is None:
+    if not resolved.ok:
         return False
     done = await ctx.poll(
         "confirm resolved",
@@ -98,7 +100,7 @@ async def cleanup(
         within_s=CONFIRM_WINDOW_S,
         missing="sentry.not_resolved",
     )
-    return done is not None
+    return done.ok
 
 
 async def sweep(ctx: ProbeContext, settings: Settings) -> None:

@@ -35,7 +35,7 @@ async def probe(ctx: ProbeContext, settings: Settings) -> None:
     sent = await ctx.call(
         "send", client.post_message(settings, text(ctx.run_id)), ok=client.webhook_ok
     )
-    if sent is None:
+    if not sent.ok:
         return
     missing = settings.missing_read_vars()
     if missing or settings.bot_token is None:

@@ -14,10 +14,10 @@ import uuid
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from opwire.http import Reply
 from opwire.integrations.splunk import client
 
 if TYPE_CHECKING:
+    from opwire.http import Reply
     from opwire.integrations.splunk import Settings
     from opwire.probing import ProbeContext
 
@@ -33,7 +33,7 @@ async def probe(ctx: ProbeContext, settings: Settings) -> None:
             "verified as usual"
         )
     channel, tagged = str(uuid.uuid4()), {"run_id": ctx.run_id, "verify": "true"}
-    if await ctx.call("health", client.health(settings), ok=_healthy) is None:
+    if not (await ctx.call("health", client.health(settings), ok=_healthy)).ok:
         return
     sent = await ctx.call(
         "send",
@@ -47,9 +47,9 @@ async def probe(ctx: ProbeContext, settings: Settings) -> None:
         ),
         ok=lambda reply: client.hec_code(reply, 200, 0),
     )
-    if sent is None:
+    if not sent.ok:
         return
-    if (ack := client.ack_id(sent)) is not None:
+    if (ack := client.ack_id(sent.answer)) is not None:
         await ctx.poll(
             "confirm by ack",
             client.ack(settings, channel, [ack]),
