@@ -20,13 +20,13 @@ from typing import Any
 from opwire import integrations
 from opwire.config import ConfigError, Lookup, Redactor, RunSettings, mode_name
 from opwire.diagnosis import INTERNAL_ERROR, INTERRUPTED, NET_RULES, substrate_note
+from opwire.events import Event as Event  # re-exported: callers import it from here too
 from opwire.http import Budget, Http, RequestLine, RetryPolicy, Timeouts, make_client, origin
 from opwire.interrupt import Interrupted, Stop
-from opwire.probing import NoteLine, ProbeContext
+from opwire.probing import ProbeContext
 from opwire.results import IntegrationResult, RunResult, Status, status_of
 from opwire.state import Journal
 
-Event = RequestLine | NoteLine
 # A cleanup's requests end this much before the grace does, so what they observed is reported,
 # not the hard stop behind it.
 GRACE_MARGIN_S = 0.25

@@ -88,9 +88,11 @@ def tagged(reply: Reply, value: str) -> bool:
     return any(isinstance(t, dict) and t.get("value") == value for t in tags)
 
 
-def group_id(reply: Reply, key: str = "groupID") -> str:
-    """The issue of an event read back (`groupID`; `groupId` in an eventids answer)."""
-    return str((reply.json() or {}).get(key))
+def group_id(reply: Reply, key: str = "groupID") -> str | None:
+    """The issue of an event read back (`groupID`; `groupId` in an eventids answer); None when
+    the answer names none (never the text "None" as an issue id)."""
+    value = (reply.json() or {}).get(key)
+    return None if value in (None, "") else str(value)
 
 
 def resolved(reply: Reply) -> bool:
