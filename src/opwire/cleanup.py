@@ -33,6 +33,7 @@ from opwire.config import ConfigError, Lookup, Redactor, RunSettings
 from opwire.http import Budget, Http, RetryPolicy, Timeouts, make_client
 from opwire.interrupt import Interrupted, Stop
 from opwire.probing import ProbeContext
+from opwire.results import list_document_schema
 from opwire.state import Journal, JournalEntry, Rejected, owner_running
 from opwire.verify import Event
 
@@ -93,33 +94,19 @@ class Cleaned:
 
 CLEANUP_SCHEMA_ID = "opwire.cleanup/1"
 _S = {"type": "string"}
-CLEANUP_SCHEMA: dict[str, object] = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "title": CLEANUP_SCHEMA_ID,
-    "type": "object",
-    "required": ["schema", "cleaned"],
-    "additionalProperties": False,
-    "properties": {
-        "schema": {"const": CLEANUP_SCHEMA_ID},
-        "cleaned": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["slug", "run_id", "id", "done", "state", "verdict", "how"],
-                "additionalProperties": False,
-                "properties": {
-                    "slug": _S,
-                    "run_id": _S,
-                    "id": {"type": ["string", "null"]},
-                    "done": {"type": "boolean"},
-                    "state": {"enum": [s.value for s in State]},
-                    "verdict": {"enum": [v.value for v in Verdict]},
-                    "how": _S,
-                },
-            },
-        },
+CLEANUP_SCHEMA = list_document_schema(
+    CLEANUP_SCHEMA_ID,
+    "cleaned",
+    {
+        "slug": _S,
+        "run_id": _S,
+        "id": {"type": ["string", "null"]},
+        "done": {"type": "boolean"},
+        "state": {"enum": [s.value for s in State]},
+        "verdict": {"enum": [v.value for v in Verdict]},
+        "how": _S,
     },
-}
+)
 
 
 def cleanup_json(cleaned: list[Cleaned]) -> dict[str, object]:

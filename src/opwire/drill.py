@@ -16,7 +16,7 @@ import httpx
 from opwire.config import Lookup, Redactor, run_settings
 from opwire.integrations import SLUGS, load
 from opwire.interrupt import Interrupted, Stop
-from opwire.results import IntegrationResult, Status
+from opwire.results import IntegrationResult, Status, list_document_schema
 from opwire.verify import Event, plan, verify
 
 # DNS cannot fail on a mock: this drill runs verify in an unshared network namespace, where
@@ -100,53 +100,23 @@ class DrillResult:
 DRILL_SCHEMA_ID = "opwire.drill/1"
 _S = {"type": "string"}
 _NULLABLE = {"type": ["string", "null"]}
-DRILL_SCHEMA: dict[str, object] = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "title": DRILL_SCHEMA_ID,
-    "type": "object",
-    "required": ["schema", "drills"],
-    "additionalProperties": False,
-    "properties": {
-        "schema": {"const": DRILL_SCHEMA_ID},
-        "drills": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["scenario", "expected", "got", "ok", "symptom", "cause", "fix"],
-                "additionalProperties": False,
-                "properties": {
-                    "scenario": _S,
-                    "expected": _NULLABLE,
-                    "got": _S,
-                    "ok": {"type": "boolean"},
-                    "symptom": _S,
-                    "cause": _S,
-                    "fix": _S,
-                },
-            },
-        },
+DRILL_SCHEMA = list_document_schema(
+    DRILL_SCHEMA_ID,
+    "drills",
+    {
+        "scenario": _S,
+        "expected": _NULLABLE,
+        "got": _S,
+        "ok": {"type": "boolean"},
+        "symptom": _S,
+        "cause": _S,
+        "fix": _S,
     },
-}
+)
 LIST_SCHEMA_ID = "opwire.drill-list/1"
-LIST_SCHEMA: dict[str, object] = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "title": LIST_SCHEMA_ID,
-    "type": "object",
-    "required": ["schema", "scenarios"],
-    "additionalProperties": False,
-    "properties": {
-        "schema": {"const": LIST_SCHEMA_ID},
-        "scenarios": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["scenario", "expected"],
-                "additionalProperties": False,
-                "properties": {"scenario": _S, "expected": _NULLABLE},
-            },
-        },
-    },
-}
+LIST_SCHEMA = list_document_schema(
+    LIST_SCHEMA_ID, "scenarios", {"scenario": _S, "expected": _NULLABLE}
+)
 
 
 def drills_json(results: Sequence[DrillResult]) -> dict[str, object]:

@@ -137,6 +137,30 @@ def to_json(run: RunResult) -> dict[str, Any]:
     }
 
 
+def list_document_schema(schema_id: str, key: str, properties: dict[str, Any]) -> dict[str, Any]:
+    """The JSON Schema of a document `{"schema": schema_id, key: [items]}` whose items have
+    exactly `properties`, all required (cleanup's and drill's documents)."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": schema_id,
+        "type": "object",
+        "required": ["schema", key],
+        "additionalProperties": False,
+        "properties": {
+            "schema": {"const": schema_id},
+            key: {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": list(properties),
+                    "additionalProperties": False,
+                    "properties": properties,
+                },
+            },
+        },
+    }
+
+
 RUN_RECORD_ID = "opwire.run/1"
 
 
