@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
+import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any
 
@@ -25,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from opwire.mock.control import control_routes
 from opwire.mock.faults import FaultRule, first_match
+from opwire.mock.inventory import Inventory, run_id_in
 from opwire.mock.limits import BODY_CAP, CONTROL_TOO_LARGE, DRAIN_CAP, TooLargeAnswer
 from opwire.mock.scenarios import Scenario, generic
 from opwire.mock.state import (
@@ -63,6 +66,10 @@ SENSITIVE_HEADERS = frozenset(
         "x-api-key",
     }
 )
+# Query parameters that carry a secret, whichever credential the request is fingerprinted by.
+SECRET_PARAM = re.compile(
+    r"(?i)((?:^|&)(?:api_key|application_key|app_key|token|sentry_key|sentry_secret)=)[^&]*"
+)
 BODY_LIMIT = 64 * 1024
 # A credential cut by BODY_LIMIT leaves its start at the edge; this much of it is masked too.
 EDGE_MIN = 8
@@ -83,16 +90,19 @@ def create_mock_app(
     scenarios: Sequence[Scenario] = (),
     throttled: tuple[str, str] = ("rate limited", "text/plain; charset=utf-8"),
     too_large: TooLargeAnswer,
+    inventory: Inventory,
     body_cap: int = BODY_CAP,
 ) -> ASGIApp:
     """A vendor mock: its routes, state, how to find the credential, its region behaviour, its
-    named scenarios (plus the generic ones, built from its 429 `throttled` answer), and its answer
-    to a request body past `body_cap` raw bytes (`too_large`, from mock/limits.py's table)."""
+    named scenarios (plus the generic ones, built from its 429 `throttled` answer), its answer
+    to a request body past `body_cap` raw bytes (`too_large`, from mock/limits.py's table), and
+    the `inventory` of what its state holds (for /_opwire/state and /_opwire/counts)."""
     state = MockState(
         slug,
         new_vendor_state(),
         new_vendor_state,
         too_large,
+        inventory,
         body_cap,
         region=region,
         wrong_region=wrong_region,
@@ -110,10 +120,16 @@ class _Recorder:
     def __init__(self, app: Starlette, state: MockState, credential_of: CredentialOf) -> None:
         self.app, self.state, self.credential_of = app, state, credential_of
 
+    @property
+    def routes(self) -> list[BaseRoute]:
+        """The mock's routes, control routes first: what the fuzz and schema tests walk."""
+        return list(self.app.routes)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = time.perf_counter()
         body, whole = await _read_body(receive, self.state.body_cap, _declared_length(scope))
         if scope["path"].startswith(CONTROL + "/"):
             answer = self.app if whole else CONTROL_TOO_LARGE.response()
@@ -127,33 +143,50 @@ class _Recorder:
             body,
         )
         entry = self._record(incoming)
+        try:
+            await self._answer(scope, receive, _capture_status(send, entry), incoming, entry, whole)
+        finally:
+            # Answered (wholly, or cut short by a fault): how long it took on the wire, in real
+            # milliseconds, not on the mock clock. A hang that was never answered stays null.
+            if entry["status"] is not None:
+                entry["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
+
+    async def _answer(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        incoming: Incoming,
+        entry: dict[str, Any],
+        whole: bool,
+    ) -> None:
         if not whole:
             # Refused before any route or fault runs, as a vendor's front end refuses it.
             entry["too_large"] = True
-            await self.state.too_large.response()(scope, receive, _capture_status(send, entry))
+            await self.state.too_large.response()(scope, receive, send)
             return
         if self.state.wrong_region and self.state.foreign(self.credential_of(incoming)):
             entry["region"] = "wrong"
-            await self.state.wrong_region(incoming)(scope, receive, _capture_status(send, entry))
+            await self.state.wrong_region(incoming)(scope, receive, send)
             return
         rule = first_match(self.state.faults, incoming.method, incoming.path)
         entry["fault"] = self.state.faults.index(rule) if rule else None
-        send = _capture_status(send, entry)
         if rule is not None and await _apply_fault(rule, scope, receive, send):
             return
-        await self.app(scope, _replay(body, receive), send)
+        await self.app(scope, _replay(incoming.body, receive), send)
 
     def _record(self, incoming: Incoming) -> dict[str, Any]:
         self.state.seq += 1
         credential = self.credential_of(incoming)
         mask = _masker(credential)
         body = _logged_body(incoming.body, credential)
+        path, query = mask(incoming.path), _mask_params(mask(incoming.query))
         entry: dict[str, Any] = {
             "seq": self.state.seq,
             "time": self.state.clock.now(),
             "method": incoming.method,
-            "path": mask(incoming.path),
-            "query": mask(incoming.query),
+            "path": path,
+            "query": query,
             "headers": {
                 k: ("****" if k in SENSITIVE_HEADERS else mask(v))
                 for k, v in incoming.headers.items()
@@ -162,9 +195,18 @@ class _Recorder:
             "body_bytes": len(incoming.body),
             "credential": fingerprint(credential) if credential else None,
             "status": None,
+            "duration_ms": None,
+            # Read from what the log keeps (masked, cut at BODY_LIMIT; a compressed body hides it).
+            "run_id": run_id_in(path, query, body),
         }
         self.state.requests.append(entry, len(body) + 512)
         return entry
+
+
+def _mask_params(query: str) -> str:
+    """The query string with the value of every secret-named parameter masked: a key that is
+    not the request's credential (Datadog's `application_key=`) is still a secret."""
+    return SECRET_PARAM.sub(lambda found: found.group(1) + "****", query)
 
 
 def _masker(credential: str | None) -> Callable[[str], str]:

@@ -9,18 +9,15 @@ rate-limit parsing, driven in its tests by a fixed clock.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from opwire.mock.values import number
+
 # Far enough for any vendor delay a scenario sets (1e9 s means "never"), small enough that unix
 # seconds stay exact to the microsecond in a float.
 MAX_ADVANCE_S = 10 * 365 * 86400.0
-
-
-class ClockError(ValueError):
-    """A malformed advance; the control route answers 400 with this text."""
 
 
 @dataclass(slots=True)
@@ -45,10 +42,5 @@ class MockClock:
 
 
 def checked_advance(value: object) -> float:
-    """`value` as seconds to move forward, or ClockError: time only goes forward, and by a
-    finite number of seconds (JSON allows neither booleans nor NaN to mean a number here)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ClockError("advance_s is a number of seconds")
-    if not math.isfinite(value) or not 0 <= value <= MAX_ADVANCE_S:
-        raise ClockError(f"advance_s is from 0 to {MAX_ADVANCE_S:.0f} seconds")
-    return float(value)
+    """`value` as seconds to move forward, or ControlError: time only goes forward."""
+    return number(value, "advance_s", maximum=MAX_ADVANCE_S)

@@ -19,6 +19,7 @@ from starlette.responses import Response
 
 from opwire.mock.clock import MockClock
 from opwire.mock.faults import MAX_RULES, FaultRule
+from opwire.mock.inventory import Inventory
 from opwire.mock.limits import BODY_CAP, CONFIGURED, CappedDict, CappedList, TooLargeAnswer
 from opwire.mock.scenarios import Scenario
 
@@ -54,6 +55,8 @@ class MockState:
     vendor: Any
     new_vendor_state: Callable[[], Any]
     too_large: TooLargeAnswer
+    # What the vendor state holds, as /_opwire/state and /_opwire/counts list it.
+    inventory: Inventory
     body_cap: int = BODY_CAP
     faults: list[FaultRule] = field(default_factory=list)
     seq: int = 0

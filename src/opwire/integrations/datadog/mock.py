@@ -14,7 +14,7 @@ import itertools
 import re
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +26,8 @@ from starlette.types import ASGIApp
 from opwire.encoding import DecodeError, decode_body
 from opwire.integrations.datadog.query import QueryError, run_query
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
+from opwire.mock.clock import MockClock
+from opwire.mock.inventory import Inventory, Item, run_id_in, tagged
 from opwire.mock.limits import TOO_LARGE, CappedList
 from opwire.mock.scenarios import Scenario, credentials_abroad, faults, vendor_state
 from opwire.mock.state import clock_of
@@ -403,6 +405,17 @@ async def query(request: Request) -> Response:
     return JSONResponse(body)
 
 
+def items(state: DatadogState, clock: MockClock) -> Iterator[Item]:
+    """Each event held, as GET /api/v1/events/{id} answers it, and each metric point, in the v2
+    series' words (`metric`, `tags`, `timestamp`, `value`); the run id is the `run_id:` tag."""
+    for event in state.events:
+        found = tagged(event["tags"]) or run_id_in(event["title"], event["text"])
+        yield Item("event", float(event["date_happened"]), found, _v1_listed(event))
+    for metric, tags, stamp, value in state.points:
+        point = {"metric": metric, "tags": sorted(tags), "timestamp": stamp, "value": value}
+        yield Item("metric_point", stamp, tagged(tags), point)
+
+
 def credential_of(incoming: Incoming) -> str | None:
     from urllib.parse import parse_qs
 
@@ -484,4 +497,5 @@ def create_app() -> ASGIApp:
         scenarios=SCENARIOS,
         throttled=('{"errors":["Too many requests"]}', "application/json"),
         too_large=TOO_LARGE["datadog"],
+        inventory=Inventory(("event", "metric_point"), items),
     )

@@ -18,6 +18,7 @@ import itertools
 import re
 import uuid
 from collections import Counter, deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -29,9 +30,11 @@ from starlette.types import ASGIApp
 
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
 from opwire.mock.clock import MockClock
+from opwire.mock.inventory import Inventory, Item, field_value, run_id_in, unix
 from opwire.mock.limits import CONFIGURED, ENTRIES, TOO_LARGE, CappedDict
 from opwire.mock.scenarios import Scenario, credentials_abroad, vendor_state
 from opwire.mock.state import clock_of
+from opwire.mock.values import ControlError, number
 
 # An API key is a UUID, and a UUID's hex digits are case-insensitive on input (RFC 9562 § 4):
 # Opsgenie shows keys in lower case, an operator may paste them upper-cased, both are the key
@@ -402,18 +405,33 @@ async def heartbeat_ping(request: Request) -> Response:
     )
 
 
-async def control_config(request: Request) -> Response:
-    state, data = _state(request), json_body(await request.body()) or {}
+def _config_problem(data: Any) -> str | None:
+    """What is wrong with a config body, or None (checked whole before any of it applies)."""
     if not isinstance(data, dict):
-        return JSONResponse({"error": "expected a JSON object"}, 400)
-    if isinstance(data.get("teams"), list):
-        state.teams = {str(t) for t in data["teams"]}
-    if isinstance(data.get("request_delay_s"), int | float):
+        return "expected a JSON object: {teams?, request_delay_s?, keys?}"
+    teams, keys = data.get("teams", []), data.get("keys", {})
+    if not isinstance(teams, list) or not all(isinstance(t, str) for t in teams):
+        return "teams is a list of team names"
+    if not isinstance(keys, dict) or not all(kind in KEY_KINDS for kind in keys.values()):
+        return f"keys maps API keys to a kind: {', '.join(KEY_KINDS)}"
+    try:
+        number(data.get("request_delay_s", 0), "request_delay_s")
+    except ControlError as exc:
+        return str(exc)
+    return None
+
+
+async def control_config(request: Request) -> Response:
+    state, raw = _state(request), await request.body()
+    data = json_body(raw) if raw.strip() else {}
+    if problem := _config_problem(data):
+        return JSONResponse({"error": problem}, 400)
+    if "teams" in data:
+        state.teams = set(data["teams"])
+    if "request_delay_s" in data:
         state.request_delay_s = float(data["request_delay_s"])
-    for key, kind in (data.get("keys") or {}).items():
-        if kind not in KEY_KINDS:
-            return JSONResponse({"error": f"key kinds: {', '.join(KEY_KINDS)}"}, 400)
-        state.keys[str(key).lower()] = kind  # one key, whichever case it is written in
+    for key, kind in data.get("keys", {}).items():
+        state.keys[key.lower()] = kind  # one key, whichever case it is written in
     return JSONResponse(
         {
             "teams": sorted(state.teams),
@@ -422,6 +440,19 @@ async def control_config(request: Request) -> Response:
             "heartbeats": state.heartbeats,
         }
     )
+
+
+def items(state: OpsgenieState, clock: MockClock) -> Iterator[Item]:
+    """Each alert held, as Get Alert answers it (an alert exists once its create request is
+    processed; the run id is its `details.run_id`, else in its alias), and each heartbeat's last
+    ping (`name`, `lastPingTime`, as the Heartbeat API names them)."""
+    state.process_due(clock)
+    for alert in state.alerts.values():
+        found = field_value(alert["details"]) or run_id_in(alert["alias"], alert["message"])
+        yield Item("alert", unix(alert["createdAt"]), found, alert)
+    for name, pinged in state.heartbeats.items():
+        heartbeat = {"name": name, "lastPingTime": _iso(pinged)}
+        yield Item("heartbeat", pinged, run_id_in(name), heartbeat)
 
 
 def credential_of(incoming: Incoming) -> str | None:
@@ -483,4 +514,5 @@ def create_app() -> ASGIApp:
             "application/json",
         ),
         too_large=TOO_LARGE["opsgenie"],
+        inventory=Inventory(("alert", "heartbeat"), items),
     )

@@ -19,6 +19,7 @@ import json
 import re
 import uuid
 from collections import Counter, deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,9 +30,12 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
+from opwire.mock.clock import MockClock
+from opwire.mock.inventory import Inventory, Item, run_id_in, unix
 from opwire.mock.limits import CONFIGURED, TOO_LARGE, CappedDict, CappedList
 from opwire.mock.scenarios import Scenario, faults
 from opwire.mock.state import clock_of
+from opwire.mock.values import ControlError, positive, whole_number
 
 HOST = "https://api.pagerduty.com"
 APP = "https://opwire-mock.pagerduty.com"
@@ -415,16 +419,30 @@ async def change_events(request: Request) -> Response:
     return _page(request, "change_events", list(_state(request).change_events))
 
 
+def _service_problem(data: Any) -> str | None:
+    """What is wrong with a service body, or None (checked whole before any of it applies)."""
+    if not isinstance(data, dict) or not ROUTING_KEY.match(str(data.get("routing_key", ""))):
+        return "expected {routing_key (32 chars), paused?, name?, rate_limit?, rate_window_s?}"
+    if not isinstance(data.get("paused", False), bool) or not isinstance(data.get("name", ""), str):
+        return "paused is true or false, name a string"
+    try:
+        whole_number(data.get("rate_limit", 0), "rate_limit")
+        positive(data.get("rate_window_s", RATE[1]), "rate_window_s")
+    except ControlError as exc:
+        return str(exc)
+    return None
+
+
 async def control_services(request: Request) -> Response:
     state, data = _state(request), json_body(await request.body())
     if request.method == "POST":
-        if not isinstance(data, dict) or not ROUTING_KEY.match(str(data.get("routing_key", ""))):
-            return JSONResponse({"error": "expected {routing_key (32 chars), paused?, name?}"}, 400)
+        if problem := _service_problem(data):
+            return JSONResponse({"error": problem}, 400)
         service = state.service(data["routing_key"])
-        service.paused = bool(data.get("paused", service.paused))
-        service.name = str(data.get("name", service.name))
+        service.paused = data.get("paused", service.paused)
+        service.name = data.get("name", service.name)
         if "rate_limit" in data:
-            state.rate = (int(data["rate_limit"]), float(data.get("rate_window_s", RATE[1])))
+            state.rate = (data["rate_limit"], float(data.get("rate_window_s", RATE[1])))
     return JSONResponse(
         {
             "services": [
@@ -432,6 +450,17 @@ async def control_services(request: Request) -> Response:
             ]
         }
     )
+
+
+def items(state: PagerDutyState, clock: MockClock) -> Iterator[Item]:
+    """Each incident (its run id is its dedup key, PagerDuty's `incident_key`) and change event
+    held, as the REST API answers them."""
+    for incident in state.incidents.values():
+        found = run_id_in(incident["incident_key"])
+        yield Item("incident", unix(incident["created_at"]), found, incident)
+    for event in state.change_events:
+        found = run_id_in(event["summary"])
+        yield Item("change_event", unix(event["timestamp"]), found, event)
 
 
 def credential_of(incoming: Incoming) -> str | None:
@@ -516,4 +545,5 @@ def create_app() -> ASGIApp:
         scenarios=SCENARIOS,
         throttled=(json.dumps(THROTTLED), "application/json"),
         too_large=TOO_LARGE["pagerduty"],
+        inventory=Inventory(("incident", "change_event"), items),
     )

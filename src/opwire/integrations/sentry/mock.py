@@ -16,6 +16,7 @@ import json
 import re
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -29,9 +30,12 @@ from starlette.types import ASGIApp
 from opwire.encoding import DecodeError, decode_body
 from opwire.integrations.sentry.envelope import EnvelopeError, parse
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
+from opwire.mock.clock import MockClock
+from opwire.mock.inventory import Inventory, Item, field_value, run_id_in, unix
 from opwire.mock.limits import CONFIGURED, TOO_LARGE, CappedDict
 from opwire.mock.scenarios import Scenario, credentials_abroad, faults, vendor_state
 from opwire.mock.state import clock_of
+from opwire.mock.values import ControlError, number, whole_number
 
 DEFAULT_ORG = "opwire-mock"
 PUBLIC_KEY = re.compile(r"^[0-9a-f]{32}$")
@@ -447,15 +451,44 @@ async def organization(request: Request) -> Response:
     )
 
 
+def _project_problem(spec: Any) -> str | None:
+    if not isinstance(spec, dict):
+        return "project is an object: {id, slug?, org?, rejected_keys?}"
+    try:
+        whole_number(spec.get("id", 0), "project.id")
+    except ControlError as exc:
+        return str(exc)
+    if not all(isinstance(spec.get(k, ""), str) for k in ("slug", "org")):
+        return "project slug and org are strings"
+    keys = spec.get("rejected_keys", [])
+    if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+        return "project.rejected_keys is a list of public keys"
+    return None
+
+
+def _config_problem(data: Any) -> str | None:
+    """What is wrong with a config body, or None (checked whole before any of it applies)."""
+    if not isinstance(data, dict):
+        return "expected a JSON object: {processing_delay_s?, project?}"
+    try:
+        number(data.get("processing_delay_s", 0), "processing_delay_s")
+    except ControlError as exc:
+        return str(exc)
+    return _project_problem(data["project"]) if "project" in data else None
+
+
 async def control_config(request: Request) -> Response:
-    state, data = _state(request), json_body(await request.body())
-    if isinstance(data, dict) and isinstance(data.get("processing_delay_s"), int | float):
+    state, raw = _state(request), await request.body()
+    data = json_body(raw) if raw.strip() else {}
+    if problem := _config_problem(data):
+        return JSONResponse({"error": problem}, 400)
+    if "processing_delay_s" in data:
         state.processing_delay_s = float(data["processing_delay_s"])
-    if isinstance(data, dict) and isinstance(data.get("project"), dict):
+    if "project" in data:
         spec = data["project"]
-        project = state.project(int(spec.get("id", 0)))
-        project.slug = str(spec.get("slug", project.slug))
-        project.org = str(spec.get("org", project.org))
+        project = state.project(spec.get("id", 0))
+        project.slug = spec.get("slug", project.slug)
+        project.org = spec.get("org", project.org)
         project.rejected_keys |= set(spec.get("rejected_keys", []))
     return JSONResponse(
         {
@@ -463,6 +496,20 @@ async def control_config(request: Request) -> Response:
             "issues": [_public_group(g) for g in state.groups.values()],
         }
     )
+
+
+def items(state: SentryState, clock: MockClock) -> Iterator[Item]:
+    """Each event held (processed or not yet) as the web API's event answers it, the run id
+    read from its `run_id` tag; and each issue, as organizations/{org}/issues/{id}/ answers it."""
+    for event_id, stored in state.events.items():
+        body = _event_body(event_id, stored)
+        tags = {t["key"]: t["value"] for t in body["tags"]}
+        found = field_value(tags) or run_id_in(stored["title"])
+        yield Item("event", stored["received"], found, body)
+    for group in state.groups.values():
+        yield Item(
+            "issue", unix(group["firstSeen"]), run_id_in(group["title"]), _public_group(group)
+        )
 
 
 def credential_of(incoming: Incoming) -> str | None:
@@ -547,4 +594,5 @@ def create_app() -> ASGIApp:
             "application/json",
         ),
         too_large=TOO_LARGE["sentry"],
+        inventory=Inventory(("event", "issue"), items),
     )

@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -34,9 +35,12 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
+from opwire.mock.clock import MockClock
+from opwire.mock.inventory import Inventory, Item, run_id_in
 from opwire.mock.limits import CONFIGURED, TOO_LARGE, CappedDict, CappedList
 from opwire.mock.scenarios import Scenario, vendor_state
 from opwire.mock.state import clock_of
+from opwire.mock.values import ControlError, number, positive
 
 DEFAULT_CHANNEL = "C0OPWIRE01"
 TEAM, BOT, SECRET = r"T[A-Z0-9]{6,}", r"B[A-Z0-9]{6,}", r"[A-Za-z0-9]{24}"
@@ -317,8 +321,8 @@ async def control_hooks(request: Request) -> Response:
     state = _state(request)
     if request.method == "POST":
         data = json_body(await request.body())
-        if not isinstance(data, dict) or not {"team", "bot"} <= set(data):
-            return JSONResponse({"error": "expected {team, bot, channel?, state?}"}, 400)
+        if not _strings(data, required=("team", "bot"), optional=("channel", "state")):
+            return JSONResponse({"error": "expected {team, bot, channel?, state?} strings"}, 400)
         if data.get("state", "active") not in {"active", *HOOK_ANSWERS}:
             return JSONResponse(
                 {"error": f"state is one of active, {', '.join(HOOK_ANSWERS)}"}, 400
@@ -332,11 +336,22 @@ async def control_hooks(request: Request) -> Response:
     )
 
 
+def _strings(data: Any, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> bool:
+    """True when `data` is an object whose `required` fields, and any `optional` ones present,
+    are strings."""
+    if not isinstance(data, dict) or not set(required) <= set(data):
+        return False
+    return all(isinstance(data[k], str) for k in (*required, *optional) if k in data)
+
+
 async def control_channels(request: Request) -> Response:
     state = _state(request)
     data = json_body(await request.body())
-    if not isinstance(data, dict) or not isinstance(data.get("id"), str):
-        return JSONResponse({"error": "expected {id, member?, archived?}"}, 400)
+    flags_ok = isinstance(data, dict) and all(
+        isinstance(data.get(flag, False), bool) for flag in ("member", "archived")
+    )
+    if not flags_ok or not _strings(data, required=("id",)):
+        return JSONResponse({"error": "expected {id, member?, archived?}: a string, booleans"}, 400)
     channel = state.channel(data["id"])
     channel.member = bool(data.get("member", channel.member))
     channel.archived = bool(data.get("archived", channel.archived))
@@ -346,11 +361,15 @@ async def control_channels(request: Request) -> Response:
 async def control_rate(request: Request) -> Response:
     state = _state(request)
     data = json_body(await request.body())
-    try:
-        state.burst = float(data.get("burst", state.burst))
-        state.per_second = float(data.get("per_second", state.per_second))
-    except (AttributeError, TypeError, ValueError):
+    if not isinstance(data, dict):
         return JSONResponse({"error": "expected {burst, per_second} numbers"}, 400)
+    try:
+        # per_second is divided by (the Retry-After), so it is above 0.
+        burst = number(data.get("burst", state.burst), "burst")
+        state.per_second = positive(data.get("per_second", state.per_second), "per_second")
+    except ControlError as exc:
+        return JSONResponse({"error": str(exc)}, 400)
+    state.burst = burst
     for hook in state.hooks.values():
         hook.tokens = -1.0
     return JSONResponse({"burst": state.burst, "per_second": state.per_second})
@@ -362,6 +381,14 @@ async def control_messages(request: Request) -> Response:
     return JSONResponse(
         {cid: found for cid, found in state.history().items() if wanted in (None, cid)}
     )
+
+
+def items(state: SlackState, clock: MockClock) -> Iterator[Item]:
+    """Each message held, as conversations.history shows it, with its `channel` (as Slack's
+    message events carry it); the run id is in its text (or its blocks and attachments)."""
+    for channel, message in state.messages:
+        found = run_id_in(message["text"], message.get("blocks"), message.get("attachments"))
+        yield Item("message", float(message["ts"]), found, {**message, "channel": channel})
 
 
 def credential_of(incoming: Incoming) -> str | None:
@@ -427,4 +454,5 @@ def create_app() -> ASGIApp:
         scenarios=SCENARIOS,
         throttled=(RATE_LIMITED_BODY, "text/plain; charset=utf-8"),
         too_large=TOO_LARGE["slack"],
+        inventory=Inventory(("message",), items),
     )

@@ -21,6 +21,7 @@ import base64
 import json
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -33,9 +34,12 @@ from starlette.types import ASGIApp
 from opwire.encoding import DecodeError, decode_body
 from opwire.integrations.splunk.search import SearchError, matches, parse
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
+from opwire.mock.clock import MockClock
+from opwire.mock.inventory import Inventory, Item, field_value, run_id_in
 from opwire.mock.limits import CONFIGURED, TOO_LARGE, CappedDict, CappedList
 from opwire.mock.scenarios import Scenario, vendor_state
 from opwire.mock.state import clock_of
+from opwire.mock.values import ControlError, number
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 # code -> (HTTP status, text), from the reply-code table (shared/specs/splunk CSV).
@@ -381,17 +385,49 @@ def _result(event: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _token_problem(spec: Any) -> str | None:
+    if not isinstance(spec, dict):
+        return "each token is an object: {disabled?, ack?, indexes?, default_index?}"
+    indexes = spec.get("indexes")
+    flags_ok = all(isinstance(spec.get(k, False), bool) for k in ("disabled", "ack"))
+    indexes_ok = indexes is None or (
+        isinstance(indexes, list) and all(isinstance(i, str) for i in indexes)
+    )
+    if not (flags_ok and indexes_ok and isinstance(spec.get("default_index", ""), str)):
+        return "token disabled and ack are booleans, indexes a list of names, default_index a name"
+    return None
+
+
+def _config_problem(data: Any, health: str) -> str | None:
+    """What is wrong with a config body, or None (checked whole before any of it applies)."""
+    if not isinstance(data, dict) or data.get("health", health) not in HEALTH:
+        return f"health is one of {', '.join(HEALTH)}"
+    tokens = data.get("tokens", {})
+    if not isinstance(tokens, dict):
+        return "tokens maps each HEC token to its settings"
+    if problem := next(filter(None, map(_token_problem, tokens.values())), None):
+        return problem
+    if not isinstance(data.get("query_auth", False), bool):
+        return "query_auth is true or false"
+    try:
+        number(data.get("indexing_delay_s", 0), "indexing_delay_s")
+    except ControlError as exc:
+        return str(exc)
+    return None
+
+
 async def control_config(request: Request) -> Response:
-    state, data = _state(request), json_body(await request.body()) or {}
-    if not isinstance(data, dict) or data.get("health", state.health) not in HEALTH:
-        return JSONResponse({"error": f"health is one of {', '.join(HEALTH)}"}, 400)
-    for value, spec in (data.get("tokens") or {}).items():
-        state.tokens[str(value).lower()] = Token(
+    state, raw = _state(request), await request.body()
+    data = json_body(raw) if raw.strip() else {}
+    if problem := _config_problem(data, state.health):
+        return JSONResponse({"error": problem}, 400)
+    for value, spec in data.get("tokens", {}).items():
+        state.tokens[value.lower()] = Token(
             **{k: spec[k] for k in spec if k in ("disabled", "ack", "indexes", "default_index")}
         )
     state.health = data.get("health", state.health)
     state.indexing_delay_s = float(data.get("indexing_delay_s", state.indexing_delay_s))
-    state.query_auth = bool(data.get("query_auth", state.query_auth))
+    state.query_auth = data.get("query_auth", state.query_auth)
     return JSONResponse(
         {
             "health": state.health,
@@ -399,6 +435,16 @@ async def control_config(request: Request) -> Response:
             "indexing_delay_s": state.indexing_delay_s,
         }
     )
+
+
+def items(state: SplunkState, clock: MockClock) -> Iterator[Item]:
+    """Each event held (indexed or not yet), as a search export row shows it; the run id is its
+    `run_id` field (indexed, or in the event's JSON), else in its raw text."""
+    for event in state.events:
+        found = (
+            field_value(event["fields"]) or field_value(event["event"]) or run_id_in(event["raw"])
+        )
+        yield Item("hec_event", event["time"], found, _result(event))
 
 
 def credential_of(incoming: Incoming) -> str | None:
@@ -471,4 +517,5 @@ def create_app() -> ASGIApp:
         scenarios=SCENARIOS,
         throttled=('{"text":"Server is busy","code":9}', "application/json"),
         too_large=TOO_LARGE["splunk"],
+        inventory=Inventory(("hec_event",), items),
     )
