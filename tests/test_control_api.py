@@ -200,6 +200,37 @@ def test_a_dropped_artifact_is_not_counted(sentry_mock: Mock) -> None:
     assert _get(sentry_mock, "counts")["counts"] == {"event": 0, "issue": 0}
 
 
+SPLUNK = {"Authorization": f"Splunk {GUID}"}
+# (slug, intake path, headers, a body with a number JSON cannot hold: NaN, Infinity, 1e400)
+NON_FINITE = [
+    ("slack", HOOK, {}, b'{"text": "x", "blocks": [{"n": NaN}]}'),
+    ("datadog", "/api/v2/series", DD_KEYS, b'{"series": [{"metric": "m", "points": '
+     b'[{"timestamp": 1, "value": Infinity}]}]}'),
+    ("opsgenie", "/v2/alerts", {"Authorization": f"GenieKey {GUID}"}, b'{"message": "m", '
+     b'"details": {"n": 1e400}}'),
+    ("pagerduty", "/v2/enqueue", {}, b'{"routing_key": "%s", "event_action": "trigger", '
+     b'"payload": {"summary": "s", "source": "s", "severity": "info", "custom_details": '
+     b'{"n": NaN}}}'),
+    ("sentry", "/api/42/store/", SENTRY_AUTH, b'{"message": "m", "extra": {"n": NaN}}'),
+    ("splunk", "/services/collector/event", SPLUNK, b'{"event": {"n": -Infinity}}'),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("slug", "path", "headers", "body"), NON_FINITE, ids=[n[0] for n in NON_FINITE]
+)
+def test_a_number_json_cannot_hold_is_refused_so_the_state_can_be_written_back(
+    slug: str, path: str, headers: dict[str, str], body: bytes
+) -> None:
+    """Python reads NaN and Infinity, no vendor does; a mock that kept one could not answer."""
+    for mock in serve(slug):
+        content = body.replace(b"%s", ROUTING_KEY.encode())
+        reply = httpx.post(mock.url + path, headers=headers, content=content)
+        assert 400 <= reply.status_code < 500, reply.text
+        assert set(_get(mock, "counts")["counts"].values()) == {0}
+        assert _get(mock, "state")["items"] == []
+
+
 # --- the request log by cursor -----------------------------------------------------------------
 
 

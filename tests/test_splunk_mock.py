@@ -118,6 +118,10 @@ def test_raw_endpoint_one_event_per_line(splunk_mock: Mock) -> None:
         ('{"event":"ok"}{"sourcetype":"x"}', None, {}, 12, 1),
         ('{"event":""}', None, {}, 13, 0),
         ('{"event":"x","fields":{"nested":{"a":1}}}', None, {}, 15, 0),
+        ('{"event":"ok"}{"event":"x","time":"soon"}', None, {}, 6, 1),
+        ('{"event":"x","time":[1700000000]}', None, {}, 6, 0),
+        ('{"event":"x","time":"NaN"}', None, {}, 6, 0),
+        ('{"event":"x","fields":{"n":Infinity}}', None, {}, 6, 0),
         ('{"event":"x"}', None, {"channel": "not-a-guid"}, 11, None),
     ],
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -108,9 +109,33 @@ def clock_of(request: Request) -> MockClock:
     return mock_state(request).clock
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is past a double")
+    return value
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+# JSON as the vendors' parsers read it (RFC 8259): Python's json also takes NaN, Infinity and
+# 1e400 (read as infinity), which no vendor accepts, and which a mock that stored them could
+# not write back out (starlette's JSON answers refuse non-finite numbers).
+STRICT_JSON = json.JSONDecoder(parse_float=_finite, parse_constant=_not_json)
+
+
+def strict_json(text: str | bytes) -> Any:
+    """Parse JSON text strictly (see STRICT_JSON); ValueError when it is not JSON."""
+    if isinstance(text, bytes):  # as json.loads reads bytes: UTF-8, -16 or -32
+        text = text.decode(json.detect_encoding(text), "surrogatepass")
+    return STRICT_JSON.decode(text)
+
+
 def json_body(request_body: bytes) -> Any:
     """Parse a JSON body; None when it is not JSON (callers answer with the vendor's error)."""
     try:
-        return json.loads(request_body)
+        return strict_json(request_body)
     except (ValueError, UnicodeDecodeError):
         return None

@@ -34,7 +34,7 @@ from opwire.mock.clock import MockClock
 from opwire.mock.inventory import Inventory, Item, field_value, run_id_in, unix
 from opwire.mock.limits import CONFIGURED, TOO_LARGE, CappedDict
 from opwire.mock.scenarios import Scenario, credentials_abroad, faults, vendor_state
-from opwire.mock.state import clock_of
+from opwire.mock.state import clock_of, strict_json
 from opwire.mock.values import ControlError, number, whole_number
 
 DEFAULT_ORG = "opwire-mock"
@@ -210,7 +210,7 @@ def _admit(request: Request, dsn: Any) -> Project:
 
 def _event_json(payload: bytes) -> dict[str, Any]:
     try:
-        event = json.loads(payload)
+        event = strict_json(payload)
     except ValueError as exc:
         raise EnvelopeError(f"invalid JSON data: {exc}") from None
     if not isinstance(event, dict):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -38,7 +39,7 @@ from opwire.mock.clock import MockClock
 from opwire.mock.inventory import Inventory, Item, field_value, run_id_in
 from opwire.mock.limits import CONFIGURED, TOO_LARGE, CappedDict, CappedList
 from opwire.mock.scenarios import Scenario, vendor_state
-from opwire.mock.state import clock_of
+from opwire.mock.state import STRICT_JSON, clock_of
 from opwire.mock.values import ControlError, number
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -191,7 +192,7 @@ async def _body(request: Request) -> bytes:
 
 def _objects(text: str) -> list[Any]:
     """Concatenated JSON objects, optional whitespace between: no array, no commas."""
-    decoder, at = json.JSONDecoder(), 0
+    decoder, at = STRICT_JSON, 0
     found: list[Any] = []
     while True:
         while at < len(text) and text[at].isspace():
@@ -228,7 +229,23 @@ def _checked(n: int, item: Any, token: Token) -> dict[str, Any]:
         raise HecError(7, number)
     if "fields" in item and not _fields_ok(item["fields"]):
         raise HecError(15, number)
+    if not _time_ok(item.get("time")):
+        # HEC's answer to an unreadable time is UNCONFIRMED; "Invalid data format" is the nearest
+        # row of the reply-code table (and a 500 here was the mock's bug, not HEC's).
+        raise HecError(6, number)
     return item
+
+
+def _time_ok(value: Any) -> bool:
+    """An event time HEC can read: absent, or epoch seconds as a number or a numeric string."""
+    if value is None:
+        return True
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except ValueError:
+        return False
 
 
 def _store(
