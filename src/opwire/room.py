@@ -79,6 +79,9 @@ class Room:
     rules: str
     mock: str
     drills: str
+    # The cheapest authenticated read (`opwire creds show --online`): one or two rungs that
+    # say whether the credentials work right now, creating nothing.
+    auth: str
     # How a killed run's artifact is finished; None when nothing needs it, and `no_cleanup` says
     # why (the artifact is tagged verify=true, as the seed asks, and harms nobody).
     cleanup: str | None = None

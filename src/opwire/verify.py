@@ -89,10 +89,12 @@ async def verify(
     journal: Journal | None = None,
     started: float | None = None,
     stop: Stop | None = None,
+    check: str = "probe",
 ) -> RunResult:
     """`started` is when the run began on the monotonic clock (the CLI's start, so the mock
     health checks before it count against the budget); the summary's time is wall time.
-    `stop` carries the interrupts (the CLI's signals); by default nothing interrupts."""
+    `stop` carries the interrupts (the CLI's signals); by default nothing interrupts.
+    `check` "whoami" runs each room's cheapest authenticated read instead of its probe."""
     stop = stop or Stop()
     run_id = run_id or new_run_id()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -137,7 +139,7 @@ async def verify(
             for t in targets
         ]
         await asyncio.gather(
-            *(_guarded(t, c, redact, stop) for t, c in zip(targets, contexts, strict=True))
+            *(_guarded(t, c, redact, stop, check) for t, c in zip(targets, contexts, strict=True))
         )
     results = tuple(
         IntegrationResult(
@@ -164,15 +166,16 @@ async def verify(
     )
 
 
-async def _guarded(target: Target, ctx: ProbeContext, redact: Redactor, stop: Stop) -> None:
+async def _guarded(
+    target: Target, ctx: ProbeContext, redact: Redactor, stop: Stop, check: str = "probe"
+) -> None:
     """Run one probe; a bug or an overrun becomes this integration's FAIL only, an interrupt
     its FAIL after the grace cleanup."""
     started = time.monotonic()
     try:
         async with stop.scope():
-            await asyncio.wait_for(
-                target.vendor.run_probe(ctx, target.settings), ctx.budget.seconds + 1
-            )
+            run = target.vendor.run_whoami if check == "whoami" else target.vendor.run_probe
+            await asyncio.wait_for(run(ctx, target.settings), ctx.budget.seconds + 1)
     except Interrupted:
         await _interrupted(target, ctx, redact, stop)
     except TimeoutError:

@@ -47,6 +47,10 @@ class Vendor:
     async def run_probe(self, ctx: ProbeContext, settings: Any) -> None:
         await _part(self.room.probe)(ctx, settings)
 
+    async def run_whoami(self, ctx: ProbeContext, settings: Any) -> None:
+        """The cheapest authenticated read: whether the credentials work now."""
+        await _part(self.room.auth)(ctx, settings)
+
     async def run_cleanup(self, ctx: ProbeContext, settings: Any, artifact: dict[str, Any]) -> bool:
         """Finish a journaled artifact; a room that creates none says so in its declaration."""
         if self.room.cleanup is None:

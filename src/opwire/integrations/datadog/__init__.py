@@ -79,6 +79,7 @@ ROOM = Room(
     rules="opwire.integrations.datadog.failures:RULES",
     drills="opwire.integrations.datadog.failures:DRILLS",
     mock="opwire.integrations.datadog.mock:create_app",
+    auth="opwire.integrations.datadog.probe:whoami",
     no_cleanup="the metric and event are tagged verify:true, as the seed asks",
 )
 

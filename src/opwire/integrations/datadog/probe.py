@@ -88,3 +88,8 @@ async def sweep(ctx: ProbeContext, settings: Settings) -> None:
         ctx.amend(
             f"no other site knows the key either ({', '.join(others)})", code="datadog.key_rejected"
         )
+
+
+async def whoami(ctx: ProbeContext, settings: Settings) -> None:
+    """The cheapest authenticated read (`opwire creds show --online`); built in issue 11."""
+    ctx.skipped("auth", "not built yet")

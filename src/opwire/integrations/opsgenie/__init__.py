@@ -61,6 +61,7 @@ ROOM = Room(
     rules="opwire.integrations.opsgenie.failures:RULES",
     drills="opwire.integrations.opsgenie.failures:DRILLS",
     mock="opwire.integrations.opsgenie.mock:create_app",
+    auth="opwire.integrations.opsgenie.probe:whoami",
     cleanup="opwire.integrations.opsgenie.probe:cleanup",
 )
 

@@ -113,3 +113,8 @@ async def _processed(ctx: ProbeContext, settings: Settings, step: str, accepted:
         missing="opsgenie.request_not_processed",
     )
     return done.ok
+
+
+async def whoami(ctx: ProbeContext, settings: Settings) -> None:
+    """The cheapest authenticated read (`opwire creds show --online`); built in issue 11."""
+    ctx.skipped("auth", "not built yet")

@@ -60,6 +60,7 @@ ROOM = Room(
     rules="opwire.integrations.pagerduty.failures:RULES",
     drills="opwire.integrations.pagerduty.failures:DRILLS",
     mock="opwire.integrations.pagerduty.mock:create_app",
+    auth="opwire.integrations.pagerduty.probe:whoami",
     cleanup="opwire.integrations.pagerduty.probe:cleanup",
 )
 

@@ -85,3 +85,8 @@ async def _resolve(ctx: ProbeContext, settings: Settings, dedup_key: str, *, con
         missing="pagerduty.not_resolved",
     )
     return done.ok
+
+
+async def whoami(ctx: ProbeContext, settings: Settings) -> None:
+    """The cheapest authenticated read (`opwire creds show --online`); built in issue 11."""
+    ctx.skipped("auth", "not built yet")

@@ -72,6 +72,7 @@ ROOM = Room(
     rules="opwire.integrations.sentry.failures:RULES",
     drills="opwire.integrations.sentry.failures:DRILLS",
     mock="opwire.integrations.sentry.mock:create_app",
+    auth="opwire.integrations.sentry.probe:whoami",
     cleanup="opwire.integrations.sentry.probe:cleanup",
 )
 

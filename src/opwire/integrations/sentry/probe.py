@@ -119,3 +119,8 @@ async def sweep(ctx: ProbeContext, settings: Settings) -> None:
             fix=f"Re-issue the DSN from the {region} org (Project → Settings → Client "
             f"Keys): its host ends in .ingest.{region}.sentry.io.",
         )
+
+
+async def whoami(ctx: ProbeContext, settings: Settings) -> None:
+    """The cheapest authenticated read (`opwire creds show --online`); built in issue 11."""
+    ctx.skipped("auth", "not built yet")

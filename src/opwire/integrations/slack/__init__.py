@@ -71,6 +71,7 @@ ROOM = Room(
     rules="opwire.integrations.slack.failures:RULES",
     drills="opwire.integrations.slack.failures:DRILLS",
     mock="opwire.integrations.slack.mock:create_app",
+    auth="opwire.integrations.slack.probe:whoami",
     no_cleanup=(
         "a webhook cannot delete what it posted; the message carries the run id and says it is "
         "a test"

@@ -51,3 +51,8 @@ async def probe(ctx: ProbeContext, settings: Settings) -> None:
         within_s=READ_BACK_WINDOW_S,
         missing="slack.message_not_in_channel",
     )
+
+
+async def whoami(ctx: ProbeContext, settings: Settings) -> None:
+    """The cheapest authenticated read (`opwire creds show --online`); built in issue 11."""
+    ctx.skipped("auth", "not built yet")

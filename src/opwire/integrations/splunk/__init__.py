@@ -61,6 +61,7 @@ ROOM = Room(
     rules="opwire.integrations.splunk.failures:RULES",
     drills="opwire.integrations.splunk.failures:DRILLS",
     mock="opwire.integrations.splunk.mock:create_app",
+    auth="opwire.integrations.splunk.probe:whoami",
     no_cleanup="the event is tagged verify=true, as the seed asks",
 )
 

@@ -83,3 +83,8 @@ def _host(url: str) -> str:
     """host:port of a URL, never its user or password."""
     parts = urlsplit(url)
     return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
+
+
+async def whoami(ctx: ProbeContext, settings: Settings) -> None:
+    """The cheapest authenticated read (`opwire creds show --online`); built in issue 11."""
+    ctx.skipped("auth", "not built yet")
