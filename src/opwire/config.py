@@ -11,12 +11,14 @@ import json
 import math
 import os
 import re
-import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
+
+# The .env.local reader lives in opwire.envfile; re-exported for the settings code and tests.
+from opwire.envfile import read_env_file as read_env_file
 
 # Re-exported: settings code everywhere raises ConfigError and lists SLUGS from here.
 from opwire.errors import ConfigError as ConfigError
@@ -155,6 +157,8 @@ def _mask_head(text: str, secret: str, masked: str) -> str:
 # Secrets in their settings whatever their length.
 SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|DSN|WEBHOOK|CREDENTIAL|AUTH")
 SECRET_NAME_MIN = 8
+# `<VAR>_ROTATED_AT` holds when a credential was rotated (opwire.rotate): a time, not a secret.
+ROTATED_AT = "_ROTATED_AT"
 # scheme://userinfo@ in any value: the password of a URL (and a long bare user, a token) is a
 # secret (`https://user:pass@splunk:8088`, a proxy URL in HTTPS_PROXY).
 USERINFO = re.compile(
@@ -187,6 +191,12 @@ def _secret_parts(value: str) -> list[str]:
     return [*segments, *url_secrets(value)] or [value]
 
 
+def credential_part(value: str) -> str:
+    """The part of a credential a vendor authenticates by: a webhook's secret segment, a DSN's
+    key; any other value whole (what a mock's request log fingerprints)."""
+    return _secret_parts(value)[0]
+
+
 def mask_userinfo(text: str) -> str:
     """`https://user:pass@host` -> `https://user:****@host`, for messages about a URL."""
 
@@ -204,9 +214,35 @@ class Lookup:
     An empty value counts as unset, so a copied `.env.example` with blank lines stays harmless.
     """
 
-    def __init__(self, *layers: Mapping[str, str], flags: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        *layers: Mapping[str, str],
+        flags: Mapping[str, str] | None = None,
+        names: Sequence[str] = (),
+    ) -> None:
         self._layers = layers
         self._flags = dict(flags or {})  # variable -> the flag that set it (`--budget`)
+        self._names = tuple(names)  # what each layer is ("flag", "environment", a file)
+
+    def source(self, name: str) -> str | None:
+        """Where the value of `name` came from (the layer's name), None when unset."""
+        for index, layer in enumerate(self._layers):
+            value = layer.get(name)
+            if value is not None and value.strip() != "":
+                return self._names[index] if index < len(self._names) else f"layer {index}"
+        return None
+
+    def over(self, values: Mapping[str, str], name: str) -> Lookup:
+        """This lookup with `values` on top of every layer (a rotation's new values)."""
+        return Lookup(values, *self._layers, flags=self._flags, names=(name, *self._names))
+
+    def raw(self, name: str) -> str | None:
+        """The value as given, spaces around it kept (the linter names them)."""
+        for layer in self._layers:
+            value = layer.get(name)
+            if value is not None and value.strip() != "":
+                return value
+        return None
 
     def label(self, name: str) -> str:
         """How the operator gave `name`: the flag as typed when a flag set it, else the variable."""
@@ -248,95 +284,12 @@ class Lookup:
         for layer in self._layers:
             for name, raw in layer.items():
                 value = raw.strip()
-                if SECRET_NAME.search(name.upper()) and len(value) >= SECRET_NAME_MIN:
+                secret_named = SECRET_NAME.search(name.upper()) and not name.endswith(ROTATED_AT)
+                if secret_named and len(value) >= SECRET_NAME_MIN:
                     found.update(_secret_parts(value))
                 if "@" in value:
                     found.update(url_secrets(value))
         return [Secret(value) for value in sorted(found)]
-
-
-_ENV_LINE = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$")
-
-
-ENV_FILE_MAX = 1 << 20  # a dotenv file is a few kB; anything near this is the wrong file
-# Not bytes a text editor writes into a dotenv file: each is named in the error.
-_ENCODING_MARKS = (
-    (b"\xef\xbb\xbf", "starts with a UTF-8 byte-order mark: save it as plain UTF-8 (no BOM)"),
-    (b"\xff\xfe", "is UTF-16 text: save it as UTF-8"),
-    (b"\xfe\xff", "is UTF-16 text: save it as UTF-8"),
-)
-
-
-def read_env_file(path: Path, *, explicit: bool = False) -> dict[str, str]:
-    """Parse a dotenv file (KEY=VALUE, `export`, quotes, # comments). A missing default file is
-    empty; a missing named one, or anything that is not a small UTF-8 text file, is an error
-    naming the file and what is wrong (the content is never shown)."""
-    text = _env_text(path, explicit)
-    values: dict[str, str] = {}
-    # Lines end at \n only: str.splitlines() would also split at a form feed or U+2028 inside a
-    # value, and let the rest of that value start a variable of its own.
-    for number, raw in enumerate(text.split("\n"), start=1):
-        line = raw.strip(" \t\r")
-        if not line or line.startswith("#"):
-            continue
-        match = _ENV_LINE.match(line)
-        if match is None:
-            raise ConfigError(f"{path}:{number}: expected NAME=value (the line is not shown)")
-        values[match.group(1)] = _unquote(match.group(2), path, number)
-    return values
-
-
-def _env_text(path: Path, explicit: bool) -> str:
-    where = f"{path} (--env-file or OPERATOR_WIRING_ENV_FILE)" if explicit else str(path)
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        if explicit:
-            raise ConfigError(f"{where}: no such file") from None
-        return ""
-    except OSError as exc:
-        raise ConfigError(f"{where}: cannot be read ({exc.strerror})") from None
-    if str(path) == os.devnull:
-        return ""
-    if not stat.S_ISREG(info.st_mode):
-        kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-        raise ConfigError(f"{where} is {kind}: name a dotenv file (NAME=value lines)")
-    if info.st_size > ENV_FILE_MAX:
-        raise ConfigError(f"{where} is {info.st_size} bytes: not a dotenv file")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{where}: cannot be read ({exc.strerror})") from None
-    return _decoded_env(data, where)
-
-
-def _decoded_env(data: bytes, where: str) -> str:
-    problem = next((why for mark, why in _ENCODING_MARKS if data.startswith(mark)), None)
-    if problem is None and b"\0" in data:
-        problem = "holds NUL bytes: it is not a text file"
-    if problem is None:
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            problem = (
-                f"is not UTF-8 (byte {exc.start + 1}; latin-1 or another legacy encoding?): "
-                "save it as UTF-8"
-            )
-    raise ConfigError(f"{where} {problem}")
-
-
-def _unquote(value: str, path: Path, number: int) -> str:
-    """`"5" # comment` is 5, `'a b'` is a b, `x # c` is x; an unclosed quote is an error."""
-    if value[:1] in ('"', "'"):
-        end = value.find(value[0], 1)
-        rest = value[end + 1 :].strip() if end > 0 else ""
-        if end < 0 or (rest and not rest.startswith("#")):
-            raise ConfigError(
-                f"{path}:{number}: a quoted value must end with its quote, then only a "
-                "# comment (the line is not shown)"
-            )
-        return value[1:end]
-    return re.split(r"\s#", value, maxsplit=1)[0].strip()
 
 
 def parse_mode(raw: str | None, label: str = "OPERATOR_WIRING_MODE") -> frozenset[str]:

@@ -46,12 +46,20 @@ def lookup_for(
     a named one must exist. `labels` name the flag behind a variable, for its errors."""
     given = {k: v for k, v in flags.items() if v is not None}
     REDACT.add(Lookup(given, os.environ).secrets())
-    dotenv = read_env_file(Path(env_file or ".env.local"), explicit=env_file is not None)
-    lookup = Lookup(given, os.environ, dotenv, flags=labels)
+    path = env_path(env_file)
+    dotenv = read_env_file(path, explicit=env_file is not None)
+    lookup = Lookup(
+        given, os.environ, dotenv, flags=labels, names=("flag", "environment", str(path))
+    )
     REDACT.add(lookup.secrets())
     for slug in SLUGS:  # and every variable a room declares secret, whatever its name
         REDACT.add(room(slug).secrets(lookup))
     return lookup
+
+
+def env_path(env_file: str | None) -> Path:
+    """The dotenv file a command reads: --env-file / OPERATOR_WIRING_ENV_FILE, else ./.env.local."""
+    return Path(env_file or ".env.local")
 
 
 class LogFile:
