@@ -10,12 +10,31 @@ declarations, so a fact about a variable lives in one place.
 
 from __future__ import annotations
 
+import ipaddress
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from opwire.config import ConfigError, Lookup, Secret, check_url
 
 SEND, READ_BACK, ROUTING = "send", "read back", "routing"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """What is wrong with a value, and the fix, in words that never quote a secret."""
+
+    what: str
+    fix: str = ""
+    warning: bool = False
+
+    def line(self, name: str) -> str:
+        return f"{name} {self.what}" + (f": {self.fix}" if self.fix else "")
+
+
+# A vendor fact about a value: a common slip it recognises, or advice on a good value.
+Check = Callable[[str], Problem | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,17 +49,47 @@ class Var:
     needed_for: frozenset[str] = frozenset({SEND})
     pattern: str | None = None
     url: bool = False
+    # The vendor's common slips and advice, checked in order before the pattern: the first
+    # error ends the checks, warnings do not.
+    checks: tuple[Check, ...] = ()
+    # What a value of this variable looks like when pasted into another one (default: the
+    # pattern): `creds check` names a swap by it.
+    shape: str | None = None
+    # Unset: a warning saying what then cannot be checked (else: an error when needed to send,
+    # a warning when needed to read back, nothing for a routing override).
+    if_missing: str = ""
+    default: str = ""  # what applies when unset, as `creds show` says it
+
+    def lint(self, value: str) -> list[Problem]:
+        """Every problem of `value`, errors last (the first error ends the list)."""
+        found: list[Problem] = []
+        for check in (_printable if self.secret else _nothing, *self.checks, self._shape):
+            problem = check(value)
+            if problem is not None:
+                found.append(problem)
+                if not problem.warning:
+                    break
+        return found
 
     def problem(self, value: str) -> str | None:
-        """What is wrong with `value` (None: nothing), in words that never quote a secret."""
+        """The first error of `value` as one line (None: none)."""
+        error = next((p for p in self.lint(value) if not p.warning), None)
+        return None if error is None else error.line(self.name)
+
+    def looks_like(self, value: str) -> bool:
+        """Whether `value` has this variable's distinctive shape."""
+        shape = self.shape or self.pattern
+        return shape is not None and re.fullmatch(shape, value) is not None
+
+    def _shape(self, value: str) -> Problem | None:
         if self.pattern is not None and not re.fullmatch(self.pattern, value):
             shown = "" if self.secret else f", got {value!r}"
-            return f"{self.name} must be {self.hint}{shown}"
+            return Problem(f"must be {self.hint}{shown}")
         if self.url:
             try:
                 check_url(self.name, value)
             except ConfigError as exc:
-                return str(exc)
+                return Problem(str(exc).removeprefix(self.name + " "))
         return None
 
     def read(self, lookup: Lookup) -> str | None:
@@ -94,8 +143,53 @@ class Room:
     def secrets(self, lookup: Lookup) -> list[Secret]:
         """The room's secret values as set, for the redactor (unchecked: a bad value must be
         masked in the very message that says it is bad)."""
-        found = (lookup.get(v.name) for v in self.variables if v.secret)
+        names = [n for v in self.variables if v.secret for n in (v.name, v.name + "_PREVIOUS")]
+        found = (lookup.get(name) for name in names)
         return [Secret(value) for value in found if value]
+
+
+def _nothing(value: str) -> Problem | None:
+    return None
+
+
+def _printable(value: str) -> Problem | None:
+    """A credential travels in a header or a URL: printable ASCII only."""
+    bad = next((n for n, c in enumerate(value, 1) if not " " < c <= "~"), None)
+    if bad is None:
+        return None
+    return Problem(
+        f"has a space, control or non-ASCII character at position {bad}",
+        "paste it again (a non-breaking space or a smart quote travels with a copy from a page)",
+    )
+
+
+def expect(shape: str, what: str) -> Check:
+    """A check for a shape the vendor does not document for certain: a value of another shape
+    is a warning (it may still work), never a refusal."""
+
+    def check(value: str) -> Problem | None:
+        if re.fullmatch(shape, value):
+            return None
+        return Problem(f"does not look like {what}", "check it was copied whole", warning=True)
+
+    return check
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def loopback_url(value: str) -> bool:
+    """A URL at this machine: the mocks, in a rehearsal of real mode."""
+    try:
+        return is_loopback(urlsplit(value).hostname or "")
+    except ValueError:
+        return False
 
 
 def variables_table(rooms: list[Room]) -> str:

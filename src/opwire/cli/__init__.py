@@ -6,10 +6,10 @@ One module per command group; errors carry their own exit code (ConfigError: 2).
 
 from __future__ import annotations
 
-from opwire.cli import cleanup, drill, mock, verify
+from opwire.cli import cleanup, creds, drill, mock, rotate, verify
 from opwire.cli.app import app
 
-__all__ = ["app", "cleanup", "drill", "main", "mock", "verify"]
+__all__ = ["app", "cleanup", "creds", "drill", "main", "mock", "rotate", "verify"]
 
 
 def main() -> None:

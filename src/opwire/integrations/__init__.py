@@ -39,6 +39,15 @@ class Vendor:
 
     room: Room
     load_settings: Callable[[Lookup, bool, str], Any]
+    at_mock: Callable[[Any, Any], Any]
+
+    def settings(self, lookup: Lookup, real: bool, mock_base: str, own: bool = False) -> Any:
+        """The settings of a run; `own` aims the operator's own credentials (checked as for
+        real) at the mock, as a rotation or an online check does in mock mode."""
+        if real:
+            return self.load_settings(lookup, True, "")
+        mock = self.load_settings(lookup, False, mock_base)
+        return self.at_mock(self.load_settings(lookup, True, mock_base), mock) if own else mock
 
     @property
     def slug(self) -> str:
@@ -81,7 +90,7 @@ def load(slug: str) -> Vendor:
     if slug not in SLUGS:
         raise ConfigError(f"unknown integration {slug!r}; valid: {', '.join(SLUGS)}")
     module = importlib.import_module(f"opwire.integrations.{slug}")
-    return Vendor(module.ROOM, module.load_settings)
+    return Vendor(module.ROOM, module.load_settings, module.at_mock)
 
 
 def room(slug: str) -> Room:

@@ -7,11 +7,13 @@ vendor-contracts.md § 1.
 
 from __future__ import annotations
 
+import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from urllib.parse import urlsplit
 
 from opwire.config import ConfigError, Lookup, Secret, sweep_enabled, url_map
-from opwire.room import READ_BACK, ROUTING, Room, Var
+from opwire.room import READ_BACK, ROUTING, Problem, Room, Var
 
 SLUG = "datadog"
 TITLE = "Datadog"
@@ -30,6 +32,38 @@ SITES = (
 MOCK_API_KEY, MOCK_APP_KEY = "0" * 26 + "c0ffee", "0" * 34 + "c0ffee"  # hex, as Datadog keys are
 
 
+def _upper_key(value: str) -> Problem | None:
+    if re.fullmatch(r"[0-9A-Fa-f]{32}|[0-9A-Fa-f]{40}", value) and value != value.lower():
+        return Problem(
+            "has upper-case letters (Datadog keys are lower-case hex)",
+            "copy the key again from Org Settings, or lower-case it",
+        )
+    return None
+
+
+def _site_check(value: str) -> Problem | None:
+    """The common DD_SITE slips, each with the site to set (getting_started/site)."""
+    site = value.strip().lower()
+    if "/" in site or site.startswith(("app.", "api.")):
+        host = (urlsplit(site if "://" in site else "https://" + site).hostname or "").rstrip(".")
+        site = host.removeprefix("app.").removeprefix("api.")
+        what = "is a URL, not a site" if "/" in value else "is a host, not the site"
+        return Problem(what, f"set DD_SITE={site}" if site in SITES else _valid_sites())
+    if site not in SITES:
+        near = difflib.get_close_matches(site, SITES, n=1, cutoff=0.75)
+        return Problem(
+            f"is not a Datadog site, got {value!r}",
+            f"did you mean DD_SITE={near[0]}?" if near else _valid_sites(),
+        )
+    if value != site:
+        return Problem("has upper case or spaces", f"set DD_SITE={site}", warning=True)
+    return None
+
+
+def _valid_sites() -> str:
+    return "set the site of your dashboard's URL: " + ", ".join(SITES)
+
+
 # Key shapes (vendor-contracts.md § 1; UNCONFIRMED beyond the documented lengths: Datadog
 # shows API keys as 32 and application keys as 40 lower-case hex characters, and that it refuses
 # an upper-cased key is the likely behaviour, not a documented one).
@@ -39,6 +73,7 @@ API_KEY = Var(
     "0123456789abcdef0123456789abcdef",
     secret=True,
     pattern=r"[0-9a-f]{32}",
+    checks=(_upper_key,),
 )
 APP_KEY = Var(
     "DD_APP_KEY",
@@ -47,6 +82,7 @@ APP_KEY = Var(
     secret=True,
     needed_for=frozenset({READ_BACK}),
     pattern=r"[0-9a-f]{40}",
+    checks=(_upper_key,),
 )
 ROOM = Room(
     slug=SLUG,
@@ -60,6 +96,11 @@ ROOM = Room(
             "the Datadog site of your dashboard's URL (datadoghq.com, datadoghq.eu, "
             "us5.datadoghq.com, ...)",
             "datadoghq.com",
+            checks=(_site_check,),
+            shape="|".join(re.escape(site) for site in SITES),
+            if_missing="is not set: datadoghq.com (US1) is assumed, and a wrong site is a silent "
+            "403; check the URL of your dashboard",
+            default="datadoghq.com",
         ),
         Var(
             "OPERATOR_WIRING_DATADOG_API_URL",
@@ -136,3 +177,8 @@ def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
     # never goes around it to the public hosts.
     every_site = sites or ({} if override else {s: f"https://api.{s}" for s in SITES})
     return Settings(key, app_key, site, api.rstrip("/"), every_site, sweep_enabled(lookup))
+
+
+def at_mock(real: Settings, mock: Settings) -> Settings:
+    """The operator's keys against the mock (a rotation rehearsed in mock mode)."""
+    return replace(mock, api_key=real.api_key, app_key=real.app_key or mock.app_key)

@@ -9,10 +9,10 @@ vendor-contracts.md § 4.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from opwire.config import ConfigError, Lookup, Secret, sweep_enabled, url_map
-from opwire.room import ROUTING, Room, Var
+from opwire.room import ROUTING, Problem, Room, Var
 
 SLUG = "opsgenie"
 TITLE = "Opsgenie"
@@ -22,6 +22,17 @@ GENIE_KEY = re.compile(
     r"[0-9a-fA-F]{12}$"
 )
 # Mock mode placeholders; the team is the Opsgenie mock's documented default team.
+
+
+def _region_check(value: str) -> Problem | None:
+    low = value.strip().lower().rstrip("/")
+    host = low.split("://")[-1]
+    for region, url in REGIONS.items():
+        if host == url.split("://")[1]:
+            return Problem("is the API host, not the region", f"set OPSGENIE_REGION={region}")
+    return None
+
+
 MOCK_API_KEY = "0b7a6c1e-0000-4000-8000-0000000000aa"
 MOCK_TEAM = "opwire"
 
@@ -35,14 +46,25 @@ ROOM = Room(
             "the team's API integration key, a UUID (Teams → <team> → Integrations → API)",
             "0b7a6c1e-2f3d-4a5b-8c9d-0e1f2a3b4c5d",
             secret=True,
+            pattern=GENIE_KEY.pattern[1:-1],
         ),
         Var(
             "OPSGENIE_REGION",
             "us (api.opsgenie.com) or eu (api.eu.opsgenie.com)",
             "us",
             pattern=r"(?i)us|eu",
+            checks=(_region_check,),
+            if_missing="is not set: us (api.opsgenie.com) is assumed; an EU account's key is "
+            "refused there",
+            default="us",
         ),
-        Var("OPSGENIE_TEAM", "the team name, verbatim, the test alert is routed to", "ops"),
+        Var(
+            "OPSGENIE_TEAM",
+            "the team name, verbatim, the test alert is routed to",
+            "ops",
+            if_missing="is not set: the seed's runbook uses team-scoped keys, and without the team "
+            "opwire cannot check that the test alert reaches the team's on-call",
+        ),
         Var(
             "OPERATOR_WIRING_OPSGENIE_API_URL",
             "an http(s) URL: the API base (default from OPSGENIE_REGION)",
@@ -111,3 +133,8 @@ def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
         urls,
         sweep_enabled(lookup),
     )
+
+
+def at_mock(real: Settings, mock: Settings) -> Settings:
+    """The operator's API key against the mock (a rotation rehearsed in mock mode)."""
+    return replace(mock, api_key=real.api_key)

@@ -8,10 +8,10 @@ vendor-contracts.md § 3.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from opwire.config import ConfigError, Lookup, Secret
-from opwire.room import READ_BACK, ROUTING, Room, Var
+from opwire.room import READ_BACK, ROUTING, Room, Var, expect
 
 SLUG = "pagerduty"
 TITLE = "PagerDuty"
@@ -19,6 +19,9 @@ EVENTS_URL = "https://events.pagerduty.com"
 API_URL = "https://api.pagerduty.com"
 ROUTING_KEY = re.compile(r"^[A-Za-z0-9]{32}$")
 # Mock mode: placeholders of the right shape, never an operator's secret.
+# REST API keys are 20 characters (the example in developer.pagerduty.com's API Access Keys
+# page; UNCONFIRMED beyond that): letters, digits, `_`, `-` and `+` (user keys start `u+`).
+API_TOKEN = r"[A-Za-z0-9_+-]{20}"
 MOCK_ROUTING_KEY = "0pwire0mock0placeholder0key00000"
 MOCK_API_TOKEN = "opwire-mock-api-token"
 
@@ -33,6 +36,7 @@ ROOM = Room(
             "API token (Service → Integrations)",
             "0123456789abcdef0123456789abcdef",
             secret=True,
+            pattern=ROUTING_KEY.pattern[1:-1],
         ),
         Var(
             "PAGERDUTY_API_TOKEN",
@@ -40,6 +44,8 @@ ROOM = Room(
             "y_NbAkKc66ryYTWUXYEu",
             secret=True,
             needed_for=frozenset({READ_BACK}),
+            checks=(expect(API_TOKEN, "a REST API key (20 characters)"),),
+            shape=API_TOKEN,
         ),
         Var(
             "OPERATOR_WIRING_PAGERDUTY_EVENTS_URL",
@@ -96,3 +102,8 @@ def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
         ROOM.var("OPERATOR_WIRING_PAGERDUTY_EVENTS_URL").read(lookup) or EVENTS_URL,
         ROOM.var("OPERATOR_WIRING_PAGERDUTY_API_URL").read(lookup) or API_URL,
     )
+
+
+def at_mock(real: Settings, mock: Settings) -> Settings:
+    """The operator's routing key and token against the mock (a rotation in mock mode)."""
+    return replace(mock, routing_key=real.routing_key, api_token=real.api_token or mock.api_token)

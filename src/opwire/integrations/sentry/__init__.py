@@ -9,11 +9,11 @@ docs.sentry.io/api/ (events, eventids, issues), shared/specs/sentry/openapi-dere
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from opwire.config import ConfigError, Lookup, Secret, sweep_enabled, url_map
-from opwire.room import READ_BACK, ROUTING, Room, Var
+from opwire.room import READ_BACK, ROUTING, Problem, Room, Var, expect, loopback_url
 
 SLUG = "sentry"
 TITLE = "Sentry"
@@ -22,6 +22,67 @@ PUBLIC_KEY = re.compile(r"^[0-9a-f]{32}$")
 MOCK_KEY = "0123456789abcdef0123456789abcdef"
 MOCK_TOKEN = "sntrys_opwireMockPlaceholder"
 MOCK_ORG, MOCK_PROJECT = "opwire-mock", "42"
+# Auth token shapes (UNCONFIRMED lengths): organization tokens `sntrys_…`, user tokens
+# `sntryu_` + 64 hex, older user tokens 64 hex (docs.sentry.io/account/auth-tokens/).
+AUTH_TOKEN = r"sntrys_[A-Za-z0-9+/=_-]{20,}|sntryu_[0-9a-f]{64}|[0-9a-f]{64}"
+DSN_SHAPE = r"https?://[0-9a-f]{32}(:[0-9a-f]{32})?@[^/\s]+/(.+/)?[0-9]+/?"
+
+
+def dsn_region(host: str) -> str:
+    """The data region a DSN's host names (docs.sentry.io/organization/data-storage-location/)."""
+    if host.endswith(".ingest.de.sentry.io"):
+        return "de"
+    if host.endswith((".ingest.us.sentry.io", ".ingest.sentry.io")):
+        return "us"
+    return "self-hosted"
+
+
+def _dsn_check(value: str) -> Problem | None:
+    """A DSN is <scheme>://<public key>[:<secret key>]@<host>/<project id>
+    (develop.sentry.dev/sdk/overview/#parsing-the-dsn)."""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - a bad port raises here
+    except ValueError:
+        return Problem("is not a URL", "copy the DSN from Project → Settings → Client Keys")
+    project = parts.path.rstrip("/").rpartition("/")[2]
+    wrong = [
+        (parts.scheme not in ("http", "https"), "does not start with https://"),
+        (not parts.hostname, "has no host"),
+        (not parts.username, "has no public key before the @"),
+        (not PUBLIC_KEY.match(parts.username or ""), "has a public key that is not 32 hex"),
+        (not project.isdigit(), "does not end with the numeric project id"),
+    ]
+    what = next((why for bad, why in wrong if bad), None)
+    if what is not None:
+        return Problem(
+            f"{what} (the value is not shown)",
+            "a DSN is https://<32-hex key>@o<org>.ingest.<us|de>.sentry.io/<project id>: copy "
+            "it from Project → Settings → Client Keys",
+        )
+    if parts.password:
+        return Problem(
+            "has a secret key part (the legacy DSN form)",
+            "copy the current DSN, without the secret, from Client Keys",
+            warning=True,
+        )
+    if parts.scheme == "http" and not loopback_url(value):
+        return Problem("is plain http", "events travel unencrypted: use https", warning=True)
+    return None
+
+
+def _token_check(value: str) -> Problem | None:
+    if value.startswith(("http://", "https://")):
+        return Problem(
+            "is a URL (a DSN?), not an auth token", "create one in Settings → Auth Tokens"
+        )
+    if PUBLIC_KEY.match(value):
+        return Problem(
+            "has the shape of the DSN's public key, not an auth token",
+            "create an auth token in Settings → Auth Tokens",
+        )
+    return None
+
 
 ROOM = Room(
     slug=SLUG,
@@ -34,6 +95,8 @@ ROOM = Room(
             "(Project → Settings → Client Keys)",
             "https://0123456789abcdef0123456789abcdef@o1.ingest.us.sentry.io/42",
             secret=True,
+            checks=(_dsn_check,),
+            shape=DSN_SHAPE,
         ),
         Var(
             "SENTRY_AUTH_TOKEN",
@@ -41,6 +104,8 @@ ROOM = Room(
             "sntrys_placeholder_of_the_right_kind",
             secret=True,
             needed_for=frozenset({READ_BACK}),
+            checks=(_token_check, expect(AUTH_TOKEN, "a Sentry auth token (sntrys_…, sntryu_…)")),
+            shape=AUTH_TOKEN,
         ),
         Var(
             "SENTRY_ORG",
@@ -53,6 +118,8 @@ ROOM = Room(
             "the project slug (default: the DSN's project id)",
             "backend",
             needed_for=frozenset({READ_BACK}),
+            if_missing="is not set: the DSN's project id is used",
+            default="the DSN's project id",
         ),
         Var(
             "OPERATOR_WIRING_SENTRY_API_URL",
@@ -151,3 +218,8 @@ def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
         regions or ({} if override else REGION_APIS),
         sweep_enabled(lookup),
     )
+
+
+def at_mock(real: Settings, mock: Settings) -> Settings:
+    """The operator's DSN key and auth token against the mock (a rotation in mock mode)."""
+    return replace(mock, key=real.key, auth_token=real.auth_token or mock.auth_token)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from opwire.config import ConfigError, Lookup, Secret
-from opwire.room import READ_BACK, ROUTING, Room, Var
+from opwire.room import READ_BACK, ROUTING, Problem, Room, Var, loopback_url
 
 SLUG = "slack"
 TITLE = "Slack"
@@ -24,6 +24,51 @@ API_BASE = "https://slack.com/api"
 WEBHOOK_PATH = re.compile(r"^/services/(T[A-Z0-9]{6,})/(B[A-Z0-9]{6,})/([A-Za-z0-9]{24})$")
 BOT_TOKEN = re.compile(r"^xox[bp]-[A-Za-z0-9-]{10,}$")
 CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
+
+# Incoming webhooks live on hooks.slack.com, and on hooks.slack-gov.com for GovSlack
+# (api.slack.com/messaging/webhooks; slack.com/help/articles/GovSlack).
+WEBHOOK_HOSTS = ("hooks.slack.com", "hooks.slack-gov.com")
+WEBHOOK_SHAPE = r"https://hooks\.slack(-gov)?\.com/services/T[A-Z0-9]{6,}/B[A-Z0-9]{6,}/\S+"
+_FIX = "copy it again from App Directory → Incoming Webhooks → Add to channel"
+
+
+def _webhook_check(value: str) -> Problem | None:
+    """The webhook URL's shape, and the things pasted instead of it, each named."""
+    if BOT_TOKEN.match(value) or value.startswith("xox"):
+        return Problem(
+            "is a Slack token (xox…), not a webhook URL", f"it goes in SLACK_BOT_TOKEN; {_FIX}"
+        )
+    parts = urlsplit(value)
+    if "/triggers/" in parts.path or "/workflows/" in parts.path:
+        return Problem(
+            "is a Workflow Builder webhook (…/triggers/…), not an incoming webhook",
+            f"it takes the workflow's own variables, not a message; {_FIX}",
+        )
+    if loopback_url(value):
+        if WEBHOOK_PATH.match(parts.path):
+            return Problem("points at this machine, not Slack", "fine for the mocks", True)
+    elif parts.scheme != "https" or parts.hostname not in WEBHOOK_HOSTS:
+        return Problem(
+            "is not on https://hooks.slack.com (or hooks.slack-gov.com) (the value is not shown)",
+            _FIX,
+        )
+    if not WEBHOOK_PATH.match(parts.path):
+        return Problem(
+            "is not /services/T…/B…/<24 characters> (cut short or pasted with more; the value "
+            "is not shown)",
+            _FIX,
+        )
+    return None
+
+
+def _channel_check(value: str) -> Problem | None:
+    if value.startswith("#") or not value[:1].isupper():
+        return Problem(
+            "is a channel name, not its ID",
+            "open the channel's details in Slack and copy the ID (like C0123456789)",
+        )
+    return None
+
 
 # Mock mode never carries an operator's secret: placeholders of the right shape. The channel is
 # the one the Slack mock delivers unregistered webhooks to (its documented default).
@@ -42,6 +87,8 @@ ROOM = Room(
             "(App Directory → Incoming Webhooks → Add to channel)",
             "https://hooks.slack.com/services/T0EXAMPLE/B0EXAMPLE/ExampleExampleExample000",
             secret=True,
+            checks=(_webhook_check,),
+            shape=WEBHOOK_SHAPE,
         ),
         Var(
             "SLACK_BOT_TOKEN",
@@ -58,6 +105,7 @@ ROOM = Room(
             "C0123456789",
             needed_for=frozenset({READ_BACK}),
             pattern=r"[CGD][A-Z0-9]{6,}",
+            checks=(_channel_check,),
         ),
         Var(
             "OPERATOR_WIRING_SLACK_API_URL",
@@ -149,3 +197,12 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def at_mock(real: Settings, mock: Settings) -> Settings:
+    """The operator's webhook (its path, on the mock's host) and bot token against the mock."""
+    path = urlsplit(real.webhook_url.reveal()).path
+    base = mock.webhook_url.reveal().removesuffix(MOCK_WEBHOOK_PATH)
+    return replace(
+        mock, webhook_url=Secret(base + path), bot_token=real.bot_token or mock.bot_token
+    )

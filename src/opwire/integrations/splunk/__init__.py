@@ -9,16 +9,60 @@ the Splunk REST API", "Troubleshoot HTTP Event Collector" (codes); vendor-contra
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from opwire.config import ConfigError, Lookup, Secret, check_url, flag
-from opwire.room import READ_BACK, Room, Var
+from opwire.room import READ_BACK, Problem, Room, Var, loopback_url
 
 SLUG = "splunk"
 TITLE = "Splunk HEC"
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+COLLECTOR = "/services/collector"
 MOCK_TOKEN = "0b7a6c1e-0000-4000-8000-0000000051c0"
+
+
+def _hec_url_check(value: str) -> Problem | None:
+    """The HEC URL of the seed: https://<host>:8088/services/collector (opwire itself needs only
+    scheme, host and port; the application's logging library appends to the path)."""
+    try:
+        parts = urlsplit(check_url("SPLUNK_HEC_URL", value))
+    except ConfigError as exc:
+        return Problem(
+            str(exc).removeprefix("SPLUNK_HEC_URL "),
+            "like https://splunk.example.com:8088/services/collector",
+        )
+    base = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
+    path = parts.path.rstrip("/")
+    if path.count(COLLECTOR) > 1:
+        return Problem("has /services/collector twice", f"set SPLUNK_HEC_URL={base}{COLLECTOR}")
+    if parts.scheme == "http" and not loopback_url(value):
+        return Problem("is plain http", "the token travels unencrypted: use https", warning=True)
+    if not path.startswith(COLLECTOR):
+        return Problem(
+            "has no /services/collector path",
+            f"the seed's form is SPLUNK_HEC_URL={base}{COLLECTOR}",
+            warning=True,
+        )
+    if parts.port is None:
+        return Problem("has no port", "HEC listens on 8088 unless your admin moved it", True)
+    return None
+
+
+def _insecure_check(value: str) -> Problem | None:
+    if value not in ("0", "1"):
+        return Problem(
+            f"must be 0 or 1, got {value!r}", "set SPLUNK_HEC_INSECURE=0 (or 1, dev only)"
+        )
+    if value == "1":
+        return Problem(
+            "is 1: the HEC host's TLS certificate is not checked",
+            "dev only: install the certificate and set it to 0 before production",
+            warning=True,
+        )
+    return None
+
+
 MOCK_SEARCH_TOKEN = "opwire-mock-search-token"
 
 ROOM = Room(
@@ -30,24 +74,28 @@ ROOM = Room(
             "SPLUNK_HEC_URL",
             "the HEC URL, often https://<host>:8088/services/collector",
             "https://splunk.example.com:8088/services/collector",
+            checks=(_hec_url_check,),
         ),
         Var(
             "SPLUNK_HEC_TOKEN",
             "a HEC token, a GUID (Settings → Data Inputs → HTTP Event Collector)",
             "11111111-2222-3333-4444-555555555555",
             secret=True,
+            pattern=GUID.pattern[1:-1],
         ),
         Var(
             "SPLUNK_HEC_INSECURE",
             "0 or 1: 1 skips TLS verification of the HEC host, in dev only",
             "0",
-            pattern=r"(?i)0|1|true|false",
+            checks=(_insecure_check,),
+            default="0",
         ),
         Var(
             "SPLUNK_SEARCH_URL",
             "the management API base, e.g. https://<host>:8089",
             "https://splunk.example.com:8089",
             needed_for=frozenset({READ_BACK}),
+            url=True,
         ),
         Var(
             "SPLUNK_SEARCH_TOKEN",
@@ -112,3 +160,8 @@ def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
         _base(search, "SPLUNK_SEARCH_URL") if search else None,
         ROOM.var("SPLUNK_SEARCH_TOKEN").secret_of(lookup),
     )
+
+
+def at_mock(real: Settings, mock: Settings) -> Settings:
+    """The operator's HEC and search tokens against the mock (a rotation in mock mode)."""
+    return replace(mock, token=real.token, search_token=real.search_token or mock.search_token)
