@@ -75,6 +75,11 @@ def query_metric(settings: Settings, query: str, start: int, end: int) -> Outbou
     return Outbound("GET", f"{settings.api_url}/api/v1/query", _read(settings), params)
 
 
+def query_ok(reply: Reply) -> bool:
+    """A metric query answered (`status: ok`), whether or not it found points."""
+    return reply.status == 200 and (reply.json() or {}).get("status") == "ok"
+
+
 def valid(reply: Reply | None) -> bool:
     return reply is not None and reply.status == 200 and (reply.json() or {}).get("valid") is True
 

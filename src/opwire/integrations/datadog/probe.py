@@ -91,5 +91,19 @@ async def sweep(ctx: ProbeContext, settings: Settings) -> None:
 
 
 async def whoami(ctx: ProbeContext, settings: Settings) -> None:
-    """The cheapest authenticated read (`opwire creds show --online`); built in issue 11."""
-    ctx.skipped("auth", "not built yet")
+    """Whether the keys work now, creating nothing (`opwire creds show --online`): DD_API_KEY by
+    /api/v1/validate (the sweep names the site that knows a refused key), then DD_APP_KEY by a
+    one-minute query of the probe's metric, the read the read-back needs."""
+    validated = await ctx.call("validate", client.validate(settings), ok=client.valid)
+    if not validated.ok:
+        if validated.code == "datadog.wrong_site" and settings.sweep:
+            await sweep(ctx, settings)
+        if settings.app_key is not None:
+            ctx.skipped("app key", "every read needs a valid DD_API_KEY too, so it was not asked")
+        return
+    if settings.app_key is None:
+        ctx.skipped("app key", "DD_APP_KEY is not set (the read-back needs it)")
+        return
+    now = int(time.time())
+    query = client.query_metric(settings, f"max:{METRIC}{{*}}", now - 60, now)
+    await ctx.call("app key", query, ok=client.query_ok)

@@ -84,6 +84,12 @@ def request_id(reply: Reply) -> str | None:
     return str(found) if found else None
 
 
+def counted(reply: Reply) -> bool:
+    """An alert count answered: 200 with `data.count`."""
+    count = data_field(reply, "count")
+    return reply.status == 200 and isinstance(count, int) and not isinstance(count, bool)
+
+
 def not_processed(reply: Reply) -> bool:
     return (
         reply.status == 404 and reply.headers.get("x-opsgenie-errortype") == "RequestNotProcessed"

@@ -116,5 +116,17 @@ async def _processed(ctx: ProbeContext, settings: Settings, step: str, accepted:
 
 
 async def whoami(ctx: ProbeContext, settings: Settings) -> None:
-    """The cheapest authenticated read (`opwire creds show --online`); built in issue 11."""
-    ctx.skipped("auth", "not built yet")
+    """Whether OPSGENIE_API_KEY works now, creating nothing (`opwire creds show --online`): an
+    alert count, the read any key with read access may make. Not GET /v2/account: a team
+    integration's key is refused account-level requests (docs.opsgenie.com/docs/api-key-
+    management), which that one likely is. The sweep asks the other region when refused."""
+    counted = await ctx.call(
+        "api key", client.count_alerts(settings, settings.api_url), ok=client.counted
+    )
+    if counted.code == "opsgenie.key_invalid" and settings.sweep:
+        await sweep(ctx, settings)
+    elif counted.ok:
+        ctx.note(
+            "whether OPSGENIE_API_KEY may create alerts (an API integration's key, not an "
+            "account or user key) shows only when one is created: `opwire verify opsgenie`"
+        )

@@ -2,7 +2,7 @@
 
 Pages followed: developer.pagerduty.com docs/events-API-v2/02-Trigger-Events (body, 202
 `{"status":"success","dedup_key":…}`), REST-API/02-Authentication (`Token token=`), the REST
-spec's GET /incidents (`incident_key`, `since`, `until`, `statuses[]`).
+spec's GET /incidents (`incident_key`, `since`, `until`, `statuses[]`) and GET /abilities.
 Builders take what they send as arguments; the verify ladder (probe.py) and the application-side
 sender each bring their own words.
 """
@@ -52,16 +52,26 @@ def enqueue(
     return Outbound("POST", f"{settings.events_url}/v2/enqueue", json=body)
 
 
+def _rest(settings: Settings) -> dict[str, str]:
+    """The REST API's headers: PAGERDUTY_API_TOKEN and the version 2 media type."""
+    assert settings.api_token is not None
+    return {
+        "Authorization": f"Token token={settings.api_token.reveal()}",
+        "Accept": "application/vnd.pagerduty+json;version=2",
+    }
+
+
+def abilities(settings: Settings) -> Outbound:
+    """The account's abilities: the REST API's cheapest authenticated read."""
+    return Outbound("GET", f"{settings.api_url}/abilities", _rest(settings))
+
+
 def find_incidents(settings: Settings, dedup_key: str, now: datetime) -> Outbound:
     """The incidents opened under `dedup_key` (the REST API's `incident_key`) around `now`."""
-    assert settings.api_token is not None
     return Outbound(
         "GET",
         f"{settings.api_url}/incidents",
-        headers={
-            "Authorization": f"Token token={settings.api_token.reveal()}",
-            "Accept": "application/vnd.pagerduty+json;version=2",
-        },
+        headers=_rest(settings),
         params={
             "incident_key": dedup_key,
             "since": (now - LOOK_BACK).isoformat(timespec="seconds"),
@@ -79,6 +89,11 @@ def accepted(reply: Reply, dedup_key: str) -> bool:
         and body.get("status") == "success"
         and body.get("dedup_key", dedup_key) == dedup_key
     )
+
+
+def has_abilities(reply: Reply) -> bool:
+    """200 with the `abilities` list the REST spec requires (empty on a bare account)."""
+    return reply.status == 200 and isinstance((reply.json() or {}).get("abilities"), list)
 
 
 def rest_ok(reply: Reply) -> bool:

@@ -1,4 +1,4 @@
-"""PagerDuty mock: Events API v2 (alert and change events) and REST incidents and alerts.
+"""PagerDuty mock: Events API v2 (alert and change events), REST incidents, alerts, abilities.
 
 Pages followed: developer.pagerduty.com docs/events-API-v2/{01-Overview,02-Trigger-Events,
 03-Change-Events,05-Rate-Limits}, REST-API/{02-Authentication,14-Errors};
@@ -65,6 +65,8 @@ TEXTS = {
     "too_large": "Event object is too large (maximum 512 KB)",
     "ruleset": "Change events cannot be sent to a ruleset routing key",
 }
+# The REST spec's example answer of GET /abilities (listAbilities): the names, nothing else.
+ABILITIES = ("teams", "read_only_users", "service_support_hours", "urgencies")
 THROTTLED = {
     "status": "throttle event",
     "message": "Requests for this integration key are arriving too quickly. Please retry later.",
@@ -413,6 +415,11 @@ async def incident_alerts(request: Request) -> Response:
     return _page(request, "alerts", hits)
 
 
+async def abilities(request: Request) -> Response:
+    """The REST spec's listAbilities: 200 `{"abilities": [...]}`, 401 without a good token."""
+    return _rest_auth(request) or JSONResponse({"abilities": list(ABILITIES)})
+
+
 async def change_events(request: Request) -> Response:
     if denied := _rest_auth(request):
         return denied
@@ -514,13 +521,16 @@ SCENARIOS = (
         "pagerduty/token_invalid",
         "the REST API refuses the API token",
         faults(
-            {
-                "method": "GET",
-                "path": "/incidents*",
-                "status": 401,
-                "content_type": "application/json",
-                "body": '{"error":{"message":"Authentication failed","code":2006}}',
-            }
+            *(
+                {
+                    "method": "GET",
+                    "path": path,
+                    "status": 401,
+                    "content_type": "application/json",
+                    "body": '{"error":{"message":"Authentication failed","code":2006}}',
+                }
+                for path in ("/incidents*", "/abilities*", "/change_events*")
+            )
         ),
     ),
 )
@@ -536,6 +546,7 @@ def create_app() -> ASGIApp:
             Route("/incidents/{id}", get_incident, methods=["GET"]),
             Route("/incidents/{id}/alerts", incident_alerts, methods=["GET"]),
             Route("/change_events", change_events, methods=["GET"]),
+            Route("/abilities", abilities, methods=["GET"]),
         ],
         PagerDutyState,
         credential_of,

@@ -88,5 +88,13 @@ async def _resolve(ctx: ProbeContext, settings: Settings, dedup_key: str, *, con
 
 
 async def whoami(ctx: ProbeContext, settings: Settings) -> None:
-    """The cheapest authenticated read (`opwire creds show --online`); built in issue 11."""
-    ctx.skipped("auth", "not built yet")
+    """Whether the credentials work now, creating nothing (`opwire creds show --online`):
+    PAGERDUTY_API_TOKEN by the REST API's GET /abilities."""
+    ctx.note(
+        "PAGERDUTY_ROUTING_KEY not checked: the Events API has no read, so only a sent event "
+        "tests the key (`opwire verify pagerduty` triggers and resolves one)"
+    )
+    if settings.api_token is None:
+        ctx.skipped("token", "PAGERDUTY_API_TOKEN is not set (the read-back needs it)")
+        return
+    await ctx.call("token", client.abilities(settings), ok=client.has_abilities)

@@ -77,6 +77,12 @@ def ok(reply: Reply) -> bool:
     return reply.status == 200
 
 
+def is_organization(reply: Reply) -> bool:
+    """The web API answered with the organization (its `slug`)."""
+    document = reply.json()
+    return reply.status == 200 and isinstance(document, dict) and bool(document.get("slug"))
+
+
 def stored(reply: Reply, event_id: str) -> bool:
     """Ingest took the envelope: 200 with the event's own id."""
     return reply.status == 200 and (reply.json() or {}).get("id") == event_id

@@ -98,6 +98,17 @@ RULES: tuple[Rule, ...] = (
         _TOKEN,
         status=403,
     ),
+    # The runbook has no section of this code yet: its Credentials table says what SENTRY_ORG is.
+    Rule(
+        "sentry.org_not_found",
+        "The Sentry web API does not know SENTRY_ORG (404): the slug is mistyped, the auth "
+        "token cannot see that organization, or the organization is in the other region.",
+        "Set SENTRY_ORG to the org slug of your Sentry URL (https://<org>.sentry.io), with a "
+        "token of that organization.",
+        status=404,
+        contains="The requested resource does not exist",
+        runbook=f"{RUNBOOK}#credentials",
+    ),
     _rule(
         "event_not_found",
         "Sentry accepted the event (200) but it never appeared: it was dropped (inbound "

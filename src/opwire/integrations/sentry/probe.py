@@ -122,5 +122,19 @@ async def sweep(ctx: ProbeContext, settings: Settings) -> None:
 
 
 async def whoami(ctx: ProbeContext, settings: Settings) -> None:
-    """The cheapest authenticated read (`opwire creds show --online`); built in issue 11."""
-    ctx.skipped("auth", "not built yet")
+    """Whether the credentials work now, creating nothing (`opwire creds show --online`):
+    SENTRY_AUTH_TOKEN by reading SENTRY_ORG; the sweep asks the other region when refused."""
+    ctx.note(
+        "SENTRY_DSN not checked: Sentry says whether a DSN works only to an event sent with it "
+        "(`opwire verify sentry` sends one)"
+    )
+    if missing := settings.missing_read_vars():
+        ctx.skipped(
+            "token", f"set {' and '.join(missing)} to check the auth token on the organization"
+        )
+        return
+    read = await ctx.call(
+        "token", client.organization(settings, settings.api_url), ok=client.is_organization
+    )
+    if read.code in ("sentry.auth_token_invalid", "sentry.org_not_found") and settings.sweep:
+        await sweep(ctx, settings)

@@ -1,7 +1,8 @@
 """Slack requests, as values: a message through an incoming webhook, the channel's history.
 
 Pages followed: api.slack.com/messaging/webhooks (200 `ok`, text/plain);
-api.slack.com/methods/conversations.history (Bearer token, `oldest`, `{"ok": …, "messages": […]}`).
+api.slack.com/methods/conversations.history (Bearer token, `oldest`, `{"ok": …, "messages": […]}`);
+api.slack.com/methods/auth.test (GET in shared/specs/slack, `{"ok": true, "team_id", "user_id"}`).
 Builders take what they send as arguments; the verify ladder (probe.py) and the application-side
 sender each bring their own words.
 """
@@ -30,6 +31,13 @@ def channel_history(settings: Settings, oldest: float, limit: int = 100) -> Outb
         headers={"Authorization": f"Bearer {settings.bot_token.reveal()}"},
         params={"channel": settings.channel_id, "oldest": f"{oldest:.6f}", "limit": str(limit)},
     )
+
+
+def auth_test(settings: Settings) -> Outbound:
+    """Who the bot token is: the Web API's cheapest authenticated read (no scope needed)."""
+    assert settings.bot_token is not None
+    headers = {"Authorization": f"Bearer {settings.bot_token.reveal()}"}
+    return Outbound("GET", f"{settings.api_base}/auth.test", headers)
 
 
 def webhook_ok(reply: Reply) -> bool:

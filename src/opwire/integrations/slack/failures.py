@@ -40,13 +40,13 @@ def _send(code: str, status: int | None, body: str | None, cause: str, fix: str)
     )
 
 
-def _read(code: str, error: str, cause: str, fix: str) -> Rule:
+def _read(code: str, error: str, cause: str, fix: str, step: str | None = "read back") -> Rule:
     return Rule(
         f"slack.{code}",
         cause,
         fix,
         json={"ok": False, "error": error},
-        step="read back",
+        step=step,
         runbook=f"{RUNBOOK}#{code.replace('_', '-')}",
     )
 
@@ -158,6 +158,8 @@ RULES: tuple[Rule, ...] = (
         "SLACK_CHANNEL_ID does not exist or is private and the bot cannot see it.",
         _BOT,
     ),
+    # Any Web API call says these of the token (auth.test's error enum in shared/specs/slack):
+    # the read-back's and auth.test's (`opwire creds show --online`); a webhook never answers JSON.
     *(
         _read(
             "bot_token_invalid",
@@ -165,6 +167,7 @@ RULES: tuple[Rule, ...] = (
             "SLACK_BOT_TOKEN is missing, invalid, revoked or its account is inactive.",
             "Copy the Bot User OAuth Token (xoxb-…) from the app's OAuth & Permissions page "
             "into SLACK_BOT_TOKEN.",
+            step=None,
         )
         for error in ("not_authed", "invalid_auth", "token_revoked", "account_inactive")
     ),

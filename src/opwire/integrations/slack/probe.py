@@ -54,5 +54,13 @@ async def probe(ctx: ProbeContext, settings: Settings) -> None:
 
 
 async def whoami(ctx: ProbeContext, settings: Settings) -> None:
-    """The cheapest authenticated read (`opwire creds show --online`); built in issue 11."""
-    ctx.skipped("auth", "not built yet")
+    """Whether the credentials work now, creating nothing (`opwire creds show --online`):
+    SLACK_BOT_TOKEN by auth.test."""
+    ctx.note(
+        "SLACK_WEBHOOK_URL not checked: a webhook can only post, so only a posted message "
+        "tests it (`opwire verify slack` posts one)"
+    )
+    if settings.bot_token is None:
+        ctx.skipped("token", "SLACK_BOT_TOKEN is not set (the read-back needs it)")
+        return
+    await ctx.call("token", client.auth_test(settings), ok=client.api_ok)

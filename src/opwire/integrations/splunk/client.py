@@ -55,6 +55,13 @@ def send_event(
     return Outbound("POST", url, _hec_headers(settings, channel), json=body)
 
 
+def check_token(settings: Settings, channel: str) -> Outbound:
+    """An event request with no body: HEC checks the token first, so a valid one answers
+    400 code 5 ("No data") and nothing is indexed; a bad one 401 (code 2, 3) or 403 (1, 4)."""
+    url = f"{settings.hec_url}/services/collector/event"
+    return Outbound("POST", url, _hec_headers(settings, channel))
+
+
 def ack(settings: Settings, channel: str, ack_ids: Sequence[int]) -> Outbound:
     """Whether the events of `ack_ids`, sent on `channel`, are indexed yet."""
     url = f"{settings.hec_url}/services/collector/ack"

@@ -26,12 +26,7 @@ SOURCETYPE = "opwire:verify"
 
 
 async def probe(ctx: ProbeContext, settings: Settings) -> None:
-    if settings.insecure:
-        ctx.note(
-            f"TLS verification is OFF for Splunk HEC host {_host(settings.hec_url)} only "
-            "(SPLUNK_HEC_INSECURE=1): dev only, never in production; the search host is "
-            "verified as usual"
-        )
+    _say_insecure(ctx, settings)
     channel, tagged = str(uuid.uuid4()), {"run_id": ctx.run_id, "verify": "true"}
     if not (await ctx.call("health", client.health(settings), ok=_healthy)).ok:
         return
@@ -75,6 +70,15 @@ async def probe(ctx: ProbeContext, settings: Settings) -> None:
         )
 
 
+def _say_insecure(ctx: ProbeContext, settings: Settings) -> None:
+    if settings.insecure:
+        ctx.note(
+            f"TLS verification is OFF for Splunk HEC host {_host(settings.hec_url)} only "
+            "(SPLUNK_HEC_INSECURE=1): dev only, never in production; the search host is "
+            "verified as usual"
+        )
+
+
 def _healthy(reply: Reply) -> bool:
     return client.hec_code(reply, 200, 17)
 
@@ -86,5 +90,24 @@ def _host(url: str) -> str:
 
 
 async def whoami(ctx: ProbeContext, settings: Settings) -> None:
-    """The cheapest authenticated read (`opwire creds show --online`); built in issue 11."""
-    ctx.skipped("auth", "not built yet")
+    """Whether the credentials work now, creating nothing (`opwire creds show --online`): HEC's
+    health, then SPLUNK_HEC_TOKEN by an event request with no body (code 5 "No data": the token
+    is good and nothing was indexed)."""
+    _say_insecure(ctx, settings)
+    if settings.search_token is not None:
+        # GET /services/authentication/current-context would do, but no contract of it is in
+        # vendor-contracts.md or shared/specs for the mock to be built from.
+        ctx.note(
+            "SPLUNK_SEARCH_TOKEN not checked: no read-only check of it is built yet (only "
+            "`opwire verify splunk` uses it, to search)"
+        )
+    if not (await ctx.call("health", client.health(settings), ok=_healthy)).ok:
+        ctx.skipped("token", "HEC did not answer healthy, so the token was not asked")
+        return
+    checked = await ctx.call(
+        "token",
+        client.check_token(settings, str(uuid.uuid4())),
+        ok=lambda reply: client.hec_code(reply, 400, 5),
+    )
+    if checked.ok:
+        ctx.note('token: the 400 is code 5 "No data": HEC took the token and indexed nothing')
