@@ -196,13 +196,18 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 def opwire(
-    *args: str, env: Mapping[str, str] | None = None, cwd: Path | None = None, timeout: float = 120
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 120,
+    stdin: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """The installed `opwire` command as a subprocess."""
+    """The installed `opwire` command as a subprocess (stdin: closed, or this text)."""
     return subprocess.run(
         [str(OPWIRE), *args],
         env=dict(env or clean_env()),
         cwd=cwd,
+        input=stdin if stdin is not None else "",
         capture_output=True,
         text=True,
         timeout=timeout,

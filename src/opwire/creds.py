@@ -152,15 +152,19 @@ def _findings(var: Var, raw: str, declared: Room, every: list[Var]) -> tuple[Fin
 
 
 def _swapped_with(var: Var, value: str, declared: Room, every: list[Var]) -> Problem | None:
-    """A value with the shape of another variable, named (its own room's first)."""
-    others = [o for o in every if o.name != var.name and o.looks_like(value)]
+    """A value with the shape of another variable of the same room, named; of another room's
+    only when the value failed no more than the generic shape check (a specific slip, like an
+    upper-cased key, says more than "it looks like some other vendor's key")."""
+    others = [o for o in declared.variables if o.name != var.name and o.looks_like(value)]
+    first = next((p for p in var.lint(value) if not p.warning), None)
+    if not others and first is not None and first == var.shape_problem(value):
+        others = [o for o in every if o.name != var.name and o.looks_like(value)]
     if not others:
         return None
-    own = [o for o in others if o in declared.variables]
-    names = " or ".join(o.name for o in (own or others))
+    names = " or ".join(o.name for o in others)
     return Problem(
         f"has the shape of {names} (the value is not shown)",
-        f"are {var.name} and {(own or others)[0].name} swapped? each goes in its own variable",
+        f"are {var.name} and {others[0].name} swapped? each goes in its own variable",
     )
 
 

@@ -63,7 +63,7 @@ class Var:
     def lint(self, value: str) -> list[Problem]:
         """Every problem of `value`, errors last (the first error ends the list)."""
         found: list[Problem] = []
-        for check in (_printable if self.secret else _nothing, *self.checks, self._shape):
+        for check in (_printable if self.secret else _nothing, *self.checks, self.shape_problem):
             problem = check(value)
             if problem is not None:
                 found.append(problem)
@@ -81,7 +81,8 @@ class Var:
         shape = self.shape or self.pattern
         return shape is not None and re.fullmatch(shape, value) is not None
 
-    def _shape(self, value: str) -> Problem | None:
+    def shape_problem(self, value: str) -> Problem | None:
+        """The generic check: the declared pattern, or an http(s) URL."""
         if self.pattern is not None and not re.fullmatch(self.pattern, value):
             shown = "" if self.secret else f", got {value!r}"
             return Problem(f"must be {self.hint}{shown}")

@@ -26,6 +26,9 @@ STDIN_MAX = 64 << 10  # a few credentials; more is the wrong input
 @app.command()
 def rotate(
     slug: Annotated[str, typer.Argument(metavar="SLUG", show_default=False)],
+    # Caught so that a value typed on the command line is refused without being echoed (click
+    # would quote it in its "unexpected extra argument" error).
+    extra: Annotated[list[str] | None, typer.Argument(hidden=True, show_default=False)] = None,
     variables: Annotated[
         list[str] | None,
         typer.Option(
@@ -66,6 +69,13 @@ def rotate(
     """
     started = time.monotonic()
     from opwire.integrations import load
+
+    if extra:
+        raise fail_usage(
+            "rotate takes the new value from a prompt or stdin, never from the command line "
+            "(the argument is not shown): it is now in your shell history, so rotate that value "
+            "too, or clear it from the history"
+        )
 
     vendor = guard(lambda: load(slug))
     lookup = guard(lambda: lookup_for({}, env_file))

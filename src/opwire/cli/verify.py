@@ -15,8 +15,9 @@ from opwire.cli.common import REDACT, EnvFile, guard, log_file, lookup_for, reco
 from opwire.config import RunSettings, run_settings
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
+    from opwire.config import Lookup
     from opwire.results import RunResult
     from opwire.verify import Target
 
@@ -115,10 +116,27 @@ def verify(
             targets = guard(lambda: plan(slugs, lookup, run, bases.urls))
             notes = [*_named_but_mocked(integrations or [], run), *bases.notes]
             # A FAIL that a rehearsing running mock caused is said to be the rehearsal's.
-            code = _run_verify(targets, run, notes, log_handle, as_json, started, amend=bases.amend)
+            code = _run_verify(
+                targets,
+                run,
+                notes,
+                log_handle,
+                as_json,
+                started,
+                amend=bases.amend,
+                warnings=_hygiene(lookup, env_file),
+            )
         finally:
             bases.close()
     raise typer.Exit(code)
+
+
+def _hygiene(lookup: Lookup, env_file: str | None) -> list[str]:
+    """The dotenv file's hygiene problems (`creds check` lists them), as warnings: a run is not
+    stopped by them, but the operator hears of them on every run."""
+    from opwire.cli.creds import hygiene_findings
+
+    return [f"warning: {f.variable} {f.what} — {f.fix}" for f in hygiene_findings(lookup, env_file)]
 
 
 def _named_but_mocked(named: list[str], run: RunSettings) -> list[str]:
@@ -143,6 +161,7 @@ def _run_verify(
     as_json: bool,
     started: float,
     amend: Callable[[RunResult], RunResult] | None = None,
+    warnings: Sequence[str] = (),
 ) -> int:
     from opwire import interrupt
     from opwire.probing import NoteLine
@@ -166,6 +185,8 @@ def _run_verify(
     stop.on_interrupt(lambda: printer.event(NoteLine("opwire", stop.describe())))
     for note in notes:
         printer.event(NoteLine("mock", note))
+    for warning in warnings:
+        printer.event(NoteLine("opwire", warning))
     if earlier := [e for e in left.entries if not owner_running(e.pid, e.started)]:
         printer.event(
             NoteLine(

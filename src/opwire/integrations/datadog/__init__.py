@@ -181,4 +181,4 @@ def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
 
 def at_mock(real: Settings, mock: Settings) -> Settings:
     """The operator's keys against the mock (a rotation rehearsed in mock mode)."""
-    return replace(mock, api_key=real.api_key, app_key=real.app_key or mock.app_key)
+    return replace(mock, api_key=real.api_key, app_key=real.app_key)

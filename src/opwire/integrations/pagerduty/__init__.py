@@ -106,4 +106,4 @@ def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
 
 def at_mock(real: Settings, mock: Settings) -> Settings:
     """The operator's routing key and token against the mock (a rotation in mock mode)."""
-    return replace(mock, routing_key=real.routing_key, api_token=real.api_token or mock.api_token)
+    return replace(mock, routing_key=real.routing_key, api_token=real.api_token)

@@ -222,4 +222,4 @@ def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
 
 def at_mock(real: Settings, mock: Settings) -> Settings:
     """The operator's DSN key and auth token against the mock (a rotation in mock mode)."""
-    return replace(mock, key=real.key, auth_token=real.auth_token or mock.auth_token)
+    return replace(mock, key=real.key, auth_token=real.auth_token)

@@ -203,6 +203,4 @@ def at_mock(real: Settings, mock: Settings) -> Settings:
     """The operator's webhook (its path, on the mock's host) and bot token against the mock."""
     path = urlsplit(real.webhook_url.reveal()).path
     base = mock.webhook_url.reveal().removesuffix(MOCK_WEBHOOK_PATH)
-    return replace(
-        mock, webhook_url=Secret(base + path), bot_token=real.bot_token or mock.bot_token
-    )
+    return replace(mock, webhook_url=Secret(base + path), bot_token=real.bot_token)

@@ -164,4 +164,4 @@ def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
 
 def at_mock(real: Settings, mock: Settings) -> Settings:
     """The operator's HEC and search tokens against the mock (a rotation in mock mode)."""
-    return replace(mock, token=real.token, search_token=real.search_token or mock.search_token)
+    return replace(mock, token=real.token, search_token=real.search_token)
