@@ -49,7 +49,12 @@ BAD = [
     ("slack", "SLACK_WEBHOOK_URL", "xoxa-2-PLANTED", "is a Slack token"),
     ("slack", "SLACK_WEBHOOK_URL", "https://hooks.slack.com/triggers/T0AAAAAA1/1/a", "Workflow"),
     ("slack", "SLACK_WEBHOOK_URL", HOOK[:-3], "cut short"),
-    ("slack", "SLACK_WEBHOOK_URL", HOOK.replace("https://hooks", "https://hookz"), "not on"),
+    (
+        "slack",
+        "SLACK_WEBHOOK_URL",
+        HOOK.replace("https://hooks", "https://hookz"),
+        "on https://hooks",
+    ),
     ("slack", "SLACK_BOT_TOKEN", HOOK, "has the shape of SLACK_WEBHOOK_URL"),
     ("slack", "SLACK_CHANNEL_ID", "#alerts", "channel name, not its ID"),
     ("splunk", "SPLUNK_HEC_TOKEN", "abc", "a GUID"),

@@ -418,3 +418,14 @@ def test_cleanup_forget_never_rewrites_a_journal_it_cannot_read(case: str, tmp_p
     done = opwire("cleanup", "--forget", "a1b2c3", env=env, cwd=tmp_path)
     assert done.returncode == 2 and "opwire will not overwrite it" in done.stderr
     assert _snapshot(journal) == before
+
+
+def test_an_entry_holding_a_known_secret_is_refused_and_nothing_is_written(tmp_path: Path) -> None:
+    from opwire.config import Redactor, Secret
+
+    planted = "xoxb-PLANTED-journal-secret-0001"
+    journal = Journal(tmp_path, Redactor([Secret(planted)]))
+    with pytest.raises(JournalError, match="would contain a credential") as error:
+        journal.add("slack", "ow-1", False, "http://127.0.0.1:1", {"id": planted})
+    assert planted not in str(error.value)
+    assert not journal.path.exists()

@@ -224,7 +224,7 @@ def run_checks(
         printer = Printer(redact, stream=interrupt.guarded(stream or sys.stdout, stop))
         for note in bases.notes:
             printer.event(NoteLine("mock", note))
-        journal = Journal(run.state_dir)
+        journal = Journal(run.state_dir, redact)
         guard(journal.read)
         result = stop.run(
             verify(

@@ -191,7 +191,7 @@ def _swap(
     result = checked.result.integrations[0] if checked.result.integrations else None
     if result is None or result.status not in (Status.PASS, Status.UNCONFIRMED):
         printer.line(f"rotate {slug}: the probe did not pass; {path} is unchanged")
-        raise typer.Exit(1)
+        raise typer.Exit(checked.result.interrupted or 1)
     if guard(lambda: env_text(path, explicit=False)) != text:
         printer.line(f"rotate {slug}: {path} changed while the probe ran; nothing was written")
         raise typer.Exit(1)

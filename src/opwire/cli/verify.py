@@ -177,6 +177,7 @@ def _run_verify(
     left = guard(journal.read)
     redact = redactor_for(targets)
     redact.add(REDACT.secrets())
+    journal.redact = redact
     # SIGINT, SIGTERM and a closed stdout stop the run cleanly from here on (opwire.interrupt).
     stop = interrupt.install()
     out = interrupt.guarded(sys.stdout, stop)

@@ -196,9 +196,12 @@ class Journal:
     """The journal file in the state folder. Writers take a lock and replace the file
     atomically, so a reader (no lock) sees the old or the new journal, never half of one."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, redact: Callable[[str], str] | None = None) -> None:
         self.folder = folder
         self.path = folder / JOURNAL
+        # The run's redactor: an entry that would carry a known secret is refused (the state
+        # folder is committed, as the seed commits its logs).
+        self.redact = redact
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -283,6 +286,12 @@ class Journal:
             process_start(pid),
         )
         JournalEntry.from_json(entry.to_json())  # a probe bug, caught before it is on disk
+        text = json.dumps(entry.to_json())
+        if self.redact is not None and self.redact(text) != text:
+            raise JournalError(
+                f"refusing to write {self.path}: the entry would contain a credential "
+                "(nothing written)"
+            )
         with self._locked():
             self._write([*self._items(), entry.to_json()])
         return entry.id

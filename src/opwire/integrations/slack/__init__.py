@@ -49,13 +49,14 @@ def _webhook_check(value: str) -> Problem | None:
             return Problem("points at this machine, not Slack", "fine for the mocks", True)
     elif parts.scheme != "https" or parts.hostname not in WEBHOOK_HOSTS:
         return Problem(
-            "is not on https://hooks.slack.com (or hooks.slack-gov.com) (the value is not shown)",
+            "is not an incoming webhook URL on https://hooks.slack.com (or hooks.slack-gov.com; "
+            "the value is not shown)",
             _FIX,
         )
     if not WEBHOOK_PATH.match(parts.path):
         return Problem(
-            "is not /services/T…/B…/<24 characters> (cut short or pasted with more; the value "
-            "is not shown)",
+            "is not an incoming webhook URL: its path is not /services/T…/B…/<24 characters> "
+            "(cut short or pasted with more; the value is not shown)",
             _FIX,
         )
     return None
