@@ -6,10 +6,22 @@ One module per command group; errors carry their own exit code (ConfigError: 2).
 
 from __future__ import annotations
 
-from opwire.cli import cleanup, creds, drill, mock, rotate, verify
+from opwire.cli import chain, cleanup, creds, day1, drill, mock, records, rotate, verify
 from opwire.cli.app import app
 
-__all__ = ["app", "cleanup", "creds", "drill", "main", "mock", "rotate", "verify"]
+__all__ = [
+    "app",
+    "chain",
+    "cleanup",
+    "creds",
+    "day1",
+    "drill",
+    "main",
+    "mock",
+    "records",
+    "rotate",
+    "verify",
+]
 
 
 def main() -> None:

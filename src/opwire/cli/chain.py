@@ -1,0 +1,3 @@
+"""`opwire chain`: built in issue 12."""
+
+from __future__ import annotations

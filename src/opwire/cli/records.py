@@ -1,0 +1,3 @@
+"""`opwire records`: built in issue 12."""
+
+from __future__ import annotations
