@@ -8,12 +8,21 @@ Dedup: the same routing key and dedup_key act on the open alert; after resolve a
 new incident; acknowledge or resolve with nothing open is accepted (202) and dropped. A paused
 service accepts events (202) and opens nothing (`POST /_opwire/pagerduty/services`).
 
+`PUT /incidents/{id}` is the REST spec's updateIncident (id or incident number): a `From` header
+with the email of the acting user is required (missing: 400 code 2016, as go-pagerduty#32 and
+pdpyras#78 observed it; malformed: 400 code 1028, go-pagerduty#336); `{"incident": {"type":
+"incident_reference", "status": "acknowledged" | "resolved" | "triggered"}}` moves the incident as
+a person would. Any well-formed address is a user here. Resolving frees the dedup key (a later
+trigger opens a new incident); reopening a resolved incident does not take the key back
+(UNCONFIRMED).
+
 Alerts (each with its incident), change events and services keep the newest entries and count
 what they drop (`/_opwire/health`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import re
@@ -65,6 +74,15 @@ TEXTS = {
     "too_large": "Event object is too large (maximum 512 KB)",
     "ruleset": "Change events cannot be sent to a ruleset routing key",
 }
+# updateIncident's requester: observed texts and codes (see the module docstring).
+FROM_MISSING = (
+    'You must specify a user\'s email address in the "From" header to perform this action',
+    2016,
+)
+FROM_MALFORMED = ('Malformed "From" header', 1028)
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+UPDATE_STATUSES = ("triggered", "acknowledged", "resolved")
+INVALID_INPUT = ("Invalid Input Provided", 2001)  # the REST error doc's code for bad input
 # The REST spec's example answer of GET /abilities (listAbilities): the names, nothing else.
 ABILITIES = ("teams", "read_only_users", "service_support_hours", "urgencies")
 THROTTLED = {
@@ -230,6 +248,8 @@ def _apply(
         incident = state.incidents[alert["incident"]["id"]]
         status = "acknowledged" if action == "acknowledge" else "resolved"
         incident.update(status=status, updated_at=now, last_status_change_at=now)
+        if status == "resolved" and incident.get("acknowledgements"):
+            incident["acknowledgements"] = []  # emptied once resolved (the spec's words)
         if status == "resolved":
             alert["status"], incident["resolved_at"] = "resolved", now
             del state.open_alerts[key]
@@ -388,13 +408,97 @@ async def list_incidents(request: Request) -> Response:
     return _page(request, "incidents", hits)
 
 
+def _incident(state: PagerDutyState, key: str) -> dict[str, Any] | None:
+    """The incident by its id or, as getIncident and updateIncident accept, its number."""
+    found = state.incidents.get(key)
+    if found is None and key.isascii() and key.isdigit():
+        number = int(key)
+        found = next((i for i in state.incidents.values() if i["incident_number"] == number), None)
+    return found
+
+
 async def get_incident(request: Request) -> Response:
     if denied := _rest_auth(request):
         return denied
-    incident = _state(request).incidents.get(request.path_params["id"])
+    incident = _incident(_state(request), request.path_params["id"])
     if incident is None:
         return _rest_error(404, "Not Found", 2100)
     return JSONResponse({"incident": incident})
+
+
+def _update_problem(body: Any) -> str | None:
+    """What is wrong with an updateIncident body (the spec: `incident` with its `type`)."""
+    incident = body.get("incident") if isinstance(body, dict) else None
+    if not isinstance(incident, dict):
+        return "incident is required and must be an object"
+    if incident.get("type") not in ("incident", "incident_reference"):
+        return "incident.type must be incident or incident_reference"
+    if "status" in incident and incident["status"] not in UPDATE_STATUSES:
+        return f"incident.status must be one of {', '.join(UPDATE_STATUSES)}"
+    title = incident.get("title", "t")
+    if not isinstance(title, str) or not title.strip() or len(title) > 1024:
+        return "incident.title must be a string of 1 to 1024 characters"
+    return None
+
+
+async def update_incident(request: Request) -> Response:
+    """updateIncident: acknowledge, resolve or reopen an incident as the `From` user."""
+    if denied := _rest_auth(request):
+        return denied
+    sender = request.headers.get("from", "").strip()
+    if not sender:
+        return _rest_error(400, *FROM_MISSING)
+    if not EMAIL.match(sender):
+        return _rest_error(400, *FROM_MALFORMED)
+    body = json_body(await request.body())
+    if problem := _update_problem(body):
+        return _rest_error(400, *INVALID_INPUT, problem)
+    state = _state(request)
+    incident = _incident(state, request.path_params["id"])
+    if incident is None:
+        return _rest_error(404, "Not Found", 2100)
+    change, now = body["incident"], _now(request)
+    if "title" in change:
+        incident.update(title=change["title"], updated_at=now)
+        incident["summary"] = f"[#{incident['incident_number']}] {change['title']}"
+    if change.get("status", incident["status"]) != incident["status"]:
+        _move(state, incident, change["status"], now, _user(sender))
+    return JSONResponse({"incident": incident})
+
+
+def _user(email: str) -> dict[str, Any]:
+    """The user reference of a `From` address (a stable id per address)."""
+    user_id = "PU" + hashlib.sha256(email.lower().encode()).hexdigest()[:8].upper()
+    return {
+        "id": user_id,
+        "type": "user_reference",
+        "summary": email,
+        "self": f"{HOST}/users/{user_id}",
+        "html_url": f"{APP}/users/{user_id}",
+    }
+
+
+def _move(
+    state: PagerDutyState, incident: dict[str, Any], status: str, now: str, user: dict[str, Any]
+) -> None:
+    """The incident's new `status`, set by `user` at `now`, and its alert with it."""
+    alert = next((a for a in state.alerts.values() if a["incident"]["id"] == incident["id"]), None)
+    incident.update(
+        status=status, updated_at=now, last_status_change_at=now, last_status_change_by=user
+    )
+    if status == "acknowledged":
+        incident["acknowledgements"] = [{"at": now, "acknowledger": user}]
+    else:
+        incident["acknowledgements"] = []
+    if status != "resolved":
+        incident.pop("resolved_at", None)  # the spec's resolved_at is a string, never null
+    if alert is None:
+        return
+    alert["status"] = "resolved" if status == "resolved" else "triggered"
+    if status == "resolved":
+        incident["resolved_at"] = now
+        for key in [k for k, alert_id in state.open_alerts.items() if alert_id == alert["id"]]:
+            del state.open_alerts[key]
 
 
 async def incident_alerts(request: Request) -> Response:
@@ -544,6 +648,7 @@ def create_app() -> ASGIApp:
             Route("/v2/change/enqueue", change_enqueue, methods=["POST"]),
             Route("/incidents", list_incidents, methods=["GET"]),
             Route("/incidents/{id}", get_incident, methods=["GET"]),
+            Route("/incidents/{id}", update_incident, methods=["PUT"]),
             Route("/incidents/{id}/alerts", incident_alerts, methods=["GET"]),
             Route("/change_events", change_events, methods=["GET"]),
             Route("/abilities", abilities, methods=["GET"]),
