@@ -98,8 +98,8 @@ NET_RULES: Mapping[str, Rule] = {
         Rule(
             "net.dns",
             "The vendor's host name did not resolve (corporate DNS may block the SaaS domain).",
-            "Request an InfoSec allowlist for the domain; meanwhile use the mock stack and record "
-            "the block in state/operator-deviations.md.",
+            "Request an InfoSec allowlist for the domain; meanwhile use the mock stack and note "
+            'the block with `opwire deviation add "…"` (state/operator-deviations.md).',
         ),
         Rule(
             "net.refused",
@@ -195,8 +195,9 @@ HTTP_RULES: Sequence[Rule] = (
 UNEXPECTED = Rule(
     "http.unexpected",
     "The vendor gave an answer that no diagnosis rule knows.",
-    "Read the status and body below; if it is a new failure mode, record it in "
-    "state/operator-deviations.md so the next operator does not rediscover it.",
+    "Read the status and body below; if it is a new failure mode, note it with "
+    '`opwire deviation add "…"` (state/operator-deviations.md) so the next operator does not '
+    "rediscover it.",
 )
 
 MALFORMED = Rule(
@@ -219,6 +220,28 @@ INTERRUPTED = Rule(
     "Run `opwire verify` again; if the output names a test artifact still open, run "
     "`opwire cleanup`.",
 )
+
+
+BLOCKED = Rule(
+    "opwire.blocked",
+    "A credential blocker is recorded for this integration (seed § 2: procurement or InfoSec "
+    "holds up its credential), so its real verify was not run.",
+    "Finish the other integrations and circle back; once the credential lands, put it in "
+    ".env.local, run `opwire blocker resolve {slug}`, then verify it.",
+)
+
+
+def blocked(slug: str, ticket: str, since: str, note: str) -> Diagnosis:
+    """The diagnosis of a BLOCKED integration: the ticket is its detail (the summary line
+    shows it), since and the note join the cause."""
+    extra = f" Blocked since {since}" + (f": {note}" if note else "") + "."
+    return Diagnosis(
+        BLOCKED.code,
+        BLOCKED.cause + extra,
+        BLOCKED.fix.format(slug=slug),
+        BLOCKED.runbook,
+        f"ticket {ticket}",
+    )
 
 
 def diagnose_reply(

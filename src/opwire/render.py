@@ -37,6 +37,8 @@ def summary_lines(run: RunResult) -> list[str]:
     ]
     for result in run.integrations:
         code = result.diagnosis.code if result.diagnosis else ""
+        if result.status is Status.BLOCKED and result.diagnosis and result.diagnosis.detail:
+            code = f"{code} ({result.diagnosis.detail})"  # the ticket, in the line
         lines.append(
             f"{result.slug:<12}{'real' if result.real else 'mock':<6}{result.status.value:<13}"
             f"{len(result.requests):>8}  {result.elapsed_s:>5.2f} s  {code}"

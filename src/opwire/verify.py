@@ -19,13 +19,13 @@ from typing import Any
 
 from opwire import integrations
 from opwire.config import ConfigError, Lookup, Redactor, RunSettings, mode_name
-from opwire.diagnosis import INTERNAL_ERROR, INTERRUPTED, NET_RULES, substrate_note
+from opwire.diagnosis import INTERNAL_ERROR, INTERRUPTED, NET_RULES, blocked, substrate_note
 from opwire.events import Event as Event  # re-exported: callers import it from here too
 from opwire.http import Budget, Http, RequestLine, RetryPolicy, Timeouts, make_client, origin
 from opwire.interrupt import Interrupted, Stop
 from opwire.probing import ProbeContext
-from opwire.results import IntegrationResult, RunResult, Status, status_of
-from opwire.state import Journal
+from opwire.results import IntegrationResult, Outcome, RunResult, Status, Step, status_of
+from opwire.state import Blocker, Journal
 
 # A cleanup's requests end this much before the grace does, so what they observed is reported,
 # not the hard stop behind it.
@@ -74,6 +74,18 @@ def plan(
     return targets
 
 
+def blocked_result(blocker: Blocker, real: bool = True) -> IntegrationResult:
+    """An integration with an open credential blocker, in real mode: BLOCKED (a HOLD, exit 3
+    without a FAIL), with the ticket, and nothing sent."""
+    diagnosis = blocked(blocker.slug, blocker.ticket, blocker.since, blocker.note)
+    step = Step("blocked", Outcome.SKIPPED, diagnosis.detail, diagnosis)
+    note = (
+        f"BLOCKED: ticket {blocker.ticket} (since {blocker.since}) in cred-blockers.md; "
+        f"nothing sent. `opwire blocker resolve {blocker.slug}` once the credential lands"
+    )
+    return IntegrationResult(blocker.slug, real, Status.BLOCKED, (step,), (), 0.0, (note,))
+
+
 def redactor_for(targets: Sequence[Target]) -> Redactor:
     return Redactor(s for t in targets for s in t.settings.secrets())
 
@@ -90,11 +102,14 @@ async def verify(
     started: float | None = None,
     stop: Stop | None = None,
     check: str = "probe",
+    blocked: Sequence[IntegrationResult] = (),
 ) -> RunResult:
     """`started` is when the run began on the monotonic clock (the CLI's start, so the mock
     health checks before it count against the budget); the summary's time is wall time.
     `stop` carries the interrupts (the CLI's signals); by default nothing interrupts.
-    `check` "whoami" runs each room's cheapest authenticated read instead of its probe."""
+    `check` "whoami" runs each room's cheapest authenticated read instead of its probe.
+    `blocked` are the results of integrations not probed for a credential blocker
+    (`blocked_result`): they take their place among the others, in the registry's order."""
     stop = stop or Stop()
     run_id = run_id or new_run_id()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -153,6 +168,8 @@ async def verify(
         )
         for c in contexts
     )
+    order = {slug: n for n, slug in enumerate(integrations.SLUGS)}
+    results = tuple(sorted((*results, *blocked), key=lambda r: order.get(r.slug, len(order))))
     codes = [r.diagnosis.code for r in results if r.diagnosis]
     notes = (substrate_note(codes), _interrupt_note(stop, contexts))
     return RunResult(

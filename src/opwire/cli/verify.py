@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 
 from opwire.cli.app import app
-from opwire.cli.common import REDACT, EnvFile, guard, log_file, lookup_for, record_run
+from opwire.cli.common import REDACT, EnvFile, fail_usage, guard, log_file, lookup_for, record_run
 from opwire.config import RunSettings, run_settings
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from opwire.config import Lookup
-    from opwire.results import RunResult
+    from opwire.results import IntegrationResult, RunResult
     from opwire.verify import Target
 
 
@@ -70,6 +72,19 @@ def verify(
             "where it works (OPERATOR_WIRING_REGION_SWEEP=0).",
         ),
     ] = False,
+    day1_log: Annotated[
+        bool,
+        typer.Option(
+            "--day1-log",
+            help="Also write the seed's Day-1 log, <state folder>/verify-day1-YYYYMMDD.log "
+            "(UTC date): a header (version, run id, mode per integration, host), then the "
+            "human output.",
+        ),
+    ] = False,
+    overwrite: Annotated[
+        bool,
+        typer.Option("--overwrite", help="Let --day1-log replace an earlier log of the same day."),
+    ] = False,
     env_file: EnvFile = None,
 ) -> None:
     """Send a tagged test artifact to each vendor, read it back, clean up, and report.
@@ -79,18 +94,20 @@ def verify(
     Exit codes: 0 GREEN (every integration PASS), 1 at least one FAIL,
                 2 usage or configuration error, 3 HOLD without a FAIL
                 (unconfirmed or blocked), 130/143 interrupted.
+    An integration with an open credential blocker (opwire blocker add) is
+    BLOCKED in real mode: nothing is sent, its variables are not required.
 
     \b
     Examples:
       opwire verify                                    all six, against the mocks
       OPERATOR_WIRING_MODE=real_slack opwire verify slack
-      opwire verify --mode real_all --log state/verify-day1-20261201.log
+      opwire verify --mode real_all --day1-log         state/verify-day1-<today>.log
       opwire verify --json | jq .overall
     """
     started = time.monotonic()  # the budget and the summary's time start here
     from opwire import integrations as registry
     from opwire.mock.stack import mock_bases
-    from opwire.verify import plan
+    from opwire.verify import new_run_id, plan
 
     lookup = guard(
         lambda: lookup_for(
@@ -109,26 +126,98 @@ def verify(
     )
     run = guard(lambda: run_settings(lookup))
     slugs = guard(lambda: registry.select(integrations or []))
-    mocked = [s for s in slugs if s not in run.real]
-    with log_file(log) as log_handle:
-        bases = guard(lambda: mock_bases(mocked, run))
-        try:
-            targets = guard(lambda: plan(slugs, lookup, run, bases.urls))
-            notes = [*_named_but_mocked(integrations or [], run), *bases.notes]
-            # A FAIL that a rehearsing running mock caused is said to be the rehearsal's.
-            code = _run_verify(
-                targets,
-                run,
-                notes,
-                log_handle,
-                as_json,
-                started,
-                amend=bases.amend,
-                warnings=_hygiene(lookup, env_file),
-            )
-        finally:
-            bases.close()
+    blocked, blocker_notes = _blockers(run, slugs)
+    probed = [s for s in slugs if s not in {b.slug for b in blocked}]
+    mocked = [s for s in probed if s not in run.real]
+    now = datetime.now(UTC)
+    run_id = new_run_id(now)
+    day1 = _day1_path(run, now, log, day1_log, overwrite)
+    if day1 is not None:
+        log = day1.with_name(f".{day1.name}.partial-{os.getpid()}")
+    try:
+        with log_file(log) as log_handle:
+            if day1 is not None and log_handle is not None:
+                log_handle.write(_day1_header(run_id, slugs, run))
+            bases = guard(lambda: mock_bases(mocked, run))
+            try:
+                targets = guard(lambda: plan(probed, lookup, run, bases.urls))
+                notes = [*_named_but_mocked(integrations or [], run), *bases.notes]
+                # A FAIL that a rehearsing running mock caused is said to be the rehearsal's.
+                code = _run_verify(
+                    targets,
+                    run,
+                    notes,
+                    log_handle,
+                    as_json,
+                    started,
+                    amend=bases.amend,
+                    warnings=[*_hygiene(lookup, env_file), *blocker_notes],
+                    run_id=run_id,
+                    blocked=blocked,
+                )
+            finally:
+                bases.close()
+        if day1 is not None and log is not None:
+            os.replace(log, day1)
+            typer.echo(f"opwire: the Day-1 log is {day1}", err=True)
+    finally:
+        if day1 is not None and log is not None:
+            log.unlink(missing_ok=True)
     raise typer.Exit(code)
+
+
+def _blockers(run: RunSettings, slugs: Sequence[str]) -> tuple[list[IntegrationResult], list[str]]:
+    """The selected integrations an open credential blocker holds in real mode (BLOCKED, not
+    probed: their variables are not needed), and the notes: a blocked one verified against its
+    mock, a blocker section that could not be read."""
+    from opwire.state import Records
+    from opwire.verify import blocked_result
+
+    parsed = Records(run.state_dir, REDACT).parsed("blockers")
+    open_ = {b.slug: b for b, _ in parsed.records if b.resolved is None}
+    blocked = [blocked_result(open_[s]) for s in slugs if s in open_ and s in run.real]
+    notes = [
+        f"{slug} has an open credential blocker (ticket {open_[slug].ticket}): this run "
+        f"verifies its mock; in real mode it is BLOCKED until `opwire blocker resolve {slug}`"
+        for slug in slugs
+        if slug in open_ and slug not in run.real
+    ]
+    return blocked, [*notes, *(f"warning: {p}" for p in parsed.problems)]
+
+
+def _day1_path(
+    run: RunSettings, now: datetime, log: Path | None, day1_log: bool, overwrite: bool
+) -> Path | None:
+    """Where --day1-log writes (the state folder, the UTC date); refused, before anything is
+    sent, when that day's log exists and --overwrite was not given."""
+    if overwrite and not day1_log:
+        raise fail_usage("--overwrite goes with --day1-log")
+    if not day1_log:
+        return None
+    if log is not None:
+        raise fail_usage("--day1-log writes its own file: give --day1-log or --log, not both")
+    path = run.state_dir / f"verify-day1-{now:%Y%m%d}.log"
+    if path.is_dir():
+        raise fail_usage(f"--day1-log: {path} is a folder")
+    if path.exists() and not overwrite:
+        raise fail_usage(
+            f"--day1-log: {path} already exists (an earlier Day-1 log of today): keep it, or "
+            "pass --overwrite to replace it"
+        )
+    return path
+
+
+def _day1_header(run_id: str, slugs: Sequence[str], run: RunSettings) -> str:
+    """The Day-1 log's header; `opwire day1` reads its `# run id:` and `# mode:` lines."""
+    import socket
+
+    from opwire import __version__
+
+    modes = ", ".join(f"{s}={'real' if s in run.real else 'mock'}" for s in slugs)
+    return (
+        f"# opwire {__version__}\n# run id: {run_id}\n# mode: {modes}\n"
+        f"# host: {socket.gethostname()}\n"
+    )
 
 
 def _hygiene(lookup: Lookup, env_file: str | None) -> list[str]:
@@ -162,6 +251,8 @@ def _run_verify(
     started: float,
     amend: Callable[[RunResult], RunResult] | None = None,
     warnings: Sequence[str] = (),
+    run_id: str | None = None,
+    blocked: Sequence[IntegrationResult] = (),
 ) -> int:
     from opwire import interrupt
     from opwire.probing import NoteLine
@@ -188,6 +279,9 @@ def _run_verify(
         printer.event(NoteLine("mock", note))
     for warning in warnings:
         printer.event(NoteLine("opwire", warning))
+    for held in blocked:
+        for text in held.notes:
+            printer.event(NoteLine(held.slug, text))
     if earlier := [e for e in left.entries if not owner_running(e.pid, e.started)]:
         printer.event(
             NoteLine(
@@ -205,7 +299,17 @@ def _run_verify(
             )
         )
     result = stop.run(
-        run_verify(targets, run, printer.event, redact, journal=journal, started=started, stop=stop)
+        run_verify(
+            targets,
+            run,
+            printer.event,
+            redact,
+            run_id=run_id,
+            journal=journal,
+            started=started,
+            stop=stop,
+            blocked=blocked,
+        )
     )
     result = amend(result) if amend is not None else result
     record_run(run.state_dir, redact, run_record(result), printer)

@@ -14,16 +14,30 @@ from opwire.state.journal import (
     owner_running,
     process_start,
 )
-from opwire.state.records import RECORD_FILES, RUNS, Records, SecretInRecord, atomic_write
+from opwire.state.records import (
+    RECORD_FILES,
+    RUNS,
+    Blocker,
+    Confirmation,
+    Deviation,
+    RecordConflict,
+    Records,
+    SecretInRecord,
+    atomic_write,
+)
 
 __all__ = [
     "JOURNAL",
     "RECORD_FILES",
     "RUNS",
+    "Blocker",
+    "Confirmation",
     "Contents",
+    "Deviation",
     "Journal",
     "JournalEntry",
     "JournalError",
+    "RecordConflict",
     "Records",
     "Rejected",
     "SecretInRecord",
