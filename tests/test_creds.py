@@ -123,6 +123,13 @@ def test_the_gov_slack_webhook_form_is_accepted() -> None:
     assert not [m for m in _messages("slack", {"SLACK_WEBHOOK_URL": gov}) if m[0] == "error"]
 
 
+def test_the_dsn_region_is_read_from_its_host() -> None:
+    key = DD_APP[:32]
+    for host, region in (("o1.ingest.de.sentry.io", "de"), ("o1.ingest.us.sentry.io", "us")):
+        [report] = check(Lookup({"SENTRY_DSN": f"https://{key}@{host}/42"}), ["sentry"])
+        assert report.variables[0].about == f"region {region}"
+
+
 def test_missing_variables_say_what_they_cost() -> None:
     [report] = check(Lookup({}), ["opsgenie"])
     lines = {f.variable: (f.level, f.line()) for f in report.findings}

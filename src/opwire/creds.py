@@ -46,6 +46,7 @@ class VarState:
     secret: bool
     source: str | None  # None: not set
     findings: tuple[Finding, ...]
+    about: str = ""  # a safe fact read from the value (a DSN's region)
 
     @property
     def status(self) -> str:
@@ -95,6 +96,7 @@ class CredsCheck:
                             "set": v.source is not None,
                             "source": v.source,
                             "status": v.status,
+                            "about": v.about or None,
                         }
                         for v in r.variables
                     ],
@@ -120,8 +122,9 @@ def _report(declared: Room, lookup: Lookup, every: list[Var]) -> Report:
             continue  # an override left unset is the usual case, not news
         findings = _missing(var) if raw is None else _findings(var, raw, declared, every)
         source = lookup.source(var.name)
+        about = (var.describe(raw.strip()) or "") if raw is not None and var.describe else ""
         states.append(
-            VarState(var.name, tuple(sorted(var.needed_for)), var.secret, source, findings)
+            VarState(var.name, tuple(sorted(var.needed_for)), var.secret, source, findings, about)
         )
     return Report(declared.slug, declared.title, tuple(states))
 
@@ -175,6 +178,7 @@ def render(result: CredsCheck) -> list[str]:
         lines.append(report.title)
         for var in report.variables:
             where = f", from {var.source}" if var.source else ""
+            where += f"; {var.about}" if var.about else ""
             needed = ", ".join(var.needed_for)
             lines.append(f"  {var.status:<8} {var.name}  ({needed}{where})")
             lines.extend(f"           {finding.line()}" for finding in var.findings)

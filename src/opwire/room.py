@@ -59,6 +59,8 @@ class Var:
     # a warning when needed to read back, nothing for a routing override).
     if_missing: str = ""
     default: str = ""  # what applies when unset, as `creds show` says it
+    # A fact read from a good value that is safe to show (a DSN's region), or None.
+    describe: Callable[[str], str | None] | None = None
 
     def lint(self, value: str) -> list[Problem]:
         """Every problem of `value`, errors last (the first error ends the list)."""

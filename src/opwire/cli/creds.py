@@ -144,6 +144,7 @@ def _rows(slug: str, lookup: Lookup) -> list[dict[str, Any]]:
             "set": value is not None,
             "value": shown if value is not None else (var.default or None),
             "source": lookup.source(var.name) or ("default" if var.default else None),
+            "about": (var.describe(value) if value and var.describe else None),
         }
         values = {n: v for n in _around(var.name) if (v := lookup.get(n)) is not None}
         for k in kept(values, [var.name]):
@@ -169,6 +170,7 @@ def _render_rows(rows: dict[str, list[dict[str, Any]]]) -> list[str]:
         for row in found:
             value = row["value"] if row["value"] is not None else "(not set)"
             source = f"  [{row['source']}]" if row["source"] else ""
+            source += f" {row['about']}" if row["about"] else ""
             lines.append(f"  {row['name']:<36} {value}{source}")
             if "rotated_at" in row:
                 lines.append(

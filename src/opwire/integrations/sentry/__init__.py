@@ -71,6 +71,14 @@ def _dsn_check(value: str) -> Problem | None:
     return None
 
 
+def _dsn_about(value: str) -> str | None:
+    try:
+        host = urlsplit(value).hostname or ""
+    except ValueError:
+        return None
+    return f"region {dsn_region(host)}" if host else None
+
+
 def _token_check(value: str) -> Problem | None:
     if value.startswith(("http://", "https://")):
         return Problem(
@@ -97,6 +105,7 @@ ROOM = Room(
             secret=True,
             checks=(_dsn_check,),
             shape=DSN_SHAPE,
+            describe=_dsn_about,
         ),
         Var(
             "SENTRY_AUTH_TOKEN",
