@@ -313,8 +313,14 @@ POST_BODIES: dict[str, Any] = {
     "slack/rate": {"burst": 30, "per_second": 1},
     "opsgenie/config": {"request_delay_s": 0},
     "sentry/config": {"processing_delay_s": 0},
+    "sentry/rules": {
+        "action": "pagerduty",
+        "events_url": "http://127.0.0.1:9",
+        "routing_key": ROUTING_KEY,
+    },
     "splunk/config": {"health": "healthy"},
     "pagerduty/services": {"routing_key": ROUTING_KEY},
+    "pagerduty/extensions": {"routing_key": ROUTING_KEY, "webhook_url": "http://127.0.0.1:9"},
 }
 LAST = ("reset", "requests")  # what clears the mock is asked last
 
@@ -396,6 +402,8 @@ BAD: list[tuple[str, str, str, dict[str, str], bytes | None]] = [
     ("splunk", "POST", "splunk/config", {}, b'{"tokens": {"t": {"ack": "yes"}}}'),
     ("pagerduty", "POST", "pagerduty/services", {}, b'{"routing_key": "%s", "rate_limit": "x"}'),
     ("pagerduty", "POST", "pagerduty/services", {}, b'{"routing_key": "%s", "paused": "no"}'),
+    ("sentry", "POST", "sentry/rules", {}, b'{"action": "pagerduty", "delay_s": "soon"}'),
+    ("pagerduty", "POST", "pagerduty/extensions", {}, b'{"routing_key": "%s", "webhook_url": 5}'),
 ]
 
 
@@ -408,8 +416,10 @@ READABLE = {
     "slack/hooks",
     "opsgenie/config",
     "sentry/config",
+    "sentry/rules",
     "splunk/config",
     "pagerduty/services",
+    "pagerduty/extensions",
 }
 
 

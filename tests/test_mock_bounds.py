@@ -259,8 +259,8 @@ def test_an_enormous_answer_is_sent_in_pieces_never_built_whole(slack_mock: Mock
 SHARED_STORES = {"request_log", "credentials", "active_scenarios"}
 STORES = {
     "datadog": {"events", "points"},
-    "sentry": {"projects", "events", "issues"},
-    "pagerduty": {"services", "alerts", "change_events"},
+    "sentry": {"projects", "events", "issues", "alert_rules"},
+    "pagerduty": {"services", "alerts", "change_events", "extensions"},
     "opsgenie": {"keys", "alerts", "requests", "heartbeats"},
     "slack": {"hooks", "channels", "messages"},
     "splunk": {"tokens", "events", "channels", "acks"},

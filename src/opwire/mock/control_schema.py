@@ -202,6 +202,18 @@ def counts_schema(slug: str) -> Schema:
     )
 
 
+# What a hook that sends on its own (a Sentry alert rule, a PagerDuty Slack extension) sent.
+DELIVERY = shape(
+    {
+        "fired": COUNT,
+        "pending": COUNT,
+        "delivered": COUNT,
+        "failed": COUNT,
+        "last_status": nullable({"type": "integer"}),
+        "last_error": nullable(STRING),
+    }
+)
+
 # A room's own control routes (`/_opwire/<slug>/...`): configuration and views written before
 # v1's state route, which an inbox should prefer.
 ROOM_ANSWERS: dict[str, Schema] = {
@@ -233,7 +245,41 @@ ROOM_ANSWERS: dict[str, Schema] = {
     "sentry/config": shape(
         {"processing_delay_s": NUMBER, "issues": {"type": "array", "items": OBJECT}}
     ),
+    "sentry/rules": shape(
+        {
+            "rules": {
+                "type": "array",
+                "items": shape(
+                    {
+                        "id": STRING,
+                        "action": {"const": "pagerduty"},
+                        "events_url": STRING,
+                        "routing_key": STRING,  # its fingerprint, never the key
+                        "delay_s": NUMBER,
+                        "severity": STRING,
+                        "delivery": DELIVERY,
+                    }
+                ),
+            }
+        }
+    ),
     "splunk/config": shape({"health": STRING, "events": COUNT, "indexing_delay_s": NUMBER}),
+    "pagerduty/extensions": shape(
+        {
+            "extensions": {
+                "type": "array",
+                "items": shape(
+                    {
+                        "id": STRING,
+                        "routing_key": nullable(STRING),  # its fingerprint, never the key
+                        "service": nullable(STRING),
+                        "webhook_url": STRING,  # its secret part masked
+                        "delivery": DELIVERY,
+                    }
+                ),
+            }
+        }
+    ),
     "pagerduty/services": shape(
         {
             "services": {

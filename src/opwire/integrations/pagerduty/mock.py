@@ -18,6 +18,12 @@ trigger opens a new incident); reopening a resolved incident does not take the k
 
 Alerts (each with its incident), change events and services keep the newest entries and count
 what they drop (`/_opwire/health`).
+
+Slack extensions (`/_opwire/pagerduty/extensions`, extensions.py): a new incident of a service
+(not a trigger deduplicated into an open one) posts its message to each of the service's Slack
+webhooks, over HTTP and fire-and-forget (mock/deliver.py); what each extension sent, and what
+failed, is in its `delivery` counts. POST an extension or a list (one replaces the extension
+with its id), DELETE `?id=` one or all.
 """
 
 from __future__ import annotations
@@ -38,8 +44,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from opwire.integrations.pagerduty.extensions import Extension, parse_extensions, slack_message
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
 from opwire.mock.clock import MockClock
+from opwire.mock.deliver import Outbox
 from opwire.mock.inventory import Inventory, Item, run_id_in, unix
 from opwire.mock.limits import CONFIGURED, TOO_LARGE, CappedDict, CappedList
 from opwire.mock.scenarios import Scenario, faults
@@ -113,11 +121,14 @@ class PagerDutyState:
     incidents: dict[str, dict[str, Any]] = field(default_factory=dict)
     open_alerts: dict[tuple[str, str], str] = field(default_factory=dict)
     change_events: CappedList[dict[str, Any]] = field(init=False)
+    extensions: CappedDict[str, Extension] = field(init=False)
+    outbox: Outbox = field(default_factory=Outbox)
 
     def __post_init__(self) -> None:
         self.services = CappedDict("services", self.dropped, CONFIGURED)
         self.alerts = CappedDict("alerts", self.dropped)
         self.change_events = CappedList("change_events", self.dropped)
+        self.extensions = CappedDict("extensions", self.dropped, CONFIGURED)
 
     def service(self, routing_key: str) -> Service:
         if routing_key not in self.services:
@@ -224,7 +235,9 @@ async def enqueue(request: Request) -> Response:
         return JSONResponse(THROTTLED, 429)
     dedup = str(body.get("dedup_key") or uuid.uuid4().hex)
     if not service.paused:
-        _apply(state, service, (body["routing_key"], dedup), body, _now(request))
+        opened = _apply(state, service, (body["routing_key"], dedup), body, _now(request))
+        if opened is not None:
+            _notify(request, body["routing_key"], service, opened)
     return JSONResponse(
         {"status": "success", "message": "Event processed", "dedup_key": dedup}, 202
     )
@@ -236,12 +249,14 @@ def _apply(
     key: tuple[str, str],
     body: dict[str, Any],
     now: str,
-) -> None:
-    """Act on the open alert of `key` (routing key, dedup key), at `now` (PagerDuty's format)."""
+) -> dict[str, Any] | None:
+    """Act on the open alert of `key` (routing key, dedup key), at `now` (PagerDuty's format);
+    the incident when the event opened one."""
     action, open_id = body["event_action"], state.open_alerts.get(key)
     if action == "trigger" and open_id is None:
-        state.open_alerts[key] = _open(state, service, key[1], body, now)
-    elif action == "trigger" and open_id is not None:
+        alert_id = state.open_alerts[key] = _open(state, service, key[1], body, now)
+        return state.incidents.get(state.alerts[alert_id]["incident"]["id"])
+    if action == "trigger" and open_id is not None:
         state.incidents[state.alerts[open_id]["incident"]["id"]]["updated_at"] = now
     elif open_id is not None:  # acknowledge or resolve of the open alert; otherwise dropped
         alert = state.alerts[open_id]
@@ -253,6 +268,21 @@ def _apply(
         if status == "resolved":
             alert["status"], incident["resolved_at"] = "resolved", now
             del state.open_alerts[key]
+    return None
+
+
+def _notify(request: Request, routing_key: str, service: Service, incident: dict[str, Any]) -> None:
+    """A new incident: each Slack extension of its service posts the incident's message."""
+    state = _state(request)
+    for extension in list(state.extensions.values()):
+        if extension.serves(routing_key, service.id):
+            state.outbox.send(
+                extension.webhook_url,
+                slack_message(incident),
+                extension.delivery,
+                clock_of(request),
+                mask=extension.mask,
+            )
 
 
 def _ref(kind: str, obj_id: str, summary: str) -> dict[str, Any]:
@@ -563,11 +593,31 @@ async def control_services(request: Request) -> Response:
     )
 
 
+async def control_extensions(request: Request) -> Response:
+    """Slack extensions: GET lists them (secrets masked) with what each sent; POST one or a
+    list (each replaces the extension with its id, or is added); DELETE `?id=` one, or all."""
+    state = _state(request)
+    if request.method == "POST":
+        try:
+            added = parse_extensions(json_body(await request.body()), len(state.extensions))
+        except ControlError as exc:
+            return JSONResponse({"error": str(exc)}, 400)
+        for extension in added:
+            if extension.id in state.extensions:
+                del state.extensions[extension.id]
+            state.extensions.put(extension.id, extension)
+    elif request.method == "DELETE":
+        wanted = request.query_params.get("id")
+        for ext_id in [e for e in state.extensions if wanted in (None, e)]:
+            del state.extensions[ext_id]
+    return JSONResponse({"extensions": [e.to_json() for e in state.extensions.values()]})
+
+
 def items(state: PagerDutyState, clock: MockClock) -> Iterator[Item]:
-    """Each incident (its run id is its dedup key, PagerDuty's `incident_key`) and change event
-    held, as the REST API answers them."""
+    """Each incident (its run id is its dedup key, PagerDuty's `incident_key`, or in its title,
+    as an alert from Sentry carries it) and change event held, as the REST API answers them."""
     for incident in state.incidents.values():
-        found = run_id_in(incident["incident_key"])
+        found = run_id_in(incident["incident_key"], incident["title"])
         yield Item("incident", unix(incident["created_at"]), found, incident)
     for event in state.change_events:
         found = run_id_in(event["summary"])
@@ -655,7 +705,14 @@ def create_app() -> ASGIApp:
         ],
         PagerDutyState,
         credential_of,
-        [Route("/_opwire/pagerduty/services", control_services, methods=["GET", "POST"])],
+        [
+            Route("/_opwire/pagerduty/services", control_services, methods=["GET", "POST"]),
+            Route(
+                "/_opwire/pagerduty/extensions",
+                control_extensions,
+                methods=["GET", "POST", "DELETE"],
+            ),
+        ],
         region="us",
         wrong_region=wrong_region,
         scenarios=SCENARIOS,

@@ -6,6 +6,12 @@ endpoints/common.rs (`with_reason`), shared/specs/sentry/openapi-derefed.json (w
 vendor-contracts.md § 2. Events become visible to the web API after a processing delay
 (`POST /_opwire/sentry/config {"processing_delay_s": 0.2}`) and group into issues. Events,
 issues and projects keep the newest entries and count what they drop (`/_opwire/health`).
+
+Issue alert rules (`/_opwire/sentry/rules`, alerts.py): when an event opens a new issue, each
+rule sends Sentry's PagerDuty trigger to its `events_url` once the event is processed, plus the
+rule's `delay_s`, over HTTP and fire-and-forget (mock/deliver.py); what each rule sent, and
+what failed, is in its `delivery` counts. POST a rule or a list (a rule replaces the one with its
+id), DELETE `?id=` one or all.
 """
 
 from __future__ import annotations
@@ -28,9 +34,11 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from opwire.encoding import DecodeError, decode_body
+from opwire.integrations.sentry.alerts import AlertRule, parse_rules, trigger
 from opwire.integrations.sentry.envelope import EnvelopeError, parse
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
 from opwire.mock.clock import MockClock
+from opwire.mock.deliver import Outbox
 from opwire.mock.inventory import Inventory, Item, field_value, run_id_in, unix
 from opwire.mock.limits import CONFIGURED, TOO_LARGE, CappedDict
 from opwire.mock.scenarios import Scenario, credentials_abroad, faults, vendor_state
@@ -71,11 +79,14 @@ class SentryState:
     projects: CappedDict[int, Project] = field(init=False)
     events: CappedDict[str, dict[str, Any]] = field(init=False)
     groups: CappedDict[str, dict[str, Any]] = field(init=False)
+    rules: CappedDict[str, AlertRule] = field(init=False)
+    outbox: Outbox = field(default_factory=Outbox)
 
     def __post_init__(self) -> None:
         self.projects = CappedDict("projects", self.dropped, CONFIGURED)
         self.events = CappedDict("events", self.dropped)
         self.groups = CappedDict("issues", self.dropped)
+        self.rules = CappedDict("alert_rules", self.dropped, CONFIGURED)
 
     def project(self, project_id: int) -> Project:
         if project_id not in self.projects:
@@ -180,7 +191,9 @@ async def envelope_endpoint(request: Request) -> Response:
         return JSONResponse({})
     event_id = str(envelope.headers.get("event_id") or event.get("event_id") or uuid.uuid4().hex)
     received = clock_of(request).now()
-    _store(_state(request), project, event_id.replace("-", ""), event, len(body), received)
+    stored_id = event_id.replace("-", "")
+    new = _store(_state(request), project, stored_id, event, len(body), received)
+    _alert(request, stored_id, new)
     return JSONResponse({"id": event_id})
 
 
@@ -196,7 +209,8 @@ async def store_endpoint(request: Request) -> Response:
     except EnvelopeError as exc:
         return _detail(400, exc.detail, *exc.causes)
     event_id = str(event.get("event_id") or uuid.uuid4().hex).replace("-", "")
-    _store(_state(request), project, event_id, event, len(body), clock_of(request).now())
+    new = _store(_state(request), project, event_id, event, len(body), clock_of(request).now())
+    _alert(request, event_id, new)
     return JSONResponse({"id": event_id})
 
 
@@ -241,15 +255,16 @@ def _store(
     event: dict[str, Any],
     size: int,
     received: float,
-) -> None:
+) -> dict[str, Any] | None:
     """Keep the event (weighed by its body's `size`), `received` at that unix time, and count it
-    into its issue."""
+    into its issue; the issue when this event opened it (what issue alert rules fire on)."""
     if state.drop_events:
-        return
+        return None
     key, title = _fingerprint(event)
     group_key = hashlib.sha256(f"{project.id}:{key}".encode()).hexdigest()
     now = _iso(received)
     group = next((g for g in state.groups.values() if g["_key"] == group_key), None)
+    opened = group is None
     if group is None:
         # A counter, not the count: ids stay unique once old issues are dropped.
         group_id = str(next(state.group_ids))
@@ -279,6 +294,32 @@ def _store(
         "title": title,
     }
     state.events.put(event_id, stored, size + EVENT_OVERHEAD)
+    return group if opened else None
+
+
+def _alert(request: Request, event_id: str, group: dict[str, Any] | None) -> None:
+    """A new issue: each alert rule sends its trigger once the event is processed (its delay
+    on the mock clock). Never raises: what cannot be built counts as that rule's failure."""
+    state = _state(request)
+    stored = state.events.get(event_id)
+    if group is None or stored is None:
+        return
+    for rule in list(state.rules.values()):
+        try:
+            body = trigger(rule, event_id, stored, _public_group(group))
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            rule.delivery.fired += 1
+            rule.delivery.failed += 1
+            rule.delivery.last_error = f"the trigger could not be built: {type(exc).__name__}"
+            continue
+        state.outbox.send(
+            f"{rule.events_url}/v2/enqueue",
+            body,
+            rule.delivery,
+            clock_of(request),
+            delay_s=state.processing_delay_s + rule.delay_s,
+            mask=rule.mask,
+        )
 
 
 def _iso(seconds: float) -> str:
@@ -498,6 +539,27 @@ async def control_config(request: Request) -> Response:
     )
 
 
+async def control_rules(request: Request) -> Response:
+    """Issue alert rules: GET lists them (routing keys as fingerprints) with what each sent;
+    POST a rule or a list (each replaces the rule with its id, or is added); DELETE `?id=`
+    removes that rule, without it every rule."""
+    state = _state(request)
+    if request.method == "POST":
+        try:
+            rules = parse_rules(json_body(await request.body()), len(state.rules))
+        except ControlError as exc:
+            return JSONResponse({"error": str(exc)}, 400)
+        for rule in rules:
+            if rule.id in state.rules:
+                del state.rules[rule.id]  # a replaced rule goes last, as a new one does
+            state.rules.put(rule.id, rule)
+    elif request.method == "DELETE":
+        wanted = request.query_params.get("id")
+        for rule_id in [r for r in state.rules if wanted in (None, r)]:
+            del state.rules[rule_id]
+    return JSONResponse({"rules": [rule.to_json() for rule in state.rules.values()]})
+
+
 def items(state: SentryState, clock: MockClock) -> Iterator[Item]:
     """Each event held (processed or not yet) as the web API's event answers it, the run id
     read from its `run_id` tag; and each issue, as organizations/{org}/issues/{id}/ answers it."""
@@ -585,7 +647,10 @@ def create_app() -> ASGIApp:
         ],
         SentryState,
         credential_of,
-        [Route("/_opwire/sentry/config", control_config, methods=["GET", "POST"])],
+        [
+            Route("/_opwire/sentry/config", control_config, methods=["GET", "POST"]),
+            Route("/_opwire/sentry/rules", control_rules, methods=["GET", "POST", "DELETE"]),
+        ],
         region="us",
         wrong_region=wrong_region,
         scenarios=SCENARIOS,
