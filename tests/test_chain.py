@@ -637,3 +637,55 @@ def test_an_interrupted_chain_cleans_up_and_exits_143(
     (incident,) = [i["vendor"] for i in control(mocks["pagerduty"], "GET", "state")["items"]]
     assert incident["status"] == "resolved"
     assert Journal(tmp_path / "state").entries() == []
+
+
+def _real_env(urls: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    """Real mode, with every vendor URL overridden to a mock on this machine."""
+    host = urls["sentry"].removeprefix("http://")
+    return _env(
+        urls,
+        tmp_path,
+        OPERATOR_WIRING_MODE="real_all",
+        SENTRY_DSN=f"http://{DSN_KEY}@{host}/42",
+        SENTRY_AUTH_TOKEN="sntrys_PLANTEDrealAuthToken00000",
+        SENTRY_ORG="opwire-mock",
+        OPERATOR_WIRING_SENTRY_API_URL=urls["sentry"],
+        PAGERDUTY_API_TOKEN="PLANTEDrealApiToken0",
+        OPERATOR_WIRING_PAGERDUTY_API_URL=urls["pagerduty"],
+        SLACK_BOT_TOKEN="xoxb-PLANTED-real-bot-token",
+        SLACK_CHANNEL_ID="C0OPWIRE01",
+        OPERATOR_WIRING_SLACK_API_URL=urls["slack"] + "/api",
+    )
+
+
+def test_real_mode_sends_no_key_and_resolves_as_the_from_user(
+    mocks: dict[str, str], tmp_path: Path
+) -> None:
+    """Real mode against the mocks by URL: the vendors' own wiring carries the alert (opwire
+    sets none), and the incident is resolved as --pagerduty-from; without a user to act as, the
+    chain passes but says its cleanup is not done (exit 3)."""
+    _wire(mocks)
+    env = _real_env(mocks, tmp_path)
+    done = opwire("chain", "--pagerduty-from", SOMEONE, "--json", env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stdout)["mode"] == "real_all"
+    assert "_opwire/" not in done.stderr  # no wiring in real mode
+    (put,) = [
+        r
+        for r in control(mocks["pagerduty"], "GET", "requests")["requests"]
+        if r["method"] == "PUT"
+    ]
+    assert put["headers"]["from"] == SOMEONE and put["status"] == 200
+    unresolved = opwire("chain", env=env, cwd=tmp_path)
+    assert unresolved.returncode == 3, unresolved.stdout + unresolved.stderr
+    assert "--pagerduty-from EMAIL" in unresolved.stdout
+    assert "overall: HOLD (3 of 3 hops PASS" in unresolved.stdout
+    statuses = sorted(
+        i["vendor"]["status"] for i in control(mocks["pagerduty"], "GET", "state")["items"]
+    )
+    assert statuses == ["resolved", "triggered"]
+    assert [r["command"] for r in _runs(tmp_path)] == ["chain", "chain"]
+    shown = done.stdout + done.stderr + unresolved.stdout + unresolved.stderr
+    assert all(
+        env[v] not in shown for v in ("SENTRY_AUTH_TOKEN", "PAGERDUTY_API_TOKEN", "SLACK_BOT_TOKEN")
+    )
