@@ -168,8 +168,9 @@ async def verify(
         )
         for c in contexts
     )
-    order = {slug: n for n, slug in enumerate(integrations.SLUGS)}
-    results = tuple(sorted((*results, *blocked), key=lambda r: order.get(r.slug, len(order))))
+    if blocked:  # in the seed's order among the others (targets come in that order)
+        order = {slug: n for n, slug in enumerate(integrations.SLUGS)}
+        results = tuple(sorted((*results, *blocked), key=lambda r: order.get(r.slug, len(order))))
     codes = [r.diagnosis.code for r in results if r.diagnosis]
     notes = (substrate_note(codes), _interrupt_note(stop, contexts))
     return RunResult(
@@ -191,8 +192,12 @@ async def _guarded(
     started = time.monotonic()
     try:
         async with stop.scope():
-            run = target.vendor.run_whoami if check == "whoami" else target.vendor.run_probe
-            await asyncio.wait_for(run(ctx, target.settings), ctx.budget.seconds + 1)
+            part = (
+                target.vendor.run_whoami(ctx, target.settings)
+                if check == "whoami"
+                else target.vendor.run_probe(ctx, target.settings)
+            )
+            await asyncio.wait_for(part, ctx.budget.seconds + 1)
     except Interrupted:
         await _interrupted(target, ctx, redact, stop)
     except TimeoutError:
