@@ -492,10 +492,11 @@ STARVED_MOCK = """
 import os, resource, sys
 from opwire.mock.server import MockServer
 with MockServer("slack", head_timeout_s=1.0) as server:
-    print(server.port, flush=True)
     highest = max(int(fd) for fd in os.listdir("/proc/self/fd"))
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     resource.setrlimit(resource.RLIMIT_NOFILE, (highest + 6, hard))
+    # The port only now: a flood that connected before the limit would not be starved.
+    print(server.port, flush=True)
     sys.stdin.readline()
 """
 
