@@ -243,3 +243,15 @@ def test_show_online_checks_the_operators_own_credentials_against_the_mocks(
     assert rows["SLACK_BOT_TOKEN"]["value"].startswith("****")
     for secret in (DD_APP, DD_APP[:32], BOT, HOOK.rsplit("/", 1)[1]):
         assert secret not in done.stdout + done.stderr
+
+
+def test_a_credential_in_a_shown_variable_is_named_as_swapped_and_masked(tmp_path: Path) -> None:
+    env = tmp_path / ".env.local"
+    env.write_text(f"OPSGENIE_API_KEY=Platform On-Call\nOPSGENIE_TEAM={GUID}\n")
+    env.chmod(0o600)
+    checked = opwire("creds", "check", "opsgenie", cwd=tmp_path)
+    assert checked.returncode == 1
+    assert "OPSGENIE_TEAM has the shape of OPSGENIE_API_KEY" in checked.stdout
+    shown = opwire("creds", "show", "opsgenie", cwd=tmp_path)
+    assert shown.returncode == 0 and "OPSGENIE_TEAM" in shown.stdout
+    assert GUID not in checked.stdout + checked.stderr + shown.stdout + shown.stderr

@@ -422,3 +422,14 @@ def test_no_record_ever_holds_a_planted_secret(tmp_path: Path) -> None:
             write()
         assert PLANTED not in str(refused.value)
     assert not any(p.suffix == ".md" for p in tmp_path.iterdir())
+
+
+def test_a_record_file_that_is_not_utf8_is_one_line_and_is_left_alone(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    state.mkdir()
+    blockers = state / "cred-blockers.md"
+    blockers.write_bytes(b"# Blockers\n\nM\xfcller's note\n")
+    done = opwire("blocker", "add", "splunk", "--ticket", "SEC-1", cwd=tmp_path)
+    assert done.returncode != 0 and "is not UTF-8" in done.stderr, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert blockers.read_bytes() == b"# Blockers\n\nM\xfcller's note\n"

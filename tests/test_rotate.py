@@ -192,6 +192,29 @@ def test_bad_rotation_input_is_exit_2_and_changes_nothing(
 def test_the_value_is_never_taken_from_argv() -> None:
     """No option of `rotate` takes a value but --var (a name) and --env-file (a path)."""
     done = opwire("rotate", "--help")
-    options = [w for w in done.stdout.split() if w.startswith("--")]
-    assert set(options) <= {"--var", "--finish", "--force", "--env-file", "--help"}, options
-    assert os.environ.get("SLACK_WEBHOOK_URL") is None
+    options = {w.rstrip(",") for w in done.stdout.split() if w.startswith("--")}
+    assert done.returncode == 0 and {"--var", "--finish", "--env-file"} <= options
+    assert options <= {"--var", "--finish", "--force", "--env-file", "--help"}, options
+
+
+def test_a_symlinked_env_file_is_rewritten_at_its_target_and_dev_null_is_refused(
+    slack: str, tmp_path: Path
+) -> None:
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    target = _file(secrets, "https://hooks.slack.com/services/T0AAAAAA1/B0BBBBBB1/" + OLD)
+    (tmp_path / ".env.local").symlink_to(target)
+    new_hook = "https://hooks.slack.com/services/T0AAAAAA1/B0BBBBBB1/" + NEW
+    done = opwire("rotate", "slack", env=_env(slack), cwd=tmp_path, stdin=new_hook + "\n")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / ".env.local").is_symlink() and NEW in target.read_text()
+    devnull = _env(slack, OPERATOR_WIRING_ENV_FILE=os.devnull)
+    refused = opwire("rotate", "slack", env=devnull, cwd=tmp_path, stdin=new_hook + "\n")
+    assert refused.returncode == 2 and "not a regular file" in refused.stderr
+    _clean(tmp_path / "state", done.stdout, done.stderr, refused.stdout, refused.stderr)
+
+
+def test_a_bare_value_with_an_equals_sign_is_a_value_not_a_name(tmp_path: Path) -> None:
+    _file(tmp_path, "https://hooks.slack.com/services/T0AAAAAA1/B0BBBBBB1/" + OLD)
+    done = opwire("rotate", "slack", cwd=tmp_path, stdin="ABCDEFGHIJ=klmnop123\n")
+    assert done.returncode == 2 and "ABCDEFGHIJ" not in done.stderr, done.stderr

@@ -147,11 +147,32 @@ def _findings(var: Var, raw: str, declared: Room, every: list[Var]) -> tuple[Fin
         swap = _swapped_with(var, value, declared, every)
         if swap is not None:
             problems = [swap]
+    elif not var.secret and (holder := credential_shape(value, declared, every)) is not None:
+        # The other half of a swap: a credential in a variable whose values are shown.
+        problems = [
+            Problem(
+                f"has the shape of {holder.name} (the value is not shown)",
+                f"are {var.name} and {holder.name} swapped? each goes in its own variable",
+            )
+        ]
     if raw != value and var.secret:
         problems.append(
             Problem("has spaces around it", "opwire trims them, other tools may not", True)
         )
     return tuple(Finding(var.name, p.what, p.fix, p.warning) for p in problems)
+
+
+# A shorter value that fits a loose credential shape (a 20-character PagerDuty REST token) is
+# as likely a team or channel name: only a value this long is taken for a pasted credential.
+CREDENTIAL_MIN = 24
+
+
+def credential_shape(value: str, declared: Room | None, every: list[Var]) -> Var | None:
+    """The secret variable whose shape `value` has (its own room's first), or None."""
+    if len(value) < CREDENTIAL_MIN:
+        return None
+    own = [v for v in declared.variables if v.secret] if declared else []
+    return next((v for v in [*own, *every] if v.secret and v.looks_like(value)), None)
 
 
 def _swapped_with(var: Var, value: str, declared: Room, every: list[Var]) -> Problem | None:

@@ -23,6 +23,7 @@ SCHEMA = "opwire.day1/1"
 DAY1_LOG = re.compile(r"^verify-day1-(\d{8})\.log$")
 RECORD = "day1-completion.md"
 # The seed's order of credential acquisition (steps 7–12) and of single verifies (13–18).
+CHAIN = ("sentry", "pagerduty", "slack")  # step 28: each must have run against the vendor
 CRED_ORDER = ("slack", "sentry", "pagerduty", "opsgenie", "datadog", "splunk")
 
 
@@ -286,7 +287,12 @@ def _chain(e: Evidence) -> Verdict:
     run = _latest(
         e.runs,
         lambda r: (
-            r.get("command") == "chain" and r.get("mode") != "mock" and r.get("overall") == "GREEN"
+            r.get("command") == "chain"
+            and r.get("overall") == "GREEN"
+            and all(
+                any(_is(i, slug, "real", "PASS") for i in r.get("integrations", []))
+                for slug in CHAIN
+            )
         ),
     )
     if run is None:

@@ -86,7 +86,7 @@ class Var:
     def shape_problem(self, value: str) -> Problem | None:
         """The generic check: the declared pattern, or an http(s) URL."""
         if self.pattern is not None and not re.fullmatch(self.pattern, value):
-            shown = "" if self.secret else f", got {value!r}"
+            shown = "" if self.secret else quoted_if_short(value)
             return Problem(f"must be {self.hint}{shown}")
         if self.url:
             try:
@@ -149,6 +149,14 @@ class Room:
         names = [n for v in self.variables if v.secret for n in (v.name, v.name + "_PREVIOUS")]
         found = (lookup.get(name) for name in names)
         return [Secret(value) for value in found if value]
+
+
+SHOWN_MAX = 40  # a longer value in the wrong place may be a credential: it is not quoted
+
+
+def quoted_if_short(value: str) -> str:
+    """`, got 'value'` for a short value of a non-secret variable, else nothing."""
+    return f", got {value!r}" if len(value) <= SHOWN_MAX else f" (a {len(value)}-character value)"
 
 
 def _nothing(value: str) -> Problem | None:

@@ -126,8 +126,22 @@ def _hours(left: timedelta) -> str:
     return f"{hours} h {rest // 60} min"
 
 
+def writable_target(path: Path) -> Path:
+    """Where a rewrite of the dotenv file goes: the file itself, or what a symlink points at
+    (the link stays); anything but a regular file (/dev/null, a fifo) is refused."""
+    target = Path(os.path.realpath(path))
+    if target.exists() and not target.is_file():
+        raise ConfigError(
+            f"{path} is not a regular file: rotate rewrites a dotenv file (use --env-file to "
+            "name one)"
+        )
+    return target
+
+
 def write_private(path: Path, text: str) -> None:
-    """Replace `path` with `text` atomically, readable by its owner only (0600)."""
+    """Replace `path` (through a symlink: its target) with `text` atomically, readable by its
+    owner only (0600)."""
+    path = writable_target(path)
     folder = path.parent if str(path.parent) else Path(".")
     try:
         handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}-")

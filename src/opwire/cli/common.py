@@ -12,7 +12,7 @@ from typing import IO, Annotated, Any, TypeVar
 
 import typer
 
-from opwire.config import ConfigError, Lookup, Redactor, read_env_file
+from opwire.config import ConfigError, Lookup, Redactor, Secret, read_env_file
 from opwire.errors import OpwireError
 from opwire.integrations import SLUGS, room
 
@@ -52,8 +52,16 @@ def lookup_for(
         given, os.environ, dotenv, flags=labels, names=("flag", "environment", str(path))
     )
     REDACT.add(lookup.secrets())
+    every = [var for slug in SLUGS for var in room(slug).variables]
     for slug in SLUGS:  # and every variable a room declares secret, whatever its name
         REDACT.add(room(slug).secrets(lookup))
+    # and a credential pasted into a variable whose values are shown (a key in OPSGENIE_TEAM)
+    from opwire.creds import credential_shape
+
+    for var in every:
+        value = lookup.get(var.name)
+        if value and not var.secret and credential_shape(value, None, every):
+            REDACT.add([Secret(value)])
     return lookup
 
 

@@ -120,7 +120,8 @@ def show(
         checked.printer.line("")
         for line in online_lines(checked):
             checked.printer.line(line)
-        code = 1 if any(r.status.value == "FAIL" for r in checked.result.integrations) else 0
+        failed = any(r.status.value == "FAIL" for r in checked.result.integrations)
+        code = checked.result.interrupted or (1 if failed else 0)
         online_json = _online_json(checked)
     if as_json:
         document = {"schema": "opwire.creds-show/1", "integrations": rows, "online": online_json}
@@ -138,7 +139,8 @@ def _rows(slug: str, lookup: Lookup) -> list[dict[str, Any]]:
         value = lookup.get(var.name)
         if value is None and ROUTING in var.needed_for:
             continue
-        shown = None if value is None else (Secret(value).masked() if var.secret else value)
+        hidden = var.secret or (value is not None and _credential_shaped(value))
+        shown = None if value is None else (Secret(value).masked() if hidden else value)
         row: dict[str, Any] = {
             "name": var.name,
             "set": value is not None,
@@ -152,6 +154,13 @@ def _rows(slug: str, lookup: Lookup) -> list[dict[str, Any]]:
             row["previous_kept_until"] = stamp(k.until) if k.until else None
         rows.append(row)
     return rows
+
+
+def _credential_shaped(value: str) -> bool:
+    from opwire.creds import credential_shape
+    from opwire.integrations import SLUGS, room
+
+    return credential_shape(value, None, [v for s in SLUGS for v in room(s).variables]) is not None
 
 
 def _around(name: str) -> list[str]:

@@ -45,6 +45,7 @@ def day1(ctx: typer.Context, as_json: AsJson = False, env_file: EnvFile = None) 
       opwire day1 record          the completion notice, once everything is green
     """
     if ctx.invoked_subcommand is not None:
+        ctx.obj = env_file  # `opwire day1 --env-file X record` reads X
         return
     from opwire.day1 import render
 
@@ -58,7 +59,7 @@ def day1(ctx: typer.Context, as_json: AsJson = False, env_file: EnvFile = None) 
 
 
 @day1_app.command("record")
-def record(as_json: AsJson = False, env_file: EnvFile = None) -> None:
+def record(ctx: typer.Context, as_json: AsJson = False, env_file: EnvFile = None) -> None:
     """Write the brief Day-1 completion notice (seed step 22) with the handoff facts of step 24
     (where .env.local lives, the log's path; never a value) to state/day1-completion.md, only
     when every step is green; otherwise exit 3 listing what holds.
@@ -70,7 +71,7 @@ def record(as_json: AsJson = False, env_file: EnvFile = None) -> None:
     from opwire.day1 import RECORD, State, completion_notice
     from opwire.state import atomic_write
 
-    day = _judged(env_file)
+    day = _judged(env_file or ctx.obj)
     holding = [(s, v) for s, v in day.holding if v.state is not State.PENDING]
     if holding:
         for step, verdict in holding:

@@ -77,9 +77,12 @@ def rotate(
             "too, or clear it from the history"
         )
 
+    from opwire.rotate import writable_target
+
     vendor = guard(lambda: load(slug))
     lookup = guard(lambda: lookup_for({}, env_file))
     path = env_path(env_file)
+    guard(lambda: writable_target(path))  # before anything is read or sent
     names = _chosen(slug, variables or [], finish)
     if finish:
         _finish(slug, lookup, path, names, force)
@@ -143,21 +146,32 @@ def _prompt(name: str) -> str:
 
 
 def _parse_stdin(text: str, names: list[str]) -> dict[str, str]:
-    """`NAME=value` lines for the named variables, or bare values in the order of `names`."""
+    """`NAME=value` lines for the named variables (read as the dotenv file is: quotes and
+    `export` allowed), or bare values in the order of `names`."""
+    from opwire.envfile import read_env_values
+    from opwire.errors import ConfigError
+    from opwire.integrations import SLUGS, room
+
+    declared = {v.name for s in SLUGS for v in room(s).variables}
     found: dict[str, str] = {}
     bare = []
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if not line:
             continue
-        name, sep, value = line.partition("=")
-        if sep and name.strip() in names:
-            found[name.strip()] = value.strip()
-        elif sep and name.strip().isidentifier() and name.strip().isupper():
-            raise fail_usage(
-                f"stdin line {number}: {name.strip()} is not being rotated here; "
-                f"expected {', '.join(names)}"
-            )
+        name = line.removeprefix("export ").partition("=")[0].strip()
+        if name in declared:
+            if name not in names:
+                raise fail_usage(
+                    f"stdin line {number}: {name} is not being rotated here; "
+                    f"expected {', '.join(names)} (or --var {name})"
+                )
+            try:
+                found.update(read_env_values(line + "\n", Path(f"stdin line {number}")))
+            except ConfigError:
+                raise fail_usage(
+                    f"stdin line {number}: expected NAME=value (the line is not shown)"
+                ) from None
         else:
             bare.append(line)
     waiting = [n for n in names if n not in found]
@@ -247,15 +261,15 @@ def _record(
 
 def _finish(slug: str, lookup: Lookup, path: Path, names: list[str], force: bool) -> None:
     from opwire.config import run_settings
-    from opwire.envfile import env_text
-    from opwire.rotate import finished, stamp, write_private
+    from opwire.envfile import env_text, read_env_values
+    from opwire.rotate import finished, kept, stamp, write_private
     from opwire.state import Records
 
     text = guard(lambda: env_text(path, explicit=False))
     now = datetime.now(UTC)
     updated = guard(lambda: finished(text, path, names, now, force))
     guard(lambda: write_private(path, updated))
-    done = [n for n in names if n + "_PREVIOUS" in text]
+    done = [k.name for k in kept(read_env_values(text, path), names)]
     typer.echo(f"rotate {slug} --finish: removed the previous {', '.join(done)} from {path}")
     section = f"## {stamp(now)} {slug}: finished the rotation of {', '.join(done)}" + (
         " (--force, before the 24 h overlap ended)" if force else ""

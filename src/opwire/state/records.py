@@ -363,10 +363,18 @@ class Records:
 
     @staticmethod
     def _lines(path: Path, *, bom: bool = False) -> list[str]:
-        """The file's lines, line endings kept; a byte order mark kept only for a rewrite."""
+        """The file's lines, line endings kept; a byte order mark kept only for a rewrite,
+        which also needs UTF-8 (a reading replaces what is not; a rewrite would lose it)."""
         if not path.exists():
             return []
-        text = path.read_bytes().decode("utf-8", errors="replace")
+        data = path.read_bytes()
+        try:
+            text = data.decode("utf-8", errors="strict" if bom else "replace")
+        except UnicodeDecodeError as exc:
+            raise OpwireError(
+                f"{path} is not UTF-8 (byte {exc.start + 1}): save it as UTF-8, then run this "
+                "again (nothing was written)"
+            ) from None
         return (text if bom else text.removeprefix("\ufeff")).splitlines(keepends=True)
 
     # --- writing ----------------------------------------------------------------------------
@@ -378,7 +386,7 @@ class Records:
 
     def _append(self, kind: str, section: str) -> Path:
         path = self.path(kind)
-        before = path.read_text(encoding="utf-8") if path.exists() else ""
+        before = "".join(self._lines(path, bom=True))
         if not before.strip() and kind in PREAMBLES:
             before = PREAMBLES[kind]
         joined = before.rstrip("\n") + ("\n\n" if before.strip() else "") + section.strip("\n")

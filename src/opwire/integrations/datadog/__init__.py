@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from opwire.config import ConfigError, Lookup, Secret, sweep_enabled, url_map
-from opwire.room import READ_BACK, ROUTING, Problem, Room, Var
+from opwire.room import READ_BACK, ROUTING, Problem, Room, Var, quoted_if_short
 
 SLUG = "datadog"
 TITLE = "Datadog"
@@ -52,7 +52,7 @@ def _site_check(value: str) -> Problem | None:
     if site not in SITES:
         near = difflib.get_close_matches(site, SITES, n=1, cutoff=0.75)
         return Problem(
-            f"is not a Datadog site, got {value!r}",
+            f"is not a Datadog site{quoted_if_short(value)}",
             f"did you mean DD_SITE={near[0]}?" if near else _valid_sites(),
         )
     if value != site:
