@@ -6,7 +6,21 @@ One module per command group; errors carry their own exit code (ConfigError: 2).
 
 from __future__ import annotations
 
-from opwire.cli import chain, cleanup, creds, day1, drill, mock, records, rotate, verify
+from opwire.cli import (
+    chain,
+    cleanup,
+    creds,
+    day1,
+    drill,
+    history,
+    incident,
+    mock,
+    ops,
+    records,
+    rotate,
+    schedule,
+    verify,
+)
 from opwire.cli.app import app
 
 __all__ = [
@@ -16,10 +30,14 @@ __all__ = [
     "creds",
     "day1",
     "drill",
+    "history",
+    "incident",
     "main",
     "mock",
+    "ops",
     "records",
     "rotate",
+    "schedule",
     "verify",
 ]
 

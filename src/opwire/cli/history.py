@@ -1,0 +1,3 @@
+"""`opwire history`: built in issue 13."""
+
+from __future__ import annotations
