@@ -9,13 +9,20 @@ be cleaned up by the room's own cleanup rungs; what stays open is named.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
+import json
+import math
+import os
 import secrets
 import ssl
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
 
 from opwire import integrations
 from opwire.config import ConfigError, Lookup, Redactor, RunSettings, mode_name
@@ -25,7 +32,7 @@ from opwire.http import Budget, Http, RequestLine, RetryPolicy, Timeouts, make_c
 from opwire.interrupt import Interrupted, Stop
 from opwire.probing import ProbeContext
 from opwire.results import IntegrationResult, Outcome, RunResult, Status, Step, status_of
-from opwire.state import Blocker, Journal
+from opwire.state import Blocker, Journal, owner_running, process_start
 
 # A cleanup's requests end this much before the grace does, so what they observed is reported,
 # not the hard stop behind it.
@@ -283,3 +290,154 @@ def summary_counts(run: RunResult) -> dict[Status, int]:
     for result in run.integrations:
         counts[result.status] += 1
     return counts
+
+
+# One run at a time per state folder: the second waits, then gives up naming the first.
+LOCK_FILE = ".verify.lock"
+LOCK_WAIT_S = 60.0
+LOCK_POLL_S = 0.1
+LOCK_REMIND_S = 10.0
+
+
+class RunBusy(ConfigError):
+    """Another verify held the state folder for longer than the wait allowed (exit 2)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """What the lock file says of the run that holds it."""
+
+    run_id: str
+    started_at: str
+    pid: int
+    pid_started: int | None = None
+
+    def describe(self) -> str:
+        return f"run {self.run_id} (started {self.started_at}, pid {self.pid})"
+
+    @classmethod
+    def parse(cls, text: str) -> Holder | None:
+        try:
+            data = json.loads(text)
+            holder = cls(
+                str(data["run_id"]),
+                str(data["started_at"]),
+                int(data["pid"]),
+                int(data["pid_started"]) if data.get("pid_started") is not None else None,
+            )
+        except (ValueError, TypeError, KeyError):
+            return None
+        return holder
+
+
+def lock_wait_s(lookup: Lookup) -> float:
+    """OPERATOR_WIRING_LOCK_WAIT_S: seconds a run waits for another to finish (default 60; 0
+    gives up at once)."""
+    name = "OPERATOR_WIRING_LOCK_WAIT_S"
+    raw = lookup.get(name)
+    if raw is None:
+        return LOCK_WAIT_S
+    try:
+        value = float(raw) if raw.isascii() else math.nan
+    except ValueError:
+        value = math.nan
+    if not (value >= 0 and math.isfinite(value)):
+        raise ConfigError(
+            f"{lookup.label(name)} must be a number of seconds (0 or more), got {raw!r}"
+        )
+    return value
+
+
+class RunLock:
+    """`state/.verify.lock`, held with flock for the whole run and holding the run's id, start
+    and pid as JSON, so a run that must wait can say for whom. The kernel lets go of a flock
+    when its process dies, so a dead run's lock is taken over as it is (`took_over` names it).
+
+    `on_wait(holder, left_s)` is called when the wait starts and every LOCK_REMIND_S after."""
+
+    def __init__(
+        self,
+        folder: Path,
+        run_id: str,
+        wait_s: float,
+        on_wait: Callable[[Holder | None, float], None] = lambda holder, left: None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.path = folder / LOCK_FILE
+        self.run_id, self.wait_s, self.on_wait, self.clock = run_id, wait_s, on_wait, clock
+        self.took_over: Holder | None = None
+        self._handle: IO[str] | None = None
+
+    def __enter__(self) -> RunLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = self.path.open("a+", encoding="utf-8")
+        try:
+            self._wait(handle)
+            handle.seek(0)
+            earlier = Holder.parse(handle.read())
+            if earlier is not None and not owner_running(earlier.pid, earlier.pid_started):
+                self.took_over = earlier
+            handle.seek(0)
+            handle.truncate()
+            handle.write(json.dumps(self._record()) + "\n")
+            handle.flush()
+        except BaseException:
+            handle.close()
+            raise
+        self._handle = handle
+        return self
+
+    def _record(self) -> dict[str, Any]:
+        started = datetime.now(UTC).isoformat(timespec="seconds")
+        pid = os.getpid()
+        return {
+            "run_id": self.run_id,
+            "started_at": started,
+            "pid": pid,
+            "pid_started": process_start(pid),
+        }
+
+    def _wait(self, handle: IO[str]) -> None:
+        deadline = self.clock() + self.wait_s
+        reminded: float | None = None
+        holder: Holder | None = None
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                pass
+            holder = self.holder() or holder
+            now = self.clock()
+            if now >= deadline:
+                raise RunBusy(self._busy(holder))
+            if reminded is None or now - reminded >= LOCK_REMIND_S:
+                self.on_wait(holder, deadline - now)
+                reminded = now
+            time.sleep(min(LOCK_POLL_S, max(0.0, deadline - now)))
+
+    def holder(self) -> Holder | None:
+        try:
+            return Holder.parse(self.path.read_text(encoding="utf-8"))
+        except OSError:
+            return None
+
+    def _busy(self, holder: Holder | None) -> str:
+        who = holder.describe() if holder else "another opwire verify"
+        return (
+            f"{who} is still running with the state folder {self.path.parent}; waited "
+            f"{self.wait_s:g} s (OPERATOR_WIRING_LOCK_WAIT_S): runs never overlap, run again "
+            "once it has finished"
+        )
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        handle, self._handle = self._handle, None
+        if handle is None:
+            return
+        with contextlib.suppress(OSError):
+            handle.seek(0)
+            handle.truncate()  # emptied before the unlock: a waiter never reads a finished run
+        handle.close()  # closing lets go of the flock

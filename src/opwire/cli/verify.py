@@ -6,6 +6,8 @@ import json
 import os
 import sys
 import time
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated
@@ -17,7 +19,7 @@ from opwire.cli.common import REDACT, EnvFile, fail_usage, guard, log_file, look
 from opwire.config import RunSettings, run_settings
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterator, Sequence
 
     from opwire.config import Lookup
     from opwire.results import IntegrationResult, RunResult
@@ -106,8 +108,7 @@ def verify(
     """
     started = time.monotonic()  # the budget and the summary's time start here
     from opwire import integrations as registry
-    from opwire.mock.stack import mock_bases
-    from opwire.verify import new_run_id, plan
+    from opwire.verify import lock_wait_s, new_run_id
 
     lookup = guard(
         lambda: lookup_for(
@@ -125,23 +126,64 @@ def verify(
         )
     )
     run = guard(lambda: run_settings(lookup))
+    wait_s = guard(lambda: lock_wait_s(lookup))
     slugs = guard(lambda: registry.select(integrations or []))
     blocked, blocker_notes = _blockers(run, slugs)
     probed = [s for s in slugs if s not in {b.slug for b in blocked}]
-    mocked = [s for s in probed if s not in run.real]
     now = datetime.now(UTC)
     run_id = new_run_id(now)
     day1 = _day1_path(run, now, log, day1_log, overwrite)
     if day1 is not None:
         log = day1.with_name(f".{day1.name}.partial-{os.getpid()}")
+    job = _Job(
+        integrations or [], run, lookup, slugs, probed, blocked, blocker_notes, run_id, day1, log
+    )
+    # One run at a time per state folder; the wait is not the run's: its budget starts after.
+    waiting = time.monotonic()
+    with _one_at_a_time(run, run_id, wait_s):
+        started += time.monotonic() - waiting
+        code = _locked_run(job, as_json, started, env_file)
+    raise typer.Exit(code)
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """What the command resolved before it took the lock."""
+
+    named: list[str]
+    run: RunSettings
+    lookup: Lookup
+    slugs: Sequence[str]
+    probed: list[str]
+    blocked: list[IntegrationResult]
+    blocker_notes: list[str]
+    run_id: str
+    day1: Path | None
+    log: Path | None
+
+
+def _locked_run(job: _Job, as_json: bool, started: float, env_file: str | None) -> int:
+    """The run itself, once it holds the state folder's lock."""
+    from opwire.mock.stack import mock_bases
+    from opwire.verify import plan
+
+    run, lookup, slugs, run_id, day1, log = (
+        job.run,
+        job.lookup,
+        job.slugs,
+        job.run_id,
+        job.day1,
+        job.log,
+    )
+    mocked = [s for s in job.probed if s not in run.real]
     try:
         with log_file(log) as log_handle:
             if day1 is not None and log_handle is not None:
                 log_handle.write(_day1_header(run_id, slugs, run))
             bases = guard(lambda: mock_bases(mocked, run))
             try:
-                targets = guard(lambda: plan(probed, lookup, run, bases.urls))
-                notes = [*_named_but_mocked(integrations or [], run), *bases.notes]
+                targets = guard(lambda: plan(job.probed, lookup, run, bases.urls))
+                notes = [*_named_but_mocked(job.named, run), *bases.notes]
                 # A FAIL that a rehearsing running mock caused is said to be the rehearsal's.
                 code = _run_verify(
                     targets,
@@ -151,9 +193,9 @@ def verify(
                     as_json,
                     started,
                     amend=bases.amend,
-                    warnings=[*_hygiene(lookup, env_file), *blocker_notes],
+                    warnings=[*_hygiene(lookup, env_file), *job.blocker_notes],
                     run_id=run_id,
-                    blocked=blocked,
+                    blocked=job.blocked,
                 )
             finally:
                 bases.close()
@@ -163,7 +205,35 @@ def verify(
     finally:
         if day1 is not None and log is not None:
             log.unlink(missing_ok=True)
-    raise typer.Exit(code)
+    return code
+
+
+@contextmanager
+def _one_at_a_time(run: RunSettings, run_id: str, wait_s: float) -> Iterator[None]:
+    """Hold `<state>/.verify.lock` for the run; while another run holds it, say so on stderr
+    (and again every few seconds), and give up after `wait_s` with exit 2 naming that run."""
+    from opwire.verify import Holder, RunLock
+
+    def waiting(holder: Holder | None, left: float) -> None:
+        who = holder.describe() if holder else "another opwire verify"
+        typer.echo(
+            f"opwire: waiting for {who} to finish with the state folder {run.state_dir}: "
+            f"{left:.0f} s left (OPERATOR_WIRING_LOCK_WAIT_S)",
+            err=True,
+        )
+
+    lock = RunLock(run.state_dir, run_id, wait_s, waiting)
+    guard(lock.__enter__)
+    try:
+        if lock.took_over is not None:
+            typer.echo(
+                f"opwire: took over the lock of {lock.took_over.describe()}, which is no "
+                "longer running",
+                err=True,
+            )
+        yield
+    finally:
+        lock.__exit__(None, None, None)
 
 
 def _blockers(run: RunSettings, slugs: Sequence[str]) -> tuple[list[IntegrationResult], list[str]]:
