@@ -156,8 +156,8 @@ def runbook_owner(path: Path) -> str | None:
         heading = HEADING.match(line)
         if heading and level and len(heading.group(1)) <= level:
             break
-        if level:
-            found.append(line.strip())
+        if level:  # a subheading inside the section is kept as its words: `Backup:`
+            found.append(f"{heading.group(2)}:" if heading else line.strip())
         elif heading and re.match(r"^(?:§?\s*[\d.]*\s*)owners?\b", heading.group(2), re.I):
             level = len(heading.group(1))
     text = " ".join(part for part in found if part)
