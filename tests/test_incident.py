@@ -301,3 +301,15 @@ def test_close_appends_and_an_unknown_id_lists_the_incidents(tmp_path: Path) -> 
 def test_library_refuses_an_unknown_incident_with_none_there(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no incident"):
         incident.find(tmp_path, "20260101-0000")
+
+
+def test_incident_waits_for_a_running_verify_and_opens_nothing_when_it_gives_up(
+    tmp_path: Path,
+) -> None:
+    from opwire.verify import RunLock
+
+    with RunLock(tmp_path / "state", "ow-20261202T000000Z-cron00", 0):
+        env = env_for(tmp_path, OPERATOR_WIRING_LOCK_WAIT_S="0")
+        done = opwire("incident", "open", env=env, cwd=tmp_path)
+    assert done.returncode == 2 and "ow-20261202T000000Z-cron00" in done.stderr
+    assert not (tmp_path / "state" / "incidents").exists()

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from opwire.incident import Setting
+    from opwire.mock.stack import MockBases
     from opwire.render import Printer
     from opwire.results import IntegrationResult, RunResult
     from opwire.verify import Target
@@ -106,13 +107,12 @@ def open_(
       opwire incident open --integration splunk --action "flag rolled back" --eta "14:30 UTC"
       OPERATOR_WIRING_MODE=real_all opwire incident open --json
     """
-    started = time.monotonic()
     from opwire import incident
     from opwire import integrations as registry
     from opwire.cli.verify import _blockers, _hygiene
     from opwire.mock.stack import mock_bases
     from opwire.state import Records
-    from opwire.verify import new_run_id, plan, redactor_for
+    from opwire.verify import lock_wait_s, new_run_id, plan, redactor_for
 
     lookup = guard(
         lambda: lookup_for(
@@ -126,10 +126,15 @@ def open_(
     probed = [s for s in slugs if s not in {b.slug for b in blocked}]
     now = datetime.now(UTC)
     run_id = new_run_id(now)
+    wait_s = guard(lambda: lock_wait_s(lookup))
     stream = sys.stderr if as_json else sys.stdout
     log = io.StringIO()
-    bases = guard(lambda: mock_bases([s for s in probed if s not in run.real], run))
+    # One verify at a time per state folder, as `opwire verify` (a cron run may be under way).
+    lock = _lock(run, run_id, wait_s)
+    started = time.monotonic()
+    bases: MockBases | None = None
     try:
+        bases = guard(lambda: mock_bases([s for s in probed if s not in run.real], run))
         targets = guard(lambda: plan(probed, lookup, run, bases.urls))
         redact = redactor_for(targets)
         redact.add(REDACT.secrets())
@@ -151,7 +156,9 @@ def open_(
         )
         posted = _post_update(result, targets, run, redact, printer, update)
     finally:
-        bases.close()
+        if bases is not None:
+            bases.close()
+        lock.__exit__(None, None, None)
     files = {
         "verify.log": log.getvalue(),
         "history.jsonl": incident.history_lines(
@@ -277,6 +284,24 @@ def _verify(
     printer.summary(result)
     printer.log = None  # what follows is the incident's, not the verify output
     return result, printer
+
+
+def _lock(run: RunSettings, run_id: str, wait_s: float) -> Any:
+    """The state folder's verify lock (opwire.verify.RunLock), waiting as `opwire verify` does
+    and saying for whom on stderr (cli/verify.py `_one_at_a_time`, whose lines these follow)."""
+    from opwire.verify import Holder, RunLock
+
+    def waiting(holder: Holder | None, left: float) -> None:
+        who = holder.describe() if holder else "another opwire verify"
+        typer.echo(
+            f"opwire: waiting for {who} to finish with the state folder {run.state_dir}: "
+            f"{left:.0f} s left (OPERATOR_WIRING_LOCK_WAIT_S)",
+            err=True,
+        )
+
+    lock = RunLock(run.state_dir, run_id, wait_s, waiting)
+    guard(lock.__enter__)
+    return lock
 
 
 def _post_update(
