@@ -10,6 +10,7 @@ import re
 import subprocess
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -152,3 +153,167 @@ def test_a_bad_lock_wait_is_a_usage_error(tmp_path: Path) -> None:
     done = opwire("verify", env=env, cwd=tmp_path)
     assert done.returncode == 2
     assert "OPERATOR_WIRING_LOCK_WAIT_S" in done.stderr and "soon" in done.stderr
+
+
+# --- page or ticket through an integration that passed -----------------------------------
+
+
+def _day() -> str:
+    return datetime.now(UTC).strftime("%Y%m%d")
+
+
+def _bodies(stack: Stack, slug: str, method: str, path: str) -> list[dict[str, Any]]:
+    found = []
+    for request in stack.requests(slug):
+        if request["method"] == method and request["path"] == path and request["body"]:
+            found.append(json.loads(request["body"]))
+    return found
+
+
+def _events(stack: Stack, action: str, key: str) -> list[dict[str, Any]]:
+    events = _bodies(stack, "pagerduty", "POST", "/v2/enqueue")
+    return [e for e in events if e.get("event_action") == action and e.get("dedup_key") == key]
+
+
+def _paging(state: Path) -> list[dict[str, Any]]:
+    return list(json.loads((state / "paging.json").read_text())["open"])
+
+
+def test_a_datadog_fail_pages_through_pagerduty_once_and_green_resolves_it(
+    stack: Stack, tmp_path: Path
+) -> None:
+    stack.scenario("datadog/wrong_site")
+    state, key = tmp_path / "state", f"opwire-{_day()}-datadog"
+    args = ("verify", "datadog", "pagerduty", "opsgenie", "--on-failure", "page")
+    first = opwire(*args, env=stack.env(state), cwd=tmp_path)
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert f"page sent through pagerduty (its mock) ({key}): datadog FAIL" in first.stdout
+    [trigger] = _events(stack, "trigger", key)
+    payload = trigger["payload"]
+    assert "datadog (datadog.wrong_site)" in payload["summary"]
+    assert payload["severity"] == "critical"
+    assert payload["custom_details"]["datadog"].startswith("datadog.wrong_site: ")
+    # the fix travels with the page (here the rehearsal's: reset the mock)
+    assert "reset the mock" in payload["custom_details"]["datadog"]
+    # one printed line for the page's request, and nothing of it sent to Datadog or Opsgenie
+    printed = [ln for ln in first.stdout.splitlines() if "/v2/enqueue" in ln]
+    assert len(printed) == len(_bodies(stack, "pagerduty", "POST", "/v2/enqueue")) == 3
+    assert not [r for r in stack.requests("datadog") if key in json.dumps(r)]
+    assert not [r for r in stack.requests("opsgenie") if key in json.dumps(r)]
+    assert [e["key"] for e in _paging(state)] == [key]
+
+    again = opwire(*args, env=stack.env(state), cwd=tmp_path)
+    assert again.returncode == 1
+    said = f"datadog still FAIL: already paged through pagerduty in run {_run_id(first.stdout)}"
+    assert said in again.stdout
+    assert "not paging again" in again.stdout
+    assert len(_events(stack, "trigger", key)) == 1
+
+    stack.reset("datadog")
+    green = opwire(*args, env=stack.env(state), cwd=tmp_path)
+    assert green.returncode == 0, green.stdout
+    assert f"resolved {key} through pagerduty: green again" in green.stdout
+    assert len(_events(stack, "resolve", key)) == 1
+    incidents = [
+        i["vendor"]
+        for i in stack.control("pagerduty", "GET", "state?kind=incident")["items"]
+        if i["vendor"].get("incident_key") == key
+    ]
+    assert [i["status"] for i in incidents] == ["resolved"]
+    assert _paging(state) == []
+
+
+def test_with_pagerduty_failing_too_the_page_is_an_opsgenie_p1(
+    stack: Stack, tmp_path: Path
+) -> None:
+    stack.scenario("datadog/wrong_site")
+    stack.scenario("pagerduty/invalid_key")
+    state, key = tmp_path / "state", f"opwire-{_day()}-datadog+pagerduty"
+    args = ("verify", "datadog", "pagerduty", "opsgenie", "--on-failure", "page")
+    done = opwire(*args, env=stack.env(state), cwd=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"page sent through opsgenie (its mock) ({key}): datadog, pagerduty FAIL" in done.stdout
+    [alert] = [a for a in _bodies(stack, "opsgenie", "POST", "/v2/alerts") if a["alias"] == key]
+    assert alert["priority"] == "P1"
+    assert "pagerduty.routing_key_invalid" in alert["description"]
+    assert "datadog.wrong_site" in alert["message"]
+    assert not _events(stack, "trigger", key)  # never through the failing one
+
+    stack.reset("datadog")
+    stack.reset("pagerduty")
+    green = opwire(*args, env=stack.env(state), cwd=tmp_path)
+    assert green.returncode == 0, green.stdout
+    assert f"resolved {key} through opsgenie" in green.stdout
+    closes = [r for r in stack.requests("opsgenie") if r["path"] == f"/v2/alerts/{key}/close"]
+    assert len(closes) == 1
+
+
+def test_a_ticket_is_an_opsgenie_p5(stack: Stack, tmp_path: Path) -> None:
+    stack.scenario("datadog/wrong_site")
+    args = ("verify", "datadog", "opsgenie", "--on-failure", "ticket")
+    done = opwire(*args, env=stack.env(tmp_path / "state"), cwd=tmp_path)
+    assert done.returncode == 1
+    assert "ticket sent through opsgenie" in done.stdout
+    [alert] = _bodies(stack, "opsgenie", "POST", "/v2/alerts")[-1:]
+    assert alert["alias"] == f"opwire-{_day()}-datadog" and alert["priority"] == "P5"
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ("datadog", "--on-failure", "page"),
+            "no page sent: pagerduty or opsgenie did not PASS in this run (datadog FAIL)",
+        ),
+        (
+            ("datadog", "pagerduty", "--on-failure", "ticket"),
+            "no ticket sent: opsgenie did not PASS in this run (datadog FAIL)",
+        ),
+    ],
+)
+def test_with_no_channel_passing_one_line_and_the_runs_exit_code(
+    stack: Stack, tmp_path: Path, args: tuple[str, ...], line: str
+) -> None:
+    stack.scenario("datadog/wrong_site")
+    done = opwire("verify", *args, env=stack.env(tmp_path / "state"), cwd=tmp_path)
+    assert done.returncode == 1
+    assert [ln for ln in done.stdout.splitlines() if "sent" in ln] == [f"opwire     note   {line}"]
+    for slug in ("pagerduty", "opsgenie"):
+        assert not [r for r in stack.requests(slug) if f"opwire-{_day()}-" in json.dumps(r)]
+
+
+def test_a_planted_routing_key_and_genie_key_are_never_shown_or_kept(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """Real mode against the mocks by URL: the page carries the operator's own key."""
+    routing_key, genie_key = (
+        "R0uting0Key0Planted0000000000042",
+        "0b7a6c1e-1111-4aaa-8bbb-5ec0e7000042",
+    )
+    pd, og = stack.stack.urls["pagerduty"], stack.stack.urls["opsgenie"]
+    env = stack.env(
+        tmp_path / "state",
+        OPERATOR_WIRING_MODE="real_pagerduty,real_opsgenie",
+        PAGERDUTY_ROUTING_KEY=routing_key,
+        PAGERDUTY_API_TOKEN="Planted_Api_Token042",
+        OPERATOR_WIRING_PAGERDUTY_EVENTS_URL=pd,
+        OPERATOR_WIRING_PAGERDUTY_API_URL=pd,
+        OPSGENIE_API_KEY=genie_key,
+        OPSGENIE_TEAM="opwire",
+        OPERATOR_WIRING_OPSGENIE_API_URL=og,
+        OPERATOR_WIRING_REGION_SWEEP="0",
+    )
+    stack.scenario("datadog/wrong_site")
+    args = ("verify", "datadog", "pagerduty", "opsgenie", "--on-failure", "page")
+    done = opwire(*args, "--heartbeat", "hb", env=env, cwd=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "page sent through pagerduty (opwire-" in done.stdout
+    [trigger] = _events(stack, "trigger", f"opwire-{_day()}-datadog")
+    assert trigger["routing_key"] != routing_key  # the mock's log masks it too
+    beats = [r for r in stack.requests("opsgenie") if r["path"] == "/v2/heartbeats/hb/ping"]
+    assert len(beats) == 1
+    kept = [p.read_text(errors="replace") for p in (tmp_path / "state").rglob("*") if p.is_file()]
+    for secret in (routing_key, genie_key, "Planted_Api_Token042"):
+        assert secret not in done.stdout + done.stderr
+        assert not [text for text in kept if secret in text]
+        assert secret[-12:] not in done.stdout + done.stderr + "".join(kept)

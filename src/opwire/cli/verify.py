@@ -21,7 +21,9 @@ from opwire.config import RunSettings, run_settings
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
 
-    from opwire.config import Lookup
+    from opwire.config import Lookup, Redactor
+    from opwire.paging import FollowUp
+    from opwire.render import Printer
     from opwire.results import IntegrationResult, RunResult
     from opwire.verify import Target
 
@@ -87,6 +89,37 @@ def verify(
         bool,
         typer.Option("--overwrite", help="Let --day1-log replace an earlier log of the same day."),
     ] = False,
+    on_failure: Annotated[
+        str | None,
+        typer.Option(
+            "--on-failure",
+            metavar="page|ticket",
+            help="After a run with a FAIL, page (PagerDuty trigger, else Opsgenie P1) or open a "
+            "low-priority ticket (Opsgenie P5), only through an integration that PASSed in this "
+            "run; once per failure episode, resolved by the next green run.",
+            show_default=False,
+        ),
+    ] = None,
+    heartbeat: Annotated[
+        str | None,
+        typer.Option(
+            "--heartbeat",
+            metavar="NAME",
+            help="Ping the Opsgenie heartbeat NAME after each run that completed (a dead "
+            "man's switch for the cron).",
+            show_default=False,
+        ),
+    ] = None,
+    ping_url: Annotated[
+        str | None,
+        typer.Option(
+            "--ping-url",
+            metavar="URL",
+            help="Healthchecks-style pings: URL/start first, then URL when GREEN or URL/fail, "
+            "with the summary as the body.",
+            show_default=False,
+        ),
+    ] = None,
     env_file: EnvFile = None,
 ) -> None:
     """Send a tagged test artifact to each vendor, read it back, clean up, and report.
@@ -100,11 +133,18 @@ def verify(
     BLOCKED in real mode: nothing is sent, its variables are not required.
 
     \b
+    Scheduled (seed § 7): --on-failure page for the daily cron, ticket for the
+    weekly one; --heartbeat / --ping-url so that a cron that stops is noticed.
+    A second run on the same state folder waits for the first
+    (OPERATOR_WIRING_LOCK_WAIT_S, default 60 s), then exits 2 naming it.
+
+    \b
     Examples:
       opwire verify                                    all six, against the mocks
       OPERATOR_WIRING_MODE=real_slack opwire verify slack
       opwire verify --mode real_all --day1-log         state/verify-day1-<today>.log
       opwire verify --json | jq .overall
+      opwire verify --on-failure page --heartbeat opwire-daily   from cron
     """
     started = time.monotonic()  # the budget and the summary's time start here
     from opwire import integrations as registry
@@ -127,6 +167,7 @@ def verify(
     )
     run = guard(lambda: run_settings(lookup))
     wait_s = guard(lambda: lock_wait_s(lookup))
+    follow = _follow_up(on_failure, heartbeat, ping_url)
     slugs = guard(lambda: registry.select(integrations or []))
     blocked, blocker_notes = _blockers(run, slugs)
     probed = [s for s in slugs if s not in {b.slug for b in blocked}]
@@ -136,7 +177,17 @@ def verify(
     if day1 is not None:
         log = day1.with_name(f".{day1.name}.partial-{os.getpid()}")
     job = _Job(
-        integrations or [], run, lookup, slugs, probed, blocked, blocker_notes, run_id, day1, log
+        integrations or [],
+        run,
+        lookup,
+        slugs,
+        probed,
+        blocked,
+        blocker_notes,
+        run_id,
+        day1,
+        log,
+        follow,
     )
     # One run at a time per state folder; the wait is not the run's: its budget starts after.
     waiting = time.monotonic()
@@ -160,6 +211,7 @@ class _Job:
     run_id: str
     day1: Path | None
     log: Path | None
+    follow: FollowUp | None
 
 
 def _locked_run(job: _Job, as_json: bool, started: float, env_file: str | None) -> int:
@@ -176,6 +228,8 @@ def _locked_run(job: _Job, as_json: bool, started: float, env_file: str | None) 
         job.log,
     )
     mocked = [s for s in job.probed if s not in run.real]
+    if job.follow and job.follow.heartbeat and "opsgenie" not in {*mocked, *run.real}:
+        mocked.append("opsgenie")  # the heartbeat goes to the Opsgenie mock in mock mode
     try:
         with log_file(log) as log_handle:
             if day1 is not None and log_handle is not None:
@@ -184,6 +238,7 @@ def _locked_run(job: _Job, as_json: bool, started: float, env_file: str | None) 
             try:
                 targets = guard(lambda: plan(job.probed, lookup, run, bases.urls))
                 notes = [*_named_but_mocked(job.named, run), *bases.notes]
+                follow = _with_heartbeat(job.follow, targets, lookup, run, bases.urls)
                 # A FAIL that a rehearsing running mock caused is said to be the rehearsal's.
                 code = _run_verify(
                     targets,
@@ -196,6 +251,7 @@ def _locked_run(job: _Job, as_json: bool, started: float, env_file: str | None) 
                     warnings=[*_hygiene(lookup, env_file), *job.blocker_notes],
                     run_id=run_id,
                     blocked=job.blocked,
+                    follow=follow,
                 )
             finally:
                 bases.close()
@@ -206,6 +262,51 @@ def _locked_run(job: _Job, as_json: bool, started: float, env_file: str | None) 
         if day1 is not None and log is not None:
             log.unlink(missing_ok=True)
     return code
+
+
+def _follow_up(
+    on_failure: str | None, heartbeat: str | None, ping_url: str | None
+) -> FollowUp | None:
+    """What happens after the run, checked before anything is sent (exit 2 naming the flag)."""
+    from opwire.config import Secret, check_url
+    from opwire.paging import FollowUp, Policy, ping_secrets
+
+    if on_failure is None and heartbeat is None and ping_url is None:
+        return None
+    policy = None
+    if on_failure is not None:
+        if on_failure not in {p.value for p in Policy}:
+            raise fail_usage(f"--on-failure must be page or ticket, got {on_failure!r}")
+        policy = Policy(on_failure)
+    if heartbeat is not None and not heartbeat.strip():
+        raise fail_usage("--heartbeat needs the name of an Opsgenie heartbeat")
+    if ping_url is not None:
+        guard(lambda: check_url("--ping-url", ping_url))
+        REDACT.add(Secret(part) for part in ping_secrets(ping_url))
+    return FollowUp(policy, heartbeat, ping_url=ping_url)
+
+
+def _with_heartbeat(
+    follow: FollowUp | None,
+    targets: Sequence[Target],
+    lookup: Lookup,
+    run: RunSettings,
+    bases: dict[str, str],
+) -> FollowUp | None:
+    """The follow-up with the Opsgenie settings its heartbeat is pinged with: the run's own
+    Opsgenie target when it has one, else loaded as that target would be."""
+    from dataclasses import replace
+
+    from opwire import integrations as registry
+
+    if follow is None or follow.heartbeat is None:
+        return follow
+    real = "opsgenie" in run.real
+    known = next((t.settings for t in targets if t.slug == "opsgenie"), None)
+    settings = known or guard(
+        lambda: registry.load("opsgenie").load_settings(lookup, real, bases.get("opsgenie", ""))
+    )
+    return replace(follow, heartbeat_settings=settings, heartbeat_real=real)
 
 
 @contextmanager
@@ -323,6 +424,7 @@ def _run_verify(
     warnings: Sequence[str] = (),
     run_id: str | None = None,
     blocked: Sequence[IntegrationResult] = (),
+    follow: FollowUp | None = None,
 ) -> int:
     from opwire import interrupt
     from opwire.probing import NoteLine
@@ -368,6 +470,8 @@ def _run_verify(
                 "opwire wrote: `opwire cleanup` names them",
             )
         )
+    if follow is not None and follow.ping_url is not None:
+        _say(printer, stop.run(_start_ping(follow.ping_url, run, printer, redact, started)))
     result = stop.run(
         run_verify(
             targets,
@@ -383,8 +487,50 @@ def _run_verify(
     )
     result = amend(result) if amend is not None else result
     record_run(run.state_dir, redact, run_record(result), printer)
+    if follow is not None:
+        _say(printer, stop.run(_after(follow, result, targets, run, printer, redact, started)))
     printer.summary(result)
     if as_json:
         out.write(redact(json.dumps(redact.tree(to_json(result)), indent=2)) + "\n")
         out.flush()
     return stop.exit_code(result.exit_code)
+
+
+def _budget_left(run: RunSettings, started: float) -> float:
+    return run.budget_s - (time.monotonic() - started)
+
+
+async def _start_ping(
+    url: str, run: RunSettings, printer: Printer, redact: Redactor, started: float
+) -> list[str]:
+    from opwire.paging import ping, sender
+
+    async with sender(run, printer.event, redact, _budget_left(run, started)) as send:
+        return await ping(url, "start", "", send)
+
+
+async def _after(
+    follow: FollowUp,
+    result: RunResult,
+    targets: Sequence[Target],
+    run: RunSettings,
+    printer: Printer,
+    redact: Redactor,
+    started: float,
+) -> list[str]:
+    """The page or ticket (or its resolution), the heartbeat, the closing ping."""
+    from opwire.paging import Book, follow_up, sender
+    from opwire.render import summary_lines
+
+    summary = redact("\n".join(summary_lines(result)).strip())
+    book = Book(run.state_dir, redact)
+    async with sender(run, printer.event, redact, _budget_left(run, started)) as send:
+        now = datetime.now(UTC)
+        return await follow_up(follow, result, targets, book, send, now, summary)
+
+
+def _say(printer: Printer, lines: Sequence[str]) -> None:
+    from opwire.probing import NoteLine
+
+    for line in lines:
+        printer.event(NoteLine("opwire", line))

@@ -65,6 +65,14 @@ def request_status(settings: Settings, request_id: str) -> Outbound:
     return Outbound("GET", url, _headers(settings))
 
 
+def ping_heartbeat(settings: Settings, name: str) -> Outbound:
+    """Ping the heartbeat `name` (Heartbeat API: GET /v2/heartbeats/{name}/ping)."""
+    from urllib.parse import quote
+
+    url = f"{settings.api_url}/v2/heartbeats/{quote(name, safe='')}/ping"
+    return Outbound("GET", url, _headers(settings))
+
+
 def count_alerts(settings: Settings, base: str) -> Outbound:
     """The cheapest authenticated read, on the region at `base`: the region sweep's question."""
     return Outbound("GET", f"{base}/v2/alerts/count", _headers(settings))
