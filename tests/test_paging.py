@@ -18,9 +18,10 @@ import httpx
 import pytest
 
 from opwire.integrations import SLUGS
+from opwire.mock.healthchecks import HealthchecksServer
 from opwire.mock.server import MockStack
 
-from conftest import OPWIRE, clean_env, opwire
+from conftest import OPWIRE, clean_env, closed_port, opwire
 
 RUN_ID = re.compile(r"run (ow-\d{8}T\d{6}Z-[0-9a-f]{6})")
 
@@ -317,3 +318,83 @@ def test_a_planted_routing_key_and_genie_key_are_never_shown_or_kept(
         assert secret not in done.stdout + done.stderr
         assert not [text for text in kept if secret in text]
         assert secret[-12:] not in done.stdout + done.stderr + "".join(kept)
+
+
+# --- dead man's switch: heartbeat and ping URL --------------------------------------------
+
+UUID = "5f0c3b5e-8d1a-4c39-9a0e-pingpingping"
+
+
+@pytest.fixture
+def healthchecks() -> Iterator[HealthchecksServer]:
+    with HealthchecksServer() as server:
+        yield server
+
+
+def _pings(server: HealthchecksServer) -> list[dict[str, Any]]:
+    reply = httpx.get(f"{server.url}/_opwire/pings", timeout=5, trust_env=False)
+    return list(reply.json()["pings"])
+
+
+def test_heartbeat_and_ping_url_on_success_and_on_failure(
+    stack: Stack, healthchecks: HealthchecksServer, tmp_path: Path
+) -> None:
+    state, url = tmp_path / "state", f"{healthchecks.url}/ping/{UUID}"
+    args = ("verify", "slack", "--heartbeat", "opwire-daily", "--ping-url", url)
+    green = opwire(*args, env=stack.env(state), cwd=tmp_path)
+    assert green.returncode == 0, green.stdout + green.stderr
+    stack.control(
+        "slack", "POST", "faults", {"path": "/services/*", "status": 404, "body": "no_service"}
+    )
+    failed = opwire(*args, env=stack.env(state), cwd=tmp_path)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+
+    pings = _pings(healthchecks)
+    assert [(p["uuid"], p["kind"]) for p in pings] == [
+        (UUID, "start"),
+        (UUID, "success"),
+        (UUID, "start"),
+        (UUID, "fail"),
+    ]
+    assert "overall: GREEN" in pings[1]["body"] and pings[1]["method"] == "POST"
+    assert "overall: HOLD" in pings[3]["body"] and "slack.webhook_revoked" in pings[3]["body"]
+    beats = [r for r in stack.requests("opsgenie") if r["path"].startswith("/v2/heartbeats/")]
+    assert [b["path"] for b in beats] == ["/v2/heartbeats/opwire-daily/ping"] * 2
+    for done in (green, failed):  # the ping URL's UUID is masked like a credential
+        assert UUID not in done.stdout + done.stderr
+        assert "/ping/****" in done.stdout
+
+
+def test_a_ping_that_fails_is_one_warning_never_the_runs_failure(
+    stack: Stack, tmp_path: Path
+) -> None:
+    url = f"http://127.0.0.1:{closed_port()}/ping/{UUID}"
+    env = stack.env(tmp_path / "state", OPERATOR_WIRING_MAX_ATTEMPTS="1")
+    done = opwire("verify", "slack", "--ping-url", url, env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    warnings = [ln for ln in done.stdout.splitlines() if "ping failed" in ln]
+    assert warnings == [
+        "opwire     note   warning: the --ping-url start ping failed: 1 attempt over "
+        + warnings[0].split(" over ")[1],
+        "opwire     note   warning: the --ping-url success ping failed: 1 attempt over "
+        + warnings[1].split(" over ")[1],
+    ]
+    assert "connection refused" in warnings[1]
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("--ping-url", "ftp://example.invalid/ping/x"), "--ping-url must start with https://"),
+        (("--ping-url", "https://"), "--ping-url has no host"),
+        (("--on-failure", "email"), "--on-failure must be page or ticket, got 'email'"),
+        (("--heartbeat", " "), "--heartbeat needs the name of an Opsgenie heartbeat"),
+    ],
+)
+def test_follow_up_usage_errors_exit_2_before_anything_is_sent(
+    tmp_path: Path, args: tuple[str, ...], said: str
+) -> None:
+    env = clean_env(OPERATOR_WIRING_STATE_DIR=str(tmp_path / "state"))
+    done = opwire("verify", "slack", *args, env=env, cwd=tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert said in done.stderr and done.stdout == ""
