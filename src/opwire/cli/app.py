@@ -20,13 +20,23 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings=HELP,
 )
-mock_app = typer.Typer(
-    help="Local emulators of the vendor APIs.\n\nExample: opwire mock up",
-    no_args_is_help=True,
-    rich_markup_mode=None,
-    context_settings=HELP,
-)
-app.add_typer(mock_app, name="mock")
+
+
+def group(name: str, help: str, *, bare: bool = False) -> typer.Typer:
+    """A command group (`opwire creds …`) with the root's help settings; `bare` lets the group
+    name alone run its callback (`opwire day1`) instead of printing its help."""
+    sub = typer.Typer(
+        help=help,
+        no_args_is_help=not bare,
+        invoke_without_command=bare,
+        rich_markup_mode=None,
+        context_settings=HELP,
+    )
+    app.add_typer(sub, name=name)
+    return sub
+
+
+mock_app = group("mock", "Local emulators of the vendor APIs.\n\nExample: opwire mock up")
 
 
 def _version(value: bool) -> None:

@@ -137,3 +137,15 @@ def record_run(folder: Path, redact: Redactor, record: dict[str, Any], printer: 
         Records(folder, redact).append_run(record)
     except (OSError, OpwireError) as exc:
         printer.line(f"opwire: the run was not added to {folder}/runs.jsonl: {exc}")
+
+
+AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+Mode = Annotated[
+    str | None,
+    typer.Option(
+        "--mode",
+        metavar="MODE",
+        help="mock | real_<slug> | real_all | a comma list (OPERATOR_WIRING_MODE).",
+        show_default=False,
+    ),
+]

@@ -12,25 +12,21 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from opwire.cli.app import app
-from opwire.cli.common import REDACT, EnvFile, env_path, guard, lookup_for
+from opwire.cli.app import group
+from opwire.cli.common import REDACT, AsJson, EnvFile, env_path, guard, lookup_for
 from opwire.config import ConfigError, Lookup, Secret
 
 if TYPE_CHECKING:
     from opwire.render import Printer
     from opwire.results import RunResult
 
-creds_app = typer.Typer(
-    help="Credentials: lint them offline, see where they come from, check them online.\n\n"
+creds_app = group(
+    "creds",
+    "Credentials: lint them offline, see where they come from, check them online.\n\n"
     "Example: opwire creds check",
-    no_args_is_help=True,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
 )
-app.add_typer(creds_app, name="creds")
 
 Slugs = Annotated[list[str] | None, typer.Argument(metavar="[SLUG]...", show_default=False)]
-AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 
 def declared_secrets(lookup: Lookup) -> list[tuple[str, str]]:

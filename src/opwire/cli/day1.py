@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import typer
 
-from opwire.cli.app import app
-from opwire.cli.common import REDACT, EnvFile, env_path, guard, lookup_for
+from opwire.cli.app import group
+from opwire.cli.common import REDACT, AsJson, EnvFile, env_path, guard, lookup_for
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -19,15 +19,12 @@ if TYPE_CHECKING:
     from opwire.config import Lookup
     from opwire.day1 import Day1, Evidence
 
-day1_app = typer.Typer(
-    help="The seed's Day-1 checklist, each step judged from evidence only.\n\nExample: opwire day1",
-    invoke_without_command=True,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
+day1_app = group(
+    "day1",
+    "The seed's Day-1 checklist, each step judged from evidence only.\n\nExample: opwire day1",
+    bare=True,
 )
-app.add_typer(day1_app, name="day1")
 
-AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 MOCK_HEALTH_S = 0.5  # a local mock that answers at all answers within this
 
 

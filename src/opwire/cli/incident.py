@@ -19,8 +19,8 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from opwire.cli.app import app
-from opwire.cli.common import REDACT, EnvFile, guard, lookup_for, record_run
+from opwire.cli.app import group
+from opwire.cli.common import REDACT, AsJson, EnvFile, Mode, guard, lookup_for, record_run
 from opwire.config import Lookup, Redactor, RunSettings, run_settings
 
 if TYPE_CHECKING:
@@ -32,16 +32,12 @@ if TYPE_CHECKING:
     from opwire.results import IntegrationResult, RunResult
     from opwire.verify import Target
 
-incident_app = typer.Typer(
-    help="Incidents (seed § 6): snapshot the evidence, name whom to page, post the update.\n\n"
+incident_app = group(
+    "incident",
+    "Incidents (seed § 6): snapshot the evidence, name whom to page, post the update.\n\n"
     "Example: opwire incident open --integration slack",
-    no_args_is_help=True,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
 )
-app.add_typer(incident_app, name="incident")
 
-AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 # opwire's own settings that config.md lists even when unset (with the default in effect).
 OWN = (
     "OPERATOR_WIRING_MODE",
@@ -69,15 +65,7 @@ def open_(
             show_default=False,
         ),
     ] = None,
-    mode: Annotated[
-        str | None,
-        typer.Option(
-            "--mode",
-            metavar="MODE",
-            help="mock | real_<slug> | real_all | a comma list (OPERATOR_WIRING_MODE).",
-            show_default=False,
-        ),
-    ] = None,
+    mode: Mode = None,
     action: Annotated[
         str,
         typer.Option(

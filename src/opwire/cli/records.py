@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from opwire.cli.app import HELP, app
-from opwire.cli.common import REDACT, EnvFile, fail_usage, guard, lookup_for
+from opwire.cli.app import app, group
+from opwire.cli.common import REDACT, AsJson, EnvFile, fail_usage, guard, lookup_for
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -36,25 +36,18 @@ if TYPE_CHECKING:
     from opwire.render import Printer
     from opwire.state import Blocker, Records
 
-blocker_app = typer.Typer(
-    help="Credential blockers (seed § 2): a credential held up by procurement or InfoSec, with "
+blocker_app = group(
+    "blocker",
+    "Credential blockers (seed § 2): a credential held up by procurement or InfoSec, with "
     "its ticket. verify shows the integration BLOCKED in real mode until it is resolved.\n\n"
     "Example: opwire blocker add splunk --ticket SEC-1234",
-    no_args_is_help=True,
-    rich_markup_mode=None,
-    context_settings=HELP,
 )
-deviation_app = typer.Typer(
-    help="Deviations from the Day-1 checklist, for the next operator (seed step 30).\n\n"
+deviation_app = group(
+    "deviation",
+    "Deviations from the Day-1 checklist, for the next operator (seed step 30).\n\n"
     'Example: opwire deviation add "Splunk HEC needed an InfoSec ticket"',
-    no_args_is_help=True,
-    rich_markup_mode=None,
-    context_settings=HELP,
 )
-app.add_typer(blocker_app, name="blocker")
-app.add_typer(deviation_app, name="deviation")
 
-AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 Slug = Annotated[
     str, typer.Argument(metavar="SLUG", show_default=False, hidden=True)
 ]  # in the text

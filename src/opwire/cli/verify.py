@@ -15,7 +15,16 @@ from typing import IO, TYPE_CHECKING, Annotated
 import typer
 
 from opwire.cli.app import app
-from opwire.cli.common import REDACT, EnvFile, fail_usage, guard, log_file, lookup_for, record_run
+from opwire.cli.common import (
+    REDACT,
+    EnvFile,
+    Mode,
+    fail_usage,
+    guard,
+    log_file,
+    lookup_for,
+    record_run,
+)
 from opwire.config import RunSettings, run_settings
 
 if TYPE_CHECKING:
@@ -34,15 +43,7 @@ def verify(
         list[str] | None,
         typer.Argument(metavar="SLUG", show_default=False, hidden=True),  # listed below
     ] = None,
-    mode: Annotated[
-        str | None,
-        typer.Option(
-            "--mode",
-            metavar="MODE",
-            help="mock | real_<slug> | real_all | a comma list (OPERATOR_WIRING_MODE).",
-            show_default=False,
-        ),
-    ] = None,
+    mode: Mode = None,
     budget: Annotated[
         str | None,
         typer.Option(
