@@ -80,7 +80,7 @@ def test_the_crontab_line_parses(tmp_path: Path, cadence: str) -> None:
         assert CRON_FIELD.match(field), field
         assert all(low <= int(n) <= high for n in re.findall(r"\d+", field))
     assert "%" not in command  # a % ends a crontab command
-    assert f"cd {tmp_path.resolve()} && ./opwire verify" in command
+    assert f"cd {tmp_path.resolve()} && mkdir -p state && ./opwire verify" in command
     on_failure = "page" if cadence == "--daily" else "ticket"
     assert f"--on-failure {on_failure} --heartbeat opwire-verify" in command
     assert (fields[4] == "*") == (cadence == "--daily")
@@ -143,3 +143,32 @@ def test_the_cronjob_validates_against_the_kubernetes_schema(tmp_path: Path) -> 
 def test_bad_schedule_flags_are_exit_2(tmp_path: Path, args: tuple[str, ...], words: str) -> None:
     done = opwire("schedule", *args, cwd=tmp_path)
     assert done.returncode == 2 and words in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_percent_in_the_crontab_command_is_escaped(tmp_path: Path) -> None:
+    url = "https://hc.example/ping/db%2Dbackup-0123456789abcdef"
+    done = opwire("schedule", "--cron", "--ping-url", url, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    [line] = [ln for ln in done.stdout.splitlines() if ln and not ln.startswith("#")]
+    assert "db\\%2Dbackup" in line and "%" not in line.replace("\\%", "")
+    assert "mkdir -p state &&" in line
+
+
+def test_rollback_with_a_bad_setting_changes_nothing(tmp_path: Path) -> None:
+    env = tmp_path / ".env.local"
+    env.write_text(ENV)
+    done = opwire("rollback", env=clean_env(OPERATOR_WIRING_BUDGET_S="abc"), cwd=tmp_path)
+    assert done.returncode == 2 and "OPERATOR_WIRING_BUDGET_S" in done.stderr
+    assert env.read_text() == ENV
+
+
+def test_a_run_lock_that_cannot_be_opened_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "state" / ".verify.lock").mkdir(parents=True)
+    done = opwire("verify", "slack", cwd=tmp_path)
+    assert done.returncode == 2 and "the run lock cannot be opened" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_history_refuses_a_since_beyond_any_date(tmp_path: Path) -> None:
+    done = opwire("history", "--since", "1000000d", cwd=tmp_path)
+    assert done.returncode == 2 and "--since" in done.stderr and "Traceback" not in done.stderr

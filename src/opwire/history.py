@@ -22,6 +22,7 @@ SCHEMA_ID = "opwire.history/1"
 LETTERS = {"PASS": "P", "FAIL": "F", "UNCONFIRMED": "U", "BLOCKED": "B"}
 TRAIL_LENGTH = 20
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+MAX_SINCE_S = 100 * 365 * 86400  # further back than any run history (and than a datetime holds)
 DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 
 
@@ -29,10 +30,10 @@ def parse_duration(raw: str, label: str = "--since") -> timedelta:
     """`90m`, `24h`, `7d` (also `s`, `w`) -> a timedelta; anything else names `label`."""
     matched = DURATION.match(raw.lower())
     seconds = float(matched.group(1)) * UNITS[matched.group(2)] if matched else 0.0
-    if seconds <= 0:
+    if not 0 < seconds <= MAX_SINCE_S:
         raise ConfigError(
             f"{label} {raw!r} is not a duration: give a number and a unit, like 90m, 24h or 7d "
-            "(units s, m, h, d, w)"
+            "(units s, m, h, d, w; at most 100 years)"
         )
     return timedelta(seconds=seconds)
 

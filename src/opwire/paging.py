@@ -179,7 +179,9 @@ async def follow_up(
 ) -> list[str]:
     """Page or resolve, then the heartbeat and the ping; returns the lines to show."""
     lines: list[str] = []
-    if asked.policy is not None:
+    if asked.policy is not None and result.interrupted:
+        lines.append(f"no {asked.policy} sent: the run was interrupted, not failed")
+    elif asked.policy is not None:
         lines += await page(asked.policy, result, targets, book, send, now)
     if asked.heartbeat is not None and not result.interrupted:
         lines += await heartbeat(
@@ -204,12 +206,14 @@ async def page(
     episodes, problem = book.read()
     lines = [f"warning: {problem}"] if problem else []
     failing = failing_of(result)
+    said: list[str] = []
+    kept = episodes
     if failing:
         kept, said = await _raise(policy, result, targets, episodes, failing, send, now)
-    elif result.overall is Overall.GREEN:
-        kept, said = await _resolve(result, targets, episodes, send)
-    else:
-        kept, said = episodes, []
+    # Whatever else the run shows (a HOLD, another integration failing), an episode whose
+    # integrations all PASSed in it is over.
+    kept, resolved = await _resolve(result, targets, kept, send)
+    said += resolved
     if kept != episodes:
         try:
             book.write(kept)
@@ -326,9 +330,9 @@ def _judged(exchange: Exchange, ok: Callable[[Any], bool]) -> tuple[bool, str]:
 async def _resolve(
     result: RunResult, targets: Sequence[Target], episodes: list[Episode], send: Sender
 ) -> tuple[list[Episode], list[str]]:
-    """Resolve each open episode this green run proved over (it verified every integration the
-    episode named), through the channel it was raised on."""
-    verified = {i.slug for i in result.integrations}
+    """Resolve each open episode this run proved over (every integration the episode named
+    PASSed in it), through the channel it was raised on."""
+    verified = {i.slug for i in result.integrations if i.status is Status.PASS}
     by_slug = {t.slug: t for t in targets}
     kept, lines = [], []
     for episode in episodes:

@@ -55,10 +55,11 @@ def crontab(plan: Plan) -> str:
     """One crontab line (crontab(5)): `%` would end the command, so none is used."""
     day_of_week = CADENCES[plan.cadence][0]
     command = " ".join(shlex.quote(a) for a in plan.argv("./opwire"))
+    line = f"cd {shlex.quote(plan.checkout)} && mkdir -p state && {command} >> state/cron.log 2>&1"
     return (
         f"# opwire verify-all, {CADENCES[plan.cadence][3]} (seed § 7); install with crontab -e\n"
-        f"{MINUTE} {HOUR} * * {day_of_week} cd {shlex.quote(plan.checkout)} && {command} "
-        ">> state/cron.log 2>&1\n"
+        # A % ends a crontab command unless escaped (crontab(5)).
+        f"{MINUTE} {HOUR} * * {day_of_week} {line.replace('%', chr(92) + '%')}\n"
     )
 
 
@@ -150,10 +151,14 @@ def cronjob(plan: Plan) -> dict[str, object]:
                                         "allowPrivilegeEscalation": False,
                                         "readOnlyRootFilesystem": True,
                                         "runAsNonRoot": True,
+                                        # A number: a named USER cannot be checked as non-root.
+                                        "runAsUser": 65534,
                                     },
                                 }
                             ],
-                            # Replace with a PersistentVolumeClaim to keep the run history.
+                            # Replace with a PersistentVolumeClaim to keep the run history
+                            # and state/paging.json (else a page is never resolved by a later
+                            # green run).
                             "volumes": [{"name": "state", "emptyDir": {}}],
                         },
                     },

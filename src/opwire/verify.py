@@ -370,8 +370,14 @@ class RunLock:
         self._handle: IO[str] | None = None
 
     def __enter__(self) -> RunLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = self.path.open("a+", encoding="utf-8")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle = self.path.open("a+", encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(
+                f"{self.path}: the run lock cannot be opened ({exc.strerror or exc}): is the state "
+                "folder another user's? run opwire as the user that owns it"
+            ) from None
         try:
             self._wait(handle)
             handle.seek(0)

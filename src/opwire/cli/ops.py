@@ -45,11 +45,13 @@ def rollforward(env_file: EnvFile = None) -> None:
 
 
 def _set_flag(value: str, command: str, env_file: str | None) -> None:
+    from opwire.config import run_settings
     from opwire.envfile import env_text, read_env_values, rewritten
     from opwire.rotate import writable_target, write_private
 
     started = time.monotonic()
     lookup = guard(lambda: lookup_for({}, env_file))
+    guard(lambda: run_settings(lookup))  # a bad setting fails now, before the flag is written
     path = env_path(env_file)
     guard(lambda: writable_target(path))
     text = guard(lambda: env_text(path))

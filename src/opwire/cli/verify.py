@@ -25,7 +25,7 @@ from opwire.cli.common import (
     lookup_for,
     record_run,
 )
-from opwire.config import RunSettings, run_settings
+from opwire.config import ConfigError, RunSettings, run_settings
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
@@ -282,8 +282,8 @@ def _follow_up(
     if heartbeat is not None and not heartbeat.strip():
         raise fail_usage("--heartbeat needs the name of an Opsgenie heartbeat")
     if ping_url is not None:
+        REDACT.add(Secret(part) for part in ping_secrets(ping_url))  # before any message
         guard(lambda: check_url("--ping-url", ping_url))
-        REDACT.add(Secret(part) for part in ping_secrets(ping_url))
     return FollowUp(policy, heartbeat, ping_url=ping_url)
 
 
@@ -304,10 +304,13 @@ def _with_heartbeat(
         return follow
     real = "opsgenie" in run.real
     known = next((t.settings for t in targets if t.slug == "opsgenie"), None)
-    settings = known or guard(
-        lambda: registry.load("opsgenie").load_settings(lookup, real, bases.get("opsgenie", ""))
-    )
-    return replace(follow, heartbeat_settings=settings, heartbeat_real=real)
+    if known is None:
+        try:
+            known = registry.load("opsgenie").load_settings(lookup, real, bases.get("opsgenie", ""))
+        except ConfigError as exc:  # a blocked or unset Opsgenie: the run still runs
+            typer.echo(REDACT(f"opwire: warning: no heartbeat will be pinged: {exc}"), err=True)
+            return replace(follow, heartbeat=None)
+    return replace(follow, heartbeat_settings=known, heartbeat_real=real)
 
 
 @contextmanager
