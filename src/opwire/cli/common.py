@@ -149,3 +149,21 @@ Mode = Annotated[
         show_default=False,
     ),
 ]
+
+
+def run_lock(run: Any, run_id: str, wait_s: float) -> Any:
+    """Take the state folder's verify lock (opwire.verify.RunLock) for `run_id`, saying on
+    stderr for whom it waits; giving up is exit 2 naming the running run (verify, incident)."""
+    from opwire.verify import Holder, RunLock
+
+    def waiting(holder: Holder | None, left: float) -> None:
+        who = holder.describe() if holder else "another opwire verify"
+        typer.echo(
+            f"opwire: waiting for {who} to finish with the state folder {run.state_dir}: "
+            f"{left:.0f} s left (OPERATOR_WIRING_LOCK_WAIT_S)",
+            err=True,
+        )
+
+    lock = RunLock(run.state_dir, run_id, wait_s, waiting)
+    guard(lock.__enter__)
+    return lock

@@ -20,7 +20,16 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 import typer
 
 from opwire.cli.app import group
-from opwire.cli.common import REDACT, AsJson, EnvFile, Mode, guard, lookup_for, record_run
+from opwire.cli.common import (
+    REDACT,
+    AsJson,
+    EnvFile,
+    Mode,
+    guard,
+    lookup_for,
+    record_run,
+    run_lock,
+)
 from opwire.config import Lookup, Redactor, RunSettings, run_settings
 
 if TYPE_CHECKING:
@@ -275,21 +284,8 @@ def _verify(
 
 
 def _lock(run: RunSettings, run_id: str, wait_s: float) -> Any:
-    """The state folder's verify lock (opwire.verify.RunLock), waiting as `opwire verify` does
-    and saying for whom on stderr (cli/verify.py `_one_at_a_time`, whose lines these follow)."""
-    from opwire.verify import Holder, RunLock
-
-    def waiting(holder: Holder | None, left: float) -> None:
-        who = holder.describe() if holder else "another opwire verify"
-        typer.echo(
-            f"opwire: waiting for {who} to finish with the state folder {run.state_dir}: "
-            f"{left:.0f} s left (OPERATOR_WIRING_LOCK_WAIT_S)",
-            err=True,
-        )
-
-    lock = RunLock(run.state_dir, run_id, wait_s, waiting)
-    guard(lock.__enter__)
-    return lock
+    """The state folder's verify lock, taken as `opwire verify` takes it."""
+    return run_lock(run, run_id, wait_s)
 
 
 def _post_update(

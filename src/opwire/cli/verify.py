@@ -24,6 +24,7 @@ from opwire.cli.common import (
     log_file,
     lookup_for,
     record_run,
+    run_lock,
 )
 from opwire.config import ConfigError, RunSettings, run_settings
 
@@ -317,18 +318,7 @@ def _with_heartbeat(
 def _one_at_a_time(run: RunSettings, run_id: str, wait_s: float) -> Iterator[None]:
     """Hold `<state>/.verify.lock` for the run; while another run holds it, say so on stderr
     (and again every few seconds), and give up after `wait_s` with exit 2 naming that run."""
-    from opwire.verify import Holder, RunLock
-
-    def waiting(holder: Holder | None, left: float) -> None:
-        who = holder.describe() if holder else "another opwire verify"
-        typer.echo(
-            f"opwire: waiting for {who} to finish with the state folder {run.state_dir}: "
-            f"{left:.0f} s left (OPERATOR_WIRING_LOCK_WAIT_S)",
-            err=True,
-        )
-
-    lock = RunLock(run.state_dir, run_id, wait_s, waiting)
-    guard(lock.__enter__)
+    lock = run_lock(run, run_id, wait_s)
     try:
         if lock.took_over is not None:
             typer.echo(
