@@ -216,3 +216,22 @@ def test_no_request_gets_a_500_or_a_traceback(
                 client.post(base + "/_opwire/reset")  # a fuzzed fault stays in its own case
 
     probe()
+
+
+# JSON values hypothesis found (or could): a list where a string is checked with `in` against a
+# set or dict is unhashable, and was a 500 before the vendors' value tables became tuples.
+UNHASHABLE = [
+    ("splunk", "POST", "/_opwire/splunk/config", {"health": []}, {}),
+    ("datadog", "POST", "/api/v1/events", {"title": "t", "text": "x", "alert_type": []}, "dd"),
+]
+
+
+@pytest.mark.parametrize(("slug", "method", "path", "body", "auth"), UNHASHABLE)
+def test_an_unhashable_json_value_is_a_400_not_a_500(
+    control_stack: MockStack, slug: str, method: str, path: str, body: Any, auth: Any
+) -> None:
+    from opwire.integrations.datadog import MOCK_API_KEY
+
+    headers = {"DD-API-KEY": MOCK_API_KEY} if auth == "dd" else {}
+    reply = httpx.request(method, control_stack.urls[slug] + path, json=body, headers=headers)
+    assert reply.status_code == 400, reply.text

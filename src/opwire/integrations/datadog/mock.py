@@ -39,7 +39,8 @@ APP_KEY = re.compile(r"^[0-9a-f]{40}$")
 # Spec limits: v2 series 512000 compressed / 5242880 decompressed; v1 3.2 MB / 62 MB.
 LIMITS = {"v2": (512_000, 5_242_880), "v1": (3_200_000, 62_914_560)}
 EVENT_MAX_AGE_S = 18 * 3600  # spec: date_happened at most 18 hours old
-ALERT_TYPES = {"error", "warning", "info", "success", "user_update", "recommendation", "snapshot"}
+# A tuple, not a set: membership of an unhashable JSON value (a list) must be False, not a 500.
+ALERT_TYPES = ("error", "warning", "info", "success", "user_update", "recommendation", "snapshot")
 # Stored points: one row is a small tuple sharing its series' metric and tags, so count alone
 # bounds them; events carry client text and are weighed too.
 POINTS = 200_000

@@ -51,7 +51,7 @@ PUBLIC_KEY = re.compile(r"^[0-9a-f]{32}$")
 AUTH_TOKEN = re.compile(r"^(sntry[su]_[A-Za-z0-9+/=_.-]{10,}|[0-9a-f]{64})$")
 BODY_LIMIT = 200 << 20  # decompressed envelope (develop.sentry.dev envelopes "size limits")
 EVENT_OVERHEAD = 512
-ISSUE_STATUSES = {"resolved", "unresolved", "ignored", "resolvedInNextRelease"}
+ISSUE_STATUSES = ("resolved", "unresolved", "ignored", "resolvedInNextRelease")  # a tuple: see `in`
 
 
 class AuthError(Exception):

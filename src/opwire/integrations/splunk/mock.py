@@ -417,7 +417,8 @@ def _token_problem(spec: Any) -> str | None:
 
 def _config_problem(data: Any, health: str) -> str | None:
     """What is wrong with a config body, or None (checked whole before any of it applies)."""
-    if not isinstance(data, dict) or data.get("health", health) not in HEALTH:
+    wanted = data.get("health", health) if isinstance(data, dict) else None
+    if not isinstance(wanted, str) or wanted not in HEALTH:  # a list is unhashable: not `in`
         return f"health is one of {', '.join(HEALTH)}"
     tokens = data.get("tokens", {})
     if not isinstance(tokens, dict):
