@@ -16,12 +16,12 @@ import asyncio
 import itertools
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -48,6 +48,7 @@ __all__ = [
     "Handler",
     "Incoming",
     "MockState",
+    "NotFound",
     "WrongRegion",
     "create_mock_app",
     "fingerprint",
@@ -89,6 +90,8 @@ def create_mock_app(
     wrong_region: WrongRegion | None = None,
     scenarios: Sequence[Scenario] = (),
     throttled: tuple[str, str] = ("rate limited", "text/plain; charset=utf-8"),
+    throttle_headers: Mapping[str, str] | None = None,
+    not_found: NotFound | None = None,
     too_large: TooLargeAnswer,
     inventory: Inventory,
     body_cap: int = BODY_CAP,
@@ -96,7 +99,12 @@ def create_mock_app(
     """A vendor mock: its routes, state, how to find the credential, its region behaviour, its
     named scenarios (plus the generic ones, built from its 429 `throttled` answer), its answer
     to a request body past `body_cap` raw bytes (`too_large`, from mock/limits.py's table), and
-    the `inventory` of what its state holds (for /_opwire/state and /_opwire/counts)."""
+    the `inventory` of what its state holds (for /_opwire/state and /_opwire/counts).
+
+    `throttle_headers` are the vendor's own rate-limit headers, sent beside Retry-After by the
+    throttle scenarios. `not_found(request, status)` is the vendor's answer to a path no route
+    serves (404) or a method the path does not take (405): never the framework's plain-text
+    page. No path is redirected to its trailing-slash twin (a vendor answers it, or 404s)."""
     state = MockState(
         slug,
         new_vendor_state(),
@@ -107,10 +115,37 @@ def create_mock_app(
         region=region,
         wrong_region=wrong_region,
     )
-    state.scenarios = {s.name: s for s in (*generic(slug, throttled), *scenarios)}
-    app = Starlette(routes=[*control_routes(), *room_control, *routes])
+    generic_ones = generic(slug, throttled, dict(throttle_headers or {}))
+    state.scenarios = {s.name: s for s in (*generic_ones, *scenarios)}
+    refuse = not_found or default_not_found
+    app = Starlette(
+        routes=[*control_routes(), *room_control, *routes],
+        exception_handlers={
+            404: _refusal(refuse, 404),
+            405: _refusal(refuse, 405),
+        },
+    )
+    app.router.redirect_slashes = False
     app.state.mock = state
     return _Recorder(app, state, credential_of)
+
+
+NotFound = Callable[[Request, int], Response]
+
+
+def default_not_found(request: Request, status: int) -> Response:
+    """A JSON 404/405 for a room that has not declared its vendor's own."""
+    reason = "Not Found" if status == 404 else "Method Not Allowed"
+    return JSONResponse({"error": reason, "path": request.url.path}, status)
+
+
+def _refusal(refuse: NotFound, status: int) -> Callable[[Request, Exception], Awaitable[Response]]:
+    async def handler(request: Request, exc: Exception) -> Response:
+        # Starlette raises HTTPException(404/405) for an unrouted path or method; a route that
+        # raises one itself gets the same vendor answer.
+        return refuse(request, status)
+
+    return handler
 
 
 class _Recorder:

@@ -29,9 +29,13 @@ def faults(*rules: dict[str, Any]) -> Callable[[Any], None]:
     return apply
 
 
-def generic(slug: str, throttled: tuple[str, str]) -> list[Scenario]:
-    """Faults every vendor can show; `throttled` is the vendor's 429 (body, content type)."""
+def generic(
+    slug: str, throttled: tuple[str, str], limit_headers: dict[str, str] | None = None
+) -> list[Scenario]:
+    """Faults every vendor can show; `throttled` is the vendor's 429 (body, content type) and
+    `limit_headers` its own rate-limit headers (sent beside Retry-After)."""
     body, kind = throttled
+    extra = dict(limit_headers or {})
     everything = {"method": "*", "path": "*"}
     return [
         Scenario(
@@ -43,7 +47,7 @@ def generic(slug: str, throttled: tuple[str, str]) -> list[Scenario]:
                     "status": 429,
                     "body": body,
                     "content_type": kind,
-                    "headers": {"Retry-After": "1"},
+                    "headers": {**extra, "Retry-After": "1"},
                     "times": 3,
                 }
             ),
@@ -68,7 +72,7 @@ def generic(slug: str, throttled: tuple[str, str]) -> list[Scenario]:
                     "status": 429,
                     "body": body,
                     "content_type": kind,
-                    "headers": {"Retry-After": "3600"},
+                    "headers": {**extra, "Retry-After": "3600"},
                 }
             ),
         ),
