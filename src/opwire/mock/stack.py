@@ -146,6 +146,21 @@ def _rehearsed(step: Step, slug: str, mock: MockHealth) -> Step:
     return replace(step, detail=detail, diagnosis=diagnosis)
 
 
+def _detached_urls(slugs: Sequence[str], run: RunSettings) -> dict[str, str]:
+    """The URLs of a running `opwire mock up --detach` stack of this state folder (it may serve
+    on ephemeral ports); none when there is none or its record cannot be read."""
+    from opwire.errors import ConfigError
+    from opwire.mock.detached import read_record
+
+    try:
+        record = read_record(run.state_dir)
+    except ConfigError:
+        return {}
+    if record is None or not record.running():
+        return {}
+    return {slug: url for slug, url in record.urls.items() if slug in slugs}
+
+
 def mock_bases(slugs: Sequence[str], run: RunSettings) -> MockBases:
     """Base URLs for the mock-mode slugs; starts what is not running, on ephemeral ports.
 
@@ -154,6 +169,7 @@ def mock_bases(slugs: Sequence[str], run: RunSettings) -> MockBases:
     bases = MockBases()
     host = host_for_url(run.mock_host)
     urls = {slug: f"http://{host}:{run.mock_ports[slug]}" for slug in slugs}
+    urls.update(_detached_urls(slugs, run))
     timeout = min(HEALTH_TIMEOUT_S, run.budget_s)
     with ThreadPoolExecutor(max_workers=max(1, len(urls))) as pool:
         up = dict(zip(urls, pool.map(lambda s: health(urls[s], s, timeout), urls), strict=True))
@@ -170,9 +186,8 @@ def mock_bases(slugs: Sequence[str], run: RunSettings) -> MockBases:
         bases.stack = MockStack(missing, "127.0.0.1").start()
         for slug, url in bases.stack.urls.items():
             bases.urls[slug] = url
-            port = run.mock_ports[slug]
             bases.notes.append(
-                f"no {slug} mock answered on {host}:{port}; started it in-process at {url} "
+                f"no {slug} mock answered on {urls[slug].removeprefix('http://')}; started it in-process at {url} "
                 "for this run"
             )
     return bases
