@@ -1,17 +1,27 @@
-"""Files around the code agree with it: compose stack, .env.example, runbook anchors, scripts."""
+"""Files around the code agree with it: compose stack and image, .env.example, runbook anchors,
+scripts."""
 
 from __future__ import annotations
 
+import json
 import re
+import socket
 import subprocess
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import httpx
+import jsonschema
 import pytest
 import yaml
 
 from opwire.integrations import IMPLEMENTED, MOCKED, default_ports, load
 
-from conftest import ROOT, clean_env
+from conftest import BIN, ROOT, clean_env
+
+HEALTH = "/_opwire/health"
 
 DESIGN_VARIABLES = [
     "DD_API_KEY",
@@ -38,17 +48,121 @@ DESIGN_VARIABLES = [
 ]
 
 
-def test_compose_serves_each_built_mock_on_its_design_port() -> None:
-    compose = yaml.safe_load((ROOT / "mock-endpoints" / "docker-compose.yml").read_text())
-    services = compose["services"]
+COMPOSE = ROOT / "mock-endpoints" / "docker-compose.yml"
+DOCKERFILE = ROOT / "mock-endpoints" / "Dockerfile"
+
+
+def compose_file() -> dict[str, Any]:
+    """The compose file as Compose reads it: PyYAML's safe loader resolves the `<<` merge keys."""
+    document: dict[str, Any] = yaml.safe_load(COMPOSE.read_text())
+    return document
+
+
+def compose_schema() -> jsonschema.Draft7Validator:
+    schema = json.loads((ROOT / "tests" / "data" / "compose-spec.json").read_text())
+    return jsonschema.Draft7Validator(schema)
+
+
+def test_compose_file_is_valid_against_the_compose_specification() -> None:
+    validator = compose_schema()
+    document = compose_file()
+    assert [e.message for e in validator.iter_errors(document)] == []
+    # The schema is strict enough to catch a slip (so this test can fail).
+    slipped = {**document, "services": {"slack": {"image": "x", "healthchek": {}}}}
+    assert not validator.is_valid(slipped)
+
+
+def test_compose_runs_each_mock_on_its_design_port_with_a_health_check() -> None:
+    services = compose_file()["services"]
     assert set(services) == set(MOCKED)
     for slug, service in services.items():
         port = default_ports()[slug]
-        assert service["ports"] == [f"127.0.0.1:{port}:{port}"]
-        assert service["command"][:4] == ["opwire", "mock", "up", slug]
-        assert f"{port}/_opwire/health" in " ".join(service["healthcheck"]["test"])
-        assert service["build"]["dockerfile"] == "mock-endpoints/Dockerfile"
-    assert (ROOT / "mock-endpoints" / "Dockerfile").exists()
+        assert service["command"] == ["opwire", "mock", "up", slug, "--host", "0.0.0.0"]
+        assert service["ports"] == [f"127.0.0.1:{port}:{port}"]  # published on loopback only
+        test = service["healthcheck"]["test"]
+        assert test[0] == "CMD" and f"127.0.0.1:{port}{HEALTH}" in test[-1]
+        assert service["build"] == {"context": "..", "dockerfile": "mock-endpoints/Dockerfile"}
+        assert service["networks"] == ["mocks"]  # one network: services reach each other by name
+
+
+def test_compose_commands_and_health_checks_work_as_written(tmp_path: Path) -> None:
+    """Each service's command, run as the container would (its port moved to a free one), serves
+    that vendor's mock, and its healthcheck command, run as written, passes against it; the same
+    healthcheck fails while nothing listens."""
+    services = compose_file()["services"]
+    ports = {slug: _free_port() for slug in services}
+    env = clean_env(
+        OPERATOR_WIRING_STATE_DIR=str(tmp_path),
+        **{f"OPERATOR_WIRING_MOCK_PORT_{s.upper()}": str(p) for s, p in ports.items()},
+    )
+    checks = {
+        slug: _moved(service["healthcheck"]["test"], default_ports()[slug], ports[slug])
+        for slug, service in services.items()
+    }
+    assert all(_health_check(check, env) != 0 for check in checks.values())
+    served = [
+        subprocess.Popen(
+            [str(BIN / service["command"][0]), *service["command"][1:]],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for service in services.values()
+    ]
+    try:
+        for slug, check in checks.items():
+            assert _eventually(lambda check=check: _health_check(check, env) == 0), slug
+            reply = httpx.get(f"http://127.0.0.1:{ports[slug]}{HEALTH}", trust_env=False)
+            assert reply.json()["vendor"] == slug
+    finally:
+        for process in served:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def test_the_image_installs_opwire_at_build_and_fetches_nothing_when_it_runs() -> None:
+    lines = [
+        line.strip()
+        for line in DOCKERFILE.read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    installs = [line for line in lines if line.startswith("RUN") and "pip install" in line]
+    assert len(installs) == 1 and "pip install --no-cache-dir ." in installs[0]
+    assert any(line.startswith("COPY src ") for line in lines)
+    (command,) = [line for line in lines if line.startswith(("CMD", "ENTRYPOINT"))]
+    assert json.loads(command.split(None, 1)[1])[:3] == ["opwire", "mock", "up"]
+    assert lines[-1].startswith("CMD") and lines[-2] == "USER nobody"
+    # The build context is the checkout: secrets and local state never enter the image.
+    ignored = (ROOT / ".dockerignore").read_text().splitlines()
+    assert {".env.local", "state", ".venv", ".git"} <= set(ignored)
+
+
+def _moved(test: list[str], port: int, to: int) -> list[str]:
+    return [part.replace(f"127.0.0.1:{port}/", f"127.0.0.1:{to}/") for part in test[1:]]
+
+
+def _health_check(argv: list[str], env: dict[str, str]) -> int:
+    # The image's `python` is the interpreter opwire is installed in: here, the venv's.
+    command = [str(BIN / "python"), *argv[1:]] if argv[0] == "python" else argv
+    return subprocess.run(command, env=env, capture_output=True, timeout=30).returncode
+
+
+def _eventually(condition: Callable[[], bool], within_s: float = 60) -> bool:
+    """True once `condition` holds; False if it never did within `within_s` (a loaded machine
+    starts six interpreters slowly: the wait is generous, never asserted on)."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _free_port() -> int:
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port: int = free.getsockname()[1]
+        return port
 
 
 def _variables_in_source() -> set[str]:
