@@ -188,8 +188,25 @@ def start(
             f"a detached mock stack already runs (pid {existing.pid}, since {existing.since}): "
             "`opwire mock down` stops it first"
         )
-    path.unlink(missing_ok=True)  # a stale record of a stack that is gone
     log = state_dir / LOG_NAME
+    try:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        path.unlink(missing_ok=True)  # a stale record of a stack that is gone
+        return _spawn(arguments, path, log, wait_s, progress)
+    except OSError as error:
+        raise ConfigError(
+            f"cannot start a detached mock stack in the state folder {state_dir}: "
+            f"{error.strerror or error} ({error.filename or state_dir})"
+        ) from None
+
+
+def _spawn(
+    arguments: Sequence[str],
+    path: Path,
+    log: Path,
+    wait_s: float,
+    progress: Callable[[str], None],
+) -> StackRecord:
     command = [sys.executable, "-m", "opwire", "mock", "up", *arguments, "--record", str(path)]
     with open(log, "ab") as output:
         output.write(
