@@ -1,23 +1,23 @@
-"""PagerDuty mock: Events API v2 (alert and change events), REST incidents, alerts, abilities.
+"""PagerDuty mock: Events API v2 (alert and change events) here; the REST API v2 in mock_rest.py,
+what the mock holds and how an incident moves in mock_state.py, the REST shapes in
+mock_shapes.py.
 
 Pages followed: developer.pagerduty.com docs/events-API-v2/{01-Overview,02-Trigger-Events,
-03-Change-Events,05-Rate-Limits}, REST-API/{02-Authentication,14-Errors};
+03-Change-Events,05-Rate-Limits}, REST-API/{02-Authentication,04-Rate-Limits,14-Errors};
 shared/specs/pagerduty/events-v2 and REST openapiv3.json; vendor-contracts.md § 3.
 
 Dedup: the same routing key and dedup_key act on the open alert; after resolve a trigger opens a
 new incident; acknowledge or resolve with nothing open is accepted (202) and dropped. A paused
-service accepts events (202) and opens nothing (`POST /_opwire/pagerduty/services`).
+service accepts events (202) and opens nothing (`POST /_opwire/pagerduty/services`). A trigger's
+`links` and `images` become its alert's contexts; a change event is kept whole (payload, links,
+images, its service) for `GET /change_events`.
 
-`PUT /incidents/{id}` is the REST spec's updateIncident (id or incident number): a `From` header
-with the email of the acting user is required (missing: 400 code 2016, as go-pagerduty#32 and
-pdpyras#78 observed it; malformed: 400 code 1028, go-pagerduty#336); `{"incident": {"type":
-"incident_reference", "status": "acknowledged" | "resolved" | "triggered"}}` moves the incident as
-a person would. Any well-formed address is a user here. Resolving frees the dedup key (a later
-trigger opens a new incident); reopening a resolved incident does not take the key back
-(UNCONFIRMED).
+Alerts (each with its incident and log entries), log entries, change events and services keep
+the newest entries and count what they drop (`/_opwire/health`).
 
-Alerts (each with its incident), change events and services keep the newest entries and count
-what they drop (`/_opwire/health`).
+The throttle scenarios answer with the REST API's documented 429 body and `ratelimit-*` headers
+on every path (the framework takes one answer per room; the Events API documents no headers and
+its 429 body is UNCONFIRMED, so the Events API's own rate limiter keeps THROTTLED below).
 
 Slack extensions (`/_opwire/pagerduty/extensions`, extensions.py): a new incident of a service
 (not a trigger deduplicated into an open one) posts its message to each of the service's Slack
@@ -28,15 +28,10 @@ with its id), DELETE `?id=` one or all.
 
 from __future__ import annotations
 
-import hashlib
-import itertools
 import json
 import re
 import uuid
-from collections import Counter, deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.requests import Request
@@ -44,29 +39,22 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from opwire.integrations.pagerduty.extensions import Extension, parse_extensions, slack_message
-from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
+from opwire.integrations.pagerduty import mock_rest as rest
+from opwire.integrations.pagerduty import mock_shapes as shapes
+from opwire.integrations.pagerduty.extensions import parse_extensions, slack_message
+from opwire.integrations.pagerduty.mock_state import RATE, PagerDutyState, Service, vendor
+from opwire.mock.app import Incoming, create_mock_app, json_body
 from opwire.mock.clock import MockClock
-from opwire.mock.deliver import Outbox
 from opwire.mock.inventory import Inventory, Item, run_id_in, unix
-from opwire.mock.limits import CONFIGURED, TOO_LARGE, CappedDict, CappedList
+from opwire.mock.limits import TOO_LARGE
 from opwire.mock.scenarios import Scenario, faults
 from opwire.mock.state import clock_of
 from opwire.mock.values import ControlError, positive, whole_number
 
-HOST = "https://api.pagerduty.com"
-APP = "https://opwire-mock.pagerduty.com"
 ROUTING_KEY = re.compile(r"^[A-Za-z0-9]{32}$")
-API_TOKEN = re.compile(r"^[A-Za-z0-9_+=-]{16,}$")  # 20-char keys are usual; shape UNCONFIRMED
 ACTIONS = ("trigger", "acknowledge", "resolve")
 SEVERITIES = ("critical", "error", "warning", "info")
 MAX_BYTES = 512_000
-DEFAULT_RANGE = timedelta(days=30)
-RATE = (120, 60.0)  # events per window seconds per routing key
-# Each allowed event is a timestamp held for the rate window: at most this many are held, so a
-# rate set above it from the control route means unlimited, not an unlimited store.
-MAX_RATE = 100_000
-ALERT_OVERHEAD = 1024  # an alert and its incident beyond the event's own bytes
 # Error texts: only the routing-key one is recorded (alertmanager fixtures); the others follow
 # its style and are UNCONFIRMED. One table so they are easy to correct.
 TEXTS = {
@@ -82,84 +70,16 @@ TEXTS = {
     "too_large": "Event object is too large (maximum 512 KB)",
     "ruleset": "Change events cannot be sent to a ruleset routing key",
 }
-# updateIncident's requester: observed texts and codes (see the module docstring).
-FROM_MISSING = (
-    'You must specify a user\'s email address in the "From" header to perform this action',
-    2016,
-)
-FROM_MALFORMED = ('Malformed "From" header', 1028)
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-UPDATE_STATUSES = ("triggered", "acknowledged", "resolved")
-INVALID_INPUT = ("Invalid Input Provided", 2001)  # the REST error doc's code for bad input
-# The REST spec's example answer of GET /abilities (listAbilities): the names, nothing else.
-ABILITIES = ("teams", "read_only_users", "service_support_hours", "urgencies")
+# The Events API's own 429 (its rate limiter, per routing key): body UNCONFIRMED.
 THROTTLED = {
     "status": "throttle event",
     "message": "Requests for this integration key are arriving too quickly. Please retry later.",
-}  # 429 body UNCONFIRMED
-
-
-@dataclass(slots=True)
-class Service:
-    id: str
-    name: str
-    paused: bool = False
-    sent: deque[float] = field(default_factory=lambda: deque(maxlen=MAX_RATE))
-
-
-@dataclass(slots=True)
-class PagerDutyState:
-    numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    service_numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    rate: tuple[int, float] = RATE
-    pause_all: bool = False
-    dropped: Counter[str] = field(default_factory=Counter)
-    # Every routing key makes a service, so they are capped like the rest.
-    services: CappedDict[str, Service] = field(init=False)
-    # One alert per incident: the alerts are capped and an incident goes with its alert.
-    alerts: CappedDict[str, dict[str, Any]] = field(init=False)
-    incidents: dict[str, dict[str, Any]] = field(default_factory=dict)
-    open_alerts: dict[tuple[str, str], str] = field(default_factory=dict)
-    change_events: CappedList[dict[str, Any]] = field(init=False)
-    extensions: CappedDict[str, Extension] = field(init=False)
-    outbox: Outbox = field(default_factory=Outbox)
-
-    def __post_init__(self) -> None:
-        self.services = CappedDict("services", self.dropped, CONFIGURED)
-        self.alerts = CappedDict("alerts", self.dropped)
-        self.change_events = CappedList("change_events", self.dropped)
-        self.extensions = CappedDict("extensions", self.dropped, CONFIGURED)
-
-    def service(self, routing_key: str) -> Service:
-        if routing_key not in self.services:
-            n = next(self.service_numbers)  # a counter: ids stay unique once old ones are dropped
-            self.services.put(
-                routing_key,
-                Service(f"PSVC{n:03d}", f"opwire mock service {n}", paused=self.pause_all),
-            )
-        return self.services[routing_key]
-
-    def keep_alert(self, alert: dict[str, Any], weight: int) -> None:
-        """Store an alert; an alert dropped for room takes its incident and open entry along."""
-        for old_id, old in self.alerts.put(alert["id"], alert, weight):
-            self.incidents.pop(old["incident"]["id"], None)
-            opened = [k for k, v in self.open_alerts.items() if v == old_id]
-            for key in opened:
-                del self.open_alerts[key]
-
-
-def _state(request: Request) -> PagerDutyState:
-    state: PagerDutyState = mock_state(request).vendor
-    return state
+}
 
 
 def _now(request: Request) -> str:
     """The mock clock's time as PagerDuty writes it (whole seconds, UTC)."""
-    return datetime.fromtimestamp(clock_of(request).now(), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _id(prefix: str) -> str:
-    return prefix + uuid.uuid4().hex[:13].upper()
+    return shapes.stamp(clock_of(request).now())
 
 
 def _invalid(*errors: str) -> Response:
@@ -224,12 +144,13 @@ def _throttled(state: PagerDutyState, service: Service, now: float) -> bool:
 
 
 async def enqueue(request: Request) -> Response:
+    """POST /v2/enqueue (events-v2 spec): 202 with the dedup key, the alert acted on."""
     body = await _event_body(request)
     if isinstance(body, Response):
         return body
     if errors := _alert_errors(body):
         return _invalid(*errors)
-    state = _state(request)
+    state = vendor(request)
     service = state.service(body["routing_key"])
     if _throttled(state, service, clock_of(request).monotonic()):
         return JSONResponse(THROTTLED, 429)
@@ -250,30 +171,26 @@ def _apply(
     body: dict[str, Any],
     now: str,
 ) -> dict[str, Any] | None:
-    """Act on the open alert of `key` (routing key, dedup key), at `now` (PagerDuty's format);
-    the incident when the event opened one."""
+    """Act on the open alert of `key` (routing key, dedup key), at `now` (PagerDuty's format),
+    as the service; the incident when the event opened one. An acknowledge or resolve with no
+    open alert is dropped."""
     action, open_id = body["event_action"], state.open_alerts.get(key)
     if action == "trigger" and open_id is None:
-        alert_id = state.open_alerts[key] = _open(state, service, key[1], body, now)
-        return state.incidents.get(state.alerts[alert_id]["incident"]["id"])
-    if action == "trigger" and open_id is not None:
-        state.incidents[state.alerts[open_id]["incident"]["id"]]["updated_at"] = now
-    elif open_id is not None:  # acknowledge or resolve of the open alert; otherwise dropped
-        alert = state.alerts[open_id]
-        incident = state.incidents[alert["incident"]["id"]]
+        return state.open(key, service, body, now)
+    if open_id is None:
+        return None
+    incident = state.incidents[state.alerts[open_id]["incident"]["id"]]
+    if action == "trigger":  # deduplicated into the open alert
+        incident["updated_at"] = now
+    else:
         status = "acknowledged" if action == "acknowledge" else "resolved"
-        incident.update(status=status, updated_at=now, last_status_change_at=now)
-        if status == "resolved" and incident.get("acknowledgements"):
-            incident["acknowledgements"] = []  # emptied once resolved (the spec's words)
-        if status == "resolved":
-            alert["status"], incident["resolved_at"] = "resolved", now
-            del state.open_alerts[key]
+        state.move(incident, status, service.ref, now)
     return None
 
 
 def _notify(request: Request, routing_key: str, service: Service, incident: dict[str, Any]) -> None:
     """A new incident: each Slack extension of its service posts the incident's message."""
-    state = _state(request)
+    state = vendor(request)
     for extension in list(state.extensions.values()):
         if extension.serves(routing_key, service.id):
             state.outbox.send(
@@ -285,279 +202,29 @@ def _notify(request: Request, routing_key: str, service: Service, incident: dict
             )
 
 
-def _ref(kind: str, obj_id: str, summary: str) -> dict[str, Any]:
-    path = {"service_reference": "services", "incident_reference": "incidents"}[kind]
-    return {
-        "id": obj_id,
-        "type": kind,
-        "summary": summary,
-        "self": f"{HOST}/{path}/{obj_id}",
-        "html_url": f"{APP}/{path}/{obj_id}",
-    }
-
-
-def _open(
-    state: PagerDutyState, service: Service, dedup: str, body: dict[str, Any], now: str
-) -> str:
-    payload, number = body["payload"], next(state.numbers)
-    incident_id, alert_id = _id("Q"), _id("A")
-    incident = {
-        "id": incident_id,
-        "type": "incident",
-        "summary": f"[#{number}] {payload['summary']}",
-        "self": f"{HOST}/incidents/{incident_id}",
-        "html_url": f"{APP}/incidents/{incident_id}",
-        "incident_number": number,
-        "title": payload["summary"],
-        "created_at": now,
-        "updated_at": now,
-        "status": "triggered",
-        "incident_key": dedup,
-        "service": _ref("service_reference", service.id, service.name),
-        "assignments": [],
-        "assigned_via": "escalation_policy",
-        "last_status_change_at": now,
-        "urgency": "high" if payload["severity"] in ("critical", "error") else "low",
-        "alert_counts": {"all": 1, "triggered": 1, "resolved": 0},
-    }
-    state.incidents[incident_id] = incident
-    alert = {
-        "id": alert_id,
-        "type": "alert",
-        "summary": payload["summary"],
-        "self": f"{HOST}/alerts/{alert_id}",
-        "html_url": f"{APP}/alerts/{alert_id}",
-        "created_at": now,
-        "status": "triggered",
-        "alert_key": dedup,
-        "suppressed": False,
-        "severity": payload["severity"],
-        "service": incident["service"],
-        "incident": _ref("incident_reference", incident_id, incident["summary"]),
-        "body": {
-            "type": "alert_body",
-            "contexts": [],
-            "details": payload.get("custom_details") or {},
-        },
-    }
-    state.keep_alert(alert, len(json.dumps(payload)) + ALERT_OVERHEAD)
-    return alert_id
-
-
-async def change_enqueue(request: Request) -> Response:
-    body = await _event_body(request)
-    if isinstance(body, Response):
-        return body
+def _change_errors(body: dict[str, Any]) -> list[str]:
     if str(body["routing_key"]).startswith("R"):
-        return _invalid(TEXTS["ruleset"])
+        return [TEXTS["ruleset"]]
     payload = body.get("payload")
     summary = payload.get("summary") if isinstance(payload, dict) else None
     if not isinstance(summary, str) or not summary.strip():
-        return _invalid(TEXTS["summary"])
-    if len(summary) > 1024:
-        return _invalid(TEXTS["summary_long"])
-    event = {"id": _id("C"), "summary": summary, "timestamp": _now(request)}
-    _state(request).change_events.append(event)
+        return [TEXTS["summary"]]
+    return [TEXTS["summary_long"]] if len(summary) > 1024 else []
+
+
+async def change_enqueue(request: Request) -> Response:
+    """POST /v2/change/enqueue (events-v2 spec; 03-Change-Events): 202, and the event kept
+    whole for the REST API's change event routes."""
+    body = await _event_body(request)
+    if isinstance(body, Response):
+        return body
+    if errors := _change_errors(body):
+        return _invalid(*errors)
+    state = vendor(request)
+    service = state.service(body["routing_key"])
+    event = shapes.change_event(body, service.ref, service.integration_id, _now(request))
+    state.change_events.append(event, len(json.dumps(event)))
     return JSONResponse({"message": "Change event processed", "status": "success"}, 202)
-
-
-def _rest_error(status: int, message: str, code: int, *errors: str) -> Response:
-    error: dict[str, Any] = {"message": message, "code": code}
-    if errors:
-        error["errors"] = list(errors)
-    return JSONResponse({"error": error}, status)
-
-
-def _rest_auth(request: Request) -> Response | None:
-    header = request.headers.get("authorization", "")
-    token = header.removeprefix("Token token=").strip() if header.startswith("Token ") else ""
-    if not API_TOKEN.match(token):
-        return _rest_error(401, "Authentication failed", 2006)
-    return None
-
-
-def _page(request: Request, key: str, items: list[dict[str, Any]]) -> Response:
-    params = request.query_params
-    try:
-        limit = min(max(int(params.get("limit", 25)), 1), 100)
-        offset = max(int(params.get("offset", 0)), 0)
-    except ValueError:
-        return _rest_error(400, "Invalid Input Provided", 2001, "limit and offset are integers")
-    total = len(items) if params.get("total") == "true" else None
-    return JSONResponse(
-        {
-            key: items[offset : offset + limit],
-            "limit": limit,
-            "offset": offset,
-            "total": total,
-            "more": offset + limit < len(items),
-        }
-    )
-
-
-def _window(request: Request) -> tuple[str, str] | None:
-    """(since, until) as sortable UTC strings; the default range is the last month."""
-    params = request.query_params
-    if params.get("date_range") == "all":
-        return "", "9999"
-    try:
-        now = datetime.fromtimestamp(clock_of(request).now(), UTC)
-        until = _parse_time(params["until"]) if "until" in params else now
-        since = _parse_time(params["since"]) if "since" in params else until - DEFAULT_RANGE
-    except ValueError:
-        return None
-    fmt = "%Y-%m-%dT%H:%M:%SZ"
-    return since.strftime(fmt), until.strftime(fmt)
-
-
-def _parse_time(text: str) -> datetime:
-    moment = datetime.fromisoformat(text)
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
-
-
-async def list_incidents(request: Request) -> Response:
-    if denied := _rest_auth(request):
-        return denied
-    window = _window(request)
-    if window is None:
-        return _rest_error(
-            400,
-            "Invalid Input Provided",
-            2004,
-            "Invalid time values in 'since' and/or 'until' parameters",
-        )
-    params = request.query_params
-    statuses, key = set(params.getlist("statuses[]")), params.get("incident_key")
-    hits = [
-        i
-        for i in _state(request).incidents.values()
-        if window[0] <= i["created_at"] <= window[1]
-        and (not statuses or i["status"] in statuses)
-        and (key is None or i["incident_key"] == key)
-    ]
-    return _page(request, "incidents", hits)
-
-
-def _incident(state: PagerDutyState, key: str) -> dict[str, Any] | None:
-    """The incident by its id or, as getIncident and updateIncident accept, its number."""
-    found = state.incidents.get(key)
-    if found is None and key.isascii() and key.isdigit():
-        number = int(key)
-        found = next((i for i in state.incidents.values() if i["incident_number"] == number), None)
-    return found
-
-
-async def get_incident(request: Request) -> Response:
-    if denied := _rest_auth(request):
-        return denied
-    incident = _incident(_state(request), request.path_params["id"])
-    if incident is None:
-        return _rest_error(404, "Not Found", 2100)
-    return JSONResponse({"incident": incident})
-
-
-def _update_problem(body: Any) -> str | None:
-    """What is wrong with an updateIncident body (the spec: `incident` with its `type`)."""
-    incident = body.get("incident") if isinstance(body, dict) else None
-    if not isinstance(incident, dict):
-        return "incident is required and must be an object"
-    if incident.get("type") not in ("incident", "incident_reference"):
-        return "incident.type must be incident or incident_reference"
-    if "status" in incident and incident["status"] not in UPDATE_STATUSES:
-        return f"incident.status must be one of {', '.join(UPDATE_STATUSES)}"
-    title = incident.get("title", "t")
-    if not isinstance(title, str) or not title.strip() or len(title) > 1024:
-        return "incident.title must be a string of 1 to 1024 characters"
-    return None
-
-
-async def update_incident(request: Request) -> Response:
-    """updateIncident: acknowledge, resolve or reopen an incident as the `From` user."""
-    if denied := _rest_auth(request):
-        return denied
-    sender = request.headers.get("from", "").strip()
-    if not sender:
-        return _rest_error(400, *FROM_MISSING)
-    if not EMAIL.match(sender):
-        return _rest_error(400, *FROM_MALFORMED)
-    body = json_body(await request.body())
-    if problem := _update_problem(body):
-        return _rest_error(400, *INVALID_INPUT, problem)
-    state = _state(request)
-    incident = _incident(state, request.path_params["id"])
-    if incident is None:
-        return _rest_error(404, "Not Found", 2100)
-    change, now = body["incident"], _now(request)
-    if "title" in change:
-        incident.update(title=change["title"], updated_at=now)
-        incident["summary"] = f"[#{incident['incident_number']}] {change['title']}"
-    if change.get("status", incident["status"]) != incident["status"]:
-        _move(state, incident, change["status"], now, _user(sender))
-    return JSONResponse({"incident": incident})
-
-
-def _user(email: str) -> dict[str, Any]:
-    """The user reference of a `From` address (a stable id per address)."""
-    user_id = "PU" + hashlib.sha256(email.lower().encode()).hexdigest()[:8].upper()
-    return {
-        "id": user_id,
-        "type": "user_reference",
-        "summary": email,
-        "self": f"{HOST}/users/{user_id}",
-        "html_url": f"{APP}/users/{user_id}",
-    }
-
-
-def _move(
-    state: PagerDutyState, incident: dict[str, Any], status: str, now: str, user: dict[str, Any]
-) -> None:
-    """The incident's new `status`, set by `user` at `now`, and its alert with it."""
-    alert = next((a for a in state.alerts.values() if a["incident"]["id"] == incident["id"]), None)
-    incident.update(
-        status=status, updated_at=now, last_status_change_at=now, last_status_change_by=user
-    )
-    if status == "acknowledged":
-        incident["acknowledgements"] = [{"at": now, "acknowledger": user}]
-    else:
-        incident["acknowledgements"] = []
-    if status != "resolved":
-        incident.pop("resolved_at", None)  # the spec's resolved_at is a string, never null
-    if alert is None:
-        return
-    alert["status"] = "resolved" if status == "resolved" else "triggered"
-    if status == "resolved":
-        incident["resolved_at"] = now
-        for key in [k for k, alert_id in state.open_alerts.items() if alert_id == alert["id"]]:
-            del state.open_alerts[key]
-
-
-async def incident_alerts(request: Request) -> Response:
-    if denied := _rest_auth(request):
-        return denied
-    state, incident_id = _state(request), request.path_params["id"]
-    if incident_id not in state.incidents:
-        return _rest_error(404, "Not Found", 2100)
-    params = request.query_params
-    statuses, key = set(params.getlist("statuses[]")), params.get("alert_key")
-    hits = [
-        a
-        for a in state.alerts.values()
-        if a["incident"]["id"] == incident_id
-        and (not statuses or a["status"] in statuses)
-        and key in (None, a["alert_key"])
-    ]
-    return _page(request, "alerts", hits)
-
-
-async def abilities(request: Request) -> Response:
-    """The REST spec's listAbilities: 200 `{"abilities": [...]}`, 401 without a good token."""
-    return _rest_auth(request) or JSONResponse({"abilities": list(ABILITIES)})
-
-
-async def change_events(request: Request) -> Response:
-    if denied := _rest_auth(request):
-        return denied
-    return _page(request, "change_events", list(_state(request).change_events))
 
 
 def _service_problem(data: Any) -> str | None:
@@ -575,7 +242,7 @@ def _service_problem(data: Any) -> str | None:
 
 
 async def control_services(request: Request) -> Response:
-    state, data = _state(request), json_body(await request.body())
+    state, data = vendor(request), json_body(await request.body())
     if request.method == "POST":
         if problem := _service_problem(data):
             return JSONResponse({"error": problem}, 400)
@@ -596,7 +263,7 @@ async def control_services(request: Request) -> Response:
 async def control_extensions(request: Request) -> Response:
     """Slack extensions: GET lists them (secrets masked) with what each sent; POST one or a
     list (each replaces the extension with its id, or is added); DELETE `?id=` one, or all."""
-    state = _state(request)
+    state = vendor(request)
     if request.method == "POST":
         try:
             added = parse_extensions(json_body(await request.body()), len(state.extensions))
@@ -625,9 +292,8 @@ def items(state: PagerDutyState, clock: MockClock) -> Iterator[Item]:
 
 
 def credential_of(incoming: Incoming) -> str | None:
-    auth = incoming.headers.get("authorization", "")
-    if auth.startswith("Token token="):
-        return auth.removeprefix("Token token=").strip() or None
+    if token := rest.token_of(incoming.headers.get("authorization", "")):
+        return token  # an API key or an OAuth token, either scheme
     match = re.search(rb'"routing_key"\s*:\s*"([^"]{1,64})"', incoming.body[:MAX_BYTES])
     return match.group(1).decode("latin-1") if match else None
 
@@ -636,7 +302,7 @@ def wrong_region(incoming: Incoming) -> Response:
     if incoming.path.startswith("/v2/"):
         # A key of the other service region: answer text as third-party mocks have it (UNCONFIRMED).
         return _invalid("Invalid routing key")
-    return _rest_error(401, "Authentication failed", 2006)
+    return rest.rest_error(401, "Authentication failed", 2006)
 
 
 def _pause_all(state: Any) -> None:
@@ -690,18 +356,30 @@ SCENARIOS = (
 )
 
 
+# The REST API's routes (mock_rest.py); each is authenticated first.
+REST_ROUTES = (
+    ("/incidents", "GET", rest.list_incidents),
+    ("/incidents", "PUT", rest.update_incidents),
+    ("/incidents/{id}", "GET", rest.get_incident),
+    ("/incidents/{id}", "PUT", rest.update_incident),
+    ("/incidents/{id}/alerts", "GET", rest.incident_alerts),
+    ("/incidents/{id}/log_entries", "GET", rest.incident_log_entries),
+    ("/log_entries", "GET", rest.log_entries),
+    ("/log_entries/{id}", "GET", rest.get_log_entry),
+    ("/change_events", "GET", rest.change_events),
+    ("/change_events/{id}", "GET", rest.get_change_event),
+    ("/services/{id}/change_events", "GET", rest.service_change_events),
+    ("/abilities", "GET", rest.abilities),
+)
+
+
 def create_app() -> ASGIApp:
     return create_mock_app(
         "pagerduty",
         [
             Route("/v2/enqueue", enqueue, methods=["POST"]),
             Route("/v2/change/enqueue", change_enqueue, methods=["POST"]),
-            Route("/incidents", list_incidents, methods=["GET"]),
-            Route("/incidents/{id}", get_incident, methods=["GET"]),
-            Route("/incidents/{id}", update_incident, methods=["PUT"]),
-            Route("/incidents/{id}/alerts", incident_alerts, methods=["GET"]),
-            Route("/change_events", change_events, methods=["GET"]),
-            Route("/abilities", abilities, methods=["GET"]),
+            *(Route(path, rest.rest(h), methods=[m]) for path, m, h in REST_ROUTES),
         ],
         PagerDutyState,
         credential_of,
@@ -716,7 +394,9 @@ def create_app() -> ASGIApp:
         region="us",
         wrong_region=wrong_region,
         scenarios=SCENARIOS,
-        throttled=(json.dumps(THROTTLED), "application/json"),
+        throttled=(json.dumps(rest.THROTTLED), "application/json"),
+        throttle_headers=rest.THROTTLE_HEADERS,
+        not_found=rest.not_found,
         too_large=TOO_LARGE["pagerduty"],
         inventory=Inventory(("incident", "change_event"), items),
     )

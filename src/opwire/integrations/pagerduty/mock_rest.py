@@ -1,0 +1,420 @@
+"""The PagerDuty mock's REST API v2: incidents (listed with their filters, read, acknowledged,
+resolved or reopened one by one or in bulk), an incident's alerts and log entries, the account's
+log entries, change events and abilities.
+
+Pages followed: shared/specs/pagerduty/REST/openapiv3.json (listIncidents with `statuses[]`,
+`incident_key`, `service_ids[]`, `team_ids[]`, `user_ids[]`, `urgencies[]`, `date_range`,
+`since`/`until`, `sort_by`; updateIncident and updateIncidents with the required `From` header;
+listIncidentAlerts; listIncidentLogEntries, listLogEntries, getLogEntry; listChangeEvents,
+getChangeEvent, listServiceChangeEvents; listAbilities; Pagination), developer.pagerduty.com
+docs/REST-API/{02-Authentication,04-Rate-Limits,14-Errors} and the pagination page
+(limit ≤ 100 on incidents, offset, `total` only when asked for, `more`).
+
+Auth: `Authorization: Token token=<key>` (an API key) or `Authorization: Bearer <token>` (an
+OAuth token); anything else is 401 code 2006.
+
+UNCONFIRMED, chosen here: a request through an OAuth token acts as the token's user, so `From`
+may be left out (it is required with an API key: code 2016, as go-pagerduty#32 and pdpyras#78
+observed it; malformed, code 1028, go-pagerduty#336); a filter value outside the spec's enum,
+an unknown `sort_by` field, `since` after `until` and a non-UTC change-event time are 400s with
+the error doc's codes; the default order is oldest first for incidents and change events
+(`sort_by` changes it for incidents) and newest first for log entries; a bulk update with an
+unknown id changes nothing and answers 404; an unknown path or an unrouted method answers 404
+with the REST error body (code 2100).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from opwire.integrations.pagerduty import mock_shapes as shapes
+from opwire.integrations.pagerduty.mock_state import PagerDutyState, vendor
+from opwire.mock.app import json_body
+from opwire.mock.state import clock_of
+
+API_TOKEN = re.compile(r"^[A-Za-z0-9_+=.-]{16,}$")  # 20-char keys are usual; shape UNCONFIRMED
+SCHEMES = ("Token token=", "Bearer ")
+DEFAULT_RANGE = timedelta(days=30)  # listIncidents: "default is 1 month"
+MAX_BULK = 250  # updateIncidents: "A maximum of 250 incidents may be updated at a time"
+FROM_MISSING = (
+    'You must specify a user\'s email address in the "From" header to perform this action',
+    2016,
+)
+FROM_MALFORMED = ('Malformed "From" header', 1028)
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+UPDATE_STATUSES = ("triggered", "acknowledged", "resolved")
+INVALID_INPUT = ("Invalid Input Provided", 2001)  # the REST error doc's code for bad input
+BAD_TIMES = "Invalid time values in 'since' and/or 'until' parameters"
+# The REST spec's example answer of GET /abilities (listAbilities): the names, nothing else.
+ABILITIES = ("teams", "read_only_users", "service_support_hours", "urgencies")
+# The documented 429 of the REST API and its headers (04-Rate-Limits): 960 a minute per key.
+THROTTLED = {"error": {"message": "Rate Limit Exceeded", "code": 2020}}
+THROTTLE_HEADERS = {"ratelimit-limit": "960", "ratelimit-remaining": "0", "ratelimit-reset": "60"}
+# listIncidents' enum filters: the query parameter, the incident's field, the allowed values.
+ENUM_FILTERS = (
+    ("statuses[]", "status", UPDATE_STATUSES),
+    ("urgencies[]", "urgency", ("high", "low")),
+)
+SORT_FIELDS = ("incident_number", "created_at", "resolved_at", "urgency")
+URGENCY_RANK = {"low": "0", "high": "1"}
+
+
+class Refused(Exception):
+    """A request the REST API answers with its error body."""
+
+    def __init__(self, status: int, message: str, code: int, *errors: str) -> None:
+        super().__init__(message)
+        self.response = rest_error(status, message, code, *errors)
+
+
+def rest_error(status: int, message: str, code: int, *errors: str) -> Response:
+    """The REST error shape (14-Errors): `{"error": {"message", "code", "errors"?}}`."""
+    error: dict[str, Any] = {"message": message, "code": code}
+    if errors:
+        error["errors"] = list(errors)
+    return JSONResponse({"error": error}, status)
+
+
+def not_found(request: Request, status: int) -> Response:
+    """An unknown path, or a method a path does not take (see the module docstring)."""
+    return rest_error(404, "Not Found", 2100)
+
+
+def token_of(header: str) -> str:
+    """The credential of an `Authorization` header in either scheme, else ""."""
+    for scheme in SCHEMES:
+        if header.startswith(scheme):
+            return header.removeprefix(scheme).strip()
+    return ""
+
+
+def _authorized(request: Request) -> str:
+    token = token_of(request.headers.get("authorization", ""))
+    if not API_TOKEN.match(token):
+        raise Refused(401, "Authentication failed", 2006)
+    return token
+
+
+def rest(handler: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Any]:
+    """A REST route: authenticated first, and any Refused answered as the API answers it."""
+
+    async def route(request: Request) -> Response:
+        try:
+            _authorized(request)
+            answer = await handler(request)
+        except Refused as refused:
+            return refused.response
+        return answer
+
+    route.__name__ = route.__qualname__ = handler.__name__
+    route.__doc__ = handler.__doc__
+    return route
+
+
+def _number(params: Any, name: str, default: int) -> int:
+    try:
+        return int(params.get(name, default))
+    except ValueError:
+        raise Refused(400, *INVALID_INPUT, f"{name} must be an integer") from None
+
+
+def _page(request: Request, key: str, items: Sequence[dict[str, Any]]) -> Response:
+    """One page of `items` as the Pagination schema has it (`total` only when asked for)."""
+    params = request.query_params
+    limit = min(max(_number(params, "limit", 25), 1), 100)
+    offset = max(_number(params, "offset", 0), 0)
+    return JSONResponse(
+        {
+            key: list(items[offset : offset + limit]),
+            "limit": limit,
+            "offset": offset,
+            "total": len(items) if params.get("total") == "true" else None,
+            "more": offset + limit < len(items),
+        }
+    )
+
+
+def _parse_time(text: str, utc_only: bool = False) -> datetime:
+    moment = datetime.fromisoformat(text.strip().replace(" ", "+"))
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    if utc_only and moment.utcoffset() != timedelta(0):
+        raise ValueError("not UTC")
+    return moment.astimezone(UTC)
+
+
+def _window(request: Request, default: timedelta | None, utc_only: bool = False) -> tuple[str, str]:
+    """(since, until) as sortable UTC strings; with no `default` and neither given, all."""
+    params = request.query_params
+    if params.get("date_range") == "all" or (
+        default is None and "since" not in params and "until" not in params
+    ):
+        return "", "9999"
+    try:
+        now = datetime.fromtimestamp(clock_of(request).now(), UTC)
+        until = _parse_time(params["until"], utc_only) if "until" in params else now
+        since = (
+            _parse_time(params["since"], utc_only)
+            if "since" in params
+            else until - (default or DEFAULT_RANGE)
+        )
+    except (ValueError, OverflowError):
+        raise Refused(400, "Invalid Input Provided", 2004, BAD_TIMES) from None
+    if since > until:
+        raise Refused(400, "Invalid Input Provided", 2004, BAD_TIMES)
+    return since.strftime(shapes.TIME), until.strftime(shapes.TIME)
+
+
+def _wanted(params: Any) -> dict[str, set[str]]:
+    """listIncidents' filters: each incident field asked for, with the values it may have."""
+    wanted: dict[str, set[str]] = {}
+    for name, key, allowed in ENUM_FILTERS:
+        values = set(params.getlist(name))
+        if values - set(allowed):
+            raise Refused(400, *INVALID_INPUT, f"{name} must be among {', '.join(allowed)}")
+        if values:
+            wanted[key] = values
+    if "incident_key" in params:
+        wanted["incident_key"] = {params["incident_key"]}
+    for name, key in (("service_ids[]", "service"), ("team_ids[]", "teams")):
+        if values := set(params.getlist(name)):
+            wanted[key] = values
+    if values := set(params.getlist("user_ids[]")):
+        wanted["assignments"] = values
+    return wanted
+
+
+def _ids(value: Any) -> set[str]:
+    """The ids an incident's field holds: a value, a reference, or a list of either."""
+    items = value if isinstance(value, list) else [value]
+    found = {i.get("assignee", i).get("id") if isinstance(i, dict) else i for i in items}
+    return {str(v) for v in found}
+
+
+def _keep(incident: dict[str, Any], wanted: dict[str, set[str]]) -> bool:
+    return all(_ids(incident.get(key)) & values for key, values in wanted.items())
+
+
+def _sort_key(name: str) -> Callable[[dict[str, Any]], str]:
+    return lambda incident: _sort_value(incident, name)
+
+
+def _sorted(incidents: list[dict[str, Any]], sort_by: Sequence[str]) -> list[dict[str, Any]]:
+    """`sort_by` (at most two `field[:asc|:desc]`, comma separated) applied, first field first."""
+    keys = [k.strip() for value in sort_by for k in value.split(",") if k.strip()]
+    if len(keys) > 2:
+        raise Refused(400, *INVALID_INPUT, "sort_by takes at most two fields")
+    for key in reversed(keys):  # stable sorts, the last field first
+        name, _, direction = key.partition(":")
+        if name not in SORT_FIELDS or direction not in ("", "asc", "desc"):
+            raise Refused(400, *INVALID_INPUT, f"sort_by fields: {', '.join(SORT_FIELDS)}")
+        incidents.sort(key=_sort_key(name), reverse=direction == "desc")
+    return incidents
+
+
+def _sort_value(incident: dict[str, Any], name: str) -> str:
+    if name == "incident_number":
+        return f"{incident[name]:012d}"
+    if name == "urgency":
+        return URGENCY_RANK[incident[name]]
+    return str(incident.get(name) or "")
+
+
+async def list_incidents(request: Request) -> Response:
+    """listIncidents: the filters of the spec, then `sort_by`, then the page."""
+    since, until = _window(request, DEFAULT_RANGE)
+    wanted = _wanted(request.query_params)
+    hits = [
+        i
+        for i in vendor(request).incidents.values()
+        if since <= i["created_at"] <= until and _keep(i, wanted)
+    ]
+    return _page(request, "incidents", _sorted(hits, request.query_params.getlist("sort_by")))
+
+
+def _found(state: PagerDutyState, key: str) -> dict[str, Any]:
+    incident = state.incident(key)
+    if incident is None:
+        raise Refused(404, "Not Found", 2100)
+    return incident
+
+
+async def get_incident(request: Request) -> Response:
+    """getIncident, by id or number."""
+    return JSONResponse({"incident": _found(vendor(request), request.path_params["id"])})
+
+
+def _actor(request: Request) -> dict[str, Any]:
+    """Who acts: the `From` user; through an OAuth token, the token's own user without one."""
+    sender = request.headers.get("from", "").strip()
+    bearer = request.headers.get("authorization", "").startswith("Bearer ")
+    if sender and not EMAIL.match(sender):
+        raise Refused(400, *FROM_MALFORMED)
+    if sender:
+        return shapes.user_ref(sender)
+    if not bearer:
+        raise Refused(400, *FROM_MISSING)
+    token = token_of(request.headers["authorization"])
+    user_id = "PU" + hashlib.sha256(token.encode()).hexdigest()[:8].upper()
+    return shapes.ref("user_reference", user_id, "OAuth token user")
+
+
+def _checked(change: Any, bulk: bool) -> dict[str, Any]:
+    """One incident's change, refused with what is wrong (the spec: `type`, and `id` in bulk)."""
+    if not isinstance(change, dict):
+        raise Refused(400, *INVALID_INPUT, "incident is required and must be an object")
+    if problem := _change_problem(change, bulk):
+        raise Refused(400, *INVALID_INPUT, problem)
+    return change
+
+
+def _change_problem(change: dict[str, Any], bulk: bool) -> str | None:
+    if bulk and not isinstance(change.get("id"), str):
+        return "each incident needs its id"
+    if change.get("type") not in ("incident", "incident_reference"):
+        return "incident.type must be incident or incident_reference"
+    if "status" in change and change["status"] not in UPDATE_STATUSES:
+        return f"incident.status must be one of {', '.join(UPDATE_STATUSES)}"
+    title = change.get("title", "t")
+    if not isinstance(title, str) or not title.strip() or len(title) > 1024:
+        return "incident.title must be a string of 1 to 1024 characters"
+    if not isinstance(change.get("resolution", ""), str):
+        return "incident.resolution must be a string"
+    return None
+
+
+def _apply(
+    state: PagerDutyState,
+    incident: dict[str, Any],
+    change: dict[str, Any],
+    user: dict[str, Any],
+    now: str,
+) -> None:
+    if "title" in change:
+        incident.update(title=change["title"], updated_at=now)
+        incident["summary"] = f"[#{incident['incident_number']}] {change['title']}"
+    if "status" in change:
+        state.move(incident, change["status"], user, now, change.get("resolution"))
+
+
+async def update_incident(request: Request) -> Response:
+    """updateIncident: acknowledge, resolve or reopen an incident as the acting user."""
+    user = _actor(request)
+    body = json_body(await request.body())
+    change = _checked(body.get("incident") if isinstance(body, dict) else None, bulk=False)
+    state = vendor(request)
+    incident = _found(state, request.path_params["id"])
+    _apply(state, incident, change, user, shapes.stamp(clock_of(request).now()))
+    return JSONResponse({"incident": incident})
+
+
+async def update_incidents(request: Request) -> Response:
+    """updateIncidents: up to 250 changes, checked whole before any applies."""
+    user = _actor(request)
+    body = json_body(await request.body())
+    changes = body.get("incidents") if isinstance(body, dict) else None
+    if not isinstance(changes, list) or not changes:
+        raise Refused(400, *INVALID_INPUT, "incidents must be a non-empty array")
+    if len(changes) > MAX_BULK:
+        raise Refused(413, "Request Entity Too Large", 2001, f"at most {MAX_BULK} incidents")
+    changes = [_checked(change, bulk=True) for change in changes]
+    state, now = vendor(request), shapes.stamp(clock_of(request).now())
+    found = [_found(state, change["id"]) for change in changes]
+    for incident, change in zip(found, changes, strict=True):
+        _apply(state, incident, change, user, now)
+    return JSONResponse(
+        {"incidents": found, "limit": len(found), "offset": 0, "total": None, "more": False}
+    )
+
+
+async def incident_alerts(request: Request) -> Response:
+    """listIncidentAlerts: filtered by `alert_key` and `statuses[]`."""
+    incident = _found(vendor(request), request.path_params["id"])
+    params = request.query_params
+    statuses, key = set(params.getlist("statuses[]")), params.get("alert_key")
+    hits = [
+        a
+        for a in vendor(request).alerts.values()
+        if a["incident"]["id"] == incident["id"]
+        and (not statuses or a["status"] in statuses)
+        and key in (None, a["alert_key"])
+    ]
+    return _page(request, "alerts", hits)
+
+
+def _in_window(entries: list[dict[str, Any]], window: tuple[str, str]) -> list[dict[str, Any]]:
+    return [e for e in entries if window[0] <= e["created_at"] <= window[1]]
+
+
+async def incident_log_entries(request: Request) -> Response:
+    """listIncidentLogEntries: the incident's log, newest first, within since/until if given."""
+    state = vendor(request)
+    incident = _found(state, request.path_params["id"])
+    entries = state.log_entries(incident["id"])
+    return _page(request, "log_entries", _in_window(entries, _window(request, None)))
+
+
+async def log_entries(request: Request) -> Response:
+    """listLogEntries: the account's log, newest first, over the last month by default."""
+    entries = vendor(request).log_entries()
+    if teams := set(request.query_params.getlist("team_ids[]")):
+        entries = [e for e in entries if any(t["id"] in teams for t in e["teams"])]
+    return _page(request, "log_entries", _in_window(entries, _window(request, DEFAULT_RANGE)))
+
+
+async def get_log_entry(request: Request) -> Response:
+    """getLogEntry."""
+    entry = vendor(request).log.get(request.path_params["id"])
+    if entry is None:
+        raise Refused(404, "Not Found", 2100)
+    return JSONResponse({"log_entry": entry})
+
+
+def _change_events(request: Request, service_id: str | None) -> Response:
+    since, until = _window(request, None, utc_only=True)
+    params = request.query_params
+    integrations = set(params.getlist("integration_ids[]"))
+    teams = params.getlist("team_ids[]")
+    hits = [
+        e
+        for e in vendor(request).change_events
+        if since <= e["timestamp"] <= until
+        and service_id in (None, e["services"][0]["id"])
+        and (not integrations or e["integration"]["id"] in integrations)
+        and not teams  # change events carry no teams here
+    ]
+    return _page(request, "change_events", hits)
+
+
+async def change_events(request: Request) -> Response:
+    """listChangeEvents: whole, as they were sent, oldest first."""
+    return _change_events(request, None)
+
+
+async def service_change_events(request: Request) -> Response:
+    """listServiceChangeEvents: 404 for a service the mock never saw."""
+    service = vendor(request).service_by_id(request.path_params["id"])
+    if service is None:
+        raise Refused(404, "Not Found", 2100)
+    return _change_events(request, service.id)
+
+
+async def get_change_event(request: Request) -> Response:
+    """getChangeEvent."""
+    wanted = request.path_params["id"]
+    event = next((e for e in vendor(request).change_events if e["id"] == wanted), None)
+    if event is None:
+        raise Refused(404, "Not Found", 2100)
+    return JSONResponse({"change_event": event})
+
+
+async def abilities(request: Request) -> Response:
+    """listAbilities: 200 `{"abilities": [...]}`."""
+    return JSONResponse({"abilities": list(ABILITIES)})
