@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 import uuid
@@ -156,31 +157,65 @@ def test_store_endpoint(sentry_mock: Mock) -> None:
 
 
 DSN = f"http://{KEY}@127.0.0.1/42"
+OTHER = "f" * 32
+BASIC = {"Authorization": "Basic " + base64.b64encode(f"{KEY}:".encode()).decode()}
+SENTRY_AUTHORIZATION = {"Authorization": f"Sentry sentry_key={KEY}, sentry_version=7"}
 
 
+def auth_with(pairs: str) -> dict[str, str]:
+    return {"X-Sentry-Auth": f"Sentry {pairs}"}
+
+
+# Relay relay-server/src/extractors/request_meta.rs `auth_from_parts` and `BadEventMeta`,
+# relay-common auth.rs `Auth::from_pairs`, endpoints/envelope.rs (the envelope's `dsn` header
+# is read only when the request carries no auth: an envelope without one is "bad envelope
+# authentication header", not "missing authorization information").
 @pytest.mark.parametrize(
     ("headers", "params", "header", "status", "detail"),
     [
-        ({}, None, None, 401, "missing authorization information"),
-        ({"X-Sentry-Auth": "Bearer nope"}, None, None, 401, "bad x-sentry-auth header"),
-        (AUTH, {"sentry_key": "f" * 32}, None, 401, "multiple authorization payloads detected"),
+        ({}, None, None, 401, "bad envelope authentication header"),
+        ({"X-Sentry-Auth": "Bearer nope"}, None, None, 401, "bad envelope authentication header"),
+        (AUTH, {"sentry_key": KEY}, None, 401, "multiple authorization payloads detected"),
+        (AUTH, {"sentry_key": OTHER}, None, 401, "multiple authorization payloads detected"),
+        ({**AUTH, **BASIC}, None, None, 401, "multiple authorization payloads detected"),
+        (
+            {**AUTH, **SENTRY_AUTHORIZATION},
+            None,
+            None,
+            401,
+            "multiple authorization payloads detected",
+        ),
         ({}, None, {"dsn": "not a dsn"}, 401, "bad envelope authentication header"),
         (
-            {"X-Sentry-Auth": f"Sentry sentry_key={KEY}, sentry_version=5"},
+            auth_with(f"sentry_key={KEY}, sentry_version=8"),
             None,
             None,
             400,
-            "unsupported protocol version (5)",
+            "unsupported protocol version (8)",
         ),
+        (auth_with("sentry_version=7"), None, None, 401, "bad x-sentry-auth header"),
         (
-            {"X-Sentry-Auth": "Sentry sentry_key=short, sentry_version=7"},
+            auth_with(f"sentry_key={KEY}, sentry_version=x"),
+            None,
+            None,
+            401,
+            "bad x-sentry-auth header",
+        ),
+        ({}, {"sentry_version": "7"}, None, 401, "bad x-sentry-auth header"),
+        (
+            auth_with("sentry_key=short, sentry_version=7"),
             None,
             None,
             400,
             "bad sentry DSN public key",
         ),
+        (auth_with(f"sentry_key={KEY}, sentry_version=5"), None, None, 200, None),
+        (auth_with(f"sentry_key={KEY}.no-cache, bogus, sentry_version=7"), None, None, 200, None),
         ({}, {"sentry_key": KEY, "sentry_version": "7"}, None, 200, None),
+        (SENTRY_AUTHORIZATION, None, None, 200, None),
+        (BASIC, None, None, 200, None),
         ({}, None, {"dsn": DSN}, 200, None),
+        (AUTH, None, {"dsn": f"http://{OTHER}@127.0.0.1/42"}, 200, None),
     ],
 )
 def test_relay_auth_rules(

@@ -16,6 +16,7 @@ ITEM_LIMITS = {
     "check_in": 100 << 10,
     "client_report": 4 << 10,
 }
+EVENT_TYPES = ("event", "transaction")  # mutually exclusive in one envelope
 
 
 class EnvelopeError(ValueError):
@@ -38,7 +39,8 @@ class Envelope:
     items: list[Item] = field(default_factory=list)
 
     def event(self) -> Item | None:
-        return next((i for i in self.items if i.headers.get("type") == "event"), None)
+        """The envelope's event or transaction item (it may hold one of them, once)."""
+        return next((i for i in self.items if i.headers.get("type") in EVENT_TYPES), None)
 
 
 def _json_line(raw: bytes, what: str) -> dict[str, Any]:
@@ -80,7 +82,7 @@ def _check_item(envelope: Envelope, headers: dict[str, Any], payload: bytes) -> 
     kind = headers.get("type")
     if not isinstance(kind, str):
         raise EnvelopeError("invalid event envelope", "item header has no type")
-    if kind == "event" and envelope.event() is not None:
+    if kind in EVENT_TYPES and envelope.event() is not None:
         raise EnvelopeError("invalid event envelope", "duplicate event item")
     limit = ITEM_LIMITS.get(kind)
     if limit is not None and len(payload) > limit:

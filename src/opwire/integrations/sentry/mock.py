@@ -1,41 +1,85 @@
 """Sentry mock: Relay's envelope and store endpoints, and the web API to read events back.
 
-Pages followed: develop.sentry.dev/sdk/{overview,envelopes,store}/ (auth forms, envelope format,
-`{"id": …}`), Relay relay-server/src/extractors/request_meta.rs (auth errors) and
-endpoints/common.rs (`with_reason`), shared/specs/sentry/openapi-derefed.json (web API shapes);
-vendor-contracts.md § 2. Events become visible to the web API after a processing delay
-(`POST /_opwire/sentry/config {"processing_delay_s": 0.2}`) and group into issues. Events,
-issues and projects keep the newest entries and count what they drop (`/_opwire/health`).
+Pages followed: develop.sentry.dev/sdk/{overview,envelopes,store}/ (envelope format, `{"id": …}`),
+Relay relay-server/src/extractors/request_meta.rs (auth forms and errors, mock_auth.py),
+endpoints/store.rs (legacy bodies: base64, base64 of zlib), endpoints/common.rs (`with_reason`,
+the 429's `X-Sentry-Rate-Limits`), relay-event-normalization (ids, tags, type: mock_events.py),
+shared/specs/sentry/openapi-derefed.json (web API shapes), docs.sentry.io/concepts/search/
+(issue queries: mock_search.py); vendor-contracts.md § 2. Events become visible to the web API
+after a processing delay (`POST /_opwire/sentry/config {"processing_delay_s": 0.2}`) and group
+into issues; transactions are kept and readable but open no issue; attachment items are listed
+on their event. Each project belongs to one org (`opwire-mock` unless
+`POST /_opwire/sentry/config {"project": {"id": 42, "org": "acme"}}` says otherwise): an org
+slug that does not own the project gets Sentry's 404. Events, issues, attachments and projects
+keep the newest entries and count what they drop (`/_opwire/health`).
 
 Issue alert rules (`/_opwire/sentry/rules`, alerts.py): when an event opens a new issue, each
 rule sends Sentry's PagerDuty trigger to its `events_url` once the event is processed, plus the
 rule's `delay_s`, over HTTP and fire-and-forget (mock/deliver.py); what each rule sent, and
 what failed, is in its `delivery` counts. POST a rule or a list (a rule replaces the one with its
 id), DELETE `?id=` one or all.
+
+Vendor facts chosen where the sources are silent (UNCONFIRMED):
+
+| fact | chosen |
+|---|---|
+| 404 for a path no route serves | Sentry's CatchallEndpoint: "Route not found, did you forget a |
+| | trailing slash?" (text) for a path without its slash, else an empty 404 |
+| 405 | web API: DRF's `{"detail": "Method \\"X\\" not allowed."}`; ingest (axum): empty |
+| `X-Sentry-Rate-Limits` on the throttle scenarios | `60::organization:rate_limited`, one |
+| | fixed value whatever the scenario's Retry-After |
+| an issue's `substatus` | `ongoing` while unresolved |
+| entry order of an event | message, exception, spans, breadcrumbs, request |
+| org details for a slug no project names | answered (the region sweep asks an org no |
+| | project names) |
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import itertools
 import json
 import re
 import uuid
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from opwire.encoding import DecodeError, decode_body
 from opwire.integrations.sentry.alerts import AlertRule, parse_rules, trigger
-from opwire.integrations.sentry.envelope import EnvelopeError, parse
+from opwire.integrations.sentry.envelope import Envelope, EnvelopeError, parse
+from opwire.integrations.sentry.envelope import Item as EnvelopeItem
+from opwire.integrations.sentry.mock_auth import (
+    BAD_PROJECT,
+    MISSING,
+    AuthError,
+    checked,
+    credential,
+    envelope_auth,
+    request_auth,
+)
+from opwire.integrations.sentry.mock_events import (
+    EventIdError,
+    all_tags,
+    entries,
+    event_id,
+    formatted,
+    iso,
+    metadata,
+    normalize,
+    title,
+)
+from opwire.integrations.sentry.mock_search import DEFAULT_QUERY, SearchError, matches
+from opwire.integrations.sentry.mock_search import parse as search
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
 from opwire.mock.clock import MockClock
 from opwire.mock.deliver import Outbox
@@ -46,18 +90,24 @@ from opwire.mock.state import clock_of, strict_json
 from opwire.mock.values import ControlError, number, whole_number
 
 DEFAULT_ORG = "opwire-mock"
-PUBLIC_KEY = re.compile(r"^[0-9a-f]{32}$")
 # Web API tokens: org (sntrys_), user (sntryu_), or legacy 64 hex. Shapes UNCONFIRMED beyond docs.
 AUTH_TOKEN = re.compile(r"^(sntry[su]_[A-Za-z0-9+/=_.-]{10,}|[0-9a-f]{64})$")
 BODY_LIMIT = 200 << 20  # decompressed envelope (develop.sentry.dev envelopes "size limits")
 EVENT_OVERHEAD = 512
+ENVELOPE_TYPE = "application/x-sentry-envelope"
 ISSUE_STATUSES = ("resolved", "unresolved", "ignored", "resolvedInNextRelease")  # a tuple: see `in`
-
-
-class AuthError(Exception):
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status, self.detail = status, detail
+PAGE = 100  # the web API's default and largest page
+ATTACHMENTS_PER_EVENT = 100
+TAG_VALUES_PER_ISSUE = 100  # what issue search remembers of each tag
+# Relay's 429 (common.rs RateLimited; vendor-contracts § 2.4).
+THROTTLED_BODY = json.dumps(
+    {
+        "detail": "Sentry dropped data due to a quota or internal rate limit being reached. "
+        "This will not affect your application. See https://docs.sentry.io/product/accounts/"
+        "quotas/ for more information."
+    }
+)
+RATE_LIMITS = {"X-Sentry-Rate-Limits": "60::organization:rate_limited"}
 
 
 @dataclass(slots=True)
@@ -74,11 +124,13 @@ class SentryState:
     reject_all_keys: bool = False
     drop_events: bool = False  # answers 200 with the id, never stores (Relay's "Pending" case)
     group_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    attachment_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     dropped: Counter[str] = field(default_factory=Counter)
     # Any project id in a path makes a project, so they are capped like the rest.
     projects: CappedDict[int, Project] = field(init=False)
     events: CappedDict[str, dict[str, Any]] = field(init=False)
     groups: CappedDict[str, dict[str, Any]] = field(init=False)
+    attachments: CappedDict[str, list[dict[str, Any]]] = field(init=False)
     rules: CappedDict[str, AlertRule] = field(init=False)
     outbox: Outbox = field(default_factory=Outbox)
 
@@ -86,12 +138,21 @@ class SentryState:
         self.projects = CappedDict("projects", self.dropped, CONFIGURED)
         self.events = CappedDict("events", self.dropped)
         self.groups = CappedDict("issues", self.dropped)
+        self.attachments = CappedDict("attachments", self.dropped)
         self.rules = CappedDict("alert_rules", self.dropped, CONFIGURED)
 
     def project(self, project_id: int) -> Project:
         if project_id not in self.projects:
             self.projects.put(project_id, Project(project_id, f"project-{project_id}"))
         return self.projects[project_id]
+
+    def orgs(self) -> set[str]:
+        return {DEFAULT_ORG, *(p.org for p in self.projects.values())}
+
+    def find_project(self, org: str, wanted: str) -> Project | None:
+        """`{project_id_or_slug}` in `{org}`: a project of another org is not found."""
+        found = (p for p in self.projects.values() if p.org == org)
+        return next((p for p in found if wanted in (p.slug, str(p.id))), None)
 
 
 def _state(request: Request) -> SentryState:
@@ -108,53 +169,27 @@ def _detail(
     return JSONResponse(body, status, headers)
 
 
-def _header_auth(value: str) -> dict[str, str]:
-    if not value.lower().startswith("sentry "):
-        raise AuthError(401, "bad x-sentry-auth header")
-    pairs = {}
-    for part in value[7:].split(","):
-        key, sep, val = part.strip().partition("=")
-        if not sep:
-            raise AuthError(401, "bad x-sentry-auth header")
-        pairs[key.strip()] = val.strip()
-    return pairs
-
-
-def _dsn_auth(dsn: Any) -> dict[str, str]:
-    parts = urlsplit(dsn) if isinstance(dsn, str) else None
-    if parts is None or not parts.username:
-        raise AuthError(401, "bad envelope authentication header")
-    return {"sentry_key": parts.username}
-
-
-def authenticate(request: Request, envelope_dsn: Any) -> str:
-    """The public key, by Relay's rules: one or more matching forms, a 32-hex key, version 7."""
-    forms = []
-    if header := request.headers.get("x-sentry-auth"):
-        forms.append(_header_auth(header))
-    if "sentry_key" in request.query_params:
-        forms.append(dict(request.query_params))
-    if envelope_dsn is not None:
-        forms.append(_dsn_auth(envelope_dsn))
-    if not forms:
-        raise AuthError(401, "missing authorization information")
-    keys = {f.get("sentry_key", "") for f in forms}
-    if len(keys) > 1:
-        raise AuthError(401, "multiple authorization payloads detected")
-    version = next((f["sentry_version"] for f in forms if "sentry_version" in f), "7")
-    if version != "7":
-        raise AuthError(400, f"unsupported protocol version ({version})")
-    key = keys.pop()
-    if not PUBLIC_KEY.match(key):
-        raise AuthError(400, "bad sentry DSN public key")
-    return key
-
-
 def _project_id(request: Request) -> int:
     raw = request.path_params["project_id"]
-    if not raw.isdigit():
-        raise AuthError(400, "bad project path parameter")
+    if not raw.isdigit() or int(raw) >= 1 << 64:
+        raise AuthError(BAD_PROJECT)
     return int(raw)
+
+
+def _admit(request: Request, first_line: bytes | None) -> Project:
+    """The project, once Relay's checks pass: the path, then the one auth payload (the envelope
+    endpoint reads the `dsn` header of `first_line` when the request has none), then the key."""
+    project_id = _project_id(request)
+    auth = request_auth(request.headers, request.url.query)
+    if auth is None and first_line is not None:
+        auth = envelope_auth(first_line)
+    if auth is None:
+        raise AuthError(MISSING)
+    key = checked(auth)
+    project = _state(request).project(project_id)
+    if key in project.rejected_keys or _state(request).reject_all_keys:
+        raise AuthError((403, "event submission rejected with_reason: ProjectId"))
+    return project
 
 
 async def _body(request: Request) -> bytes | Response:
@@ -162,7 +197,7 @@ async def _body(request: Request) -> bytes | Response:
     if not raw:
         return _detail(400, "empty request body")
     try:
-        return decode_body(raw, request.headers.get("content-encoding"), BODY_LIMIT)
+        body = decode_body(raw, request.headers.get("content-encoding"), BODY_LIMIT)
     except DecodeError as exc:
         if exc.too_large:
             return TOO_LARGE["sentry"].response()
@@ -172,6 +207,11 @@ async def _body(request: Request) -> bytes | Response:
             str(exc),
             headers={"X-Sentry-Error": "failed to read request body"},
         )
+    return body if body else _detail(400, "empty request body")
+
+
+def _first_line(body: bytes) -> bytes:
+    return body.split(b"\n", 1)[0]
 
 
 async def envelope_endpoint(request: Request) -> Response:
@@ -179,47 +219,116 @@ async def envelope_endpoint(request: Request) -> Response:
     if isinstance(body, Response):
         return body
     try:
-        envelope = parse(body)
-        project = _admit(request, envelope.headers.get("dsn"))
-        item = envelope.event()
-        event = _event_json(item.payload) if item else None
+        project = _admit(request, _first_line(body))
+        return _accept(request, project, parse(body), len(body))
     except AuthError as exc:
         return _detail(exc.status, exc.detail)
     except EnvelopeError as exc:
         return _detail(400, exc.detail, *exc.causes)
-    if event is None:
-        return JSONResponse({})
-    event_id = str(envelope.headers.get("event_id") or event.get("event_id") or uuid.uuid4().hex)
-    received = clock_of(request).now()
-    stored_id = event_id.replace("-", "")
-    new = _store(_state(request), project, stored_id, event, len(body), received)
+
+
+def _envelope_id(envelope: Envelope) -> str | None:
+    try:
+        return event_id(envelope.headers.get("event_id"))
+    except EventIdError as exc:
+        raise EnvelopeError("invalid event envelope", f"invalid envelope header: {exc}") from None
+
+
+def _accept(request: Request, project: Project, envelope: Envelope, size: int) -> Response:
+    """Store the envelope's event or transaction and its attachments; Relay answers the
+    envelope's event id (`{}` when it has none)."""
+    header_id = _envelope_id(envelope)
+    item = envelope.event()
+    event = _event_json(item.payload) if item else None
+    stored_id = header_id
+    if event is not None and item is not None:
+        stored_id = header_id or _payload_id(event) or uuid.uuid4().hex
+        _keep(request, project, stored_id, event, str(item.headers["type"]), size)
+    if stored_id is not None:
+        _keep_attachments(request, stored_id, envelope.items)
+    return JSONResponse({"id": stored_id} if stored_id else {})
+
+
+def _payload_id(event: dict[str, Any]) -> str | None:
+    try:
+        return event_id(event.get("event_id"))
+    except EventIdError as exc:
+        raise EnvelopeError(f"invalid JSON data: {exc}") from None
+
+
+def _keep(
+    request: Request,
+    project: Project,
+    stored_id: str,
+    event: dict[str, Any],
+    item_type: str,
+    size: int,
+) -> None:
+    state, received = _state(request), clock_of(request).now()
+    new = _store(state, project, stored_id, normalize(event, item_type, stored_id), size, received)
     _alert(request, stored_id, new)
-    return JSONResponse({"id": event_id})
+
+
+def _keep_attachments(request: Request, stored_id: str, items: list[EnvelopeItem]) -> None:
+    """Each attachment item, as the web API lists it (its bytes are not kept)."""
+    state, now = _state(request), clock_of(request).now()
+    for item in items:
+        if item.headers.get("type") != "attachment":
+            continue
+        mimetype = item.headers.get("content_type")
+        mimetype = mimetype if isinstance(mimetype, str) else "application/octet-stream"
+        listed = {
+            "id": str(next(state.attachment_ids)),
+            "event_id": stored_id,
+            "type": str(item.headers.get("attachment_type") or "event.attachment"),
+            "name": str(item.headers.get("filename") or "Unnamed Attachment"),
+            "mimetype": mimetype,
+            "dateCreated": iso(now),
+            "size": len(item.payload),
+            "headers": {"Content-Type": mimetype},
+            "sha1": hashlib.sha1(item.payload, usedforsecurity=False).hexdigest(),
+        }
+        kept = state.attachments.pop(stored_id, [])
+        state.attachments.put(stored_id, [*kept, listed][-ATTACHMENTS_PER_EVENT:], 512 * len(kept))
 
 
 async def store_endpoint(request: Request) -> Response:
+    """The legacy JSON endpoint: a body that is not JSON is base64, of zlib or of JSON
+    (store.rs `decode_bytes`); an envelope content type is parsed as an envelope."""
     body = await _body(request)
     if isinstance(body, Response):
         return body
     try:
         project = _admit(request, None)
-        event = _event_json(body)
+        if request.headers.get("content-type", "").startswith(ENVELOPE_TYPE):
+            return _accept(request, project, parse(body), len(body))
+        event = _event_json(_legacy_decode(body))
+        stored_id = _payload_id(event) or uuid.uuid4().hex
     except AuthError as exc:
         return _detail(exc.status, exc.detail)
     except EnvelopeError as exc:
         return _detail(400, exc.detail, *exc.causes)
-    event_id = str(event.get("event_id") or uuid.uuid4().hex).replace("-", "")
-    new = _store(_state(request), project, event_id, event, len(body), clock_of(request).now())
-    _alert(request, event_id, new)
-    return JSONResponse({"id": event_id})
+    item_type = "transaction" if event.get("type") == "transaction" else "event"
+    _keep(request, project, stored_id, event, item_type, len(body))
+    return JSONResponse({"id": stored_id})
 
 
-def _admit(request: Request, dsn: Any) -> Project:
-    key, project_id = authenticate(request, dsn), _project_id(request)
-    project = _state(request).project(project_id)
-    if key in project.rejected_keys or _state(request).reject_all_keys:
-        raise AuthError(403, "event submission rejected with_reason: ProjectId")
-    return project
+def _legacy_decode(body: bytes) -> bytes:
+    if body.startswith(b"{"):
+        return body
+    try:
+        binary = base64.b64decode(body.strip(), validate=True)
+        if binary.startswith(b"{"):
+            return binary
+        decoder = zlib.decompressobj()
+        decoded = decoder.decompress(binary, BODY_LIMIT)
+    except (binascii.Error, ValueError, zlib.error) as exc:
+        raise EnvelopeError("invalid request body", str(exc)) from None
+    if decoder.unconsumed_tail:
+        raise EnvelopeError("invalid request body", "the decoded body exceeds the size limit")
+    if not decoded:
+        raise EnvelopeError("empty request body")
+    return decoded
 
 
 def _event_json(payload: bytes) -> dict[str, Any]:
@@ -232,81 +341,82 @@ def _event_json(payload: bytes) -> dict[str, Any]:
     return event
 
 
-def _fingerprint(event: dict[str, Any]) -> tuple[str, str]:
-    """(group key, title): explicit fingerprint, else exception type/value, else the message."""
-    values = (
-        ((event.get("exception") or {}).get("values") or [{}])
-        if isinstance(event.get("exception"), dict)
-        else [{}]
-    )
-    exc = values[-1] if isinstance(values[-1], dict) else {}
-    message = event.get("message") or event.get("logentry") or ""
-    if isinstance(message, dict):
-        message = message.get("formatted") or message.get("message") or ""
-    title = f"{exc.get('type')}: {exc.get('value')}" if exc.get("type") else str(message)[:200]
-    key = json.dumps(event.get("fingerprint")) if event.get("fingerprint") else title
-    return key, title or "<unlabeled event>"
+def _group_key(project: Project, event: dict[str, Any], title: str) -> str:
+    """Explicit fingerprint, else the title (exception type/value, or the message)."""
+    fingerprint = event.get("fingerprint")
+    key = json.dumps(fingerprint) if fingerprint else title
+    return hashlib.sha256(f"{project.id}:{key}".encode()).hexdigest()
+
+
+def _new_group(state: SentryState, project: Project, event: dict[str, Any], title: str) -> Any:
+    group_id = str(next(state.group_ids))  # a counter: ids stay unique once old ones drop
+    return {
+        "_key": _group_key(project, event, title),
+        "_tags": {},
+        "id": group_id,
+        "title": title,
+        "status": "unresolved",
+        "project": {"id": str(project.id), "slug": project.slug},
+        "count": "0",
+        "shortId": f"MOCK-{group_id}",
+        "level": event["level"],
+        "culprit": str(event.get("culprit") or event.get("transaction") or ""),
+        "platform": event["platform"],
+        "type": event["type"],
+        "metadata": metadata(event, title),
+    }
+
+
+def _count_into(group: dict[str, Any], event: dict[str, Any], now: str) -> None:
+    group["count"], group["lastSeen"] = str(int(group["count"]) + 1), now
+    group.setdefault("firstSeen", now)
+    if group["status"] == "resolved":
+        group["status"] = "unresolved"  # a regression reopens the issue, as Sentry does
+    seen: dict[str, set[str]] = group["_tags"]
+    for tag in all_tags(event):
+        values = seen.setdefault(tag["key"], set())
+        if len(values) < TAG_VALUES_PER_ISSUE:
+            values.add(tag["value"])
 
 
 def _store(
     state: SentryState,
     project: Project,
-    event_id: str,
+    stored_id: str,
     event: dict[str, Any],
     size: int,
     received: float,
 ) -> dict[str, Any] | None:
-    """Keep the event (weighed by its body's `size`), `received` at that unix time, and count it
-    into its issue; the issue when this event opened it (what issue alert rules fire on)."""
+    """Keep the normalized event (weighed by its body's `size`), `received` at that unix time;
+    an error or message counts into its issue (a transaction has none). The issue when this
+    event opened it (what issue alert rules fire on)."""
     if state.drop_events:
         return None
-    key, title = _fingerprint(event)
-    group_key = hashlib.sha256(f"{project.id}:{key}".encode()).hexdigest()
-    now = _iso(received)
-    group = next((g for g in state.groups.values() if g["_key"] == group_key), None)
-    opened = group is None
-    if group is None:
-        # A counter, not the count: ids stay unique once old issues are dropped.
-        group_id = str(next(state.group_ids))
-        group = {
-            "_key": group_key,
-            "id": group_id,
-            "title": title,
-            "status": "unresolved",
-            "project": {"id": str(project.id), "slug": project.slug},
-            "count": "0",
-            "firstSeen": now,
-            "lastSeen": now,
-            "shortId": f"MOCK-{group_id}",
-            "level": str(event.get("level", "error")),
-            "culprit": event.get("culprit", ""),
-            "platform": str(event.get("platform", "other")),
-        }
-        state.groups[group_id] = group
-    group["count"], group["lastSeen"] = str(int(group["count"]) + 1), now
-    if group["status"] == "resolved":
-        group["status"] = "unresolved"  # a regression reopens the issue, as Sentry does
-    stored = {
-        "received": received,
-        "project": project,
-        "group": group["id"],
-        "payload": event,
-        "title": title,
-    }
-    state.events.put(event_id, stored, size + EVENT_OVERHEAD)
-    return group if opened else None
+    shown = title(event)
+    stored = {"received": received, "project": project, "group": None, "payload": event}
+    stored["title"], opened = shown, None
+    if event["type"] != "transaction":
+        key = _group_key(project, event, shown)
+        group = next((g for g in state.groups.values() if g["_key"] == key), None)
+        if group is None:
+            group = opened = _new_group(state, project, event, shown)
+            state.groups[group["id"]] = group
+        _count_into(group, event, iso(received))
+        stored["group"] = group["id"]
+    state.events.put(stored_id, stored, size + EVENT_OVERHEAD)
+    return opened
 
 
-def _alert(request: Request, event_id: str, group: dict[str, Any] | None) -> None:
+def _alert(request: Request, stored_id: str, group: dict[str, Any] | None) -> None:
     """A new issue: each alert rule sends its trigger once the event is processed (its delay
     on the mock clock). Never raises: what cannot be built counts as that rule's failure."""
     state = _state(request)
-    stored = state.events.get(event_id)
+    stored = state.events.get(stored_id)
     if group is None or stored is None:
         return
     for rule in list(state.rules.values()):
         try:
-            body = trigger(rule, event_id, stored, _public_group(group))
+            body = trigger(rule, stored_id, stored, _public_group(group))
         except (TypeError, ValueError, KeyError, AttributeError) as exc:
             rule.delivery.fired += 1
             rule.delivery.failed += 1
@@ -322,14 +432,6 @@ def _alert(request: Request, event_id: str, group: dict[str, Any] | None) -> Non
         )
 
 
-def _iso(seconds: float) -> str:
-    return (
-        datetime.fromtimestamp(seconds, UTC)
-        .isoformat(timespec="milliseconds")
-        .replace("+00:00", "Z")
-    )
-
-
 def _api_auth(request: Request) -> Response | None:
     header = request.headers.get("authorization", "")
     if not header:
@@ -340,42 +442,50 @@ def _api_auth(request: Request) -> Response | None:
     return None
 
 
-def _visible(state: SentryState, event_id: str, now: float) -> dict[str, Any] | None:
+def _visible(state: SentryState, stored_id: str, now: float) -> dict[str, Any] | None:
     """The event once it is processed: `processing_delay_s` after it was received, at `now`."""
-    stored = state.events.get(event_id)
+    stored = state.events.get(stored_id)
     if stored is None or now - stored["received"] < state.processing_delay_s:
         return None
     return stored
 
 
-def _event_body(event_id: str, stored: dict[str, Any]) -> dict[str, Any]:
-    payload, project = stored["payload"], stored["project"]
-    tags = payload.get("tags") or {}
-    pairs = tags.items() if isinstance(tags, dict) else (t for t in tags if len(t) == 2)
+def _event_summary(stored_id: str, stored: dict[str, Any]) -> dict[str, Any]:
+    """The fields every event answer has (an issue's events list has just these)."""
+    event, project = stored["payload"], stored["project"]
+    user = event.get("user")
     return {
-        "id": event_id,
-        "eventID": event_id,
+        "id": stored_id,
+        "eventID": stored_id,
         "groupID": stored["group"],
         "projectID": str(project.id),
         "title": stored["title"],
-        "message": stored["title"],
-        "platform": payload.get("platform", "other"),
-        "type": "error",
-        "dateCreated": _iso(stored["received"]),
-        "dateReceived": _iso(stored["received"]),
-        "tags": [{"key": str(k), "value": str(v)} for k, v in pairs],
-        "entries": [],
-        "contexts": payload.get("contexts") or {},
-        "sdk": payload.get("sdk"),
-        "culprit": payload.get("culprit", ""),
+        "message": formatted(event) or stored["title"],
+        "platform": event["platform"],
+        "dateCreated": iso(stored["received"]),
+        "tags": all_tags(event),
+        "culprit": str(event.get("culprit") or event.get("transaction") or ""),
         "location": None,
-        "user": payload.get("user"),
-        "size": len(json.dumps(payload)),
-        "metadata": {"title": stored["title"]},
-        "context": payload.get("extra") or {},
-        "packages": {},
-        "errors": [],
+        "user": user if isinstance(user, dict) else None,
+        "metadata": metadata(event, stored["title"]),
         "crashFile": None,
+    }
+
+
+def _event_body(stored_id: str, stored: dict[str, Any]) -> dict[str, Any]:
+    """The web API's event: what was sent, as Sentry shows it (entries, derived tags)."""
+    event = stored["payload"]
+    return {
+        **_event_summary(stored_id, stored),
+        "type": event["type"],
+        "dateReceived": iso(stored["received"]),
+        "entries": entries(event),
+        "contexts": event.get("contexts") if isinstance(event.get("contexts"), dict) else {},
+        "sdk": event.get("sdk") if isinstance(event.get("sdk"), dict) else None,
+        "size": len(json.dumps(event)),
+        "context": event.get("extra") if isinstance(event.get("extra"), dict) else {},
+        "packages": event.get("modules") if isinstance(event.get("modules"), dict) else {},
+        "errors": [],
         "fingerprints": [],
         "groupingConfig": {"id": "mock", "enhancements": ""},
         "_meta": {},
@@ -386,31 +496,50 @@ def _event_body(event_id: str, stored: dict[str, Any]) -> dict[str, Any]:
         "userReport": None,
         "occurrence": None,
         "release": None,
-        "dist": None,
+        "dist": event.get("dist") if isinstance(event.get("dist"), str) else None,
     }
 
 
-def _matches_project(project: Project, org: str, wanted: str) -> bool:
-    org_ok = project.org == org or project.org == DEFAULT_ORG
-    return org_ok and wanted in (project.slug, str(project.id))
+def _not_there() -> Response:
+    """Sentry's ResourceDoesNotExist: an org, project or issue it cannot find for the caller."""
+    return _detail(404, "The requested resource does not exist")
 
 
 async def project_event(request: Request) -> Response:
     if denied := _api_auth(request):
         return denied
-    p = request.path_params
-    stored = _visible(_state(request), p["event_id"], clock_of(request).now())
-    if stored is None or not _matches_project(stored["project"], p["org"], p["project"]):
+    p, state = request.path_params, _state(request)
+    project = state.find_project(p["org"], p["project"])
+    if project is None:
+        return _not_there()
+    stored = _visible(state, p["event_id"], clock_of(request).now())
+    if stored is None or stored["project"] is not project:
         return _detail(404, "Event not found")
     return JSONResponse(_event_body(p["event_id"], stored))
+
+
+async def event_attachments(request: Request) -> Response:
+    """GET …/events/{event_id}/attachments/: what the event's envelope carried."""
+    if denied := _api_auth(request):
+        return denied
+    p, state = request.path_params, _state(request)
+    project = state.find_project(p["org"], p["project"])
+    stored = _visible(state, p["event_id"], clock_of(request).now())
+    if project is None or stored is None or stored["project"] is not project:
+        return _not_there()
+    wanted = request.query_params.get("query", "").lower()
+    listed = [a for a in state.attachments.get(p["event_id"], []) if wanted in a["name"].lower()]
+    return JSONResponse(listed)
 
 
 async def resolve_event_id(request: Request) -> Response:
     if denied := _api_auth(request):
         return denied
-    p = request.path_params
-    stored = _visible(_state(request), p["event_id"], clock_of(request).now())
-    if stored is None or not _matches_project(stored["project"], p["org"], stored["project"].slug):
+    p, state = request.path_params, _state(request)
+    if p["org"] not in state.orgs():
+        return _not_there()
+    stored = _visible(state, p["event_id"], clock_of(request).now())
+    if stored is None or stored["project"].org != p["org"]:
         return _detail(404, "An event with this ID could not be found.")
     return JSONResponse(
         {
@@ -439,7 +568,6 @@ def _public_group(group: dict[str, Any]) -> dict[str, Any]:
         "issueCategory": "error",
         "issueType": "error",
         "logger": None,
-        "metadata": {"title": group["title"]},
         "numComments": 0,
         "participants": [],
         "permalink": f"https://opwire-mock.sentry.io/issues/{group['id']}/",
@@ -450,20 +578,31 @@ def _public_group(group: dict[str, Any]) -> dict[str, Any]:
         "seerExplorerAutofixLastTriggered": None,
         "seerFixabilityScore": None,
         "shareId": None,
+        "stats": {"24h": []},
         "statusDetails": {},
         "subscriptionDetails": None,
-        "substatus": None,
-        "type": "error",
+        "substatus": "ongoing" if group["status"] == "unresolved" else None,
+        "userCount": 0,
         "userReportCount": 0,
     }
+
+
+def _group_in(request: Request, state: SentryState) -> dict[str, Any] | None:
+    """The issue of the path, when `{org}` (if the path names one) owns its project."""
+    group = state.groups.get(request.path_params["issue_id"])
+    org = request.path_params.get("org")
+    if group is None or org is None:
+        return group
+    owner = state.projects.get(int(group["project"]["id"]))
+    return group if owner is not None and owner.org == org else None
 
 
 async def issue(request: Request) -> Response:
     if denied := _api_auth(request):
         return denied
-    group = _state(request).groups.get(request.path_params["issue_id"])
+    group = _group_in(request, _state(request))
     if group is None:
-        return _detail(404, "The requested resource does not exist")
+        return _not_there()
     if request.method == "PUT":
         body = json_body(await request.body())
         status = body.get("status") if isinstance(body, dict) else None
@@ -473,7 +612,67 @@ async def issue(request: Request) -> Response:
     return JSONResponse(_public_group(group))
 
 
+async def issue_events(request: Request) -> Response:
+    """GET organizations/{org}/issues/{issue_id}/events/: the issue's processed events."""
+    if denied := _api_auth(request):
+        return denied
+    state, now = _state(request), clock_of(request).now()
+    group = _group_in(request, state)
+    if group is None:
+        return _not_there()
+    shown = [
+        {**_event_summary(event_id, stored), "event.type": stored["payload"]["type"]}
+        for event_id, stored in reversed(state.events.items())
+        if stored["group"] == group["id"] and _visible(state, event_id, now)
+    ]
+    return JSONResponse(shown[:PAGE])
+
+
+def _issue_list(request: Request, state: SentryState, projects: set[int]) -> Response:
+    """The issues of `projects` that match `query` (default is:unresolved), newest first."""
+    try:
+        terms = search(request.query_params.get("query", DEFAULT_QUERY))
+    except SearchError as exc:
+        return _detail(400, str(exc))
+    found = [
+        _public_group(g)
+        for g in reversed(state.groups.values())
+        if int(g["project"]["id"]) in projects and matches(terms, g, g["_tags"])
+    ]
+    return JSONResponse(found[: _limit(request)])
+
+
+def _limit(request: Request) -> int:
+    raw = request.query_params.get("limit", "")
+    return min(int(raw), PAGE) if raw.isdigit() and int(raw) > 0 else PAGE
+
+
+async def project_issues(request: Request) -> Response:
+    if denied := _api_auth(request):
+        return denied
+    p, state = request.path_params, _state(request)
+    project = state.find_project(p["org"], p["project"])
+    if project is None:
+        return _not_there()
+    return _issue_list(request, state, {project.id})
+
+
+async def organization_issues(request: Request) -> Response:
+    """The org's issues; `project=` (ids or slugs, -1 for all) narrows them."""
+    if denied := _api_auth(request):
+        return denied
+    org, state = request.path_params["org"], _state(request)
+    if org not in state.orgs():
+        return _not_there()
+    owned = [p for p in state.projects.values() if p.org == org]
+    wanted = set(request.query_params.getlist("project")) - {"-1"}
+    chosen = {p.id for p in owned if not wanted or wanted & {p.slug, str(p.id)}}
+    return _issue_list(request, state, chosen)
+
+
 async def organization(request: Request) -> Response:
+    """The org's details. Any slug is answered: the region sweep's tests ask an org no project
+    names (UNCONFIRMED that a wrong slug would be a 404 here rather than a 403)."""
     if denied := _api_auth(request):
         return denied
     org = request.path_params["org"]
@@ -563,8 +762,8 @@ async def control_rules(request: Request) -> Response:
 def items(state: SentryState, clock: MockClock) -> Iterator[Item]:
     """Each event held (processed or not yet) as the web API's event answers it, the run id
     read from its `run_id` tag; and each issue, as organizations/{org}/issues/{id}/ answers it."""
-    for event_id, stored in state.events.items():
-        body = _event_body(event_id, stored)
+    for stored_id, stored in state.events.items():
+        body = _event_body(stored_id, stored)
         tags = {t["key"]: t["value"] for t in body["tags"]}
         found = field_value(tags) or run_id_in(stored["title"])
         yield Item("event", stored["received"], found, body)
@@ -575,18 +774,26 @@ def items(state: SentryState, clock: MockClock) -> Iterator[Item]:
 
 
 def credential_of(incoming: Incoming) -> str | None:
-    auth = incoming.headers.get("x-sentry-auth", "")
-    match = re.search(r"sentry_key=([^,\s]+)", auth)
-    if match:
-        return match.group(1)
-    query_key = parse_qs(incoming.query).get("sentry_key")
-    if query_key:
-        return query_key[0]
-    dsn = re.search(rb'"dsn"\s*:\s*"[a-z]+://([^:@"]+)[:@]', incoming.body[:4096])
-    if dsn:
-        return dsn.group(1).decode("latin-1")
-    bearer = incoming.headers.get("authorization", "")
-    return bearer.partition(" ")[2].strip() or None
+    """The DSN key, in any form Relay reads it, else the web API's bearer token."""
+    key = credential(incoming.headers, incoming.query, incoming.body)
+    if key:
+        return key
+    token = incoming.headers.get("authorization", "").partition(" ")[2]
+    return token.strip() or None
+
+
+def not_found(request: Request, status: int) -> Response:
+    """Sentry's answer to a path no route serves, or a method it does not take (UNCONFIRMED
+    table above): the catch-all's trailing-slash hint, DRF's 405 detail, Relay's empty 405."""
+    path = request.url.path
+    if status == 405:
+        if path.startswith("/api/0/"):
+            return _detail(405, f'Method "{request.method}" not allowed.')
+        return Response(status_code=405)
+    if not path.endswith("/"):
+        hint = f"Route not found, did you forget a trailing slash?\n\ntry: {path}/\n"
+        return PlainTextResponse(hint, 404)
+    return Response(status_code=404)
 
 
 def wrong_region(incoming: Incoming) -> Response:
@@ -629,21 +836,27 @@ SCENARIOS = (
 )
 
 
+PROJECT = "/api/0/projects/{org}/{project}"
+ORG = "/api/0/organizations/{org}"
+
+
 def create_app() -> ASGIApp:
     return create_mock_app(
         "sentry",
         [
             Route("/api/{project_id}/envelope/", envelope_endpoint, methods=["POST"]),
             Route("/api/{project_id}/store/", store_endpoint, methods=["POST"]),
+            Route(f"{PROJECT}/events/{{event_id}}/", project_event, methods=["GET"]),
             Route(
-                "/api/0/projects/{org}/{project}/events/{event_id}/", project_event, methods=["GET"]
+                f"{PROJECT}/events/{{event_id}}/attachments/", event_attachments, methods=["GET"]
             ),
-            Route(
-                "/api/0/organizations/{org}/eventids/{event_id}/", resolve_event_id, methods=["GET"]
-            ),
-            Route("/api/0/organizations/{org}/issues/{issue_id}/", issue, methods=["GET", "PUT"]),
+            Route(f"{PROJECT}/issues/", project_issues, methods=["GET"]),
+            Route(f"{ORG}/eventids/{{event_id}}/", resolve_event_id, methods=["GET"]),
+            Route(f"{ORG}/issues/", organization_issues, methods=["GET"]),
+            Route(f"{ORG}/issues/{{issue_id}}/", issue, methods=["GET", "PUT"]),
+            Route(f"{ORG}/issues/{{issue_id}}/events/", issue_events, methods=["GET"]),
             Route("/api/0/issues/{issue_id}/", issue, methods=["GET", "PUT"]),
-            Route("/api/0/organizations/{org}/", organization, methods=["GET"]),
+            Route(f"{ORG}/", organization, methods=["GET"]),
         ],
         SentryState,
         credential_of,
@@ -654,10 +867,9 @@ def create_app() -> ASGIApp:
         region="us",
         wrong_region=wrong_region,
         scenarios=SCENARIOS,
-        throttled=(
-            '{"detail":"Sentry dropped data due to a quota or internal rate limit being reached."}',
-            "application/json",
-        ),
+        throttled=(THROTTLED_BODY, "application/json"),
+        throttle_headers=RATE_LIMITS,
+        not_found=not_found,
         too_large=TOO_LARGE["sentry"],
         inventory=Inventory(("event", "issue"), items),
     )
