@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
+
+import httpx
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import RateLimitErrorRetryHandler, builtin_handlers
 from slack_sdk.webhook import WebhookClient
 
 from conftest import Mock
@@ -125,3 +132,313 @@ def test_history_pages_newest_first_with_cursor(slack_mock: Mock) -> None:
 def test_auth_test(slack_mock: Mock) -> None:
     web = WebClient(token="xoxb-sdk-test-token-000", base_url=f"{slack_mock.url}/api/")
     assert web.auth_test()["ok"] is True
+
+
+# --- the Web API methods an application calls (round 2) ---------------------------------------
+# Each answer is the one docs.slack.dev/reference/methods/<method> documents; the shapes are also
+# checked against shared/specs/slack in tests/test_slack_spec.py.
+
+BOT_TOKEN, USER_TOKEN = "xoxb-sdk-test-token-000", "xoxp-sdk-user-token-000"
+APP_TOKEN = "xapp-1-A0SDK-000-sdk"
+CHANNEL = "C0OPWIRE01"
+
+
+def web(mock: Mock, token: str | None = BOT_TOKEN, **kwargs: Any) -> WebClient:
+    return WebClient(token=token, base_url=f"{mock.url}/api/", **kwargs)
+
+
+def api_error(call: Callable[[], Any]) -> SlackApiError:
+    with pytest.raises(SlackApiError) as raised:
+        call()
+    return raised.value
+
+
+def test_post_message_by_id_and_by_name_reads_back(slack_mock: Mock) -> None:
+    """chat.postMessage: channel "an encoded ID or channel name"; answers {ok, channel, ts,
+    message}, the message as history shows it."""
+    client = web(slack_mock)
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "*deploy*"}}]
+    sent = client.chat_postMessage(channel=CHANNEL, text="deploy done", blocks=blocks)
+    by_name = client.chat_postMessage(channel="#opwire-alerts", text="second")
+    assert sent["ok"] is True and sent["channel"] == by_name["channel"] == CHANNEL
+    assert sent["message"]["text"] == "deploy done" and sent["message"]["blocks"] == blocks
+    assert sent["message"]["bot_id"] == "B0OPWIRE0" and sent["message"]["ts"] == sent["ts"]
+    history = client.conversations_history(channel=CHANNEL)["messages"]
+    assert [m["ts"] for m in history] == [by_name["ts"], sent["ts"]]
+    assert history[1] == sent["message"]
+
+
+def test_threads_history_shows_parents_replies_show_the_thread(slack_mock: Mock) -> None:
+    """thread_ts makes a reply; conversations.history "returns parent messages only" with
+    reply_count, reply_users and thread_ts; reply_broadcast also shows the reply in the channel;
+    conversations.replies gives the parent, then its replies, oldest first."""
+    client = web(slack_mock, USER_TOKEN)
+    parent = client.chat_postMessage(channel=CHANNEL, text="incident opened")
+    one = client.chat_postMessage(channel=CHANNEL, text="ack", thread_ts=parent["ts"])
+    assert one["message"]["thread_ts"] == parent["ts"]
+    assert one["message"]["parent_user_id"] == "U0OPWIRE1"
+    # A reply to a reply joins the parent's thread.
+    two = client.chat_postMessage(
+        channel=CHANNEL, text="resolved", thread_ts=one["ts"], reply_broadcast=True
+    )
+    assert two["message"]["thread_ts"] == parent["ts"]
+    history = client.conversations_history(channel=CHANNEL)["messages"]
+    assert [m["text"] for m in history] == ["resolved", "incident opened"]
+    top = history[1]
+    assert (top["thread_ts"], top["reply_count"], top["latest_reply"]) == (
+        parent["ts"],
+        2,
+        two["ts"],
+    )
+    assert top["reply_users"] == ["U0OPWIRE1"] and top["reply_users_count"] == 1
+    thread = client.conversations_replies(channel=CHANNEL, ts=parent["ts"])
+    assert [m["text"] for m in thread["messages"]] == ["incident opened", "ack", "resolved"]
+    assert thread["has_more"] is False
+    first = client.conversations_replies(channel=CHANNEL, ts=parent["ts"], limit=2)
+    assert first["has_more"] is True
+    rest = client.conversations_replies(
+        channel=CHANNEL, ts=parent["ts"], cursor=first["response_metadata"]["next_cursor"]
+    )
+    assert [m["text"] for m in rest["messages"]] == ["resolved"]
+    missing = api_error(lambda: client.conversations_replies(channel=CHANNEL, ts="1.000001"))
+    assert missing.response["error"] == "thread_not_found"
+
+
+def test_chat_update_changes_the_message(slack_mock: Mock) -> None:
+    """chat.update answers {ok, channel, ts, text, message}; only the author may update
+    (cant_update_message); an unknown ts is message_not_found."""
+    client = web(slack_mock)
+    sent = client.chat_postMessage(channel=CHANNEL, text="firing")
+    updated = client.chat_update(channel=CHANNEL, ts=sent["ts"], text="resolved")
+    assert (updated["channel"], updated["ts"], updated["text"]) == (CHANNEL, sent["ts"], "resolved")
+    assert updated["message"]["text"] == "resolved"
+    (shown,) = client.conversations_history(channel=CHANNEL)["messages"]
+    assert shown["text"] == "resolved" and shown["edited"]["user"] == "U0OPWIRE0"
+    other = api_error(
+        lambda: web(slack_mock, USER_TOKEN).chat_update(channel=CHANNEL, ts=sent["ts"], text="x")
+    )
+    assert other.response["error"] == "cant_update_message"
+    gone = api_error(lambda: client.chat_update(channel=CHANNEL, ts="1700000000.000001", text="x"))
+    assert gone.response["error"] == "message_not_found"
+
+
+def test_conversations_list_pages_types_and_info(slack_mock: Mock) -> None:
+    """conversations.list: types (default public_channel), exclude_archived, limit and
+    response_metadata.next_cursor ("" on the last page); the SDK iterates the pages.
+    conversations.info: a private channel the caller is not in is channel_not_found."""
+    for spec in (
+        {"id": "C0PUBLIC02", "name": "deploys"},
+        {"id": "C0ARCHIVE3", "name": "old", "archived": True},
+        {"id": "G0PRIVATE4", "name": "secret", "private": True},
+        {"id": "G0HIDDEN05", "name": "hidden", "private": True, "member": False},
+    ):
+        slack_mock.control("POST", "slack/channels", spec)
+    client = web(slack_mock)
+    # The SDK's iteration reuses one response object: read each page as it comes.
+    pages = [[c["name"] for c in page["channels"]] for page in client.conversations_list(limit=2)]
+    assert pages == [["opwire-alerts", "deploys"], ["old"]]
+    live = client.conversations_list(exclude_archived=True)["channels"]
+    assert [c["id"] for c in live] == [CHANNEL, "C0PUBLIC02"]
+    private = client.conversations_list(types="private_channel")["channels"]
+    assert [(c["id"], c["is_private"]) for c in private] == [("G0PRIVATE4", True)]
+    info = client.conversations_info(channel="C0PUBLIC02", include_num_members=True)["channel"]
+    assert (info["name"], info["is_member"], info["num_members"]) == ("deploys", True, 2)
+    hidden = api_error(lambda: client.conversations_info(channel="G0HIDDEN05"))
+    assert hidden.response["error"] == "channel_not_found"
+    for bad, error in ({"cursor": "nope"}, "invalid_cursor"), ({"limit": "x"}, "invalid_limit"):
+        failed = api_error(lambda bad=bad: client.conversations_list(**bad))  # type: ignore[misc]
+        assert failed.response["error"] == error
+    bad_types = api_error(lambda: client.conversations_list(types="public_channel,dm"))
+    assert bad_types.response["error"] == "invalid_types"
+
+
+def test_users_info(slack_mock: Mock) -> None:
+    """users.info: the user object; an unknown user is user_not_found."""
+    client = web(slack_mock)
+    bot = client.users_info(user="U0OPWIRE0")["user"]
+    assert (bot["id"], bot["is_bot"], bot["profile"]["bot_id"]) == ("U0OPWIRE0", True, "B0OPWIRE0")
+    human = client.users_info(user="U0OPWIRE1", include_locale=True)["user"]
+    assert (human["is_bot"], human["locale"]) == (False, "en-US")
+    assert api_error(lambda: client.users_info(user="U0NOBODY0")).response["error"] == (
+        "user_not_found"
+    )
+
+
+def test_api_test_echoes_and_fails_as_documented(slack_mock: Mock) -> None:
+    """api.test: foo=bar answers {"ok": true, "args": {"foo": "bar"}}; error=my_error answers
+    {"ok": false, "error": "my_error", "args": {"error": "my_error"}}; no token needed."""
+    client = web(slack_mock, token=None)
+    assert client.api_test()["ok"] is True
+    assert client.api_test(foo="bar").data == {"ok": True, "args": {"foo": "bar"}}
+    failed = api_error(lambda: client.api_test(error="my_error"))
+    assert failed.response.status_code == 200
+    assert failed.response.data == {"ok": False, "error": "my_error", "args": {"error": "my_error"}}
+
+
+CALLS: dict[str, Callable[[WebClient], Any]] = {
+    "chat.postMessage": lambda c: c.chat_postMessage(channel=CHANNEL, text="x"),
+    "chat.update": lambda c: c.chat_update(channel=CHANNEL, ts="1700000000.000001", text="x"),
+    "conversations.history": lambda c: c.conversations_history(channel=CHANNEL),
+    "conversations.replies": lambda c: c.conversations_replies(channel=CHANNEL, ts="1.1"),
+    "conversations.info": lambda c: c.conversations_info(channel=CHANNEL),
+    "conversations.list": lambda c: c.conversations_list(),
+    "users.info": lambda c: c.users_info(user="U0OPWIRE0"),
+    "auth.test": lambda c: c.auth_test(),
+}
+
+
+@pytest.mark.parametrize("method", CALLS)
+@pytest.mark.parametrize(
+    ("token", "error"),
+    [(None, "not_authed"), ("bogus", "invalid_auth"), (APP_TOKEN, "not_allowed_token_type")],
+)
+def test_tokens_a_method_refuses(slack_mock: Mock, method: str, token: str, error: str) -> None:
+    """No token: not_authed; a malformed one: invalid_auth; an app-level token on a bot/user
+    method: not_allowed_token_type; each HTTP 200 with ok false, as SlackApiError carries it."""
+    failed = api_error(lambda: CALLS[method](web(slack_mock, token)))
+    assert failed.response.status_code == 200
+    assert failed.response.data == {"ok": False, "error": error}
+    assert failed.response.api_url.endswith(f"/api/{method}")
+
+
+def test_token_as_a_form_field_and_nowhere_else(slack_mock: Mock) -> None:
+    """The token in the Authorization header or as a POST body parameter; not in the query
+    string (changelog 2020-11-no-more-tokens-in-querystrings), not inside a JSON body. The
+    request log never shows it."""
+    api = f"{slack_mock.url}/api/chat.postMessage"
+    blocks = json.dumps([{"type": "divider"}])
+    form = httpx.post(
+        api, data={"token": USER_TOKEN, "channel": CHANNEL, "text": "hi", "blocks": blocks}
+    )
+    assert form.json()["ok"] is True and form.json()["message"]["blocks"] == [{"type": "divider"}]
+    query = httpx.post(api, params={"token": USER_TOKEN}, data={"channel": CHANNEL, "text": "x"})
+    in_json = httpx.post(api, json={"token": USER_TOKEN, "channel": CHANNEL, "text": "x"})
+    assert query.json()["error"] == in_json.json()["error"] == "not_authed"
+    logged = json.dumps(slack_mock.requests())
+    assert USER_TOKEN not in logged and USER_TOKEN[-8:] not in logged
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "error"),
+    [
+        ({"content-type": "application/json"}, b"{nope", "invalid_json"),
+        ({"content-type": "application/json"}, b"[1]", "json_not_object"),
+        ({"content-type": "text/csv"}, b"a,b", "invalid_post_type"),
+        ({}, b"channel=C0OPWIRE01", "missing_post_type"),
+    ],
+)
+def test_bodies_slack_cannot_read(
+    slack_mock: Mock, headers: dict[str, str], body: bytes, error: str
+) -> None:
+    """The spec's shared errors for a POST body: invalid_json, json_not_object,
+    invalid_post_type, missing_post_type."""
+    reply = httpx.post(
+        f"{slack_mock.url}/api/chat.postMessage",
+        content=body,
+        headers={"authorization": f"Bearer {BOT_TOKEN}", **headers},
+    )
+    assert reply.status_code == 200 and reply.json() == {"ok": False, "error": error}
+
+
+@pytest.mark.parametrize(
+    ("channel", "kwargs", "error"),
+    [
+        ("C0MISSING1", {"text": "x"}, "channel_not_found"),
+        ("C0ARCHIVE3", {"text": "x"}, "is_archived"),
+        ("C0OUTSIDE4", {"text": "x"}, "not_in_channel"),
+        (CHANNEL, {"text": "x" * 40_001}, "msg_too_long"),
+        (CHANNEL, {"text": "x", "thread_ts": "soon"}, "invalid_thread_ts"),
+        (CHANNEL, {"text": "x", "thread_ts": "1700000000.000001"}, "thread_not_found"),
+        (CHANNEL, {"text": "x", "attachments": [{"text": "a"}] * 101}, "too_many_attachments"),
+    ],
+)
+def test_post_message_errors(
+    slack_mock: Mock, channel: str, kwargs: dict[str, Any], error: str
+) -> None:
+    """chat.postMessage's documented errors, each ok false under HTTP 200."""
+    slack_mock.control("POST", "slack/channels", {"id": "C0ARCHIVE3", "archived": True})
+    slack_mock.control("POST", "slack/channels", {"id": "C0OUTSIDE4", "member": False})
+    failed = api_error(lambda: web(slack_mock).chat_postMessage(channel=channel, **kwargs))
+    assert failed.response.data == {"ok": False, "error": error}
+
+
+def test_post_message_without_text_is_no_text(slack_mock: Mock) -> None:
+    reply = httpx.post(
+        f"{slack_mock.url}/api/chat.postMessage",
+        json={"channel": CHANNEL},
+        headers={"authorization": f"Bearer {BOT_TOKEN}"},
+    )
+    assert reply.json() == {"ok": False, "error": "no_text"}
+
+
+def test_web_api_429_is_ratelimited_json_with_retry_after(slack_mock: Mock) -> None:
+    """Past chat.postMessage's per-channel budget: HTTP 429, Retry-After, and the body slack_sdk
+    reads (`error == "ratelimited"`, slack_sdk/socket_mode/client.py)."""
+    slack_mock.control("POST", "slack/rate", {"burst": 1, "per_second": 0.5})
+    client = web(slack_mock)
+    client.chat_postMessage(channel=CHANNEL, text="one")
+    limited = api_error(lambda: client.chat_postMessage(channel=CHANNEL, text="two"))
+    assert limited.response.status_code == 429
+    assert limited.response.data == {"ok": False, "error": "ratelimited"}
+    assert limited.response.headers["Retry-After"] == "2"
+    # Another channel has its own budget ("one message per second per channel").
+    slack_mock.control("POST", "slack/channels", {"id": "C0OTHER005"})
+    assert client.chat_postMessage(channel="C0OTHER005", text="elsewhere")["ok"] is True
+
+
+def test_rate_limit_retry_handler_honours_retry_after(
+    slack_mock: Mock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """slack_sdk's RateLimitErrorRetryHandler waits Retry-After and retries: its wait advances
+    the mock's clock instead of sleeping, so the retry lands after the budget refilled."""
+    waited: list[float] = []
+
+    def wait(seconds: float) -> None:
+        waited.append(seconds)
+        slack_mock.control("POST", "clock", {"advance_s": seconds})
+
+    monkeypatch.setattr(builtin_handlers, "time", SimpleNamespace(sleep=wait))
+    slack_mock.control("POST", "slack/rate", {"burst": 1, "per_second": 0.5})
+    client = web(slack_mock, retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)])
+    client.chat_postMessage(channel=CHANNEL, text="one")
+    assert client.chat_postMessage(channel=CHANNEL, text="two")["ok"] is True
+    assert len(waited) == 1 and 2 <= waited[0] < 3
+    posts = [r["status"] for r in slack_mock.requests() if r["path"] == "/api/chat.postMessage"]
+    assert posts == [200, 429, 200]
+
+
+def test_throttle_scenarios_answer_each_host_in_its_own_shape(slack_mock: Mock) -> None:
+    """slack/retry_after_storm: the Web API's JSON 429 on /api/, the webhook's bare word on
+    /services/, both with Retry-After 3600 (Slack documents no other rate-limit header)."""
+    slack_mock.control("POST", "scenarios", {"name": "slack/retry_after_storm"})
+    limited = api_error(lambda: web(slack_mock).auth_test())
+    assert limited.response.status_code == 429
+    assert limited.response.data == {"ok": False, "error": "ratelimited"}
+    assert limited.response.headers["Retry-After"] == "3600"
+    hook = WebhookClient(hook_url(slack_mock)).send(text="x")
+    assert (hook.status_code, hook.body, hook.headers["Retry-After"]) == (
+        429,
+        "rate_limited",
+        "3600",
+    )
+
+
+def test_unknown_methods_paths_and_verbs(slack_mock: Mock) -> None:
+    """An unknown method is Slack's unknown_method JSON (with req_method), never a framework
+    page; so is a trailing-slash twin of a method; other verbs and paths get Slack-shaped
+    answers too."""
+    unknown = api_error(lambda: web(slack_mock).api_call("nothing.here"))
+    assert unknown.response.status_code == 404
+    assert unknown.response.data == {
+        "ok": False,
+        "error": "unknown_method",
+        "req_method": "nothing.here",
+    }
+    slash = httpx.get(f"{slack_mock.url}/api/auth.test/")
+    assert (slash.status_code, slash.json()["error"]) == (404, "unknown_method")
+    put = httpx.put(f"{slack_mock.url}/api/chat.postMessage")
+    assert (put.status_code, put.json()["ok"]) == (405, False)
+    get_hook = httpx.get(hook_url(slack_mock))
+    assert (get_hook.status_code, get_hook.text) == (400, "invalid_payload")
+    elsewhere = httpx.get(f"{slack_mock.url}/nowhere")
+    assert (elsewhere.status_code, elsewhere.text) == (404, "not_found")

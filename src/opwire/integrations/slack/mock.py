@@ -1,17 +1,21 @@
-"""Slack mock: incoming webhooks and the Web API's conversations.history, with shared state.
+"""Slack mock: incoming webhooks and the Web API methods an application calls, with shared state.
 
 Pages followed: api.slack.com/messaging/webhooks; api.slack.com/changelog/2016-05-17-changes-to-
-errors-for-incoming-webhooks; api.slack.com/methods/conversations.history and
-shared/specs/slack/slack_web_openapi_v2.json; vendor-contracts.md § 5.
+errors-for-incoming-webhooks; docs.slack.dev/apis/web-api/rate-limits;
+shared/specs/slack/slack_web_openapi_v2.json; vendor-contracts.md § 5. The Web API methods live
+in mock_methods.py (their plumbing in mock_web.py), the state in mock_state.py.
 
 Webhook answers are bare words as text/plain; the Web API answers HTTP 200 with `ok` true or
-false. Any well-formed webhook path and any `xoxb-`/`xoxp-` token is accepted. Webhooks nobody
-registered deliver into the default channel `C0OPWIRE01`.
+false (a 429 `ratelimited` when throttled). Any well-formed webhook path and any `xoxb-`/`xoxp-`
+token is accepted (`xapp-` app-level tokens are refused by every method but api.test). Webhooks
+nobody registered deliver into the default channel `C0OPWIRE01` (#opwire-alerts).
 
 Mock control, besides the shared /_opwire/ routes:
 - `POST /_opwire/slack/hooks` `{"team": "T…", "bot": "B…", "channel": "C…", "state": "revoked"}`
-- `POST /_opwire/slack/channels` `{"id": "C…", "member": false, "archived": true}`
-- `POST /_opwire/slack/rate` `{"burst": 1, "per_second": 1}`
+- `POST /_opwire/slack/channels`
+  `{"id": "C…", "name": "alerts", "member": false, "archived": true, "private": true}`
+- `POST /_opwire/slack/rate` `{"burst": 1, "per_second": 1}` (each webhook's, and each
+  channel's for chat.postMessage)
 - `GET /_opwire/slack/messages?channel=C…`
 
 Hooks, channels and messages keep the newest entries and count what they drop
@@ -21,11 +25,10 @@ multiply its cap.
 
 from __future__ import annotations
 
-import base64
+import dataclasses
+import json
 import re
-from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -34,19 +37,19 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from opwire.integrations.slack import mock_methods
+from opwire.integrations.slack.mock_state import DEFAULT_CHANNEL, Hook, SlackState
+from opwire.integrations.slack.mock_web import not_found
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
 from opwire.mock.clock import MockClock
 from opwire.mock.inventory import Inventory, Item, run_id_in
-from opwire.mock.limits import CONFIGURED, TOO_LARGE, CappedDict, CappedList
-from opwire.mock.scenarios import Scenario, vendor_state
+from opwire.mock.limits import TOO_LARGE
+from opwire.mock.scenarios import Scenario, generic, vendor_state
 from opwire.mock.state import clock_of
 from opwire.mock.values import ControlError, number, positive
 
-DEFAULT_CHANNEL = "C0OPWIRE01"
 TEAM, BOT, SECRET = r"T[A-Z0-9]{6,}", r"B[A-Z0-9]{6,}", r"[A-Za-z0-9]{24}"
 WEBHOOK = re.compile(rf"^/services/({TEAM})/({BOT})/({SECRET})$")
-TOKEN = re.compile(r"^xox[bp]-[A-Za-z0-9-]{10,}$")
-HISTORY_LIMIT_MAX = 999
 
 # Webhook hook states -> (HTTP status, body). Statuses marked UNCONFIRMED in
 # vendor-contracts.md § 5.3/§ 9 are Slack's documented words with the most likely status.
@@ -60,70 +63,13 @@ HOOK_ANSWERS: dict[str, tuple[int, str]] = {
     "team_disabled": (403, "team_disabled"),  # status UNCONFIRMED
     "user_not_found": (400, "user_not_found"),
 }
-RATE_LIMITED_BODY = "rate_limited"  # UNCONFIRMED: the real 429 body is not documented
+RATE_LIMITED_BODY = "rate_limited"  # UNCONFIRMED: the real webhook 429 body is not documented
+# The Web API's 429 body (slack_sdk and @slack/web-api read `error: ratelimited` from it).
+WEB_RATELIMITED = json.dumps({"ok": False, "error": "ratelimited"})
+# Slack documents no rate-limit header but Retry-After (docs.slack.dev/apis/web-api/rate-limits).
+THROTTLE_HEADERS: dict[str, str] = {}
+TEXT = "text/plain; charset=utf-8"
 MESSAGE_OVERHEAD = 512
-
-
-@dataclass(slots=True)
-class Channel:
-    id: str
-    member: bool = True
-    archived: bool = False
-
-
-@dataclass(slots=True)
-class Hook:
-    channel: str = DEFAULT_CHANNEL
-    state: str = "active"
-    tokens: float = -1.0
-    refilled: float = 0.0
-
-
-@dataclass(slots=True)
-class SlackState:
-    default_channel: str = DEFAULT_CHANNEL
-    default_hook_state: str = "active"
-    burst: float = 30.0  # about one message per second per webhook, short bursts allowed
-    per_second: float = 1.0
-    last_ts: float = 0.0
-    dropped: Counter[str] = field(default_factory=Counter)
-    # Every well-formed webhook path makes a hook, so they are capped like the rest.
-    hooks: CappedDict[str, Hook] = field(init=False)
-    channels: CappedDict[str, Channel] = field(init=False)
-    # (channel id, message), oldest first
-    messages: CappedList[tuple[str, dict[str, Any]]] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.hooks = CappedDict("hooks", self.dropped)
-        self.channels = CappedDict("channels", self.dropped, CONFIGURED)
-        self.messages = CappedList("messages", self.dropped)
-        self.channel(DEFAULT_CHANNEL)
-
-    def channel(self, channel_id: str) -> Channel:
-        return self.channels.setdefault(channel_id, Channel(channel_id))
-
-    def history(self) -> dict[str, list[dict[str, Any]]]:
-        """Each channel's messages, oldest first."""
-        found: dict[str, list[dict[str, Any]]] = {cid: [] for cid in self.channels}
-        for cid, message in self.messages:
-            found.setdefault(cid, []).append(message)
-        return found
-
-    def next_ts(self, now: float) -> str:
-        """A message ts at `now` (unix seconds), later than every earlier one, as Slack's are."""
-        self.last_ts = max(now, self.last_ts + 0.000001)
-        return f"{self.last_ts:.6f}"
-
-    def take_token(self, hook: Hook, now: float) -> bool:
-        """One message from the hook's bucket, refilled up to `now` (monotonic seconds)."""
-        if hook.tokens < 0:
-            hook.tokens, hook.refilled = self.burst, now
-        hook.tokens = min(self.burst, hook.tokens + (now - hook.refilled) * self.per_second)
-        hook.refilled = now
-        if hook.tokens < 1:
-            return False
-        hook.tokens -= 1
-        return True
 
 
 def _state(request: Request) -> SlackState:
@@ -157,9 +103,8 @@ async def webhook(request: Request) -> Response:
     channel = state.channel(hook.channel)
     if channel.archived:
         return _word(410, "channel_is_archived")
-    if not state.take_token(hook, clock_of(request).monotonic()):
-        wait = max(1, round((1 - hook.tokens) / state.per_second))
-        return _word(429, RATE_LIMITED_BODY, {"Retry-After": str(wait)})
+    if not state.take_token(hook.bucket, clock_of(request).monotonic()):
+        return _word(429, RATE_LIMITED_BODY, {"Retry-After": str(state.wait_s(hook.bucket))})
     raw = await request.body()
     message = _parse_message(request.headers.get("content-type", ""), raw)
     if message is None or not _valid_shape(message):
@@ -192,129 +137,8 @@ def _stored(message: dict[str, Any], bot: str, ts: str) -> dict[str, Any]:
         if key in message:
             stored[key] = message[key]
     if message.get("attachments"):
-        # Slack numbers stored attachments from 1 (the spec's objs_message requires `id`).
-        stored["attachments"] = [
-            {**a, "id": n} for n, a in enumerate(message["attachments"], 1) if isinstance(a, dict)
-        ]
+        stored["attachments"] = mock_methods.numbered(message["attachments"])
     return stored
-
-
-def _api_error(error: str) -> Response:
-    return JSONResponse({"ok": False, "error": error})
-
-
-async def _api_params(request: Request) -> dict[str, str]:
-    params = dict(request.query_params)
-    if request.method == "POST":
-        body = (await request.body()).decode("utf-8", "replace")
-        if request.headers.get("content-type", "").startswith("application/json"):
-            document = json_body(body.encode())
-            if isinstance(document, dict):
-                params.update({k: str(v) for k, v in document.items()})
-        else:
-            params.update({k: v[0] for k, v in parse_qs(body).items()})
-    return params
-
-
-def _token(request: Request, params: dict[str, str]) -> str | None:
-    auth = request.headers.get("authorization", "")
-    if auth.lower().startswith("bearer "):
-        return auth[7:].strip()
-    return params.get("token")
-
-
-async def history(request: Request) -> Response:
-    state, params = _state(request), await _api_params(request)
-    token = _token(request, params)
-    if not token:
-        return _api_error("not_authed")
-    if not TOKEN.match(token):
-        return _api_error("invalid_auth")
-    channel = state.channels.get(params.get("channel", ""))
-    if channel is None:
-        return _api_error("channel_not_found")
-    if not channel.member:
-        return _api_error("not_in_channel")
-    for name in ("oldest", "latest"):
-        if not _is_number(params.get(name) or "0"):
-            return _api_error(f"invalid_ts_{name}")
-    try:
-        found = state.history().get(channel.id, [])
-        return JSONResponse(_history_page(found, params, clock_of(request).now()))
-    except ValueError:
-        return _api_error("invalid_cursor")
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _history_page(
-    messages: list[dict[str, Any]], params: dict[str, str], now: float
-) -> dict[str, Any]:
-    oldest = float(params.get("oldest") or 0)
-    latest = float(params.get("latest") or now + 1)
-    inclusive = params.get("inclusive") in ("1", "true")
-    limit_text = params.get("limit") or "100"
-    limit = min(max(int(limit_text) if limit_text.isdigit() else 100, 1), HISTORY_LIMIT_MAX)
-    offset = _cursor_offset(params.get("cursor", ""))
-
-    def within(ts: float) -> bool:
-        if inclusive:
-            return oldest <= ts <= latest
-        return oldest < ts < latest
-
-    hits = [m for m in reversed(messages) if within(float(m["ts"]))]
-    page = hits[offset : offset + limit]
-    more = offset + limit < len(hits)
-    cursor = base64.b64encode(f"offset:{offset + limit}".encode()).decode() if more else ""
-    return {
-        "ok": True,
-        "messages": page,
-        "has_more": more,
-        "pin_count": 0,
-        "channel_actions_ts": None,
-        "channel_actions_count": 0,
-        "response_metadata": {"next_cursor": cursor},
-    }
-
-
-def _cursor_offset(cursor: str) -> int:
-    if not cursor:
-        return 0
-    try:
-        decoded = base64.b64decode(cursor.encode(), validate=True).decode()
-    except (ValueError, UnicodeDecodeError):
-        raise ValueError(cursor) from None
-    if not decoded.startswith("offset:"):
-        raise ValueError(cursor)
-    offset = decoded.removeprefix("offset:")
-    if not offset.isdigit():
-        raise ValueError(cursor)
-    return int(offset)
-
-
-async def auth_test(request: Request) -> Response:
-    token = _token(request, await _api_params(request))
-    if not token:
-        return _api_error("not_authed")
-    if not TOKEN.match(token):
-        return _api_error("invalid_auth")
-    return JSONResponse(
-        {
-            "ok": True,
-            "url": "https://opwire-mock.slack.com/",
-            "team": "opwire mock",
-            "user": "opwire-bot",
-            "team_id": "T0OPWIRE0",
-            "user_id": "U0OPWIRE0",
-            "bot_id": "B0OPWIRE0",
-        }
-    )
 
 
 async def control_hooks(request: Request) -> Response:
@@ -344,18 +168,25 @@ def _strings(data: Any, required: tuple[str, ...], optional: tuple[str, ...] = (
     return all(isinstance(data[k], str) for k in (*required, *optional) if k in data)
 
 
+CHANNEL_FLAGS = ("member", "archived", "private")
+
+
 async def control_channels(request: Request) -> Response:
     state = _state(request)
     data = json_body(await request.body())
     flags_ok = isinstance(data, dict) and all(
-        isinstance(data.get(flag, False), bool) for flag in ("member", "archived")
+        isinstance(data.get(flag, False), bool) for flag in CHANNEL_FLAGS
     )
-    if not flags_ok or not _strings(data, required=("id",)):
-        return JSONResponse({"error": "expected {id, member?, archived?}: a string, booleans"}, 400)
+    if not flags_ok or not _strings(data, required=("id",), optional=("name",)):
+        return JSONResponse(
+            {"error": "expected {id, name?, member?, archived?, private?}: strings, booleans"}, 400
+        )
     channel = state.channel(data["id"])
-    channel.member = bool(data.get("member", channel.member))
-    channel.archived = bool(data.get("archived", channel.archived))
-    return JSONResponse({"id": channel.id, "member": channel.member, "archived": channel.archived})
+    channel.name = data.get("name") or channel.name
+    for flag in CHANNEL_FLAGS:
+        setattr(channel, flag, bool(data.get(flag, getattr(channel, flag))))
+    shown = {flag: getattr(channel, flag) for flag in CHANNEL_FLAGS}
+    return JSONResponse({"id": channel.id, "name": channel.name, **shown})
 
 
 async def control_rate(request: Request) -> Response:
@@ -370,8 +201,8 @@ async def control_rate(request: Request) -> Response:
     except ControlError as exc:
         return JSONResponse({"error": str(exc)}, 400)
     state.burst = burst
-    for hook in state.hooks.values():
-        hook.tokens = -1.0
+    for bucket in state.buckets():
+        bucket.tokens = -1.0
     return JSONResponse({"burst": state.burst, "per_second": state.per_second})
 
 
@@ -402,7 +233,10 @@ def credential_of(incoming: Incoming) -> str | None:
         token = parse_qs(source).get("token")
         if token:
             return token[0]
-    return None
+    # Slack ignores a token inside a JSON body, but the log must not show it either.
+    document = json_body(incoming.body) if incoming.body.startswith(b"{") else None
+    token_in_json = document.get("token") if isinstance(document, dict) else None
+    return token_in_json if isinstance(token_in_json, str) and token_in_json else None
 
 
 def _channel(**values: Any) -> Any:
@@ -435,14 +269,41 @@ SCENARIOS = (
 )
 
 
+def _with_web_api_429(scenario: Scenario) -> Scenario:
+    """The generic scenario with the Web API's own 429 body on /api/ paths, ahead of its rule
+    for every path (whose body is the webhook's)."""
+
+    def apply(state: Any) -> None:
+        before = len(state.faults)
+        scenario.apply(state)
+        twins = [
+            dataclasses.replace(
+                rule, path="/api/*", body=WEB_RATELIMITED, content_type="application/json"
+            )
+            for rule in state.faults[before:]
+        ]
+        state.faults[before:before] = twins
+
+    return dataclasses.replace(scenario, apply=apply)
+
+
+def _scenarios() -> tuple[Scenario, ...]:
+    """The room's own scenarios, and the generic retry_after_storm in the Web API's shape (a
+    scenario of the same name replaces the generic one). cold_throttle stays one rule for every
+    path, whose body is the webhook's: its "first 3 requests" is one count across both hosts,
+    which two rules cannot share."""
+    storm = next(
+        s
+        for s in generic("slack", (RATE_LIMITED_BODY, TEXT), THROTTLE_HEADERS)
+        if s.name == "slack/retry_after_storm"
+    )
+    return (*SCENARIOS, _with_web_api_429(storm))
+
+
 def create_app() -> ASGIApp:
     return create_mock_app(
         "slack",
-        [
-            Route("/services/{rest:path}", webhook, methods=["POST"]),
-            Route("/api/conversations.history", history, methods=["GET", "POST"]),
-            Route("/api/auth.test", auth_test, methods=["GET", "POST"]),
-        ],
+        [Route("/services/{rest:path}", webhook, methods=["POST"]), *mock_methods.routes()],
         SlackState,
         credential_of,
         [
@@ -451,8 +312,10 @@ def create_app() -> ASGIApp:
             Route("/_opwire/slack/rate", control_rate, methods=["POST"]),
             Route("/_opwire/slack/messages", control_messages, methods=["GET"]),
         ],
-        scenarios=SCENARIOS,
-        throttled=(RATE_LIMITED_BODY, "text/plain; charset=utf-8"),
+        scenarios=_scenarios(),
+        throttled=(RATE_LIMITED_BODY, TEXT),
+        throttle_headers=THROTTLE_HEADERS,
+        not_found=not_found,
         too_large=TOO_LARGE["slack"],
         inventory=Inventory(("message",), items),
     )

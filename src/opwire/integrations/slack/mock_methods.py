@@ -1,0 +1,332 @@
+"""The Slack Web API methods the mock serves, each a small `Call -> success body` function.
+
+Pages followed (docs.slack.dev/reference/methods/<name>, and shared/specs/slack for each answer's
+schema and error enum): chat.postMessage (channel by ID or name; `thread_ts` makes a reply,
+`reply_broadcast` also shows it in the channel; answers `{ok, channel, ts, message}`),
+chat.update (`{ok, channel, ts, text, message}`), conversations.history (parents only, newest
+first), conversations.replies (the parent, then its replies, oldest first), conversations.info,
+conversations.list (`types`, default public_channel; `exclude_archived`; `limit` at most 1000;
+cursor pages), users.info, auth.test, api.test (echoes its arguments as `args`; `error=` makes it
+fail with that error, `args` included).
+
+UNCONFIRMED, chosen as most likely: a `thread_ts` that is no message of the channel is
+`thread_not_found` (malformed: `invalid_thread_ts`); text past 40,000 characters is
+`msg_too_long`; conversations.replies on a reply's ts answers that reply alone.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from starlette.routing import Route
+
+from opwire.integrations.slack.mock_state import (
+    BOT_ID,
+    BOT_USER,
+    CREATED,
+    HUMAN_USER,
+    TEAM_ID,
+    TEAM_NAME,
+    USERS,
+    Channel,
+    User,
+    in_history,
+    is_reply,
+    replies_to,
+    with_thread,
+)
+from opwire.integrations.slack.mock_web import (
+    ApiError,
+    Call,
+    flag,
+    json_array,
+    limit,
+    page,
+    ratelimited,
+    text,
+    ts_window,
+    web_method,
+)
+
+TS = re.compile(r"^\d{10}\.\d{6}$")
+TEXT_MAX = 40_000
+ATTACHMENTS_MAX = 100
+HISTORY_LIMIT_MAX = 999
+LIST_LIMIT_MAX = 1000
+CHANNEL_TYPES = {"public_channel", "private_channel", "mpim", "im"}
+
+
+def numbered(attachments: list[Any]) -> list[dict[str, Any]]:
+    """Stored attachments, numbered from 1 as Slack numbers them (objs_message requires `id`)."""
+    return [{**a, "id": n} for n, a in enumerate(attachments, 1) if isinstance(a, dict)]
+
+
+def _author(call: Call) -> dict[str, str]:
+    """Who a message of this call is from: the bot (and its bot_id), or the token's user."""
+    return {"user": BOT_USER, "bot_id": BOT_ID} if call.kind == "bot" else {"user": HUMAN_USER}
+
+
+def _readable(call: Call, given: str) -> Channel:
+    channel = call.state.channels.get(given)
+    if channel is None or (channel.private and not channel.member):
+        raise ApiError("channel_not_found")
+    return channel
+
+
+def _content(call: Call) -> dict[str, Any]:
+    """The text, blocks and attachments of a post or an update, or Slack's error for them."""
+    # markdown_text stands in for text (slack_sdk 3.3x sends either).
+    body = text(call.params, "text") or text(call.params, "markdown_text")
+    blocks = json_array(call.params, "blocks")
+    attachments = json_array(call.params, "attachments")
+    if not (body or blocks or attachments):
+        raise ApiError("no_text")
+    if len(body) > TEXT_MAX:
+        raise ApiError("msg_too_long")
+    if attachments and len(attachments) > ATTACHMENTS_MAX:
+        raise ApiError("too_many_attachments")
+    content: dict[str, Any] = {"text": body}
+    if blocks:
+        content["blocks"] = blocks
+    if attachments:
+        content["attachments"] = numbered(attachments)
+    return content
+
+
+def _postable(call: Call) -> Channel:
+    channel = call.state.find_channel(text(call.params, "channel"))
+    if channel is None or (channel.private and not channel.member):
+        raise ApiError("channel_not_found")
+    if channel.archived:
+        raise ApiError("is_archived")
+    if not channel.member:
+        raise ApiError("not_in_channel")
+    return channel
+
+
+def _thread(call: Call, channel: Channel) -> dict[str, Any]:
+    """The reply fields of a post with `thread_ts`, pointed at the thread's parent."""
+    given = text(call.params, "thread_ts")
+    if not given:
+        return {}
+    if not TS.match(given):
+        raise ApiError("invalid_thread_ts")
+    parent = call.state.message(channel.id, given)
+    if parent is None:
+        raise ApiError("thread_not_found")
+    root = call.state.message(channel.id, parent["thread_ts"]) if is_reply(parent) else parent
+    root = root or parent
+    fields: dict[str, Any] = {"thread_ts": root["ts"]}
+    if root.get("user"):
+        fields["parent_user_id"] = root["user"]
+    if flag(call.params, "reply_broadcast"):
+        fields["subtype"] = "thread_broadcast"
+    return fields
+
+
+def post_message(call: Call) -> dict[str, Any]:
+    channel = _postable(call)
+    content, thread = _content(call), _thread(call, channel)
+    # chat.postMessage: about one message per second per channel, short bursts allowed.
+    if not call.state.take_token(channel.bucket, call.monotonic):
+        raise ratelimited(call.state.wait_s(channel.bucket))
+    ts = call.state.next_ts(call.now)
+    message = {"type": "message", **_author(call), **content, "ts": ts, "team": TEAM_ID, **thread}
+    call.state.messages.append((channel.id, message), len(str(message)) + 512)
+    return {"channel": channel.id, "ts": ts, "message": message}
+
+
+def update(call: Call) -> dict[str, Any]:
+    channel = _readable(call, text(call.params, "channel"))
+    message = call.state.message(channel.id, text(call.params, "ts"))
+    if message is None:
+        raise ApiError("message_not_found")
+    if message.get("user") != _author(call)["user"]:
+        raise ApiError("cant_update_message")
+    content = _content(call)
+    for key in ("blocks", "attachments"):
+        message.pop(key, None)
+    message.update(content, edited={"user": message["user"], "ts": call.state.next_ts(call.now)})
+    shown = {k: v for k, v in message.items() if k in ("text", "user", "bot_id", *content)}
+    return {"channel": channel.id, "ts": message["ts"], "text": message["text"], "message": shown}
+
+
+def _member_channel(call: Call) -> Channel:
+    channel = _readable(call, text(call.params, "channel"))
+    if not channel.member:
+        raise ApiError("not_in_channel")
+    return channel
+
+
+def history(call: Call) -> dict[str, Any]:
+    channel = _member_channel(call)
+    within = ts_window(call.params, call.now)
+    held = call.state.in_channel(channel.id)
+    hits = [with_thread(m, held) for m in reversed(held) if in_history(m) and within(m)]
+    size = limit(call.params, 100, HISTORY_LIMIT_MAX)
+    found, cursor = page(hits, call.params, size)
+    return {
+        "messages": found,
+        "has_more": bool(cursor),
+        "pin_count": 0,
+        "channel_actions_ts": None,
+        "channel_actions_count": 0,
+        "response_metadata": {"next_cursor": cursor},
+    }
+
+
+def replies(call: Call) -> dict[str, Any]:
+    channel = _member_channel(call)
+    held = call.state.in_channel(channel.id)
+    parent = call.state.message(channel.id, text(call.params, "ts"))
+    if parent is None:
+        raise ApiError("thread_not_found")
+    thread = [parent] if is_reply(parent) else [parent, *replies_to(held, parent["ts"])]
+    within = ts_window(call.params, call.now)
+    hits = [with_thread(m, held) for m in thread if within(m)]
+    found, cursor = page(hits, call.params, limit(call.params, 1000, LIST_LIMIT_MAX))
+    return {
+        "messages": found,
+        "has_more": bool(cursor),
+        "response_metadata": {"next_cursor": cursor},
+    }
+
+
+def conversation(channel: Channel, num_members: bool = False) -> dict[str, Any]:
+    """A channel as objs_conversation shows it (its first, channel-like, form)."""
+    empty = {"value": "", "creator": "", "last_set": 0}
+    shown: dict[str, Any] = {
+        "id": channel.id,
+        "name": channel.name,
+        "name_normalized": channel.name,
+        "created": CREATED,
+        "creator": HUMAN_USER,
+        "is_channel": True,
+        "is_group": False,
+        "is_im": False,
+        "is_mpim": False,
+        "is_private": channel.private,
+        "is_archived": channel.archived,
+        "is_general": False,
+        "is_shared": False,
+        "is_ext_shared": False,
+        "is_org_shared": False,
+        "is_pending_ext_shared": False,
+        "is_member": channel.member,
+        "unlinked": 0,
+        "topic": dict(empty),
+        "purpose": dict(empty),
+        "previous_names": [],
+        "pending_shared": [],
+    }
+    if num_members:
+        shown["num_members"] = 2 if channel.member else 1
+    return shown
+
+
+def info(call: Call) -> dict[str, Any]:
+    channel = _readable(call, text(call.params, "channel"))
+    return {"channel": conversation(channel, flag(call.params, "include_num_members"))}
+
+
+def _types(call: Call) -> set[str]:
+    given = {t.strip() for t in (text(call.params, "types") or "public_channel").split(",")}
+    if not given <= CHANNEL_TYPES:
+        raise ApiError("invalid_types")
+    return given
+
+
+def list_conversations(call: Call) -> dict[str, Any]:
+    types, hide_archived = _types(call), flag(call.params, "exclude_archived")
+    size = limit(call.params, 100, LIST_LIMIT_MAX, refuse=True)
+
+    def listed(channel: Channel) -> bool:
+        kind = "private_channel" if channel.private else "public_channel"
+        visible = channel.member or not channel.private
+        return kind in types and visible and not (hide_archived and channel.archived)
+
+    shown = [conversation(c) for c in call.state.channels.values() if listed(c)]
+    found, cursor = page(shown, call.params, size)
+    return {"channels": found, "response_metadata": {"next_cursor": cursor}}
+
+
+def _user(user: User, locale: bool) -> dict[str, Any]:
+    """A user as objs_user shows it (the non-enterprise form)."""
+    profile = {
+        "real_name": user.real_name,
+        "real_name_normalized": user.real_name,
+        "display_name": user.name,
+        "display_name_normalized": user.name,
+        "avatar_hash": "g0opwire0000",
+        "title": "",
+        "phone": "",
+        "skype": "",
+        "status_text": "",
+        "status_emoji": "",
+        "fields": None,
+        "team": TEAM_ID,
+        **({"bot_id": BOT_ID} if user.is_bot else {}),
+    }
+    shown = {
+        "id": user.id,
+        "team_id": TEAM_ID,
+        "name": user.name,
+        "real_name": user.real_name,
+        "deleted": False,
+        "color": "9f69e7",
+        "tz": "Etc/UTC",
+        "tz_label": "Coordinated Universal Time",
+        "tz_offset": 0,
+        "is_admin": False,
+        "is_owner": False,
+        "is_primary_owner": False,
+        "is_restricted": False,
+        "is_ultra_restricted": False,
+        "is_bot": user.is_bot,
+        "is_app_user": False,
+        "updated": CREATED,
+        "profile": profile,
+    }
+    return {**shown, "locale": "en-US"} if locale else shown
+
+
+def users_info(call: Call) -> dict[str, Any]:
+    user = USERS.get(text(call.params, "user"))
+    if user is None:
+        raise ApiError("user_not_found")
+    return {"user": _user(user, flag(call.params, "include_locale"))}
+
+
+def auth_test(call: Call) -> dict[str, Any]:
+    who = {"user_id": BOT_USER, "bot_id": BOT_ID} if call.kind == "bot" else {"user_id": HUMAN_USER}
+    return {
+        "url": "https://opwire-mock.slack.com/",
+        "team": TEAM_NAME,
+        "user": USERS[who["user_id"]].name,
+        "team_id": TEAM_ID,
+        **who,
+    }
+
+
+def api_test(call: Call) -> dict[str, Any]:
+    """Echoes its arguments; `error=` makes it fail with that error (the args echoed too)."""
+    args = {"args": call.params} if call.params else {}
+    failure = text(call.params, "error")
+    if failure:
+        raise ApiError(failure, extra=args)
+    return args
+
+
+def routes() -> list[Route]:
+    return [
+        web_method("chat.postMessage", post_message),
+        web_method("chat.update", update),
+        web_method("conversations.history", history),
+        web_method("conversations.replies", replies),
+        web_method("conversations.info", info),
+        web_method("conversations.list", list_conversations),
+        web_method("users.info", users_info),
+        web_method("auth.test", auth_test),
+        web_method("api.test", api_test, kinds=None),
+    ]

@@ -1,0 +1,173 @@
+"""What the Slack mock holds: channels, webhooks, the workspace's users, messages and threads.
+
+Pages followed: api.slack.com/messaging/webhooks; docs.slack.dev/reference/methods/
+conversations.history ("parent messages only": thread replies are left out, the parent carries
+`reply_count`, `reply_users`, `latest_reply` and `thread_ts`) and conversations.replies;
+docs.slack.dev/apis/web-api/rate-limits (webhooks and chat.postMessage: about one message per
+second, per webhook or per channel, short bursts allowed); shared/specs/slack (objs_message,
+objs_conversation, objs_user).
+
+Every message of every channel lives in one capped store, oldest first; a thread's view (a
+parent's reply fields) is computed when it is read, so what the cap drops never leaves a parent
+counting replies it no longer has.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from opwire.mock.limits import CONFIGURED, CappedDict, CappedList
+
+DEFAULT_CHANNEL = "C0OPWIRE01"
+DEFAULT_CHANNEL_NAME = "opwire-alerts"
+TEAM_ID, TEAM_NAME = "T0OPWIRE0", "opwire mock"
+# Who each kind of token is (auth.test, a message's `user`); the bot's user is a bot user.
+BOT_ID, BOT_USER, HUMAN_USER = "B0OPWIRE0", "U0OPWIRE0", "U0OPWIRE1"
+CREATED = 1_700_000_000  # when the mock's channels and users were "created" (unix seconds)
+
+
+@dataclass(slots=True)
+class Bucket:
+    """A token bucket: -1 tokens means "full at the next take"."""
+
+    tokens: float = -1.0
+    refilled: float = 0.0
+
+
+@dataclass(slots=True)
+class Channel:
+    id: str
+    name: str = ""
+    member: bool = True
+    archived: bool = False
+    private: bool = False
+    bucket: Bucket = field(default_factory=Bucket)
+
+    def __post_init__(self) -> None:
+        self.name = self.name or self.id.lower()
+
+
+@dataclass(slots=True)
+class Hook:
+    channel: str = DEFAULT_CHANNEL
+    state: str = "active"
+    bucket: Bucket = field(default_factory=Bucket)
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: str
+    name: str
+    real_name: str
+    is_bot: bool
+
+
+USERS = {
+    BOT_USER: User(BOT_USER, "opwire-bot", "opwire bot", is_bot=True),
+    HUMAN_USER: User(HUMAN_USER, "opwire-operator", "opwire operator", is_bot=False),
+}
+
+
+@dataclass(slots=True)
+class SlackState:
+    default_channel: str = DEFAULT_CHANNEL
+    default_hook_state: str = "active"
+    burst: float = 30.0  # about one message per second per webhook, short bursts allowed
+    per_second: float = 1.0
+    last_ts: float = 0.0
+    dropped: Counter[str] = field(default_factory=Counter)
+    # Every well-formed webhook path makes a hook, so they are capped like the rest.
+    hooks: CappedDict[str, Hook] = field(init=False)
+    channels: CappedDict[str, Channel] = field(init=False)
+    # (channel id, message), oldest first
+    messages: CappedList[tuple[str, dict[str, Any]]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.hooks = CappedDict("hooks", self.dropped)
+        self.channels = CappedDict("channels", self.dropped, CONFIGURED)
+        self.messages = CappedList("messages", self.dropped)
+        self.channel(DEFAULT_CHANNEL).name = DEFAULT_CHANNEL_NAME
+
+    def channel(self, channel_id: str) -> Channel:
+        return self.channels.setdefault(channel_id, Channel(channel_id))
+
+    def find_channel(self, given: str) -> Channel | None:
+        """A channel by its id, or by its name with or without the leading `#` (chat.postMessage:
+        "an encoded ID or channel name")."""
+        if given in self.channels:
+            return self.channels[given]
+        name = given.removeprefix("#")
+        return next((c for c in self.channels.values() if name and c.name == name), None)
+
+    def history(self) -> dict[str, list[dict[str, Any]]]:
+        """Each channel's messages, replies included, oldest first."""
+        found: dict[str, list[dict[str, Any]]] = {cid: [] for cid in self.channels}
+        for cid, message in self.messages:
+            found.setdefault(cid, []).append(message)
+        return found
+
+    def in_channel(self, channel_id: str) -> list[dict[str, Any]]:
+        return [message for cid, message in self.messages if cid == channel_id]
+
+    def message(self, channel_id: str, ts: str) -> dict[str, Any] | None:
+        return next((m for m in self.in_channel(channel_id) if m["ts"] == ts), None)
+
+    def next_ts(self, now: float) -> str:
+        """A message ts at `now` (unix seconds), later than every earlier one, as Slack's are."""
+        self.last_ts = max(now, self.last_ts + 0.000001)
+        return f"{self.last_ts:.6f}"
+
+    def take_token(self, bucket: Bucket, now: float) -> bool:
+        """One message from the bucket, refilled up to `now` (monotonic seconds)."""
+        if bucket.tokens < 0:
+            bucket.tokens, bucket.refilled = self.burst, now
+        bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.refilled) * self.per_second)
+        bucket.refilled = now
+        if bucket.tokens < 1:
+            return False
+        bucket.tokens -= 1
+        return True
+
+    def wait_s(self, bucket: Bucket) -> int:
+        """Whole seconds until the bucket holds one message again (a Retry-After)."""
+        return max(1, round((1 - bucket.tokens) / self.per_second))
+
+    def buckets(self) -> Iterator[Bucket]:
+        yield from (hook.bucket for hook in self.hooks.values())
+        yield from (channel.bucket for channel in self.channels.values())
+
+
+def is_reply(message: dict[str, Any]) -> bool:
+    """A thread reply (its `thread_ts` is another message's ts)."""
+    thread = message.get("thread_ts")
+    return thread is not None and thread != message["ts"]
+
+
+def in_history(message: dict[str, Any]) -> bool:
+    """conversations.history shows parents, plain messages, and replies also sent to the channel."""
+    return not is_reply(message) or message.get("subtype") == "thread_broadcast"
+
+
+def replies_to(messages: list[dict[str, Any]], ts: str) -> list[dict[str, Any]]:
+    return [m for m in messages if is_reply(m) and m.get("thread_ts") == ts]
+
+
+def with_thread(message: dict[str, Any], messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """The message as the Web API shows it: a parent with replies gains its thread fields."""
+    replies = replies_to(messages, message["ts"])
+    if not replies or is_reply(message):
+        return message
+    users = list(dict.fromkeys(str(r["user"]) for r in replies if r.get("user")))
+    thread: dict[str, Any] = {
+        "thread_ts": message["ts"],
+        "reply_count": len(replies),
+        "reply_users_count": len(users),
+        "latest_reply": replies[-1]["ts"],
+        "subscribed": False,
+    }
+    if users:
+        thread["reply_users"] = users
+    return {**message, **thread}

@@ -1,0 +1,240 @@
+"""Slack Web API plumbing for the mock: a method's arguments, its token, its errors, its pages.
+
+Pages followed: docs.slack.dev/apis/web-api ("HTTP 200 with `ok` false and an `error`";
+arguments as a query string, a form-encoded POST body, or a JSON POST body with the token in the
+Authorization header); api.slack.com/changelog/2020-11-no-more-tokens-in-querystrings-for-
+newly-created-apps (the token in the Authorization header or as a POST body parameter, never the
+query string, for apps created since 2021-02-24); docs.slack.dev/apis/web-api/pagination (cursor
+in, `response_metadata.next_cursor` out, "" on the last page); docs.slack.dev/apis/web-api/
+rate-limits (HTTP 429 with Retry-After); shared/specs/slack (each method's error enum:
+`not_authed`, `invalid_auth`, `invalid_json`, `json_not_object`, `invalid_post_type`,
+`missing_post_type`).
+
+Facts the sources here leave open, in one table (each the most likely behaviour; * UNCONFIRMED):
+
+| fact | the mock's answer |
+|---|---|
+| the Web API's 429 | `{"ok": false, "error": "ratelimited"}` + Retry-After (as the SDKs read it) |
+| a token only in the query string | ignored, as for apps made since 2021-02-24: `not_authed`* |
+| a token inside a JSON body | ignored (JSON takes the header's): `not_authed`* |
+| an app-level token (`xapp-`) | `not_allowed_token_type` on every method but api.test* |
+| an unknown method | HTTP 404* `{"ok": false, "error": "unknown_method", "req_method": …}` |
+| a verb but GET/POST on a method | HTTP 405 `{"ok": false, "error": "method_not_allowed"}`* |
+| GET on a webhook URL | HTTP 400 text `invalid_payload`* |
+| any other path | HTTP 404 text `not_found`* (slack.com serves a web page) |
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from opwire.integrations.slack.mock_state import SlackState
+from opwire.mock.app import json_body, mock_state
+from opwire.mock.state import clock_of
+
+TOKEN = re.compile(r"^(xoxb|xoxp|xapp)-[A-Za-z0-9-]{10,}$")
+TOKEN_KINDS = {"xoxb": "bot", "xoxp": "user", "xapp": "app"}
+BOT_OR_USER = ("bot", "user")
+FORM = "application/x-www-form-urlencoded"
+# Content types a POST may carry (docs.slack.dev/apis/web-api "POST bodies").
+POST_TYPES = (FORM, "application/json", "multipart/form-data")
+
+
+class ApiError(Exception):
+    """A Web API failure: `{"ok": false, "error": …}`, HTTP 200 unless a 429 (or 404)."""
+
+    def __init__(
+        self,
+        error: str,
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ):
+        super().__init__(error)
+        self.error, self.status, self.headers = error, status, headers or {}
+        self.extra = extra or {}
+
+    def response(self) -> Response:
+        body = {"ok": False, "error": self.error, **self.extra}
+        return JSONResponse(body, self.status, self.headers)
+
+
+def ratelimited(retry_after_s: int) -> ApiError:
+    return ApiError("ratelimited", 429, {"Retry-After": str(retry_after_s)})
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One Web API call: its arguments (strings, or JSON values), who made it, and when."""
+
+    params: dict[str, Any]
+    kind: str  # bot, user or app ("" when the method takes no token)
+    state: SlackState
+    now: float  # unix seconds, on the mock clock
+    monotonic: float
+
+
+Method = Callable[[Call], dict[str, Any]]
+
+
+def web_method(name: str, handler: Method, kinds: Sequence[str] | None = BOT_OR_USER) -> Route:
+    """The route of one Web API method; `kinds` are the token kinds it takes (None: no token)."""
+
+    async def endpoint(request: Request) -> Response:
+        try:
+            params, form_token = await _arguments(request)
+            kind = "" if kinds is None else _token_kind(request, form_token, kinds)
+            clock = clock_of(request)
+            call = Call(params, kind, _state(request), clock.now(), clock.monotonic())
+            return JSONResponse({"ok": True, **handler(call)})
+        except ApiError as failure:
+            return failure.response()
+
+    return Route(f"/api/{name}", endpoint, methods=["GET", "POST"])
+
+
+def _state(request: Request) -> SlackState:
+    state: SlackState = mock_state(request).vendor
+    return state
+
+
+async def _arguments(request: Request) -> tuple[dict[str, Any], str | None]:
+    """The call's arguments, and the token of a form body (the only body that may carry one)."""
+    params: dict[str, Any] = {k: v for k, v in request.query_params.items() if k != "token"}
+    body = await request.body()
+    if request.method != "POST" or not body:
+        return params, None
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if not kind:
+        raise ApiError("missing_post_type")
+    if kind not in POST_TYPES:
+        raise ApiError("invalid_post_type")
+    if kind == "application/json":
+        document = json_body(body)
+        if document is None:
+            raise ApiError("invalid_json")
+        if not isinstance(document, dict):
+            raise ApiError("json_not_object")
+        return {**params, **{k: v for k, v in document.items() if k != "token"}}, None
+    form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+    token = form.pop("token", None)
+    return {**params, **form}, token
+
+
+def _token_kind(request: Request, form_token: str | None, kinds: Sequence[str]) -> str:
+    auth = request.headers.get("authorization", "")
+    token = auth[7:].strip() if auth.lower().startswith("bearer ") else form_token
+    if not token:
+        raise ApiError("not_authed")
+    found = TOKEN.match(token)
+    if found is None:
+        raise ApiError("invalid_auth")
+    kind = TOKEN_KINDS[found.group(1)]
+    if kind not in kinds:
+        raise ApiError("not_allowed_token_type")
+    return kind
+
+
+def text(params: dict[str, Any], name: str) -> str:
+    """An argument as text ("" when absent); an array or object where text belongs is refused."""
+    value = params.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float):
+        return str(value)
+    raise ApiError("invalid_arguments")
+
+
+def flag(params: dict[str, Any], name: str) -> bool:
+    return text(params, name).lower() in ("1", "true")
+
+
+def json_array(params: dict[str, Any], name: str) -> list[Any] | None:
+    """`blocks` or `attachments`: a JSON array, or one "presented as a URL-encoded string"."""
+    value = params.get(name)
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise ApiError(f"invalid_{name}") from None
+    if not isinstance(value, list):
+        raise ApiError(f"invalid_{name}")
+    return value
+
+
+def limit(params: dict[str, Any], default: int, most: int, refuse: bool = False) -> int:
+    """The `limit` argument, at most `most`; a value that is no whole number is the default, or
+    `invalid_limit` where the method documents it."""
+    given = text(params, "limit")
+    if not given:
+        return default
+    if not given.isdigit():
+        if refuse:
+            raise ApiError("invalid_limit")
+        return default
+    return min(max(int(given), 1), most)
+
+
+def page(items: list[Any], params: dict[str, Any], size: int) -> tuple[list[Any], str]:
+    """One page of `items` from the call's cursor, and the cursor of the next ("" at the end)."""
+    offset = _cursor_offset(text(params, "cursor"))
+    more = offset + size < len(items)
+    cursor = base64.b64encode(f"offset:{offset + size}".encode()).decode() if more else ""
+    return items[offset : offset + size], cursor
+
+
+def _cursor_offset(cursor: str) -> int:
+    if not cursor:
+        return 0
+    try:
+        decoded = base64.b64decode(cursor.encode(), validate=True).decode()
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError("invalid_cursor") from None
+    offset = decoded.removeprefix("offset:")
+    if not decoded.startswith("offset:") or not offset.isdigit():
+        raise ApiError("invalid_cursor")
+    return int(offset)
+
+
+def ts_window(params: dict[str, Any], now: float) -> Callable[[dict[str, Any]], bool]:
+    """Whether a message falls between `oldest` and `latest` (`inclusive` keeps the ends)."""
+    bounds = []
+    for name, default in (("oldest", 0.0), ("latest", now + 1)):
+        given = text(params, name)
+        try:
+            bounds.append(float(given) if given else default)
+        except ValueError:
+            raise ApiError(f"invalid_ts_{name}") from None
+    oldest, latest = bounds
+    if flag(params, "inclusive"):
+        return lambda m: oldest <= float(m["ts"]) <= latest
+    return lambda m: oldest < float(m["ts"]) < latest
+
+
+def not_found(request: Request, status: int) -> Response:
+    """Slack's answer to a path or verb nothing serves (the table in the module docstring)."""
+    path = request.url.path
+    if path.startswith("/api/"):
+        if status == 405:
+            return JSONResponse({"ok": False, "error": "method_not_allowed"}, 405)
+        name = path.removeprefix("/api/")
+        return JSONResponse({"ok": False, "error": "unknown_method", "req_method": name}, 404)
+    if path.startswith("/services/"):
+        if status == 405:
+            return PlainTextResponse("invalid_payload", 400)
+        return PlainTextResponse("no_service", 404)
+    return PlainTextResponse("not_found", 404)
