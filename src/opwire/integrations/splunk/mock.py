@@ -1,15 +1,19 @@
 """Splunk HEC mock: event and raw intake, health, channels and indexer acknowledgment, plus the
-management search export used to read events back.
+management REST API (mock_search.py) used to log in and read events back by search.
 
-Pages followed: help.splunk.com "HTTP Event Collector REST API endpoints", "Format events for
-HTTP Event Collector" (batches of concatenated objects), "Troubleshoot HTTP Event Collector"
-(codes 0–22, shared/specs/splunk/splunkadmins_hec_reply_code_lookup.csv), "About HTTP Event
-Collector Indexer Acknowledgment", "Export data using the Splunk REST API"; vendor-contracts § 6.
+Pages followed: help.splunk.com "HTTP Event Collector REST API endpoints" (the raw endpoint's
+channel, host, source, sourcetype, index and time parameters), "Format events for HTTP Event
+Collector" (batches of concatenated objects; `fields` values a string or an array of strings),
+"Troubleshoot HTTP Event Collector" (codes 0–22,
+shared/specs/splunk/splunkadmins_hec_reply_code_lookup.csv), "About HTTP Event Collector
+Indexer Acknowledgment"; vendor-contracts § 6.
 
 Any GUID token is accepted (ack off, every index allowed) unless configured:
 `POST /_opwire/splunk/config {"tokens": {TOKEN: {"disabled": false, "ack": true,
-"indexes": ["main"]}}, "indexing_delay_s": 0, "health": "healthy", "query_auth": false}`.
-The management search (port 8089 on a real Splunk) is served on the same port here.
+"indexes": ["main"]}}, "indexing_delay_s": 0, "health": "healthy", "query_auth": false,
+"search_tokens": ["…"], "users": {"admin": "…"}, "version": "9.3.2"}`
+(search_tokens / users null: any search token, any user and password).
+The management API (port 8089 on a real Splunk) is served on the same port here.
 
 Stores keep the newest entries (events, pending acks, ack channels, tokens) and count
 what they drop (`/_opwire/health`); a body past the limit gets HEC's 413 (mock/limits.py).
@@ -33,7 +37,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from opwire.encoding import DecodeError, decode_body
-from opwire.integrations.splunk.search import SearchError, matches, parse
+from opwire.integrations.splunk import mock_atom, mock_search
+from opwire.integrations.splunk.mock_search import SearchState, row_of
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
 from opwire.mock.clock import MockClock
 from opwire.mock.inventory import Inventory, Item, field_value, run_id_in
@@ -70,8 +75,19 @@ CODES = {
     22: (400, "Token disabled"),
 }
 HEALTH = {"healthy": 17, "queues_full": 18, "ack_unavailable": 19, "both": 20}
-# invalid-event-number counts from 0 here, as emulators do; the real base is UNCONFIRMED.
+# HEC facts no Splunk page settled, each the most likely reading (third-party emulators and a
+# published interop run against a Splunk container), kept in one place.
+UNCONFIRMED = {
+    "invalid-event-number": "counts from 0 (emulators; an interop run saw the same)",
+    "bad time": "code 6 Invalid data format (the nearest row of the reply-code table)",
+    "event null or false": "code 6; a blank or whitespace-only string code 13 (interop run)",
+    "time magnitude": "13 digits read as milliseconds, 16 as microseconds, 19 as nanoseconds",
+    "unknown HEC path": "404 {text: The requested URL was not found on this server., code: 404}",
+    "HEC trailing slash": "not routed: the same 404 as an unknown path",
+}
 EVENT_NUMBER_BASE = 0
+NOT_FOUND_TEXT = "The requested URL was not found on this server."
+VERSION_DEFAULT = mock_search.VERSION
 BODY_LIMIT = 32 << 20  # decompressed bytes per request
 # Stored events: enough for a benchmark's 20 000-event run to be counted whole.
 EVENTS, EVENTS_WEIGHT = 100_000, 128 << 20
@@ -105,6 +121,7 @@ class SplunkState:
     dropped: Counter[str] = field(default_factory=Counter)
     tokens: CappedDict[str, Token] = field(init=False)
     events: CappedList[dict[str, Any]] = field(init=False)
+    search: SearchState = field(init=False)
     # channel -> its next ack id; (channel, ack id) -> when it is indexed. One store for the
     # pending acks of every channel, so many channels cannot multiply its cap. A pending ack
     # dropped for room answers false, as a lost one does on Splunk.
@@ -116,6 +133,7 @@ class SplunkState:
         self.events = CappedList("events", self.dropped, EVENTS, EVENTS_WEIGHT)
         self.next_ack = CappedDict("channels", self.dropped)
         self.acks = CappedDict("acks", self.dropped)
+        self.search = SearchState(self.dropped)
 
     def next_ack_id(self, channel: str) -> int:
         ack_id = self.next_ack.get(channel, 0)
@@ -222,7 +240,9 @@ def _checked(n: int, item: Any, token: Token) -> dict[str, Any]:
         raise HecError(6, number)
     if "event" not in item:
         raise HecError(12, number)
-    if item["event"] == "" or item["event"] is None:
+    if item["event"] is None or item["event"] is False:
+        raise HecError(6, number)
+    if isinstance(item["event"], str) and not item["event"].strip():
         raise HecError(13, number)
     index = item.get("index", token.default_index)
     if token.indexes is not None and index not in token.indexes:
@@ -234,6 +254,17 @@ def _checked(n: int, item: Any, token: Token) -> dict[str, Any]:
         # row of the reply-code table (and a 500 here was the mock's bug, not HEC's).
         raise HecError(6, number)
     return item
+
+
+def _epoch(value: Any, now: float) -> float:
+    """Event time as epoch seconds; HEC reads a long integer by its magnitude (UNCONFIRMED)."""
+    if value is None or value == "":
+        return now
+    seconds = float(value)
+    for digits, scale in ((19, 1e9), (16, 1e6), (13, 1e3)):
+        if abs(seconds) >= 10 ** (digits - 1):
+            return seconds / scale
+    return seconds
 
 
 def _time_ok(value: Any) -> bool:
@@ -262,7 +293,7 @@ def _store(
         event = item["event"]
         raw = event if isinstance(event, str) else json.dumps(event)
         stored = {
-            "time": float(item.get("time") or now),
+            "time": _epoch(item.get("time"), now),
             "event": event,
             "raw": raw,
             "index": item.get("index", defaults.get("index", token.default_index)),
@@ -304,7 +335,7 @@ async def raw_endpoint(request: Request) -> Response:
         defaults = {
             k: v
             for k, v in request.query_params.items()
-            if k in ("index", "sourcetype", "source", "host")
+            if k in ("index", "sourcetype", "source", "host", "time")
         }
         item = _checked(0, {"event": "x", **defaults}, token)
     except HecError as exc:
@@ -357,51 +388,6 @@ async def ack(request: Request) -> Response:
     return JSONResponse({"acks": answer})
 
 
-async def search_export(request: Request) -> Response:
-    params = dict(request.query_params)
-    params.update(
-        {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
-    )
-    auth = request.headers.get("authorization", "")
-    if not auth.partition(" ")[2].strip():
-        return JSONResponse(
-            {"messages": [{"type": "WARN", "text": "call not properly authenticated"}]}, 401
-        )
-    now = _now(request)  # `earliest=-5m` counts back from the mock's time, as indexing does
-    try:
-        search = parse(params.get("search", ""), now)
-    except SearchError as exc:
-        return JSONResponse({"messages": [{"type": "FATAL", "text": str(exc)}]}, 400)
-    hits = [e for e in _state(request).events if e["ready"] <= now and matches(search, e)]
-    rows = [{"count": str(len(hits))}] if search.count else [_result(e) for e in hits]
-    lines = [
-        json.dumps(
-            {
-                "preview": False,
-                "offset": n,
-                **({"lastrow": True} if n == len(rows) - 1 else {}),
-                "result": row,
-            }
-        )
-        for n, row in enumerate(rows)
-    ]
-    return Response("\n".join(lines) + ("\n" if lines else ""), 200, media_type="application/json")
-
-
-def _result(event: dict[str, Any]) -> dict[str, Any]:
-    extracted = event["event"] if isinstance(event["event"], dict) else {}
-    return {
-        **{k: str(v) for k, v in extracted.items()},
-        **event["fields"],
-        "_raw": event["raw"],
-        "_time": f"{event['time']:.3f}",
-        "index": event["index"],
-        "sourcetype": event["sourcetype"],
-        "source": event["source"],
-        "host": event["host"],
-    }
-
-
 def _token_problem(spec: Any) -> str | None:
     if not isinstance(spec, dict):
         return "each token is an object: {disabled?, ack?, indexes?, default_index?}"
@@ -427,11 +413,36 @@ def _config_problem(data: Any, health: str) -> str | None:
         return problem
     if not isinstance(data.get("query_auth", False), bool):
         return "query_auth is true or false"
+    if problem := _search_problem(data):
+        return problem
     try:
         number(data.get("indexing_delay_s", 0), "indexing_delay_s")
     except ControlError as exc:
         return str(exc)
     return None
+
+
+def _search_problem(data: dict[str, Any]) -> str | None:
+    tokens, users = data.get("search_tokens"), data.get("users")
+    if tokens is not None and not (
+        isinstance(tokens, list) and all(isinstance(t, str) and t for t in tokens)
+    ):
+        return "search_tokens is null or a list of tokens"
+    if users is not None and not (
+        isinstance(users, dict) and all(isinstance(p, str) and p for p in users.values())
+    ):
+        return "users is null or maps each user name to a password"
+    if not re.fullmatch(r"\d+(\.\d+){0,3}", str(data.get("version", VERSION_DEFAULT))):
+        return "version is a Splunk version such as 9.3.2"
+    return None
+
+
+def _apply_search(state: SearchState, data: dict[str, Any]) -> None:
+    if "search_tokens" in data:
+        state.tokens = data["search_tokens"]
+    if "users" in data:
+        state.users = data["users"]
+    state.version = str(data.get("version", state.version))
 
 
 async def control_config(request: Request) -> Response:
@@ -446,11 +457,14 @@ async def control_config(request: Request) -> Response:
     state.health = data.get("health", state.health)
     state.indexing_delay_s = float(data.get("indexing_delay_s", state.indexing_delay_s))
     state.query_auth = data.get("query_auth", state.query_auth)
+    _apply_search(state.search, data)
     return JSONResponse(
         {
             "health": state.health,
             "events": len(state.events),
             "indexing_delay_s": state.indexing_delay_s,
+            "version": state.search.version,
+            "jobs": len(state.search.jobs),
         }
     )
 
@@ -462,21 +476,35 @@ def items(state: SplunkState, clock: MockClock) -> Iterator[Item]:
         found = (
             field_value(event["fields"]) or field_value(event["event"]) or run_id_in(event["raw"])
         )
-        yield Item("hec_event", event["time"], found, _result(event))
+        yield Item("hec_event", event["time"], found, row_of(event))
 
 
 def credential_of(incoming: Incoming) -> str | None:
+    """The secret a request carries: a HEC token (header, Basic password or ?token=), a search
+    token or session key (Bearer / Splunk, the splunkd_<port> cookie), or a login's password."""
     header = incoming.headers.get("authorization", "")
     scheme, _, rest = header.partition(" ")
-    if scheme == "Basic":
+    if scheme.lower() == "basic":
         try:
             return base64.b64decode(rest).decode().partition(":")[2] or None
         except (ValueError, UnicodeDecodeError):
             return None
     if rest.strip():
         return rest.strip()
+    if password := mock_search.credential_of_login(incoming.path, incoming.body):
+        return password
+    if session := _cookie_session(incoming.headers.get("cookie", "")):
+        return session
     found = parse_qs(incoming.query).get("token")
     return found[0] if found else None
+
+
+def _cookie_session(header: str) -> str | None:
+    for part in header.split(";"):
+        name, _, value = part.strip().partition("=")
+        if name.startswith("splunkd_") and value:
+            return value
+    return None
 
 
 def _token_default(**values: Any) -> Any:
@@ -516,6 +544,15 @@ SCENARIOS = (
 )
 
 
+def not_found(request: Request, status: int) -> Response:
+    """HEC's own JSON for a path (or method) it does not serve; splunkd's messages elsewhere."""
+    if request.url.path.startswith("/services/collector"):
+        return JSONResponse({"text": NOT_FOUND_TEXT, "code": 404}, status)
+    text = "Not Found" if status == 404 else "Method Not Allowed"
+    json_mode = request.query_params.get("output_mode", "").lower() == "json"
+    return mock_atom.messages("ERROR", text, status, json_mode)
+
+
 def create_app() -> ASGIApp:
     intake = ("/services/collector", "/services/collector/event", "/services/collector/event/1.0")
     return create_mock_app(
@@ -527,13 +564,16 @@ def create_app() -> ASGIApp:
             Route("/services/collector/health", health, methods=["GET"]),
             Route("/services/collector/health/1.0", health, methods=["GET"]),
             Route("/services/collector/ack", ack, methods=["POST"]),
-            Route("/services/search/jobs/export", search_export, methods=["GET", "POST"]),
+            *mock_search.routes(),
         ],
         SplunkState,
         credential_of,
         [Route("/_opwire/splunk/config", control_config, methods=["GET", "POST"])],
         scenarios=SCENARIOS,
         throttled=('{"text":"Server is busy","code":9}', "application/json"),
+        # Splunk sends no rate-limit headers (vendor-contracts § 6.4): only Retry-After.
+        throttle_headers={},
+        not_found=not_found,
         too_large=TOO_LARGE["splunk"],
         inventory=Inventory(("hec_event",), items),
     )

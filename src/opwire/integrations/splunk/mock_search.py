@@ -1,0 +1,482 @@
+"""The Splunk mock's management REST API (port 8089 on a real Splunk, the HEC port here):
+auth/login, server/info, search jobs (normal, blocking, oneshot), a job, its results, export.
+
+Pages followed: help.splunk.com "REST API Reference: Search endpoints" (search/jobs,
+search/jobs/{search_id}, .../results, search/jobs/export; search/v2/jobs, which splunklib uses
+on Splunk 9.0.2 and later), "Access endpoint descriptions" (auth/login), "Introspection
+endpoints" (server/info), "Use authentication tokens" (Bearer / Splunk tokens), "Troubleshoot
+token authentication" ("call not properly authenticated"); splunklib binding.py (login with
+cookie=1, then `Authorization: Splunk <key>` or the splunkd_<port> cookie) and client.py.
+Facts no page settled are in UNCONFIRMED below.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import secrets
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route
+
+from opwire.integrations.splunk import mock_atom as atom
+from opwire.integrations.splunk.search import Row, Search, SearchError, parse, run
+from opwire.mock.limits import CONFIGURED, CappedDict
+from opwire.mock.state import clock_of, mock_state
+
+VERSION, BUILD = "9.3.2", "d8bb32809498"  # a current Splunk Enterprise release and its build
+SERVER_NAME = "opwire-mock"
+SESSION_TTL_S = 3600
+RESULTS_COUNT = 100  # the results endpoints' default `count`; 0 means all
+JOBS = 1_000
+# splunkd answers no page settled; each is the most likely reading, kept here in one place.
+UNCONFIRMED = {
+    "no credential": "401 ERROR 'Unauthorized' + WWW-Authenticate (2014 recording, 9.2.1 note)",
+    "bad credential": "401 WARN 'call not properly authenticated' (token troubleshooting page)",
+    "login failed": "401 WARN 'Login failed', code incorrect_username_or_password",
+    "unknown sid": "404 FATAL 'Unknown sid.'",
+    "unknown path": "404 ERROR 'Not Found'; a method the path lacks 405 'Method Not Allowed'",
+    "cookie": "login with cookie=1 sets splunkd_<port> to the session key",
+    "token user": "an auth token acts as the user `admin`",
+}
+
+
+@dataclass(slots=True)
+class Job:
+    sid: str
+    text: str
+    owner: str
+    created: float
+    search: Search
+    rows: list[Row]
+    events: int
+
+
+@dataclass(slots=True)
+class SearchState:
+    """Who may call the search API and the jobs it ran. `tokens` None accepts any auth token,
+    `users` None any user name and password (as HEC accepts any GUID); a session key is only
+    one this mock issued."""
+
+    dropped: Counter[str]
+    version: str = VERSION
+    tokens: list[str] | None = None
+    users: dict[str, str] | None = None
+    sessions: CappedDict[str, str] = field(init=False)
+    jobs: CappedDict[str, Job] = field(init=False)
+    next_sid: int = 0
+
+    def __post_init__(self) -> None:
+        self.sessions = CappedDict("sessions", self.dropped, CONFIGURED)
+        self.jobs = CappedDict("jobs", self.dropped, JOBS)
+
+    def token_user(self, value: str) -> str | None:
+        return "admin" if value and (self.tokens is None or value in self.tokens) else None
+
+    def password_ok(self, user: str, password: str) -> bool:
+        if not user or not password:
+            return False
+        return self.users is None or self.users.get(user) == password
+
+
+def _search_state(request: Request) -> SearchState:
+    state: SearchState = mock_state(request).vendor.search
+    return state
+
+
+async def _params(request: Request) -> dict[str, str]:
+    """Query and form body together, as splunkd reads them (the body wins)."""
+    params = dict(request.query_params)
+    body = (await request.body()).decode("utf-8", "replace")
+    params.update(parse_qsl(body, keep_blank_values=True))
+    return params
+
+
+def _json_mode(params: dict[str, str]) -> bool:
+    return params.get("output_mode", "xml").lower() == "json"
+
+
+def _session_cookie(request: Request) -> str | None:
+    found = [v for k, v in request.cookies.items() if k.startswith("splunkd_")]
+    return found[0] if found else None
+
+
+def _user(request: Request, state: SearchState, header: str) -> str | None:
+    scheme, _, value = header.partition(" ")
+    value, scheme = value.strip(), scheme.lower()
+    if scheme == "splunk":
+        return state.sessions.get(value) or state.token_user(value)
+    if scheme == "bearer":
+        return state.token_user(value)
+    if scheme == "basic":
+        try:
+            user, _, password = base64.b64decode(value, validate=True).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return None
+        return user if state.password_ok(user, password) else None
+    return None
+
+
+def _caller(request: Request, params: dict[str, str]) -> str | Response:
+    """The calling user, or splunkd's 401."""
+    state, header = _search_state(request), request.headers.get("authorization")
+    cookie = _session_cookie(request)
+    if header is None and cookie is None:
+        realm = {"WWW-Authenticate": 'Basic realm="/splunk"'}
+        return atom.messages("ERROR", "Unauthorized", 401, _json_mode(params), **realm)
+    user = _user(request, state, header) if header else state.sessions.get(cookie or "")
+    if user is None:
+        text = "call not properly authenticated"
+        return atom.messages("WARN", text, 401, _json_mode(params))
+    return user
+
+
+def _base(request: Request) -> str:
+    return f"{request.url.scheme}://{request.url.netloc}"
+
+
+async def login(request: Request) -> Response:
+    state, params = _search_state(request), await _params(request)
+    user, password = params.get("username", ""), params.get("password", "")
+    json_mode = _json_mode(params)
+    if not state.password_ok(user, password):
+        code = "incorrect_username_or_password"
+        return atom.messages("WARN", "Login failed", 401, json_mode, code)
+    key = secrets.token_urlsafe(32)
+    state.sessions[key] = user
+    answer = atom.response({"sessionKey": key}, 200, json_mode)
+    if params.get("cookie") == "1":
+        secure = request.url.scheme == "https"
+        port = request.url.port or 8089
+        answer.set_cookie(f"splunkd_{port}", key, SESSION_TTL_S, httponly=True, secure=secure)
+    return answer
+
+
+def _server_content(state: SearchState, started: float) -> dict[str, Any]:
+    return {
+        "activeLicenseGroup": "Enterprise",
+        "build": BUILD,
+        "cpu_arch": "x86_64",
+        "guid": "0F5D1A7C-0000-4000-8000-0000000005F1",
+        "isFree": False,
+        "isTrial": False,
+        "licenseState": "OK",
+        "mode": "normal",
+        "os_name": "Linux",
+        "product_type": "enterprise",
+        "serverName": SERVER_NAME,
+        "server_roles": ["indexer", "search_head"],
+        "startup_time": int(started),
+        "version": state.version,
+    }
+
+
+async def server_info(request: Request) -> Response:
+    params = await _params(request)
+    if isinstance(user := _caller(request, params), Response):
+        return user
+    state, now = _search_state(request), clock_of(request).now()
+    path = "/services/server/info/server-info"
+    entry = {
+        "title": "server-info",
+        "path": path,
+        "updated": atom.stamp(now),
+        "published": atom.stamp(now),
+        "links": {"alternate": path, "list": path},
+        "author": "system",
+        "content": _server_content(state, now),
+    }
+    xml, as_json = atom.feed(
+        "server-info", "/services/server/info", _base(request), [entry], (state.version, BUILD)
+    )
+    return atom.reply(as_json if _json_mode(params) else xml, json_mode=_json_mode(params))
+
+
+def _events(request: Request, search: Search) -> list[tuple[float, Row]]:
+    """The indexed events in the search's window, as (time, result row)."""
+    vendor, now = mock_state(request).vendor, clock_of(request).now()
+    return [
+        (e["time"], row_of(e))
+        for e in vendor.events
+        if e["ready"] <= now and search.in_window(e["time"])
+    ]
+
+
+def _run(request: Request, params: dict[str, str]) -> tuple[Search, list[Row], int] | Response:
+    """The search in `params`, run: (search, rows, events matched), or splunkd's 400."""
+    now = clock_of(request).now()
+    try:
+        search = parse(
+            params.get("search", ""), now, params.get("earliest_time"), params.get("latest_time")
+        )
+    except SearchError as exc:
+        return atom.messages("FATAL", str(exc), 400, _json_mode(params))
+    rows, matched = run(search, _events(request, search))
+    return search, rows, matched
+
+
+def _format_problem(params: dict[str, str]) -> Response | None:
+    mode = params.get("output_mode", "xml").lower()
+    if mode not in atom.OUTPUT_MODES:
+        text = f"Invalid value '{params['output_mode']}' for output_mode: the mock writes xml, json"
+        return atom.messages("ERROR", text, 400, False)
+    return None
+
+
+def _page(params: dict[str, str]) -> tuple[int, int] | None:
+    try:
+        count = int(params.get("count", RESULTS_COUNT))
+        offset = int(params.get("offset", 0))
+    except ValueError:
+        return None
+    return (count, offset) if count >= 0 and offset >= 0 else None
+
+
+def _results(rows: list[Row], params: dict[str, str]) -> Response:
+    page = _page(params)
+    if page is None:
+        return atom.messages("ERROR", "count and offset are whole numbers", 400, _json_mode(params))
+    count, offset = page
+    shown = rows[offset : offset + count] if count else rows[offset:]
+    if _json_mode(params):
+        return atom.reply(atom.results_json(shown, offset), json_mode=True)
+    return atom.reply(atom.results_xml(shown, offset))
+
+
+async def _checked(request: Request) -> tuple[str, dict[str, str]] | Response:
+    """The caller and the parameters, or the 401 / 400 splunkd answers first."""
+    params = await _params(request)
+    if isinstance(user := _caller(request, params), Response):
+        return user
+    if problem := _format_problem(params):
+        return problem
+    return user, params
+
+
+async def jobs_create(request: Request) -> Response:
+    if isinstance(checked := await _checked(request), Response):
+        return checked
+    user, params = checked
+    mode = params.get("exec_mode", "normal").lower()
+    if mode not in ("normal", "blocking", "oneshot"):
+        text = f"Invalid exec_mode '{params['exec_mode']}': normal, blocking or oneshot"
+        return atom.messages("ERROR", text, 400, _json_mode(params))
+    if isinstance(done := _run(request, params), Response):
+        return done
+    search, rows, scanned = done
+    if mode == "oneshot":
+        return _results(rows, params)
+    state, now = _search_state(request), clock_of(request).now()
+    state.next_sid += 1
+    sid = f"{int(now)}.{state.next_sid}"
+    state.jobs[sid] = Job(sid, params["search"], user, now, search, rows, scanned)
+    headers = {"Location": f"/services/search/jobs/{sid}"}
+    answer = atom.response({"sid": sid}, 201, _json_mode(params))
+    answer.headers.update(headers)
+    return answer
+
+
+def _job_entry(job: Job, prefix: str) -> dict[str, Any]:
+    path = f"{prefix}/{job.sid}"
+    links = {"alternate": path, **{k: f"{path}/{k}" for k in ("events", "results", "control")}}
+    links["results_preview"] = f"{path}/results_preview"
+    content = {
+        "sid": job.sid,
+        "dispatchState": "DONE",
+        "doneProgress": 1,
+        "isDone": True,
+        "isFailed": False,
+        "isFinalized": False,
+        "isPaused": False,
+        "isSaved": False,
+        "isZombie": False,
+        "eventCount": job.events,
+        "eventAvailableCount": job.events,
+        "resultCount": len(job.rows),
+        "reportSearch": job.text.partition("|")[2].strip() if job.search.transforming else "",
+        "eventSearch": job.text.partition("|")[0].strip(),
+        "earliestTime": atom.stamp(max(job.search.earliest, 0)),
+        "latestTime": atom.stamp(min(job.search.latest, job.created)),
+        "ttl": 600,
+        "label": "",
+        "messages": {},
+        "request": {"search": job.text},
+        "eai:acl": {
+            "perms": {"read": [job.owner], "write": [job.owner]},
+            "owner": job.owner,
+            "modifiable": True,
+            "sharing": "global",
+            "app": "search",
+            "can_write": True,
+            "ttl": "600",
+        },
+    }
+    stamp = atom.stamp(job.created)
+    return {
+        "title": job.text,
+        "path": path,
+        "updated": stamp,
+        "published": stamp,
+        "links": links,
+        "author": job.owner,
+        "content": content,
+    }
+
+
+def _job(request: Request, params: dict[str, str]) -> Job | Response:
+    job = _search_state(request).jobs.get(request.path_params.get("sid", ""))
+    if job is None:
+        return atom.messages("FATAL", "Unknown sid.", 404, _json_mode(params))
+    return job
+
+
+def _jobs_prefix(request: Request) -> str:
+    return "/services/search/v2/jobs" if "/v2/" in request.url.path else "/services/search/jobs"
+
+
+async def job_status(request: Request) -> Response:
+    if isinstance(checked := await _checked(request), Response):
+        return checked
+    _, params = checked
+    if isinstance(job := _job(request, params), Response):
+        return job
+    entry = _job_entry(job, _jobs_prefix(request))
+    if _json_mode(params):
+        version = (_search_state(request).version, BUILD)
+        _, as_json = atom.feed("jobs", _jobs_prefix(request), _base(request), [entry], version)
+        return atom.reply(as_json, json_mode=True)
+    return atom.reply(atom.HEAD + atom.entry_xml(entry, _base(request), root=True))
+
+
+async def jobs_list(request: Request) -> Response:
+    if isinstance(checked := await _checked(request), Response):
+        return checked
+    _, params = checked
+    prefix, state = _jobs_prefix(request), _search_state(request)
+    entries = [_job_entry(job, prefix) for job in reversed(state.jobs.values())]
+    xml, as_json = atom.feed("jobs", prefix, _base(request), entries, (state.version, BUILD))
+    return atom.reply(as_json if _json_mode(params) else xml, json_mode=_json_mode(params))
+
+
+async def job_results(request: Request) -> Response:
+    if isinstance(checked := await _checked(request), Response):
+        return checked
+    _, params = checked
+    if isinstance(job := _job(request, params), Response):
+        return job
+    return _results(job.rows, params)
+
+
+async def export(request: Request) -> Response:
+    """search/jobs/export: the results streamed, JSON lines for output_mode=json, else XML."""
+    if isinstance(checked := await _checked(request), Response):
+        return checked
+    _, params = checked
+    if isinstance(done := _run(request, params), Response):
+        return done
+    rows = done[1]
+    if _json_mode(params):
+        return atom.reply(atom.export_json(rows), json_mode=True)
+    return atom.reply(atom.results_xml(rows))
+
+
+def row_of(event: dict[str, Any]) -> Row:
+    """A stored HEC event as a search result: its search-time fields (JSON keys, flattened, or
+    key=value pairs in text, as AUTO_KV_JSON and KV_MODE=auto extract them), its indexed
+    `fields`, then Splunk's own."""
+    indexed = {k: (v if isinstance(v, list) else str(v)) for k, v in event["fields"].items()}
+    raw: str = event["raw"]
+    return {
+        **_extracted(event["event"], raw),
+        **indexed,
+        "_raw": raw,
+        "_time": atom.stamp(event["time"]),
+        "_indextime": str(int(event["ready"])),
+        "host": event["host"],
+        "index": event["index"],
+        "linecount": str(raw.count("\n") + 1),
+        "source": event["source"],
+        "sourcetype": event["sourcetype"],
+        "splunk_server": SERVER_NAME,
+    }
+
+
+KV_PAIR = re.compile(r'([A-Za-z_][\w.]*)=("[^"]*"|[^\s,;"]+)')
+
+
+def _extracted(event: Any, raw: str) -> Row:
+    if isinstance(event, str):
+        try:
+            event = json.loads(raw) if raw.lstrip().startswith("{") else None
+        except ValueError:
+            event = None
+        if not isinstance(event, dict):
+            return {k: v.strip('"') for k, v in KV_PAIR.findall(raw)}
+    found: Row = {}
+    _flatten(event, "", found)
+    return found
+
+
+def _flatten(value: Any, prefix: str, into: Row) -> None:
+    """JSON as Splunk names its fields: a.b for nesting, a{} for an array's values."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            _flatten(inner, f"{prefix}.{key}" if prefix else str(key), into)
+    elif isinstance(value, list):
+        for inner in value:
+            _flatten(inner, f"{prefix}{{}}", into)
+    elif prefix:
+        text = json.dumps(value) if value is None or isinstance(value, bool) else str(value)
+        if prefix in into:
+            held = into[prefix]
+            into[prefix] = [*held, text] if isinstance(held, list) else [held, text]
+        else:
+            into[prefix] = text
+
+
+def _variants(path: str) -> list[str]:
+    return [path, path + "/"]
+
+
+def _management(prefix: str) -> list[BaseRoute]:
+    """The search API's routes under /services or a /servicesNS/{owner}/{app} namespace."""
+    routes: list[BaseRoute] = []
+    for jobs in ("search/jobs", "search/v2/jobs"):
+        for path in _variants(f"{prefix}/{jobs}/export"):
+            routes.append(Route(path, export, methods=["GET", "POST"]))
+        for path in _variants(f"{prefix}/{jobs}"):
+            routes.append(Route(path, jobs_create, methods=["POST"]))
+            routes.append(Route(path, jobs_list, methods=["GET"]))
+        for path in _variants(f"{prefix}/{jobs}/{{sid}}"):
+            routes.append(Route(path, job_status, methods=["GET"]))
+        for name in ("results", "results_preview"):
+            for path in _variants(f"{prefix}/{jobs}/{{sid}}/{name}"):
+                routes.append(Route(path, job_results, methods=["GET", "POST"]))
+    for path in (*_variants(f"{prefix}/server/info"), f"{prefix}/server/info/server-info"):
+        routes.append(Route(path, server_info, methods=["GET"]))
+    for path in _variants(f"{prefix}/auth/login"):
+        routes.append(Route(path, login, methods=["POST"]))
+    return routes
+
+
+def routes() -> list[BaseRoute]:
+    # A namespaced path is the same endpoint seen from a user's and an app's context.
+    return [*_management("/services"), Mount("/servicesNS/{owner}/{app}", routes=_management(""))]
+
+
+def credential_of_login(path: str, body: bytes) -> str | None:
+    """auth/login carries the password in its form body, exactly as it is logged (encoded)."""
+    if not path.rstrip("/").endswith("/auth/login"):
+        return None
+    text = body.decode("latin-1")
+    for part in text.split("&"):
+        key, _, value = part.partition("=")
+        if key == "password" and value:
+            return value
+    return None
