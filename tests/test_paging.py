@@ -10,7 +10,7 @@ import re
 import subprocess
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -159,8 +159,8 @@ def test_a_bad_lock_wait_is_a_usage_error(tmp_path: Path) -> None:
 # --- page or ticket through an integration that passed -----------------------------------
 
 
-def _day() -> str:
-    return datetime.now(UTC).strftime("%Y%m%d")
+def _day(offset: int = 0) -> str:
+    return (datetime.now(UTC) + timedelta(days=offset)).strftime("%Y%m%d")
 
 
 def _bodies(stack: Stack, slug: str, method: str, path: str) -> list[dict[str, Any]]:
@@ -222,6 +222,27 @@ def test_a_datadog_fail_pages_through_pagerduty_once_and_green_resolves_it(
     ]
     assert [i["status"] for i in incidents] == ["resolved"]
     assert _paging(state) == []
+
+
+def test_a_failure_past_midnight_is_not_paged_again_the_next_day(
+    stack: Stack, tmp_path: Path
+) -> None:
+    stack.scenario("datadog/wrong_site")
+    state = tmp_path / "state"
+    args = ("verify", "datadog", "pagerduty", "opsgenie", "--on-failure", "page")
+    assert opwire(*args, env=stack.env(state), cwd=tmp_path).returncode == 1
+    # The episode as yesterday's run left it (the page's key carries the day it opened).
+    book = json.loads((state / "paging.json").read_text())
+    yesterday = f"opwire-{_day(-1)}-datadog"
+    book["open"][0]["key"] = yesterday
+    (state / "paging.json").write_text(json.dumps(book))
+
+    today = opwire(*args, env=stack.env(state), cwd=tmp_path)
+    assert today.returncode == 1
+    assert f"({yesterday}); not paging again" in today.stdout
+    # The only trigger sent is the first run's.
+    assert len(_events(stack, "trigger", f"opwire-{_day()}-datadog")) == 1
+    assert [e["key"] for e in _paging(state)] == [yesterday]
 
 
 def test_with_pagerduty_failing_too_the_page_is_an_opsgenie_p1(

@@ -2,9 +2,10 @@
 
 The seed's § 7: daily runs page the operator, weekly runs open a low-priority ticket. A page goes
 only through an integration that PASSed in the same run (never the failing one): PagerDuty then
-Opsgenie for a page, Opsgenie for a ticket. One page per failure episode: its key is the UTC day
-and the sorted failing set (PagerDuty `dedup_key`, Opsgenie `alias`), remembered in
-`<state>/paging.json`; a later green run that verified the same integrations resolves it.
+Opsgenie for a page, Opsgenie for a ticket. One page per failure episode: its key is the UTC day it
+opened and the sorted failing set (PagerDuty `dedup_key`, Opsgenie `alias`), remembered in
+`<state>/paging.json`; while it is open, runs failing the same set (on any later day) do not page
+again, and a later green run that verified the same integrations resolves it.
 
 Pages followed: developer.pagerduty.com docs/events-API-v2/02-Trigger-Events (trigger, resolve
 by dedup_key); docs.opsgenie.com/docs/alert-api (Create Alert priority P1..P5, Close Alert by
@@ -237,11 +238,14 @@ async def _raise(
     if channel is None:
         through = " or ".join(CHANNELS[policy])
         return episodes, [f"no {policy} sent: {through} did not PASS in this run ({names} FAIL)"]
-    known = next((e for e in episodes if e.key == key and e.real == channel.real), None)
+    # The open episode of the same failing set is this one, whichever day it opened on: a
+    # failure that lasts past midnight is not paged again each day.
+    same = set(f.slug for f in failing)
+    known = next((e for e in episodes if set(e.failing) == same and e.real == channel.real), None)
     if known is not None:
         return episodes, [
             f"{names} still FAIL: already paged through {known.channel} in run "
-            f"{known.run_id} ({key}); not paging again"
+            f"{known.run_id} ({known.key}); not paging again"
         ]
     ok, how = await _trigger(policy, channel, key, failing, result.run_id, send)
     if not ok:
