@@ -1,0 +1,305 @@
+"""Opsgenie alert actions, logs and notes, for the mock: what each action needs and what it does.
+
+Pages followed: docs.opsgenie.com/docs/alert-api (Acknowledge, Unacknowledge, Close, Snooze,
+Escalate to Next, Assign, Add Responder, Add Note, Add/Remove Tags, Add/Remove Details, Delete:
+each "processed asynchronously", answered 202 with a requestId; List Alert Logs and List Alert
+Notes with `offset`/`direction`/`limit`/`order` and a `paging` of `first`/`next`),
+docs.opsgenie.com/docs/pagination, shared/specs/opsgenie/swagger.json (the payload schemas:
+SnoozeAlertPayload needs `endTime`, EscalateAlertToNextPayload `escalation`, AssignAlertPayload
+`owner`, AddResponderToAlertPayload `responder`, AddNoteToAlertPayload `note`,
+AddTagsToAlertPayload `tags`, AddDetailsToAlertPayload `details`; DELETE tags/details take the
+comma-separated `tags`/`keys` query parameter).
+
+Pure functions on plain alert dicts: mock.py owns the routes, the state and the clock.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+Alert = dict[str, Any]
+Body = dict[str, Any]
+
+NOTE_LIMIT, TAG_LIMIT, TAGS_LIMIT = 25000, 50, 20
+ENTRIES_PER_ALERT = 500  # logs, and notes, kept per alert; the oldest go first
+RESPONDER_TYPES = ("team", "user", "escalation", "schedule")
+OFFSET = re.compile(r"^\d{1,15}_(\d{1,30})$")
+# Wording of logs and statuses that no page we could read records: UNCONFIRMED, kept here.
+LOG_TYPE = "system"
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One alert action: its request-status `action` name, what its body must hold (a check
+    returning field -> reason), what it does, the status and log it leaves."""
+
+    name: str
+    check: Callable[[Body, Mapping[str, str]], dict[str, str]]
+    apply: Callable[[Alert, Body, Mapping[str, str], str], str | None]  # -> failure, or None
+    status: str
+    log: str
+
+
+def _nothing(body: Body, query: Mapping[str, str]) -> dict[str, str]:
+    return {}
+
+
+def _text(name: str, limit: int) -> Callable[[Body, Mapping[str, str]], dict[str, str]]:
+    def check(body: Body, query: Mapping[str, str]) -> dict[str, str]:
+        value = body.get(name)
+        if not isinstance(value, str) or not value.strip():
+            return {name: f"{name.capitalize()} can not be empty."}
+        if len(value) > limit:
+            return {name: f"{name.capitalize()} can not be longer than {limit} characters."}
+        return {}
+
+    return check
+
+
+def _end_time(body: Body, query: Mapping[str, str]) -> dict[str, str]:
+    if parse_time(body.get("endTime")) is None:
+        return {"endTime": "endTime should be an ISO 8601 date and time."}
+    return {}
+
+
+def _recipient(name: str, keys: tuple[str, ...]) -> Callable[[Body, Mapping[str, str]], Any]:
+    def check(body: Body, query: Mapping[str, str]) -> dict[str, str]:
+        value = body.get(name)
+        if not isinstance(value, dict) or not any(isinstance(value.get(k), str) for k in keys):
+            return {name: f"{name.capitalize()} should have one of: {', '.join(keys)}."}
+        if name == "responder" and value.get("type") not in RESPONDER_TYPES:
+            return {"responder#type": f"Invalid recipient type '{value.get('type')}'"}
+        return {}
+
+    return check
+
+
+def _tags(body: Body, query: Mapping[str, str]) -> dict[str, str]:
+    tags = body.get("tags")
+    if not isinstance(tags, list) or not tags or not all(isinstance(t, str) for t in tags):
+        return {"tags": "Tags should be a non-empty list of strings."}
+    if any(len(t) > TAG_LIMIT for t in tags):
+        return {"tags": f"A tag can not be longer than {TAG_LIMIT} characters."}
+    return {}
+
+
+def _details(body: Body, query: Mapping[str, str]) -> dict[str, str]:
+    details = body.get("details")
+    if not isinstance(details, dict) or not details:
+        return {"details": "Details should be a non-empty map of strings."}
+    if not all(isinstance(v, str) for v in details.values()):
+        return {"details": "Details values should be strings."}
+    return {}
+
+
+def _listed(name: str) -> Callable[[Body, Mapping[str, str]], dict[str, str]]:
+    def check(body: Body, query: Mapping[str, str]) -> dict[str, str]:
+        return {} if csv(query.get(name)) else {name: f"{name.capitalize()} can not be empty."}
+
+    return check
+
+
+def csv(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def parse_time(value: Any) -> float | None:
+    """Unix seconds of an ISO 8601 time with an offset (or `Z`), else None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.timestamp() if moment.tzinfo is not None else None
+
+
+def by(body: Body, default: str) -> str:
+    user = body.get("user")
+    return user if isinstance(user, str) and user else default
+
+
+def _acknowledge(alert: Alert, body: Body, query: Mapping[str, str], now: str) -> None:
+    alert["acknowledged"] = True
+    alert["report"]["acknowledgedBy"] = by(body, "opwire")
+
+
+def _unacknowledge(alert: Alert, body: Body, query: Mapping[str, str], now: str) -> None:
+    alert["acknowledged"] = False
+
+
+def _close(alert: Alert, body: Body, query: Mapping[str, str], now: str) -> None:
+    alert["status"] = "closed"
+    alert["report"]["closedBy"] = by(body, "opwire")
+
+
+def _snooze(alert: Alert, body: Body, query: Mapping[str, str], now: str) -> str | None:
+    until, current = parse_time(body["endTime"]), parse_time(now)
+    if until is None or current is None or until <= current:
+        return "Snooze end time should be in the future"
+    alert["snoozed"], alert["snoozedUntil"] = True, body["endTime"]
+    return None
+
+
+def _assign(alert: Alert, body: Body, query: Mapping[str, str], now: str) -> None:
+    owner = body["owner"]
+    alert["owner"] = str(owner.get("username") or owner.get("id"))
+
+
+def _add_responder(alert: Alert, body: Body, query: Mapping[str, str], now: str) -> None:
+    responder = resolved(body["responder"])
+    if responder not in alert["responders"]:
+        alert["responders"].append(responder)
+
+
+def _add_tags(alert: Alert, body: Body, query: Mapping[str, str], now: str) -> str | None:
+    tags = alert["tags"] + [t for t in body["tags"] if t not in alert["tags"]]
+    if len(tags) > TAGS_LIMIT:
+        return f"An alert can have at most {TAGS_LIMIT} tags"
+    alert["tags"] = tags
+    return None
+
+
+def _remove_tags(alert: Alert, body: Body, query: Mapping[str, str], now: str) -> None:
+    gone = set(csv(query.get("tags")))
+    alert["tags"] = [t for t in alert["tags"] if t not in gone]
+
+
+def _add_details(alert: Alert, body: Body, query: Mapping[str, str], now: str) -> None:
+    alert["details"].update(body["details"])
+
+
+def _remove_details(alert: Alert, body: Body, query: Mapping[str, str], now: str) -> None:
+    for key in csv(query.get("keys")):
+        alert["details"].pop(key, None)
+
+
+def _keep(alert: Alert, body: Body, query: Mapping[str, str], now: str) -> None:
+    """An action whose only trace is its log (and note): escalate, add note, delete."""
+
+
+def resolved(responder: Mapping[str, Any]) -> dict[str, str]:
+    """A stored responder carries an id, as Opsgenie's Get Alert answers (name -> stable id)."""
+    import uuid
+
+    given = str(responder.get("id") or responder.get("name") or responder.get("username"))
+    ident = given if responder.get("id") else str(uuid.uuid5(uuid.NAMESPACE_URL, given))
+    return {"type": str(responder.get("type")), "id": ident}
+
+
+# (path after /v2/alerts/{identifier}, HTTP method) -> the action. The request-status names
+# beyond "Create" and "Acknowledge" (the docs' samples) are UNCONFIRMED, as are the texts.
+ACTIONS: dict[tuple[str, str], Action] = {
+    ("acknowledge", "POST"): Action(
+        "Acknowledge", _nothing, _acknowledge, "Acknowledged alert", "Alert acknowledged via API"
+    ),
+    ("unacknowledge", "POST"): Action(
+        "UnAcknowledge", _nothing, _unacknowledge, "Unacknowledged alert", "Alert unacknowledged"
+    ),
+    ("close", "POST"): Action("Close", _nothing, _close, "Closed alert", "Alert closed via API"),
+    ("snooze", "POST"): Action("Snooze", _end_time, _snooze, "Snoozed alert", "Alert snoozed"),
+    ("escalate", "POST"): Action(
+        "EscalateToNext",
+        _recipient("escalation", ("id", "name")),
+        _keep,
+        "Escalated alert to next",
+        "Alert escalated to next",
+    ),
+    ("assign", "POST"): Action(
+        "Assign",
+        _recipient("owner", ("id", "username")),
+        _assign,
+        "Assigned alert",
+        "Alert owner changed",
+    ),
+    ("responders", "POST"): Action(
+        "AddResponder",
+        _recipient("responder", ("id", "name", "username")),
+        _add_responder,
+        "Added responder to alert",
+        "Responder added",
+    ),
+    ("notes", "POST"): Action(
+        "AddNote", _text("note", NOTE_LIMIT), _keep, "Added note to alert", "Note added"
+    ),
+    ("tags", "POST"): Action("AddTags", _tags, _add_tags, "Added tags to alert", "Tags added"),
+    ("tags", "DELETE"): Action(
+        "RemoveTags", _listed("tags"), _remove_tags, "Removed tags from alert", "Tags removed"
+    ),
+    ("details", "POST"): Action(
+        "AddDetails", _details, _add_details, "Added details to alert", "Details added"
+    ),
+    ("details", "DELETE"): Action(
+        "RemoveDetails",
+        _listed("keys"),
+        _remove_details,
+        "Removed details from alert",
+        "Details removed",
+    ),
+}
+DELETE = Action("Delete", _nothing, _keep, "Deleted alert", "Alert deleted")
+
+
+def check(action: Action, body: Body, query: Mapping[str, str]) -> dict[str, str]:
+    """What is wrong with an action's body (field -> reason), the note's length included."""
+    errors = action.check(body, query)
+    note = body.get("note", query.get("note"))
+    if note is not None and (not isinstance(note, str) or len(note) > NOTE_LIMIT):
+        errors["note"] = f"Note should be a string of at most {NOTE_LIMIT} characters."
+    for name in ("user", "source"):
+        if name in body and not isinstance(body[name], str):
+            errors[name] = f"{name.capitalize()} should be a string."
+    return errors
+
+
+@dataclass(slots=True)
+class Journal:
+    """An alert's logs and notes, newest last, each entry with its paging `offset`."""
+
+    logs: deque[dict[str, str]] = field(default_factory=lambda: deque(maxlen=ENTRIES_PER_ALERT))
+    notes: deque[dict[str, str]] = field(default_factory=lambda: deque(maxlen=ENTRIES_PER_ALERT))
+
+    @property
+    def weight(self) -> int:
+        return sum(len(n["note"]) for n in self.notes) + 200 * (len(self.logs) + len(self.notes))
+
+
+def offset_of(millis: int, sequence: int) -> str:
+    """An entry's offset as Opsgenie writes them (`<ms>_<ns>`); `sequence` keeps them unique."""
+    return f"{millis}_{millis * 1_000_000 + sequence % 1_000_000}"
+
+
+def offset_key(offset: str) -> int | None:
+    match = OFFSET.match(offset)
+    return int(match.group(1)) if match else None
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    entries: list[dict[str, str]]
+    next_offset: str | None  # where the following page starts, when there is one
+
+
+def page(
+    entries: list[dict[str, str]], offset: str | None, direction: str, limit: int, order: str
+) -> Page:
+    """One page of logs or notes: `order` by offset, those after `offset` (direction `next`) or
+    before it (`prev`), at most `limit`."""
+    ordered = sorted(entries, key=lambda e: offset_key(e["offset"]) or 0, reverse=order == "desc")
+    if offset is not None:
+        at, descending = offset_key(offset) or 0, order == "desc"
+        keys = [offset_key(e["offset"]) or 0 for e in ordered]
+        position = [(k < at) if descending else (k > at) for k in keys]
+        if direction == "next":
+            ordered = [e for e, ok in zip(ordered, position, strict=True) if ok]
+        else:
+            before = [e for e, ok in zip(ordered, position, strict=True) if not ok]
+            ordered = [e for e in before if e["offset"] != offset][-limit:]
+    chosen = ordered[:limit]
+    more = len(ordered) > limit and direction == "next"
+    return Page(chosen, chosen[-1]["offset"] if more and chosen else None)

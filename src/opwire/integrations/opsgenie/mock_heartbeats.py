@@ -1,0 +1,108 @@
+"""Opsgenie heartbeats, for the mock: what Create Heartbeat needs, and a heartbeat as read back.
+
+Pages followed: docs.opsgenie.com/docs/heartbeat-api (Create, Get, List, Ping: `GET
+/v2/heartbeats/{name}/ping` answers 202 "PONG - Heartbeat received"), shared/specs/opsgenie/
+swagger.json (CreateHeartbeatPayload: `name` <= 200, `interval` >= 1, `intervalUnit` in
+minutes/hours/days, `enabled` required; `alertMessage` <= 130, `alertTags` <= 20 of <= 50,
+`alertPriority` P1-P5; Heartbeat: name, description, interval, enabled, intervalUnit, expired,
+lastPingTime).
+
+Pure values and functions: mock.py owns the routes, the state and the clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+UNITS = {"minutes": 60, "hours": 3600, "days": 86400}
+PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
+NAME_LIMIT, DESCRIPTION_LIMIT, MESSAGE_LIMIT, TAGS_LIMIT, TAG_LIMIT = 200, 10000, 130, 20, 50
+# A heartbeat the mock makes on its first ping (see mock.py: unknown names are provisioned,
+# unless `strict_heartbeats`): Opsgenie's own create defaults are UNCONFIRMED.
+PINGED_INTO_BEING = {"interval": 10, "intervalUnit": "minutes", "enabled": True}
+OPTIONAL = ("description", "ownerTeam", "alertMessage", "alertTags", "alertPriority")
+
+
+@dataclass(slots=True)
+class Beat:
+    fields: dict[str, Any]  # what was created, as Create Heartbeat takes it
+    created: float  # unix seconds on the mock clock
+    pinged: float | None = None
+
+
+def create_errors(body: dict[str, Any]) -> dict[str, str]:
+    """What is wrong with a Create Heartbeat body (field -> reason)."""
+    errors = {}
+    name = body.get("name")
+    if not isinstance(name, str) or not name.strip() or len(name) > NAME_LIMIT:
+        errors["name"] = f"Name should be a non-empty string of at most {NAME_LIMIT} characters."
+    interval = body.get("interval")
+    if isinstance(interval, bool) or not isinstance(interval, int) or interval < 1:
+        errors["interval"] = "Interval should be a positive integer."
+    if body.get("intervalUnit") not in UNITS:
+        errors["intervalUnit"] = f"Interval unit should be one of {list(UNITS)}."
+    if not isinstance(body.get("enabled"), bool):
+        errors["enabled"] = "Enabled should be true or false."
+    errors.update(_optional_errors(body))
+    return errors
+
+
+def _optional_errors(body: dict[str, Any]) -> dict[str, str]:
+    errors = {}
+    if not _text(body.get("description", ""), DESCRIPTION_LIMIT):
+        errors["description"] = f"Description can be at most {DESCRIPTION_LIMIT} characters."
+    if not _text(body.get("alertMessage", ""), MESSAGE_LIMIT):
+        errors["alertMessage"] = f"Alert message can be at most {MESSAGE_LIMIT} characters."
+    tags = body.get("alertTags", [])
+    if (
+        not isinstance(tags, list)
+        or len(tags) > TAGS_LIMIT
+        or not all(_text(t, TAG_LIMIT) for t in tags)
+    ):
+        errors["alertTags"] = f"Alert tags are at most {TAGS_LIMIT} strings of {TAG_LIMIT}."
+    if body.get("alertPriority", "P3") not in PRIORITIES:
+        errors["alertPriority"] = f"Alert priority should be one of {list(PRIORITIES)}."
+    if not isinstance(body.get("ownerTeam", {}), dict):
+        errors["ownerTeam"] = "Owner team should be an object with an id or a name."
+    return errors
+
+
+def _text(value: Any, limit: int) -> bool:
+    return isinstance(value, str) and len(value) <= limit
+
+
+def new_beat(body: dict[str, Any], now: float) -> Beat:
+    fields = {
+        "name": body["name"],
+        "interval": body["interval"],
+        "intervalUnit": body["intervalUnit"],
+        "enabled": body["enabled"],
+    }
+    fields |= {key: body[key] for key in OPTIONAL if key in body}
+    fields.setdefault("description", "")
+    fields.setdefault("alertMessage", f"{body['name']} is expired")
+    fields.setdefault("alertPriority", "P3")  # the spec: "default priority is P3"
+    return Beat(fields, now)
+
+
+def pinged_into_being(name: str, now: float) -> Beat:
+    return new_beat({"name": name, **PINGED_INTO_BEING}, now)
+
+
+def expired(beat: Beat, now: float) -> bool:
+    """Enabled, and no ping within its interval (since its last ping, else since created)."""
+    fields = beat.fields
+    window = fields["interval"] * UNITS[fields["intervalUnit"]]
+    since = beat.pinged if beat.pinged is not None else beat.created
+    return bool(fields["enabled"]) and now - since > window
+
+
+def view(beat: Beat, now: float) -> dict[str, Any]:
+    """The heartbeat as Get Heartbeat answers it."""
+    shown = {**beat.fields, "expired": expired(beat, now)}
+    if beat.pinged is not None:
+        moment = datetime.fromtimestamp(beat.pinged, UTC)
+        shown["lastPingTime"] = moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return shown

@@ -1,0 +1,478 @@
+"""The Opsgenie mock driven by the official opsgenie-sdk (AlertApi, HeartbeatApi), unmodified but
+for its host: every alert action, delete, logs and notes with their paging, search and count with
+the query language, heartbeats. Raw replies are validated against shared/specs/opsgenie.
+
+Pages: docs.opsgenie.com/docs/alert-api, /docs/alert-api-continued, /docs/pagination,
+/docs/alerts-search-query-help, /docs/heartbeat-api; swagger.json paths named per test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import opsgenie_sdk
+import pytest
+from opsgenie_sdk.rest import ApiException
+from test_specs import swagger_check
+
+from conftest import Mock, serve
+
+KEY = "6c7d8e9f-0a1b-4c2d-8e3f-4a5b6c7d8e9f"
+HEADERS = {"Authorization": f"GenieKey {KEY}"}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Mock]:
+    yield from serve("opsgenie")
+
+
+@pytest.fixture
+def mock(server: Mock) -> Mock:
+    server.control("POST", "reset")
+    server.control("POST", "opsgenie/config", {"request_delay_s": 0, "teams": ["SRE"]})
+    return server
+
+
+@pytest.fixture
+def client(mock: Mock) -> Iterator[opsgenie_sdk.ApiClient]:
+    configuration = opsgenie_sdk.Configuration()
+    configuration.host = mock.url
+    configuration.api_key["Authorization"] = KEY
+    configuration.api_key_prefix["Authorization"] = "GenieKey"
+    configuration.retry_enabled = False
+    api_client = opsgenie_sdk.ApiClient(configuration=configuration)
+    yield api_client
+    api_client.rest_client.pool_manager.clear()
+
+
+@pytest.fixture
+def alerts(client: opsgenie_sdk.ApiClient) -> opsgenie_sdk.AlertApi:
+    return opsgenie_sdk.AlertApi(api_client=client)
+
+
+@pytest.fixture
+def heartbeats(client: opsgenie_sdk.ApiClient) -> opsgenie_sdk.HeartbeatApi:
+    return opsgenie_sdk.HeartbeatApi(api_client=client)
+
+
+def _create(alerts: opsgenie_sdk.AlertApi, alias: str, **fields: Any) -> Any:
+    payload = opsgenie_sdk.CreateAlertPayload(message=fields.pop("message", alias), alias=alias)
+    for name, value in fields.items():
+        setattr(payload, name, value)
+    created = alerts.create_alert(create_alert_payload=payload)
+    assert alerts.get_request_status(request_id=created.request_id).data.is_success is True
+    return alerts.get_alert(identifier=alias, identifier_type="alias").data
+
+
+def _done(alerts: opsgenie_sdk.AlertApi, accepted: Any, action: str) -> Any:
+    """An action's 202 (`result`, `requestId`), then its request status once processed."""
+    assert accepted.result == "Request will be processed" and accepted.request_id
+    status = alerts.get_request_status(request_id=accepted.request_id).data
+    assert status.action == action, status
+    return status
+
+
+def _raw(mock: Mock, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    return httpx.request(method, f"{mock.url}{path}", headers=HEADERS, **kwargs)
+
+
+# --- alert actions (swagger paths /v2/alerts/{identifier}/<action>, each 202 Accepted) --------
+
+
+def test_acknowledge_then_unacknowledge_by_tiny_id(alerts: opsgenie_sdk.AlertApi) -> None:
+    """POST .../acknowledge and .../unacknowledge, identifierType=tiny."""
+    alert = _create(alerts, "ack")
+    payload = opsgenie_sdk.AcknowledgeAlertPayload(user="ana", note="on it")
+    accepted = alerts.acknowledge_alert(
+        identifier=alert.tiny_id, identifier_type="tiny", acknowledge_alert_payload=payload
+    )
+    assert _done(alerts, accepted, "Acknowledge").is_success is True
+    read = alerts.get_alert(identifier=alert.id).data
+    assert read.acknowledged is True and read.report.acknowledged_by == "ana"
+    undo = alerts.un_acknowledge_alert(
+        identifier=alert.id,
+        un_acknowledge_alert_payload=opsgenie_sdk.UnAcknowledgeAlertPayload(),
+    )
+    assert _done(alerts, undo, "UnAcknowledge").alert_id == alert.id
+    assert alerts.get_alert(identifier=alert.id).data.acknowledged is False
+
+
+def test_snooze_until_a_time_then_it_wakes(alerts: opsgenie_sdk.AlertApi, mock: Mock) -> None:
+    """POST .../snooze with SnoozeAlertPayload.endTime; the snooze ends at endTime."""
+    _create(alerts, "snooze")
+    until = datetime.now(UTC) + timedelta(hours=1)
+    accepted = alerts.snooze_alert(
+        identifier="snooze",
+        identifier_type="alias",
+        snooze_alert_payload=opsgenie_sdk.SnoozeAlertPayload(end_time=until),
+    )
+    assert _done(alerts, accepted, "Snooze").is_success is True
+    read = alerts.get_alert(identifier="snooze", identifier_type="alias").data
+    assert read.snoozed is True and abs((read.snoozed_until - until).total_seconds()) < 1
+    mock.control("POST", "clock", {"advance_s": 7200})
+    assert alerts.get_alert(identifier="snooze", identifier_type="alias").data.snoozed is False
+
+
+def test_snooze_without_end_time_is_422(mock: Mock, alerts: opsgenie_sdk.AlertApi) -> None:
+    """SnoozeAlertPayload requires endTime: refused at once (422, a field map)."""
+    _create(alerts, "s422")
+    reply = _raw(
+        mock, "POST", "/v2/alerts/s422/snooze", params={"identifierType": "alias"}, json={}
+    )
+    assert reply.status_code == 422 and "endTime" in reply.json()["errors"]
+    swagger_check("ErrorResponse", reply)
+
+
+def test_escalate_assign_and_add_responder(alerts: opsgenie_sdk.AlertApi) -> None:
+    """POST .../escalate, .../assign, .../responders (EscalationRecipient, UserRecipient,
+    Recipient)."""
+    alert = _create(alerts, "route")
+    escalation = opsgenie_sdk.EscalateAlertToNextPayload(escalation={"name": "night"})
+    escalated = alerts.escalate_alert(
+        identifier=alert.id, escalate_alert_to_next_payload=escalation
+    )
+    assert _done(alerts, escalated, "EscalateToNext").is_success is True
+    owner = opsgenie_sdk.AssignAlertPayload(owner={"username": "ana@example.com"})
+    assigned = alerts.assign_alert(identifier=alert.id, assign_alert_payload=owner)
+    assert _done(alerts, assigned, "Assign").is_success is True
+    team = opsgenie_sdk.AddResponderToAlertPayload(responder={"type": "team", "name": "SRE"})
+    added = alerts.add_responder(identifier=alert.id, add_responder_to_alert_payload=team)
+    assert _done(alerts, added, "AddResponder").is_success is True
+    read = alerts.get_alert(identifier=alert.id).data
+    assert read.owner == "ana@example.com"
+    assert [r.type for r in read.responders] == ["team"]
+
+
+def test_a_responder_team_that_does_not_exist_fails_at_processing(
+    alerts: opsgenie_sdk.AlertApi,
+) -> None:
+    alert = _create(alerts, "ghost-team")
+    team = opsgenie_sdk.AddResponderToAlertPayload(responder={"type": "team", "name": "Nobody"})
+    added = alerts.add_responder(identifier=alert.id, add_responder_to_alert_payload=team)
+    status = _done(alerts, added, "AddResponder")
+    assert status.is_success is False and "Nobody" in status.status
+
+
+def test_tags_added_and_removed(alerts: opsgenie_sdk.AlertApi) -> None:
+    """POST .../tags (AddTagsToAlertPayload) and DELETE .../tags?tags=a,b (csv)."""
+    alert = _create(alerts, "tags", tags=["keep"])
+    payload = opsgenie_sdk.AddTagsToAlertPayload(tags=["db", "eu", "keep"])
+    _done(
+        alerts, alerts.add_tags(identifier=alert.id, add_tags_to_alert_payload=payload), "AddTags"
+    )
+    assert alerts.get_alert(identifier=alert.id).data.tags == ["keep", "db", "eu"]
+    removed = alerts.remove_tags(identifier=alert.id, tags=["db", "eu"])
+    assert _done(alerts, removed, "RemoveTags").is_success is True
+    assert alerts.get_alert(identifier=alert.id).data.tags == ["keep"]
+
+
+def test_details_added_and_removed(alerts: opsgenie_sdk.AlertApi) -> None:
+    """POST .../details (AddDetailsToAlertPayload) and DELETE .../details?keys=a,b (csv)."""
+    alert = _create(alerts, "details", details={"run_id": "r1"})
+    payload = opsgenie_sdk.AddDetailsToAlertPayload(details={"host": "db1", "az": "b"})
+    added = alerts.add_details(identifier=alert.id, add_details_to_alert_payload=payload)
+    _done(alerts, added, "AddDetails")
+    read = alerts.get_alert(identifier=alert.id).data
+    assert read.details == {"run_id": "r1", "host": "db1", "az": "b"}
+    _done(alerts, alerts.remove_details(identifier=alert.id, keys=["host", "az"]), "RemoveDetails")
+    assert alerts.get_alert(identifier=alert.id).data.details == {"run_id": "r1"}
+
+
+def test_close_then_the_alias_is_free_again(alerts: opsgenie_sdk.AlertApi) -> None:
+    """POST .../close; a new alert under a closed alert's alias is a new alert, not a count."""
+    first = _create(alerts, "again")
+    closing = alerts.close_alert(
+        identifier="again",
+        identifier_type="alias",
+        close_alert_payload=opsgenie_sdk.CloseAlertPayload(user="ana", note="fixed"),
+    )
+    assert _done(alerts, closing, "Close").alert_id == first.id
+    assert alerts.get_alert(identifier=first.id).data.status == "closed"
+    second = _create(alerts, "again")
+    assert second.id != first.id and second.status == "open" and second.count == 1
+
+
+def test_delete_alert(alerts: opsgenie_sdk.AlertApi, mock: Mock) -> None:
+    """DELETE /v2/alerts/{identifier} (202 Accepted); then Get Alert is 404 (ErrorResponse)."""
+    alert = _create(alerts, "gone")
+    deleted = alerts.delete_alert(identifier="gone", identifier_type="alias", user="ana")
+    assert _done(alerts, deleted, "Delete").alert_id == alert.id
+    with pytest.raises(ApiException) as refused:
+        alerts.get_alert(identifier=alert.id)
+    assert refused.value.status == 404
+    swagger_check("ErrorResponse", _raw(mock, "GET", f"/v2/alerts/{alert.id}"))
+
+
+def test_an_action_on_a_missing_alert_fails_at_processing(alerts: opsgenie_sdk.AlertApi) -> None:
+    """The docs' sample: `isSuccess: false`, status "Alert does not exist"."""
+    accepted = alerts.add_note(
+        identifier="nobody",
+        identifier_type="alias",
+        add_note_to_alert_payload=opsgenie_sdk.AddNoteToAlertPayload(note="hello"),
+    )
+    status = _done(alerts, accepted, "AddNote")
+    assert (status.is_success, status.status) == (False, "Alert does not exist")
+
+
+def test_actions_answer_as_the_swagger_says(mock: Mock, alerts: opsgenie_sdk.AlertApi) -> None:
+    """Every action's 202 is responses.Accepted (SuccessResponse), its status a
+    GetRequestStatusResponse."""
+    alert = _create(alerts, "spec")
+    calls = [
+        ("POST", "acknowledge", {}, {}),
+        ("POST", "unacknowledge", {}, {}),
+        ("POST", "notes", {"note": "n"}, {}),
+        ("POST", "tags", {"tags": ["t"]}, {}),
+        ("DELETE", "tags", None, {"tags": "t"}),
+        ("POST", "details", {"details": {"k": "v"}}, {}),
+        ("DELETE", "details", None, {"keys": "k"}),
+        ("POST", "snooze", {"endTime": "2999-01-01T00:00:00Z"}, {}),
+        ("POST", "escalate", {"escalation": {"id": "e1"}}, {}),
+        ("POST", "assign", {"owner": {"id": "u1"}}, {}),
+        ("POST", "responders", {"responder": {"type": "user", "username": "ana"}}, {}),
+        ("POST", "close", {}, {}),
+    ]
+    for method, action, body, params in calls:
+        reply = _raw(mock, method, f"/v2/alerts/{alert.id}/{action}", json=body, params=params)
+        assert reply.status_code == 202, (action, reply.text)
+        swagger_check("SuccessResponse", reply)
+        status = _raw(mock, "GET", f"/v2/alerts/requests/{reply.json()['requestId']}")
+        swagger_check("GetRequestStatusResponse", status)
+        assert status.json()["data"]["isSuccess"] is True, (action, status.text)
+    swagger_check("SuccessResponse", _raw(mock, "DELETE", f"/v2/alerts/{alert.id}"))
+
+
+@pytest.mark.parametrize(
+    ("method", "action", "body", "field"),
+    [
+        ("POST", "notes", {}, "note"),
+        ("POST", "tags", {"tags": []}, "tags"),
+        ("DELETE", "tags", None, "tags"),
+        ("POST", "details", {"details": {"k": 1}}, "details"),
+        ("DELETE", "details", None, "keys"),
+        ("POST", "escalate", {}, "escalation"),
+        ("POST", "assign", {"owner": {}}, "owner"),
+        ("POST", "responders", {"responder": {"type": "bb", "id": "x"}}, "responder#type"),
+    ],
+)
+def test_a_payload_missing_what_the_action_needs_is_422(
+    mock: Mock, method: str, action: str, body: Any, field: str
+) -> None:
+    reply = _raw(mock, method, f"/v2/alerts/any/{action}", json=body)
+    assert reply.status_code == 422 and field in reply.json()["errors"], reply.text
+    swagger_check("ErrorResponse", reply)
+
+
+# --- logs and notes (GET /v2/alerts/{identifier}/logs, /notes: AlertPaging) -------------------
+
+
+def test_notes_read_back_with_their_paging(alerts: opsgenie_sdk.AlertApi, mock: Mock) -> None:
+    alert = _create(alerts, "noted", note="first")
+    for n in range(2, 6):
+        payload = opsgenie_sdk.AddNoteToAlertPayload(note=f"note {n}", user="ana")
+        alerts.add_note(identifier=alert.id, add_note_to_alert_payload=payload)
+    page = alerts.list_notes(identifier=alert.id, limit=2, order="asc")
+    assert [n.note for n in page.data] == ["first", "note 2"]
+    assert page.data[1].owner == "ana" and page.paging.next
+    after = alerts.list_notes(
+        identifier=alert.id, limit=2, order="asc", offset=page.data[-1].offset, direction="next"
+    )
+    assert [n.note for n in after.data] == ["note 3", "note 4"]
+    newest = alerts.list_notes(identifier="noted", identifier_type="alias")  # default order desc
+    assert newest.data[0].note == "note 5" and not newest.paging.next
+    swagger_check("ListAlertNotesResponse", _raw(mock, "GET", f"/v2/alerts/{alert.id}/notes"))
+    followed = httpx.get(page.paging.next, headers=HEADERS).json()
+    assert [n["note"] for n in followed["data"]] == ["note 3", "note 4"]
+
+
+def test_logs_record_each_action(alerts: opsgenie_sdk.AlertApi, mock: Mock) -> None:
+    alert = _create(alerts, "logged")
+    alerts.acknowledge_alert(
+        identifier=alert.id, acknowledge_alert_payload=opsgenie_sdk.AcknowledgeAlertPayload()
+    )
+    alerts.close_alert(identifier=alert.id, close_alert_payload=opsgenie_sdk.CloseAlertPayload())
+    logs = alerts.list_logs(identifier=alert.id, order="asc").data
+    assert len(logs) == 3 and all(entry.offset and entry.created_at for entry in logs)
+    assert "created" in logs[0].log and "closed" in logs[-1].log
+    assert len(alerts.list_logs(identifier=alert.id, limit=1).data) == 1
+    swagger_check("ListAlertLogsResponse", _raw(mock, "GET", f"/v2/alerts/{alert.id}/logs"))
+    missing = _raw(mock, "GET", "/v2/alerts/nobody/logs")
+    assert missing.status_code == 404
+    swagger_check("ErrorResponse", missing)
+
+
+# --- search, list, count (GET /v2/alerts, /v2/alerts/count) ----------------------------------
+
+
+@pytest.fixture
+def searchable(alerts: opsgenie_sdk.AlertApi, mock: Mock) -> opsgenie_sdk.AlertApi:
+    _create(alerts, "db-down", message="Database apollo is down", tags=["db"], priority="P1")
+    mock.control("POST", "clock", {"advance_s": 60})
+    _create(alerts, "web-slow", message="Web server average latency", tags=["web"], priority="P3")
+    mock.control("POST", "clock", {"advance_s": 60})
+    _create(alerts, "db-slow", message="Database average latency", tags=["db"], priority="P4")
+    closing = opsgenie_sdk.CloseAlertPayload()
+    alerts.close_alert(identifier="web-slow", identifier_type="alias", close_alert_payload=closing)
+    return alerts
+
+
+@pytest.mark.parametrize(
+    ("query", "aliases"),
+    [
+        ("", ["db-slow", "web-slow", "db-down"]),
+        ("status:open", ["db-slow", "db-down"]),
+        ("status: closed", ["web-slow"]),
+        ("tag:db AND priority:P1", ["db-down"]),
+        ("tag:web OR priority=P4", ["db-slow", "web-slow"]),
+        ("NOT tag:db", ["web-slow"]),
+        ("priority != P3", ["db-slow", "db-down"]),
+        ("(tag:db OR tag:web) AND NOT status:closed", ["db-slow", "db-down"]),
+        ("apollo", ["db-down"]),
+        ("message: average", ["db-slow", "web-slow"]),
+        ('"average latency"', ["db-slow", "web-slow"]),
+        ('message: "latency average"', []),
+        ("alias:db-*", ["db-slow", "db-down"]),
+        ("count > 0 AND acknowledged: false", ["db-slow", "web-slow", "db-down"]),
+    ],
+)
+def test_search_query_language(
+    searchable: opsgenie_sdk.AlertApi, query: str, aliases: list[str]
+) -> None:
+    """docs.opsgenie.com/docs/alerts-search-query-help, through List Alerts (newest first)."""
+    listed = searchable.list_alerts(query=query).data
+    assert [a.alias for a in listed] == aliases
+    assert searchable.count_alerts(query=query).data.count == len(aliases)
+
+
+def test_created_at_compares_unix_milliseconds(searchable: opsgenie_sdk.AlertApi) -> None:
+    newest = searchable.list_alerts(limit=1).data[0]
+    millis = int(newest.created_at.timestamp() * 1000)
+    after = searchable.list_alerts(query=f"createdAt >= {millis}").data
+    assert [a.alias for a in after] == ["db-slow"]
+    before = searchable.count_alerts(query=f"createdAt < {millis}").data.count
+    assert before == 2
+
+
+def test_sort_order_offset_limit_and_paging(searchable: opsgenie_sdk.AlertApi, mock: Mock) -> None:
+    """sort/order/offset/limit (swagger GET /v2/alerts); paging links as /docs/pagination."""
+    by_alias = searchable.list_alerts(sort="alias", order="asc").data
+    assert [a.alias for a in by_alias] == ["db-down", "db-slow", "web-slow"]
+    page = searchable.list_alerts(order="asc", offset=1, limit=1)
+    assert [a.alias for a in page.data] == ["web-slow"]
+    assert page.paging.next and page.paging.prev and page.paging.first and page.paging.last
+    reply = _raw(mock, "GET", "/v2/alerts", params={"limit": 2})
+    swagger_check("ListAlertsResponse", reply)
+    assert "description" not in reply.json()["data"][0]  # List Alerts answers BaseAlert
+    following = httpx.get(reply.json()["paging"]["next"], headers=HEADERS).json()
+    assert [a["alias"] for a in following["data"]] == ["db-down"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["(", "status:", "bogus:1", '"unclosed', "count > many", "(" * 200, "NOT " * 500, ")"],
+)
+def test_a_query_it_cannot_read_is_422_never_500(mock: Mock, query: str) -> None:
+    for path in ("/v2/alerts", "/v2/alerts/count"):
+        reply = _raw(mock, "GET", path, params={"query": query})
+        assert reply.status_code == 422, (path, reply.text)
+        swagger_check("ErrorResponse", reply)
+
+
+def test_count_through_the_sdk(searchable: opsgenie_sdk.AlertApi, mock: Mock) -> None:
+    """GET /v2/alerts/count (GetCountAlertsResponse)."""
+    assert searchable.count_alerts().data.count == 3
+    reply = _raw(mock, "GET", "/v2/alerts/count", params={"query": "tag:db"})
+    swagger_check("GetCountAlertsResponse", reply)
+    assert reply.json()["data"]["count"] == 2
+
+
+# --- heartbeats (swagger /v2/heartbeats, /v2/heartbeats/{name}, /ping) ------------------------
+
+
+def test_heartbeat_create_get_list_ping(heartbeats: opsgenie_sdk.HeartbeatApi, mock: Mock) -> None:
+    payload = opsgenie_sdk.CreateHeartbeatPayload(
+        name="nightly", interval=10, interval_unit="minutes", enabled=True, description="cron"
+    )
+    created = heartbeats.create_heartbeat(create_heartbeat_payload=payload)
+    assert created.data.name == "nightly" and created.data.expired is False
+    read = heartbeats.get_heartbeat("nightly").data
+    assert (read.interval, read.interval_unit, read.last_ping_time) == (10, "minutes", None)
+    pong = heartbeats.ping("nightly")
+    assert pong.result == "PONG - Heartbeat received"
+    assert heartbeats.get_heartbeat("nightly").data.last_ping_time is not None
+    assert [h.name for h in heartbeats.list_heart_beats().data.heartbeats] == ["nightly"]
+    mock.control("POST", "clock", {"advance_s": 11 * 60})
+    assert heartbeats.get_heartbeat("nightly").data.expired is True
+    swagger_check("GetHeartbeatResponse", _raw(mock, "GET", "/v2/heartbeats/nightly"))
+    swagger_check("ListHeartbeatResponse", _raw(mock, "GET", "/v2/heartbeats"))
+    swagger_check("SuccessResponse", _raw(mock, "GET", "/v2/heartbeats/nightly/ping"))
+
+
+def test_heartbeat_unknown_is_404_and_a_duplicate_409(
+    heartbeats: opsgenie_sdk.HeartbeatApi, mock: Mock
+) -> None:
+    with pytest.raises(ApiException) as missing:
+        heartbeats.get_heartbeat("nobody")
+    assert missing.value.status == 404
+    reply = _raw(mock, "GET", "/v2/heartbeats/nobody")
+    assert reply.json()["message"] == "Heartbeat with name [nobody] does not exist"
+    swagger_check("ErrorResponse", reply)
+    body = {"name": "twice", "interval": 1, "intervalUnit": "hours", "enabled": False}
+    created = _raw(mock, "POST", "/v2/heartbeats", json=body)
+    assert created.status_code == 201
+    swagger_check("CreateHeartbeatResponse", created)
+    assert _raw(mock, "POST", "/v2/heartbeats", json=body).status_code == 409
+    bad = _raw(mock, "POST", "/v2/heartbeats", json={"name": "x", "intervalUnit": "weeks"})
+    assert bad.status_code == 422 and {"interval", "intervalUnit", "enabled"} <= set(
+        bad.json()["errors"]
+    )
+
+
+def test_a_strict_mock_refuses_a_ping_to_an_unknown_heartbeat(
+    heartbeats: opsgenie_sdk.HeartbeatApi, mock: Mock
+) -> None:
+    """By default a first ping makes the heartbeat (the mock has no account to create it in);
+    `strict_heartbeats` answers as Opsgenie does for a name nobody created."""
+    assert heartbeats.ping("made-by-ping").result == "PONG - Heartbeat received"
+    assert heartbeats.get_heartbeat("made-by-ping").data.enabled is True
+    mock.control("POST", "opsgenie/config", {"strict_heartbeats": True})
+    with pytest.raises(ApiException) as refused:
+        heartbeats.ping("unknown")
+    assert refused.value.status == 404
+
+
+# --- the vendor's own refusals ---------------------------------------------------------------
+
+
+def test_unknown_route_and_method_get_opsgenie_shaped_errors(mock: Mock) -> None:
+    """docs.opsgenie.com/docs/response: 404 "Resource or handler not found", 405 for a method
+    the URL does not take; both ErrorResponse, never a framework page."""
+    for method, path, status in [
+        ("GET", "/v2/nothing", 404),
+        ("POST", "/v2/alerts/x/explode", 404),
+        ("GET", "/v2/alerts/", 404),
+        ("PUT", "/v2/alerts", 405),
+        ("PATCH", "/v2/heartbeats", 405),
+    ]:
+        reply = _raw(mock, method, path)
+        assert reply.status_code == status, (method, path, reply.text)
+        swagger_check("ErrorResponse", reply)
+
+
+def test_throttle_carries_opsgenie_rate_limit_headers(mock: Mock) -> None:
+    """X-RateLimit-State, -Reason, -Period-In-Sec: the headers spec responses.Accepted names."""
+    mock.control("POST", "scenarios", {"name": "opsgenie/cold_throttle"})
+    reply = _raw(mock, "GET", "/v2/alerts/count")
+    assert reply.status_code == 429 and reply.headers["Retry-After"] == "1"
+    for name in ("X-RateLimit-State", "X-RateLimit-Reason", "X-RateLimit-Period-In-Sec"):
+        assert reply.headers[name], name
+    swagger_check("ErrorResponse", reply)
+
+
+def test_no_secret_in_the_request_log(alerts: opsgenie_sdk.AlertApi, mock: Mock) -> None:
+    _create(alerts, "secret")
+    alerts.list_alerts(query="status:open")
+    assert KEY not in str(mock.requests())
