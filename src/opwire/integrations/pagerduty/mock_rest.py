@@ -82,6 +82,24 @@ def rest_error(status: int, message: str, code: int, *errors: str) -> Response:
     return JSONResponse({"error": error}, status)
 
 
+def answer(request: Request, data: dict[str, Any]) -> Response:
+    """A 200 whose `self` links point at the API the client called (the mock itself), so a
+    client that follows them, as the SDK's resource-dict calls do, stays on the mock."""
+    return JSONResponse(_rebased(data, str(request.base_url).rstrip("/")))
+
+
+def _rebased(value: Any, base: str) -> Any:
+    if isinstance(value, list):
+        return [_rebased(v, base) for v in value]
+    if not isinstance(value, dict):
+        return value
+    found = {k: _rebased(v, base) for k, v in value.items()}
+    link = found.get("self")
+    if isinstance(link, str) and link.startswith(shapes.HOST + "/"):
+        found["self"] = base + link.removeprefix(shapes.HOST)
+    return found
+
+
 def not_found(request: Request, status: int) -> Response:
     """An unknown path, or a method a path does not take (see the module docstring)."""
     return rest_error(404, "Not Found", 2100)
@@ -130,14 +148,15 @@ def _page(request: Request, key: str, items: Sequence[dict[str, Any]]) -> Respon
     params = request.query_params
     limit = min(max(_number(params, "limit", 25), 1), 100)
     offset = max(_number(params, "offset", 0), 0)
-    return JSONResponse(
+    return answer(
+        request,
         {
             key: list(items[offset : offset + limit]),
             "limit": limit,
             "offset": offset,
             "total": len(items) if params.get("total") == "true" else None,
             "more": offset + limit < len(items),
-        }
+        },
     )
 
 
@@ -248,7 +267,7 @@ def _found(state: PagerDutyState, key: str) -> dict[str, Any]:
 
 async def get_incident(request: Request) -> Response:
     """getIncident, by id or number."""
-    return JSONResponse({"incident": _found(vendor(request), request.path_params["id"])})
+    return answer(request, {"incident": _found(vendor(request), request.path_params["id"])})
 
 
 def _actor(request: Request) -> dict[str, Any]:
@@ -312,7 +331,7 @@ async def update_incident(request: Request) -> Response:
     state = vendor(request)
     incident = _found(state, request.path_params["id"])
     _apply(state, incident, change, user, shapes.stamp(clock_of(request).now()))
-    return JSONResponse({"incident": incident})
+    return answer(request, {"incident": incident})
 
 
 async def update_incidents(request: Request) -> Response:
@@ -329,8 +348,9 @@ async def update_incidents(request: Request) -> Response:
     found = [_found(state, change["id"]) for change in changes]
     for incident, change in zip(found, changes, strict=True):
         _apply(state, incident, change, user, now)
-    return JSONResponse(
-        {"incidents": found, "limit": len(found), "offset": 0, "total": None, "more": False}
+    return answer(
+        request,
+        {"incidents": found, "limit": len(found), "offset": 0, "total": None, "more": False},
     )
 
 
@@ -374,7 +394,7 @@ async def get_log_entry(request: Request) -> Response:
     entry = vendor(request).log.get(request.path_params["id"])
     if entry is None:
         raise Refused(404, "Not Found", 2100)
-    return JSONResponse({"log_entry": entry})
+    return answer(request, {"log_entry": entry})
 
 
 def _change_events(request: Request, service_id: str | None) -> Response:
@@ -412,9 +432,9 @@ async def get_change_event(request: Request) -> Response:
     event = next((e for e in vendor(request).change_events if e["id"] == wanted), None)
     if event is None:
         raise Refused(404, "Not Found", 2100)
-    return JSONResponse({"change_event": event})
+    return answer(request, {"change_event": event})
 
 
 async def abilities(request: Request) -> Response:
     """listAbilities: 200 `{"abilities": [...]}`."""
-    return JSONResponse({"abilities": list(ABILITIES)})
+    return answer(request, {"abilities": list(ABILITIES)})

@@ -1,0 +1,295 @@
+"""An application written against the official `pagerduty` package (EventsApiV2Client,
+RestApiV2Client) runs against the mock unchanged but for `base_url`, and reads back what it sent
+in PagerDuty's shape; every REST answer is checked against the REST spec (openapi-core).
+
+Spec: shared/specs/pagerduty/REST/openapiv3.json (operation ids named per test).
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import ssl
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pagerduty
+import pytest
+from test_specs import check, openapi
+
+from opwire.mock.state import fingerprint
+from opwire.mock.tls import TlsFiles
+
+from conftest import Mock, serve
+
+# As in test_pagerduty_mock.py: the client (on httpx2) leaves a TLS socket to the collector.
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+
+TOKEN = "u+TOKENtokenTOKEN123"
+OAUTH = "pdus+_0XBPWQQ_oauthTokenValue00"
+USER = "oncall@example.com"
+API = "https://api.pagerduty.com"
+REST_SPEC = "pagerduty/REST/openapiv3.json"
+OPEN: list[Any] = []
+
+
+@pytest.fixture(scope="module")
+def mock(tls_files: TlsFiles) -> Iterator[Mock]:
+    """One mock for the module; each test uses routing keys of its own."""
+    for running in serve("pagerduty", tls=tls_files):
+        yield running
+        gc.collect()  # any stray socket is collected while its server runs, under this filter
+
+
+@pytest.fixture(autouse=True)
+def _close_clients() -> Iterator[None]:
+    """Each test's clients are closed when it ends, so no connection outlives its test."""
+    yield
+    while OPEN:
+        OPEN.pop().close()
+
+
+def ca(mock: Mock) -> ssl.SSLContext:
+    assert mock.server.tls is not None
+    return ssl.create_default_context(cafile=mock.server.tls.ca_path)
+
+
+def new_key() -> str:
+    return uuid.uuid4().hex  # 32 characters, as an Events API v2 integration key
+
+
+def events(mock: Mock, key: str) -> pagerduty.EventsApiV2Client:
+    OPEN.append(pagerduty.EventsApiV2Client(key, base_url=mock.url, verify=ca(mock)))
+    return OPEN[-1]
+
+
+def rest(mock: Mock, **kw: Any) -> pagerduty.RestApiV2Client:
+    token = kw.pop("token", TOKEN)
+    OPEN.append(pagerduty.RestApiV2Client(token, base_url=mock.url, verify=ca(mock), **kw))
+    return OPEN[-1]
+
+
+def checked(reply: Any, body: Any = None) -> Any:
+    """The REST answer, checked against the REST spec, as JSON."""
+    check(openapi(REST_SPEC), API, reply, body)
+    return reply.json()
+
+
+def spec_can_take(body: dict[str, Any]) -> dict[str, Any]:
+    """A log entries answer as the REST spec's schema can take it, which no real entry can:
+    LogEntry.channel is a oneOf of channel kinds with nothing to tell them apart (the spec's
+    own example `{"type": "api"}` fits five), and AcknowledgeLogEntry's type enum
+    (acknowledgement_log_entry) contradicts LogEntry's (acknowledge_log_entry) in its own allOf.
+    The channel is left out and an acknowledge entry checked as an annotate entry (the same
+    schema); the rest is checked as sent."""
+    entries = body.get("log_entries") or [body["log_entry"]]
+    for entry in entries:
+        entry.pop("channel", None)
+        if entry["type"] == "acknowledge_log_entry":
+            entry["type"] = "annotate_log_entry"
+    return body
+
+
+def only_incident(client: pagerduty.RestApiV2Client, dedup: str) -> dict[str, Any]:
+    (incident,) = client.iter_all("incidents", params={"incident_key": dedup, "date_range": "all"})
+    return dict(incident)
+
+
+def test_trigger_links_and_images_are_the_alerts_contexts(mock: Mock) -> None:
+    """02-Trigger-Events: `links` {href, text} and `images` {src, href, alt}; listIncidentAlerts'
+    Alert.body.contexts (Context: type link|image) and the trigger log entry's contexts."""
+    links = [{"href": "https://runbook.example/db", "text": "runbook"}]
+    images = [
+        {"src": "https://graphs.example/p99.png", "href": "https://graphs.example", "alt": "p99"}
+    ]
+    dedup = events(mock, new_key()).trigger(
+        "db down", "db-1", dedup_key="ctx-1", links=links, images=images, custom_details={"a": 1}
+    )
+    client = rest(mock)
+    incident = only_incident(client, dedup)
+    alerts = checked(client.get(f"/incidents/{incident['id']}/alerts"))["alerts"]
+    assert alerts[0]["body"]["contexts"] == [
+        {"type": "link", **links[0]},
+        {"type": "image", **images[0]},
+    ]
+    assert alerts[0]["body"]["details"] == {"a": 1}
+    (trigger,) = client.iter_all(f"/incidents/{incident['id']}/log_entries")
+    assert (
+        trigger["type"] == "trigger_log_entry"
+        and trigger["contexts"] == alerts[0]["body"]["contexts"]
+    )
+    assert incident["first_trigger_log_entry"]["id"] == trigger["id"]
+
+
+def test_events_acknowledge_and_resolve_move_acknowledgements_and_alert_counts(
+    mock: Mock,
+) -> None:
+    """getIncident: `acknowledgements` while acknowledged (empty once resolved, the spec's
+    words), `alert_counts` triggered/resolved/all, `resolved_at`."""
+    client_events, client = events(mock, new_key()), rest(mock)
+    client_events.trigger("disk full", "host-1", dedup_key="ack-1")
+    client_events.acknowledge("ack-1")
+    incident = checked(client.get(f"/incidents/{only_incident(client, 'ack-1')['id']}"))["incident"]
+    assert incident["status"] == "acknowledged"
+    ((acknowledgement,),) = [incident["acknowledgements"]]
+    assert acknowledgement["acknowledger"] == incident["service"]  # through the Events API
+    assert incident["alert_counts"] == {"all": 1, "triggered": 1, "resolved": 0}
+    client_events.resolve("ack-1")
+    resolved = client.rget(f"/incidents/{incident['id']}")
+    assert resolved["acknowledgements"] == [] and resolved["resolved_at"]
+    assert resolved["alert_counts"] == {"all": 1, "triggered": 0, "resolved": 1}
+    entries = [e["type"] for e in client.iter_all(f"/incidents/{incident['id']}/log_entries")]
+    assert entries == ["resolve_log_entry", "acknowledge_log_entry", "trigger_log_entry"]
+
+
+def test_iter_all_filters_sorts_and_pages_incidents(mock: Mock) -> None:
+    """listIncidents: service_ids[], statuses[], urgencies[], incident_key, date_range=all,
+    sort_by, limit/offset/more/total (iter_all pages by the `more` flag; get_total asks total)."""
+    key, other = new_key(), new_key()
+    mine = events(mock, key)
+    for n, severity in enumerate(("critical", "info", "info", "error")):
+        mine.trigger(f"svc {n}", "src", dedup_key=f"flt-{n}", severity=severity)
+    events(mock, other).trigger("elsewhere", "src", dedup_key="flt-x", severity="info")
+    mine.resolve("flt-3")
+    client = rest(mock)
+    service = only_incident(client, "flt-0")["service"]["id"]
+    scope = {"service_ids[]": [service], "date_range": "all"}
+    everything = list(client.iter_all("incidents", params=scope, page_size=1))
+    assert [i["title"] for i in everything] == ["svc 0", "svc 1", "svc 2", "svc 3"]
+    low = {**scope, "urgencies[]": ["low"], "sort_by": "incident_number:desc"}
+    assert [i["title"] for i in client.iter_all("incidents", params=low)] == ["svc 2", "svc 1"]
+    open_ones = {**scope, "statuses[]": ["triggered", "acknowledged"]}
+    assert client.get_total("incidents", params=open_ones) == 3
+    page = checked(client.get("/incidents", params={**scope, "limit": 2, "total": "true"}))
+    assert (len(page["incidents"]), page["more"], page["total"]) == (2, True, 4)
+    assert (
+        checked(client.get("/incidents", params={"statuses[]": "bogus"}))["error"]["code"] == 2001
+    )
+
+
+def test_rput_acknowledges_and_resolves_as_the_from_user(mock: Mock) -> None:
+    """updateIncident with the required `From` header (from_header): acknowledgements name the
+    user; resolution is the resolve log entry's note; listIncidentLogEntries, listLogEntries and
+    getLogEntry read the trigger, acknowledge and resolve entries back."""
+    events(mock, new_key()).trigger("cpu hot", "host-2", dedup_key="put-1")
+    client = rest(mock, default_from=USER)
+    incident = only_incident(client, "put-1")
+    acked = client.rput(incident, json={"type": "incident_reference", "status": "acknowledged"})
+    assert acked["acknowledgements"][0]["acknowledger"]["summary"] == USER
+    change = {"type": "incident_reference", "status": "resolved", "resolution": "fan fixed"}
+    reply = client.put(incident["self"].replace(API, ""), json={"incident": change})
+    resolved = checked(reply)["incident"]
+    assert resolved["status"] == "resolved" and resolved["last_status_change_by"]["summary"] == USER
+    assert resolved["alert_counts"]["resolved"] == 1
+    listed = client.get(f"/incidents/{incident['id']}/log_entries", params={"total": "true"})
+    entries = listed.json()["log_entries"]
+    assert [e["type"] for e in entries] == [
+        "resolve_log_entry",
+        "acknowledge_log_entry",
+        "trigger_log_entry",
+    ]
+    assert entries[0]["note"] == "fan fixed" and entries[0]["agent"]["summary"] == USER
+    check(openapi(REST_SPEC), API, listed, spec_can_take(listed.json()))
+    everyone = [e["id"] for e in client.iter_all("log_entries")]
+    assert {e["id"] for e in entries} <= set(everyone)
+    everything = client.get("/log_entries")
+    check(openapi(REST_SPEC), API, everything, spec_can_take(everything.json()))
+    one = client.get(f"/log_entries/{entries[0]['id']}")
+    check(openapi(REST_SPEC), API, one, spec_can_take(one.json()))
+    assert one.json()["log_entry"] == entries[0]
+
+
+def test_rput_without_from_is_refused_with_code_2016(mock: Mock) -> None:
+    """updateIncident with an API key and no `From`: 400 (go-pagerduty#32, pdpyras#78)."""
+    events(mock, new_key()).trigger("no from", "src", dedup_key="nofrom-1")
+    client = rest(mock)
+    incident = only_incident(client, "nofrom-1")
+    with pytest.raises(pagerduty.HttpError) as refused:
+        client.rput(incident, json={"type": "incident_reference", "status": "resolved"})
+    assert refused.value.response.status_code == 400
+    assert refused.value.response.json()["error"]["code"] == 2016
+
+
+def test_bulk_rput_resolves_several_incidents(mock: Mock) -> None:
+    """updateIncidents (PUT /incidents): the changed incidents, paginated as the spec has it."""
+    sender = events(mock, new_key())
+    for n in range(3):
+        sender.trigger(f"bulk {n}", "src", dedup_key=f"bulk-{n}")
+    client = rest(mock, default_from=USER)
+    ids = [only_incident(client, f"bulk-{n}")["id"] for n in range(3)]
+    changes = [{"id": i, "type": "incident_reference", "status": "resolved"} for i in ids]
+    done = client.rput("/incidents", json=changes)
+    assert [(i["id"], i["status"]) for i in done] == [(i, "resolved") for i in ids]
+    reply = client.put("/incidents", json={"incidents": changes[:1]})
+    assert checked(reply)["incidents"][0]["status"] == "resolved"
+    sender.trigger("bulk 0 again", "src", dedup_key="bulk-0")  # the key was freed by resolve
+    assert (
+        client.get_total("incidents", params={"incident_key": "bulk-0", "date_range": "all"}) == 2
+    )
+
+
+def test_oauth_bearer_token_reads_and_acts(mock: Mock) -> None:
+    """02-Authentication: `Authorization: Bearer <token>` (the client's auth_type="oauth2");
+    the token is masked in the mock's request log."""
+    events(mock, new_key()).trigger("bearer", "src", dedup_key="oauth-1")
+    client = rest(mock, token=OAUTH, auth_type="oauth2")
+    incident = only_incident(client, "oauth-1")
+    acked = client.rput(incident, json={"type": "incident_reference", "status": "acknowledged"})
+    assert acked["acknowledgements"][0]["acknowledger"]["type"] == "user_reference"
+    seen = [r for r in mock.requests() if r["path"] == f"/incidents/{incident['id']}"]
+    assert seen and all(r["credential"] == fingerprint(OAUTH) for r in seen)
+    assert OAUTH not in json.dumps(mock.requests())
+    with pytest.raises(pagerduty.HttpError):
+        rest(mock, token="short", auth_type="oauth2").rget(f"/incidents/{incident['id']}")
+
+
+def test_change_events_are_read_back_whole(mock: Mock) -> None:
+    """03-Change-Events (payload summary/source/timestamp/custom_details, links, images);
+    listChangeEvents, getChangeEvent and listServiceChangeEvents answer the ChangeEvent."""
+    key = new_key()
+    payload = {
+        "summary": "deploy 43",
+        "source": "ci",
+        "timestamp": "2026-01-02T03:04:05.000+00:00",
+        "custom_details": {"sha": "abc123"},
+    }
+    links = [{"href": "https://ci.example/43", "text": "build"}]
+    images = [{"src": "https://ci.example/43.png", "alt": "graph"}]
+    events(mock, key).send_change_event(payload=payload, links=links, images=images)
+    client = rest(mock)
+    listed = checked(client.get("/change_events", params={"total": "true"}))["change_events"]
+    (event,) = [e for e in listed if e["summary"] == "deploy 43"]
+    assert event["timestamp"] == "2026-01-02T03:04:05Z" and event["source"] == "ci"
+    assert event["custom_details"] == {"sha": "abc123"}
+    assert (event["links"], event["images"]) == (links, images)
+    assert key not in json.dumps(event)  # the routing key is a secret: never read back
+    assert checked(client.get(f"/change_events/{event['id']}"))["change_event"] == event
+    service = event["services"][0]["id"]
+    by_service = checked(client.get(f"/services/{service}/change_events"))["change_events"]
+    assert by_service == [event]
+    window = {"since": "2026-01-02T00:00:00Z", "until": "2026-01-03T00:00:00Z"}
+    assert list(client.iter_all(f"/services/{service}/change_events", params=window)) == [event]
+    missing = client.get("/services/PNOPE/change_events")
+    assert checked(missing)["error"]["code"] == 2100
+
+
+def test_unknown_routes_and_throttling_answer_in_pagerdutys_shape(mock: Mock) -> None:
+    """14-Errors: Not Found is `{"error": {"message", "code": 2100}}`; 04-Rate-Limits: a 429 is
+    `{"error": {"message": "Rate Limit Exceeded", "code": 2020}}` with ratelimit-* headers."""
+    headers = {"Authorization": f"Token token={TOKEN}"}
+    for method, path in (("GET", "/nope"), ("DELETE", "/incidents"), ("GET", "/incidents/")):
+        reply = httpx.request(method, mock.url + path, headers=headers, verify=ca(mock))
+        assert (reply.status_code, reply.json()) == (
+            404,
+            {"error": {"message": "Not Found", "code": 2100}},
+        )
+    mock.control("POST", "scenarios", {"name": "pagerduty/cold_throttle"})
+    try:
+        reply = httpx.get(mock.url + "/incidents", headers=headers, verify=ca(mock))
+        assert reply.status_code == 429 and reply.json()["error"]["code"] == 2020
+        assert {"ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"} <= set(reply.headers)
+        check(openapi(REST_SPEC), API, reply)
+    finally:
+        mock.control("DELETE", "faults")
