@@ -16,7 +16,7 @@ import pytest
 from opwire import history, incident
 from opwire.config import ConfigError
 
-from conftest import Mock, clean_env, closed_port, opwire
+from conftest import ROOT, Mock, clean_env, closed_port, opwire
 
 NOW = datetime.now(UTC)
 # Planted in .env.local: neither may reach a file of the incident or any output.
@@ -141,6 +141,47 @@ def test_runbook_owner_section(tmp_path: Path) -> None:
     book.write_text("# Slack\n\n## Smoke test\n", encoding="utf-8")
     assert incident.runbook_owner(book) is None
     assert incident.runbook_owner(tmp_path / "missing.md") is None
+
+
+TEMPLATE = (
+    "# Splunk HEC\n\n## Owner\n\nFill in each `<…>`: `opwire incident open` pages whoever is "
+    "named here.\n\n- Team: `<team>`\n- Primary on-call / rotation: `<schedule>`\n"
+    "- Escalation: `<who next, after how long>`\n- Vendor support contact: `<how to reach>`\n"
+    "\n## Failure modes\n\nsomething else\n"
+)
+
+
+def test_an_unfilled_owner_template_names_nobody(tmp_path: Path) -> None:
+    book = tmp_path / "splunk.md"
+    book.write_text(TEMPLATE, encoding="utf-8")
+    assert incident.runbook_owner(book) is None
+    for only in ("<team>", "TODO", "TBD <later>", "`<fill in>` <!-- a note -->", ""):
+        book.write_text(f"# Splunk\n\n## Owner\n\n{only}\n\n## Next\n", encoding="utf-8")
+        assert incident.runbook_owner(book) is None, only
+
+
+def test_a_filled_owner_template_gives_its_filled_fields_only(tmp_path: Path) -> None:
+    book = tmp_path / "splunk.md"
+    filled = TEMPLATE.replace("`<team>`", "Observability").replace(
+        "`<schedule>`", "PagerDuty schedule `obs-primary`"
+    )
+    book.write_text(filled, encoding="utf-8")
+    assert incident.runbook_owner(book) == (
+        "Team: Observability; Primary on-call / rotation: PagerDuty schedule `obs-primary`"
+    )
+
+
+def test_an_autolink_is_an_owner_not_a_placeholder(tmp_path: Path) -> None:
+    book = tmp_path / "slack.md"
+    book.write_text("# Slack\n\n## Owner\n\n- Team: <chat@example.com>\n", encoding="utf-8")
+    assert incident.runbook_owner(book) == "Team: <chat@example.com>"
+
+
+def test_the_shipped_runbooks_name_no_owner_until_filled_in() -> None:
+    for slug in ("datadog", "sentry", "pagerduty", "opsgenie", "slack", "splunk"):
+        book = ROOT / "setup-runbooks" / f"{slug}.md"
+        assert "## Owner" in book.read_text(encoding="utf-8"), slug
+        assert incident.runbook_owner(book) is None, slug
 
 
 # --- incident open -------------------------------------------------------------------------

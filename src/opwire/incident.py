@@ -141,27 +141,53 @@ class Escalation:
 
 
 HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t#]*$")
+# A fill-in field of the runbooks' Owner template: `- Team: <…>` (a short label, a colon, a value).
+FIELD = re.compile(r"^[-*+][ \t]+(?:\*\*)?([A-Za-z][^:<>`*]{0,39}?)(?:\*\*)?[ \t]*:[ \t]*(.*)$")
+# A placeholder: `<…>`, backticked or not, unless it is an autolink (<ana@example.com>, <https://…>).
+PLACEHOLDER = re.compile(r"`?<(?![^<>]*(?:@|://))[^<>\n]*>`?")
+VOID_WORDS = re.compile(r"\b(?:todo|tbd|fixme)\b", re.I)
+COMMENT = re.compile(r"<!--.*?-->", re.S)
 
 
 def runbook_owner(path: Path) -> str | None:
-    """The text of the runbook's section named Owner (any heading level; `§ 7 Owner`,
-    `Owner / on-call` count), up to the next heading of the same or a higher level; None when
-    the runbook is missing or has no such section (or an empty one)."""
+    """Whom the runbook's section named Owner names (any heading level; `§ 7 Owner`,
+    `Owner / on-call` count), up to the next heading of the same or a higher level.
+
+    A section of `- Label: value` fields (the runbooks' template) gives its filled-in fields,
+    `Team: …; Escalation: …`; its prose (the instructions) is left out. Free prose is given
+    whole. None when the runbook is missing, has no such section, or the section holds only
+    placeholders (`<team>`, TODO, TBD): an unfilled template names nobody."""
     try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
+    lines = _owner_lines(COMMENT.sub("", text).splitlines())
+    fields = [match.groups() for line in lines if (match := FIELD.match(line))]
+    if fields:
+        filled = [f"{label.strip()}: {value.strip()}" for label, value in fields if _said(value)]
+        return "; ".join(filled) or None
+    prose = " ".join(part for part in lines if part)
+    return prose if _said(prose) else None
+
+
+def _owner_lines(lines: Sequence[str]) -> list[str]:
+    """The Owner section's lines, stripped; a subheading inside it is kept as its words with a
+    colon (`Backup:`)."""
     level, found = 0, []
     for line in lines:
         heading = HEADING.match(line)
         if heading and level and len(heading.group(1)) <= level:
             break
-        if level:  # a subheading inside the section is kept as its words: `Backup:`
+        if level:
             found.append(f"{heading.group(2)}:" if heading else line.strip())
         elif heading and re.match(r"^(?:§?\s*[\d.]*\s*)owners?\b", heading.group(2), re.I):
             level = len(heading.group(1))
-    text = " ".join(part for part in found if part)
-    return text or None
+    return found
+
+
+def _said(value: str) -> bool:
+    """Whether `value` says anything once its placeholders are taken out."""
+    return re.search(r"\w", VOID_WORDS.sub("", PLACEHOLDER.sub("", value))) is not None
 
 
 def escalation(outcomes: Sequence[Outcome], focus: Sequence[str], runbooks: Path) -> Escalation:
