@@ -98,7 +98,6 @@ RULES: tuple[Rule, ...] = (
         _TOKEN,
         status=403,
     ),
-    # The runbook has no section of this code yet: its Credentials table says what SENTRY_ORG is.
     Rule(
         "sentry.org_not_found",
         "The Sentry web API does not know SENTRY_ORG (404): the slug is mistyped, the auth "
@@ -107,7 +106,7 @@ RULES: tuple[Rule, ...] = (
         "token of that organization.",
         status=404,
         contains="The requested resource does not exist",
-        runbook=f"{RUNBOOK}#credentials",
+        runbook=f"{RUNBOOK}#org-not-found",
     ),
     _rule(
         "event_not_found",

@@ -184,7 +184,7 @@ RULES: tuple[Rule, ...] = (
         "webhook posts to a different channel (a routing issue, not a credential issue).",
         "Check which channel the webhook was created for (Slack app → Incoming Webhooks) and "
         "set SLACK_CHANNEL_ID to that channel, or re-issue the webhook for this one.",
-        runbook=f"{RUNBOOK}#post-setup-wiring",
+        runbook=f"{RUNBOOK}#message-not-in-channel",
     ),
 )
 
