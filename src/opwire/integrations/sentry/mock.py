@@ -30,6 +30,8 @@ Vendor facts chosen where the sources are silent (UNCONFIRMED):
 | | fixed value whatever the scenario's Retry-After |
 | an issue's `substatus` | `ongoing` while unresolved |
 | entry order of an event | message, exception, spans, breadcrumbs, request |
+| issue list fields Sentry sends only on `expand=` | present and empty (the spec requires |
+| | them) |
 | org details for a slug no project names | answered (the region sweep asks an org no |
 | | project names) |
 """
@@ -402,7 +404,7 @@ def _store(
             group = opened = _new_group(state, project, event, shown)
             state.groups[group["id"]] = group
         _count_into(group, event, iso(received))
-        stored["group"] = group["id"]
+        stored["group"], group["_latest"] = group["id"], stored_id
     state.events.put(stored_id, stored, size + EVENT_OVERHEAD)
     return opened
 
@@ -587,6 +589,37 @@ def _public_group(group: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _listed_group(state: SentryState, group: dict[str, Any]) -> dict[str, Any]:
+    """An issue as organizations/{org}/issues/ lists it (StreamGroupSerializer's extra fields;
+    the expand-only ones, which the spec requires, are present and empty)."""
+    latest = group.get("_latest")
+    return {
+        **_public_group(group),
+        "derivedData": {
+            "blocker": "",
+            "progress": "",
+            "status": "",
+            "viewCount": 0,
+            "hasOpenFixPr": False,
+            "isAssigned": False,
+            "hasRootCause": False,
+            "lastCompletedAutofixStep": "",
+            "lastProgressedAt": None,
+        },
+        "filtered": None,
+        "inbox": {"reason": 0, "reason_details": None, "date_added": group["firstSeen"]},
+        "integrationIssues": [],
+        "isUnhandled": "no" in group["_tags"].get("handled", set()),
+        "latestEventHasAttachments": bool(latest and state.attachments.get(latest)),
+        "lifetime": {"count": group["count"], "userCount": 0, "firstSeen": group["firstSeen"]},
+        "matchingEventEnvironment": None,
+        "matchingEventId": latest,
+        "owners": {"type": "", "owner": "", "date_added": group["firstSeen"]},
+        "sentryAppIssues": [],
+        "sessionCount": 0,
+    }
+
+
 def _group_in(request: Request, state: SentryState) -> dict[str, Any] | None:
     """The issue of the path, when `{org}` (if the path names one) owns its project."""
     group = state.groups.get(request.path_params["issue_id"])
@@ -635,7 +668,7 @@ def _issue_list(request: Request, state: SentryState, projects: set[int]) -> Res
     except SearchError as exc:
         return _detail(400, str(exc))
     found = [
-        _public_group(g)
+        _listed_group(state, g)
         for g in reversed(state.groups.values())
         if int(g["project"]["id"]) in projects and matches(terms, g, g["_tags"])
     ]

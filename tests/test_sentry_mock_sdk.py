@@ -1,0 +1,310 @@
+"""An application on the official sentry-sdk, unmodified but for its DSN, against the Sentry mock:
+what it sends is read back through the web API in Sentry's shape, validated against
+shared/specs/sentry/openapi-derefed.json; plus Relay's legacy store bodies, event ids, the org
+that owns a project, the issue search, and the 429's headers.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import uuid
+import zlib
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import sentry_sdk
+from test_specs import check, openapi
+
+from conftest import Mock, serve
+
+KEY = "0123456789abcdef0123456789abcdef"
+TOKEN = {"Authorization": "Bearer sntrys_mockTokenValue123"}
+AUTH = {"X-Sentry-Auth": f"Sentry sentry_key={KEY}, sentry_version=7, sentry_client=test/1"}
+SERVER = "https://us.sentry.io"
+PROJECT = "projects/opwire-mock/project-42"
+
+
+@pytest.fixture(scope="module")
+def mock() -> Iterator[Mock]:
+    yield from serve("sentry")
+
+
+@pytest.fixture(scope="module")
+def sdk(mock: Mock) -> Iterator[Mock]:
+    """sentry_sdk.init with the mock's DSN (loopback) and tracing on; nothing else changed."""
+    mock.control("POST", "sentry/config", {"processing_delay_s": 0})
+    host = mock.url.removeprefix("http://")
+    sentry_sdk.init(
+        dsn=f"http://{KEY}@{host}/42",
+        default_integrations=False,
+        traces_sample_rate=1.0,
+        release="shop@1.2.3",
+        environment="staging",
+        server_name="web-1",
+    )
+    try:
+        yield mock
+    finally:
+        sentry_sdk.get_client().close()
+        sentry_sdk.init()
+
+
+def api(mock: Mock, path: str, method: str = "GET", **kwargs: Any) -> httpx.Response:
+    return httpx.request(method, f"{mock.url}/api/0/{path}", headers=TOKEN, **kwargs)
+
+
+def spec_checked(mock: Mock, path: str, **kwargs: Any) -> Any:
+    reply = api(mock, path, **kwargs)
+    assert reply.status_code == 200, reply.text
+    check(openapi("sentry/openapi-derefed.json"), SERVER, reply)
+    return reply.json()
+
+
+def tags(event: dict[str, Any]) -> dict[str, str]:
+    return {t["key"]: t["value"] for t in event["tags"]}
+
+
+def test_capture_message_reads_back_as_a_default_event(sdk: Mock) -> None:
+    """docs.sentry.io/api/events/retrieve-an-event-for-a-project/: a message is type `default`,
+    with a message entry and the tags Sentry derives (level, environment, release)."""
+    with sentry_sdk.new_scope() as scope:
+        scope.set_tag("run_id", "ow-sdk-1")
+        event_id = sentry_sdk.capture_message("opwire sdk hello", level="warning")
+    sentry_sdk.flush(timeout=5)
+    event = spec_checked(sdk, f"{PROJECT}/events/{event_id}/")
+    assert (event["eventID"], event["type"], event["title"]) == (
+        event_id,
+        "default",
+        "opwire sdk hello",
+    )
+    assert [e["type"] for e in event["entries"]] == ["message"]
+    assert event["entries"][0]["data"]["formatted"] == "opwire sdk hello"
+    assert tags(event) | {"level": "warning"} == tags(event)
+    expected = {"environment": "staging", "release": "shop@1.2.3", "server_name": "web-1"}
+    assert expected.items() <= tags(event).items() and tags(event)["run_id"] == "ow-sdk-1"
+    assert [t["key"] for t in event["tags"]] == sorted(t["key"] for t in event["tags"])
+    assert event["sdk"]["name"] == "sentry.python" and event["platform"] == "python"
+
+
+def _add_request(event: Any, hint: Any) -> Any:
+    event["request"] = {
+        "url": "https://shop.example/cart?item=7",
+        "method": "POST",
+        "headers": {"Content-Type": "application/json"},
+    }
+    return event
+
+
+def test_capture_exception_reads_back_with_its_entries_and_tags(sdk: Mock) -> None:
+    """An exception is type `error` with exception, breadcrumbs and request entries; Sentry's
+    `handled` and `mechanism` tags come from the exception's mechanism, `url` from the
+    request (sentry/interfaces/{exception,http}.py `iter_tags`)."""
+    sentry_sdk.add_breadcrumb(category="cart", message="item added", level="info")
+    with sentry_sdk.new_scope() as scope:
+        scope.add_event_processor(_add_request)
+        try:
+            raise ValueError("opwire sdk boom")
+        except ValueError:
+            event_id = sentry_sdk.capture_exception()
+    sentry_sdk.flush(timeout=5)
+    event = spec_checked(sdk, f"{PROJECT}/events/{event_id}/")
+    assert (event["type"], event["title"]) == ("error", "ValueError: opwire sdk boom")
+    kinds = {e["type"]: e["data"] for e in event["entries"]}
+    assert {"exception", "breadcrumbs", "request"} <= kinds.keys()
+    (value,) = kinds["exception"]["values"]
+    assert (value["type"], value["value"]) == ("ValueError", "opwire sdk boom")
+    assert value["stacktrace"]["frames"][-1]["function"] == (
+        "test_capture_exception_reads_back_with_its_entries_and_tags"
+    )
+    assert kinds["breadcrumbs"]["values"][-1]["message"] == "item added"
+    assert kinds["request"]["url"] == "https://shop.example/cart"
+    assert kinds["request"]["query"] == [["item", "7"]]
+    shown = tags(event)
+    assert (shown["handled"], shown["mechanism"], shown["level"]) == ("yes", "generic", "error")
+    assert shown["url"] == "https://shop.example/cart"
+    issue = spec_checked(sdk, f"organizations/opwire-mock/issues/{event['groupID']}/")
+    assert issue["title"] == "ValueError: opwire sdk boom"
+    listed = spec_checked(sdk, f"organizations/opwire-mock/issues/{event['groupID']}/events/")
+    assert [(e["eventID"], e["event.type"]) for e in listed] == [(event_id, "error")]
+
+
+def test_transaction_is_accepted_and_readable(sdk: Mock) -> None:
+    """An envelope item of type transaction (develop.sentry.dev/sdk/envelopes/) is kept and
+    read back as type `transaction` with its spans; it opens no issue."""
+    transaction = sentry_sdk.start_transaction(name="checkout", op="http.server")
+    with transaction, transaction.start_child(op="db.query", name="SELECT 1"):
+        pass
+    sentry_sdk.flush(timeout=5)
+    event_id = next(
+        e["vendor"]["eventID"]
+        for e in sdk.control("GET", "state")["items"]
+        if e["kind"] == "event" and e["vendor"]["type"] == "transaction"
+    )
+    event = spec_checked(sdk, f"{PROJECT}/events/{event_id}/")
+    assert (event["type"], event["title"], event["groupID"]) == ("transaction", "checkout", None)
+    (spans,) = [e["data"] for e in event["entries"] if e["type"] == "spans"]
+    assert [s["op"] for s in spans] == ["db.query"]
+    assert tags(event)["transaction"] == "checkout" and tags(event)["level"] == "info"
+
+
+def test_attachment_is_listed_on_its_event(sdk: Mock) -> None:
+    """scope.add_attachment sends an attachment item beside the event; GET …/events/{id}/
+    attachments/ lists it (spec: id, event_id, type, name, mimetype, size, sha1, headers)."""
+    with sentry_sdk.new_scope() as scope:
+        scope.add_attachment(bytes=b"cart=7\n", filename="cart.txt", content_type="text/plain")
+        event_id = sentry_sdk.capture_message("opwire sdk with attachment")
+    sentry_sdk.flush(timeout=5)
+    (listed,) = spec_checked(sdk, f"{PROJECT}/events/{event_id}/attachments/")
+    assert (listed["name"], listed["mimetype"], listed["size"]) == ("cart.txt", "text/plain", 7)
+    assert listed["event_id"] == event_id and listed["type"] == "event.attachment"
+    assert spec_checked(sdk, f"{PROJECT}/events/{event_id}/attachments/?query=nope") == []
+
+
+def _issue_titles(mock: Mock, path: str, query: str | None) -> list[str]:
+    params = {} if query is None else {"query": query}
+    return [i["title"] for i in spec_checked(mock, path, params=params)]
+
+
+@pytest.mark.parametrize("path", [f"{PROJECT}/issues/", "organizations/opwire-mock/issues/"])
+def test_issue_lists_follow_sentry_search(sdk: Mock, path: str) -> None:
+    """docs.sentry.io/concepts/search/: the default is `is:unresolved`, `query=` lists all;
+    `level:`, free text on the title, a tag `key:value`, `!` negation, `is:resolved`."""
+    with sentry_sdk.new_scope() as scope:
+        scope.set_tag("shard", "blue")
+        sentry_sdk.capture_message("search-me fatal one", level="fatal")
+    sentry_sdk.capture_message("search-me info two", level="info")
+    sentry_sdk.flush(timeout=5)
+    fatal = ["search-me fatal one"]
+    assert _issue_titles(sdk, path, "search-me level:fatal") == fatal
+    assert _issue_titles(sdk, path, "shard:blue") == fatal
+    assert _issue_titles(sdk, path, '"search-me info" !level:fatal') == ["search-me info two"]
+    (issue,) = spec_checked(sdk, path, params={"query": "search-me level:fatal"})
+    api(sdk, f"organizations/opwire-mock/issues/{issue['id']}/", "PUT", json={"status": "resolved"})
+    assert "search-me fatal one" not in _issue_titles(sdk, path, None)
+    assert fatal == _issue_titles(sdk, path, "is:resolved search-me")
+    assert "search-me fatal one" in _issue_titles(sdk, path, "")
+    api(
+        sdk,
+        f"organizations/opwire-mock/issues/{issue['id']}/",
+        "PUT",
+        json={"status": "unresolved"},
+    )
+    bad = api(sdk, path, params={"query": "is:bogus"})
+    assert bad.status_code == 400 and "is" in bad.json()["detail"]
+
+
+def envelope(event_id: str, event: dict[str, Any]) -> bytes:
+    payload = json.dumps(event).encode()
+    item = {"type": "event", "length": len(payload)}
+    return b"\n".join(
+        [json.dumps({"event_id": event_id}).encode(), json.dumps(item).encode(), payload]
+    )
+
+
+def store(mock: Mock, body: bytes, headers: dict[str, str] | None = None) -> httpx.Response:
+    return httpx.post(
+        f"{mock.url}/api/42/store/", content=body, headers={**AUTH, **(headers or {})}
+    )
+
+
+@pytest.mark.parametrize(
+    ("encode", "headers"),
+    [
+        (lambda raw: raw, {}),
+        (base64.b64encode, {}),
+        (lambda raw: base64.b64encode(zlib.compress(raw)), {}),
+        (gzip.compress, {"Content-Encoding": "gzip"}),
+        (zlib.compress, {"Content-Encoding": "deflate"}),
+    ],
+    ids=["json", "base64", "base64-zlib", "gzip", "deflate"],
+)
+def test_legacy_store_bodies_older_sdks_send(mock: Mock, encode: Any, headers: Any) -> None:
+    """relay-server/src/endpoints/store.rs `decode_bytes`: a body not starting with `{` is
+    base64, of JSON or of zlib; Content-Encoding is decoded first. A dashed UUID is answered
+    and stored as 32 hex (relay-event-schema EventId)."""
+    mock.control("POST", "sentry/config", {"processing_delay_s": 0})
+    dashed = str(uuid.uuid4())
+    raw = json.dumps({"event_id": dashed, "message": "legacy store"}).encode()
+    reply = store(mock, encode(raw), headers)
+    assert (reply.status_code, reply.json()) == (200, {"id": dashed.replace("-", "")})
+    event = spec_checked(mock, f"{PROJECT}/events/{dashed.replace('-', '')}/")
+    assert event["title"] == "legacy store" and event["type"] == "default"
+
+
+def test_bad_legacy_bodies_and_event_ids_get_relay_400s(mock: Mock) -> None:
+    """store.rs: undecodable base64 is "invalid request body"; a malformed event id fails the
+    minimal JSON parse ("invalid JSON data") or the envelope header ("invalid event
+    envelope")."""
+    reply = store(mock, b"%%% not base64")
+    assert (reply.status_code, reply.json()["detail"]) == (400, "invalid request body")
+    reply = store(mock, json.dumps({"event_id": "nope", "message": "x"}).encode())
+    assert reply.status_code == 400 and reply.json()["detail"].startswith("invalid JSON data")
+    url = f"{mock.url}/api/42/envelope/"
+    reply = httpx.post(url, content=envelope("nope", {"message": "x"}), headers=AUTH)
+    assert (reply.status_code, reply.json()["detail"]) == (400, "invalid event envelope")
+
+
+def test_envelope_event_id_in_any_uuid_form_is_kept_as_32_hex(mock: Mock) -> None:
+    mock.control("POST", "sentry/config", {"processing_delay_s": 0})
+    hex_id = uuid.uuid4().hex
+    braced = "{" + str(uuid.UUID(hex_id)).upper() + "}"
+    reply = httpx.post(
+        f"{mock.url}/api/42/envelope/", content=envelope(braced, {"message": "m"}), headers=AUTH
+    )
+    assert reply.json() == {"id": hex_id}
+    assert api(mock, f"{PROJECT}/events/{hex_id}/").status_code == 200
+
+
+def test_an_org_that_does_not_own_the_project_is_refused(mock: Mock) -> None:
+    """Sentry's ProjectEndpoint/OrganizationEndpoint: a project looked up in an org that does
+    not hold it is ResourceDoesNotExist (404 "The requested resource does not exist")."""
+    mock.control("POST", "sentry/config", {"processing_delay_s": 0, "project": {"id": 77}})
+    hex_id = uuid.uuid4().hex
+    url = f"{mock.url}/api/77/envelope/"
+    httpx.post(url, content=envelope(hex_id, {"message": "owned"}), headers=AUTH)
+    assert api(mock, f"projects/opwire-mock/77/events/{hex_id}/").status_code == 200
+    missing = {"detail": "The requested resource does not exist"}
+    for path in (f"projects/acme/77/events/{hex_id}/", "projects/acme/77/issues/"):
+        reply = api(mock, path)
+        assert (reply.status_code, reply.json()) == (404, missing)
+    assert api(mock, "organizations/acme/issues/").status_code == 404
+    mock.control("POST", "sentry/config", {"project": {"id": 77, "org": "acme"}})
+    assert api(mock, f"projects/acme/project-77/events/{hex_id}/").status_code == 200
+    assert api(mock, f"projects/opwire-mock/77/events/{hex_id}/").status_code == 404
+    found = api(mock, f"organizations/acme/eventids/{hex_id}/").json()
+    assert found["projectSlug"] == "project-77"
+    assert api(mock, f"organizations/opwire-mock/eventids/{hex_id}/").status_code == 404
+    group = found["groupId"]
+    assert api(mock, f"organizations/opwire-mock/issues/{group}/").status_code == 404
+    assert api(mock, f"organizations/acme/issues/{group}/").status_code == 200
+
+
+@pytest.mark.parametrize("scenario", ["sentry/cold_throttle", "sentry/retry_after_storm"])
+def test_every_429_carries_relays_rate_limit_headers(scenario: str) -> None:
+    """develop.sentry.dev/sdk/rate-limiting/ and relay common.rs `RateLimited`: 429 with
+    Retry-After, X-Sentry-Rate-Limits and Relay's JSON detail."""
+    for mock in serve("sentry"):
+        mock.control("POST", "scenarios", {"name": scenario})
+        reply = httpx.post(
+            f"{mock.url}/api/42/envelope/",
+            content=envelope(uuid.uuid4().hex, {"message": "m"}),
+            headers=AUTH,
+        )
+        assert reply.status_code == 429 and reply.headers["retry-after"].isdigit()
+        retry, categories, scope = reply.headers["x-sentry-rate-limits"].split(":")[:3]
+        assert retry.isdigit() and categories == "" and scope == "organization"
+        assert reply.json()["detail"].startswith("Sentry dropped data due to a quota")
+
+
+def test_unknown_routes_and_methods_get_sentrys_answers(mock: Mock) -> None:
+    """Sentry's API catch-all hints at a missing trailing slash; DRF's 405 names the method."""
+    reply = httpx.get(f"{mock.url}/api/0/organizations/opwire-mock/issues")
+    assert reply.status_code == 404 and "did you forget a trailing slash?" in reply.text
+    assert "try: /api/0/organizations/opwire-mock/issues/" in reply.text
+    reply = httpx.delete(f"{mock.url}/api/0/organizations/opwire-mock/", headers=TOKEN)
+    assert (reply.status_code, reply.json()) == (405, {"detail": 'Method "DELETE" not allowed.'})
+    assert httpx.get(f"{mock.url}/api/42/envelope/").status_code == 405
