@@ -220,7 +220,7 @@ def _order(values: tuple[str, ...]) -> tuple[tuple[int, float, str], ...]:
         try:
             return (0, float(value), value)
         except ValueError:
-            return (1, 0.0, value.lower())
+            return (1, 0.0, value)
 
     return tuple(one(v) for v in values)
 
@@ -241,7 +241,8 @@ def run(search: Search, events: Iterable[tuple[float, Row]]) -> tuple[list[Row],
     """The search's results over (time, row) pairs: the matching rows newest first, then each
     `| stats` or `| head` in turn; and how many events matched."""
     found = [(t, row) for t, row in events if search.in_window(t) and matches(search, row)]
-    rows = [row for _, row in sorted(found, key=lambda pair: -pair[0])]
+    # Newest first; of events with one time, the last indexed first.
+    rows = [row for _, row in sorted(reversed(found), key=lambda pair: -pair[0])]
     for stage in search.stages:
         rows = _stats(rows, stage) if isinstance(stage, Stats) else rows[:stage]
     return rows, len(found)
