@@ -318,7 +318,10 @@ def test_slack_failing_gets_no_update_and_a_runbook_without_owner_is_said(
     env = env_for(tmp_path, OPERATOR_WIRING_MOCK_PORT_SLACK=str(slack_mock.server.port))
     done = opwire("incident", "open", env=env, cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "escalate to: slack: setup-runbooks/slack.md has no Owner section" in done.stdout
+    assert (
+        "escalate to: slack: setup-runbooks/slack.md names no owner (its Owner section"
+        in done.stdout
+    )
     assert "slack verify FAIL slack.webhook_revoked (mock)" in done.stdout
     assert "slack: not posted: Slack did not PASS in this run (FAIL)" in done.stdout
     posts = slack_posts(slack_mock)

@@ -202,8 +202,8 @@ def escalation(outcomes: Sequence[Outcome], focus: Sequence[str], runbooks: Path
         path = runbooks / f"{slug}.md"
         owner = runbook_owner(path)
         whom = owner or (
-            f"{path} has no Owner section: page the {slug} owner per your on-call rotation, "
-            "and add the section to the runbook"
+            f"{path} names no owner (its Owner section is missing or not filled in): page the "
+            f"{slug} owner per your on-call rotation, and fill in that section"
         )
         pages.append(Page(slug, whom, owner is not None))
     failing = [o.slug for o in outcomes if o.status != "PASS"]
