@@ -23,12 +23,10 @@ Alerts, requests, heartbeats and keys keep the newest entries and count what the
 from __future__ import annotations
 
 import itertools
-import re
 import uuid
 from collections import Counter, deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -39,6 +37,13 @@ from starlette.types import ASGIApp
 
 from opwire.integrations.opsgenie import mock_alerts as actions
 from opwire.integrations.opsgenie import mock_heartbeats as beats
+from opwire.integrations.opsgenie.mock_http import KEY_KINDS, not_found
+from opwire.integrations.opsgenie.mock_http import TEXTS as HTTP_TEXTS
+from opwire.integrations.opsgenie.mock_http import answer as _answer
+from opwire.integrations.opsgenie.mock_http import auth as _auth
+from opwire.integrations.opsgenie.mock_http import body_of as _body
+from opwire.integrations.opsgenie.mock_http import iso as _iso
+from opwire.integrations.opsgenie.mock_http import unprocessable as _unprocessable
 from opwire.integrations.opsgenie.mock_query import QueryError, compile_query, sort_key
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
 from opwire.mock.clock import MockClock
@@ -48,14 +53,7 @@ from opwire.mock.scenarios import Scenario, credentials_abroad, vendor_state
 from opwire.mock.state import clock_of
 from opwire.mock.values import ControlError, number
 
-# An API key is a UUID, and a UUID's hex digits are case-insensitive on input (RFC 9562 § 4):
-# Opsgenie shows keys in lower case, an operator may paste them upper-cased, both are the key
-# (as OPSGENIE_API_KEY's check accepts; that Opsgenie compares them so is UNCONFIRMED).
-GENIE_KEY = re.compile(
-    r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE
-)
 DEFAULT_TEAMS = ("opwire",)
-KEY_KINDS = ("integration", "global", "team", "user", "disabled")
 PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
 IDENTIFIER_TYPES = ("id", "alias", "tiny")
 MESSAGE_LIMIT, ALIAS_LIMIT, TAGS_LIMIT = 130, 512, 20
@@ -85,24 +83,17 @@ SORTS = (
 )
 LISTED = ("actions", "entity", "description", "details")  # Get Alert's, not List Alerts' (spec)
 INTEGRATION_NAME = "opwire mock API"
-# Wording that is not recorded anywhere we could read: UNCONFIRMED, kept here to correct. The
-# 404 and 405 texts are docs.opsgenie.com/docs/response's descriptions of those statuses.
+# Wording that is not recorded anywhere we could read: UNCONFIRMED, kept here to correct.
 TEXTS = {
     "team_missing": "No team exists with name [{name}]",
     "alert_missing": "Alert does not exist",
     "pending": "Request has not been processed yet",
     "no_request": "Request not found",
     "deduplicated": "Alert with alias [{alias}] is deduplicated; count increased",
-    "bad_json": "Could not parse the request body",
     "bad_identifier_type": "Invalid identifierType: use id, alias or tiny",
-    "heartbeat_missing": "Heartbeat with name [{name}] does not exist",
-    "heartbeat_exists": "Heartbeat with name [{name}] already exists",
     "no_saved_search": "Saved search does not exist",
-    "not_found": "Resource or handler not found",
-    "not_allowed": "URL is valid but HTTP method not supported",
     "created_log": "Alert created via API",
 }
-NOT_PROCESSABLE = "Request body is not processable. Please check the errors."
 # The throttle answer and headers (spec responses.Accepted names the headers; their
 # values and the body's text are UNCONFIRMED).
 THROTTLED = '{"message":"Rate limit exceeded","took":0.0,"requestId":"throttled"}'
@@ -185,53 +176,6 @@ def _state(request: Request) -> OpsgenieState:
     return state
 
 
-def _iso(seconds: float) -> str:
-    moment = datetime.fromtimestamp(seconds, UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _answer(
-    status: int, body: dict[str, Any], headers: Mapping[str, str] | None = None
-) -> Response:
-    request_id = str(uuid.uuid4())
-    full = {**body, "took": 0.004, "requestId": request_id}
-    standard = {"X-Request-ID": request_id, "X-Response-Time": "0.004"}
-    return JSONResponse(full, status, {**standard, **(headers or {})})
-
-
-def _unprocessable(errors: dict[str, str]) -> Response:
-    return _answer(422, {"message": NOT_PROCESSABLE, "errors": errors})
-
-
-def not_found(request: Request, status: int) -> Response:
-    """Opsgenie's answer to a path no handler serves (404) or a method it does not take (405)."""
-    return _answer(status, {"message": TEXTS["not_found" if status == 404 else "not_allowed"]})
-
-
-def _auth(request: Request, *, write: bool) -> Response | None:
-    scheme, _, key = request.headers.get("authorization", "").partition(" ")
-    state = _state(request)
-    kind = state.keys.get(key.strip().lower(), state.default_key_kind)
-    if scheme != "GenieKey" or not GENIE_KEY.match(key.strip()) or kind == "disabled":
-        return _answer(401, {"message": "Could not authenticate"})
-    if write and kind != "integration":
-        return _answer(
-            403,
-            {
-                "code": 40301,
-                "message": "To perform this action, use an API key from an API integration.",
-            },
-        )
-    return None
-
-
-async def _body(request: Request) -> tuple[dict[str, Any] | None, int]:
-    """The request's JSON object (an empty body is `{}`), None when it is not one; its size."""
-    raw = await request.body()
-    body = json_body(raw) if raw.strip() else {}
-    return (body if isinstance(body, dict) else None), len(raw)
-
-
 def _create_errors(body: dict[str, Any]) -> dict[str, str]:
     errors = {}
     message = body.get("message")
@@ -275,7 +219,7 @@ async def create_alert(request: Request) -> Response:
         return denied
     body, size = await _body(request)
     if body is None:
-        return _answer(400, {"message": TEXTS["bad_json"]})
+        return _answer(400, {"message": HTTP_TEXTS["bad_json"]})
     if errors := _create_errors(body):
         return _unprocessable(errors)
     return _accept(request, _pending("Create", body), size)
@@ -471,7 +415,7 @@ async def _take(request: Request, name: str, action: actions.Action) -> Response
         return _answer(422, {"message": TEXTS["bad_identifier_type"]})
     body, size = await _body(request)
     if body is None:
-        return _answer(400, {"message": TEXTS["bad_json"]})
+        return _answer(400, {"message": HTTP_TEXTS["bad_json"]})
     query = dict(request.query_params)
     if errors := actions.check(action, body, query):
         return _unprocessable(errors)
@@ -570,64 +514,6 @@ def _list_paging(request: Request, offset: int, limit: int, total: int) -> dict[
         paging["prev"] = _page_url(request, {"offset": max(offset - limit, 0), "limit": limit})
     paging["last"] = _page_url(request, {"offset": last, "limit": limit})
     return paging
-
-
-# --- heartbeats ---------------------------------------------------------------------------
-# Opsgenie's heartbeat management wants a key with configuration access; the mock models key
-# rights for alert writes only, so any valid key may manage heartbeats here (UNCONFIRMED).
-
-
-def _heartbeat_missing(name: str) -> Response:
-    return _answer(404, {"message": TEXTS["heartbeat_missing"].format(name=name)})
-
-
-async def create_heartbeat(request: Request) -> Response:
-    if denied := _auth(request, write=False):
-        return denied
-    body, _ = await _body(request)
-    if body is None:
-        return _answer(400, {"message": TEXTS["bad_json"]})
-    if errors := beats.create_errors(body):
-        return _unprocessable(errors)
-    state, now = _state(request), clock_of(request).now()
-    if body["name"] in state.heartbeats:
-        # docs.opsgenie.com/docs/response: 409 "ID or name conflicts with another entity"
-        return _answer(409, {"message": TEXTS["heartbeat_exists"].format(name=body["name"])})
-    beat = beats.new_beat(body, now)
-    state.heartbeats.put(body["name"], beat, len(str(body)) + OVERHEAD)
-    return _answer(201, {"result": "Created", "data": beats.view(beat, now)})
-
-
-async def list_heartbeats(request: Request) -> Response:
-    if denied := _auth(request, write=False):
-        return denied
-    state, now = _state(request), clock_of(request).now()
-    shown = [beats.view(beat, now) for beat in state.heartbeats.values()]
-    return _answer(200, {"data": {"heartbeats": shown}})
-
-
-async def get_heartbeat(request: Request) -> Response:
-    if denied := _auth(request, write=False):
-        return denied
-    name, now = request.path_params["name"], clock_of(request).now()
-    beat = _state(request).heartbeats.get(name)
-    return (
-        _heartbeat_missing(name) if beat is None else _answer(200, {"data": beats.view(beat, now)})
-    )
-
-
-async def heartbeat_ping(request: Request) -> Response:
-    if denied := _auth(request, write=False):
-        return denied
-    state, name, now = _state(request), request.path_params["name"], clock_of(request).now()
-    beat = state.heartbeats.get(name)
-    if beat is None and state.strict_heartbeats:
-        return _heartbeat_missing(name)
-    if beat is None:
-        beat = beats.pinged_into_being(name, now)
-        state.heartbeats.put(name, beat, len(name) + OVERHEAD)
-    beat.pinged = now
-    return _answer(202, {"result": "PONG - Heartbeat received"})
 
 
 # --- control ------------------------------------------------------------------------------
@@ -737,11 +623,13 @@ def create_app() -> ASGIApp:
             Route("/v2/alerts/{identifier}/logs", alert_journal, methods=["GET"]),
             Route("/v2/alerts/{identifier}/notes", alert_journal, methods=["GET"]),
             Route("/v2/alerts/{identifier}/{action}", alert_action, methods=["POST", "DELETE"]),
-            Route("/v2/heartbeats", create_heartbeat, methods=["POST"]),
-            Route("/v2/heartbeats", list_heartbeats, methods=["GET"]),
-            Route("/v2/heartbeats/{name}", get_heartbeat, methods=["GET"]),
+            Route("/v2/heartbeats", beats.create_heartbeat, methods=["POST"]),
+            Route("/v2/heartbeats", beats.list_heartbeats, methods=["GET"]),
+            Route("/v2/heartbeats/{name}", beats.get_heartbeat, methods=["GET"]),
             # The spec's ping is GET; that POST and PUT also ping is UNCONFIRMED (kept as before)
-            Route("/v2/heartbeats/{name}/ping", heartbeat_ping, methods=["GET", "POST", "PUT"]),
+            Route(
+                "/v2/heartbeats/{name}/ping", beats.heartbeat_ping, methods=["GET", "POST", "PUT"]
+            ),
         ],
         OpsgenieState,
         credential_of,

@@ -7,7 +7,9 @@ minutes/hours/days, `enabled` required; `alertMessage` <= 130, `alertTags` <= 20
 `alertPriority` P1-P5; Heartbeat: name, description, interval, enabled, intervalUnit, expired,
 lastPingTime).
 
-Pure values and functions: mock.py owns the routes, the state and the clock.
+The routes are here; mock.py holds the state (`heartbeats`, `strict_heartbeats`) and lists
+them. A ping to a heartbeat nobody created makes it (the mock has no account to create it in)
+unless `strict_heartbeats`, when it gets Opsgenie's 404, as Get Heartbeat always does.
 """
 
 from __future__ import annotations
@@ -16,12 +18,26 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from starlette.requests import Request
+from starlette.responses import Response
+
+from opwire.integrations.opsgenie.mock_http import TEXTS as HTTP_TEXTS
+from opwire.integrations.opsgenie.mock_http import answer, auth, body_of, unprocessable
+from opwire.mock.app import mock_state
+from opwire.mock.state import clock_of
+
 UNITS = {"minutes": 60, "hours": 3600, "days": 86400}
 PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
 NAME_LIMIT, DESCRIPTION_LIMIT, MESSAGE_LIMIT, TAGS_LIMIT, TAG_LIMIT = 200, 10000, 130, 20, 50
 # A heartbeat the mock makes on its first ping (see mock.py: unknown names are provisioned,
 # unless `strict_heartbeats`): Opsgenie's own create defaults are UNCONFIRMED.
 PINGED_INTO_BEING = {"interval": 10, "intervalUnit": "minutes", "enabled": True}
+# Wording no page we could read records: UNCONFIRMED.
+TEXTS = {
+    "missing": "Heartbeat with name [{name}] does not exist",
+    "exists": "Heartbeat with name [{name}] already exists",
+}
+OVERHEAD = 512  # a stored heartbeat beyond its body's bytes
 OPTIONAL = ("description", "ownerTeam", "alertMessage", "alertTags", "alertPriority")
 
 
@@ -106,3 +122,63 @@ def view(beat: Beat, now: float) -> dict[str, Any]:
         moment = datetime.fromtimestamp(beat.pinged, UTC)
         shown["lastPingTime"] = moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
     return shown
+
+
+# --- routes -------------------------------------------------------------------------------
+# Opsgenie's heartbeat management wants a key with configuration access; the mock models key
+# rights for alert writes only, so any valid key may manage heartbeats here (UNCONFIRMED).
+
+
+def _heartbeat_missing(name: str) -> Response:
+    return answer(404, {"message": TEXTS["missing"].format(name=name)})
+
+
+async def create_heartbeat(request: Request) -> Response:
+    if denied := auth(request, write=False):
+        return denied
+    body, _ = await body_of(request)
+    if body is None:
+        return answer(400, {"message": HTTP_TEXTS["bad_json"]})
+    if errors := create_errors(body):
+        return unprocessable(errors)
+    state, now = mock_state(request).vendor, clock_of(request).now()
+    if body["name"] in state.heartbeats:
+        # docs.opsgenie.com/docs/response: 409 "ID or name conflicts with another entity"
+        return answer(409, {"message": TEXTS["exists"].format(name=body["name"])})
+    beat = new_beat(body, now)
+    state.heartbeats.put(body["name"], beat, len(str(body)) + OVERHEAD)
+    return answer(201, {"result": "Created", "data": view(beat, now)})
+
+
+async def list_heartbeats(request: Request) -> Response:
+    if denied := auth(request, write=False):
+        return denied
+    state, now = mock_state(request).vendor, clock_of(request).now()
+    shown = [view(beat, now) for beat in state.heartbeats.values()]
+    return answer(200, {"data": {"heartbeats": shown}})
+
+
+async def get_heartbeat(request: Request) -> Response:
+    if denied := auth(request, write=False):
+        return denied
+    name, now = request.path_params["name"], clock_of(request).now()
+    beat = mock_state(request).vendor.heartbeats.get(name)
+    return _heartbeat_missing(name) if beat is None else answer(200, {"data": view(beat, now)})
+
+
+async def heartbeat_ping(request: Request) -> Response:
+    if denied := auth(request, write=False):
+        return denied
+    state, name, now = (
+        mock_state(request).vendor,
+        request.path_params["name"],
+        clock_of(request).now(),
+    )
+    beat = state.heartbeats.get(name)
+    if beat is None and state.strict_heartbeats:
+        return _heartbeat_missing(name)
+    if beat is None:
+        beat = pinged_into_being(name, now)
+        state.heartbeats.put(name, beat, len(name) + OVERHEAD)
+    beat.pinged = now
+    return answer(202, {"result": "PONG - Heartbeat received"})
