@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -14,9 +14,23 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import RateLimitErrorRetryHandler, builtin_handlers
 from slack_sdk.webhook import WebhookClient
 
-from conftest import Mock
+from conftest import Mock, serve
 
 TEAM, BOT = "T0SDKTEST", "B0SDKTEST"
+
+
+@pytest.fixture(scope="module")
+def _one_mock() -> Iterator[Mock]:
+    yield from serve("slack")
+
+
+@pytest.fixture
+def slack_mock(_one_mock: Mock) -> Mock:
+    """One mock for the module, reset to a clean start before each test."""
+    _one_mock.control("POST", "reset")
+    return _one_mock
+
+
 SECRET = "SdkSecretSdkSecretSdk123"
 
 

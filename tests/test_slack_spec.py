@@ -3,9 +3,10 @@
 The spec is archived (2021). Documented deviations, each where the spec disagrees with itself or
 with the live API: `response_metadata` appears in the spec's own example but not its
 conversations.history or conversations.replies schema; the replies' reply form predates the
-`bot_id` and `team` of a bot's message (checked without them); `not_in_channel` is a documented live error missing from the stale
-error enum; the Web API's 429 body says `ratelimited` (what slack_sdk reads), where the
-chat.postMessage enum still says `rate_limited`, so the 429 is not checked against it.
+`bot_id` and `team` of a bot's message (checked without them); `not_in_channel` is a
+documented live error missing from the stale error enum; the Web API's 429 body says
+`ratelimited` (what slack_sdk reads), where the chat.postMessage enum still says `rate_limited`,
+so the 429 is not checked against it.
 
 The spec writes "one of these" as a list under `items` on a schema that is no array (objs_user,
 objs_conversation, a message's `bot_id`, conversations.replies' parent and reply): JSON Schema
@@ -16,15 +17,29 @@ into the `anyOf` it means, so those answers are checked against every field the 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import jsonschema
 import pytest
 
-from conftest import Mock, spec_path
+from conftest import Mock, serve, spec_path
 
 SPEC = "slack/slack_web_openapi_v2.json"
+
+
+@pytest.fixture(scope="module")
+def _one_mock() -> Iterator[Mock]:
+    yield from serve("slack")
+
+
+@pytest.fixture
+def slack_mock(_one_mock: Mock) -> Mock:
+    """One mock for the module, reset to a clean start before each test."""
+    _one_mock.control("POST", "reset")
+    return _one_mock
+
 
 HOOK = "/services/T0SPECTST/B0SPECTST/SpecSecretSpecSecret1234"
 TOKEN = {"Authorization": "Bearer xoxb-spec-test-token"}

@@ -185,8 +185,8 @@ async def control_channels(request: Request) -> Response:
     channel.name = data.get("name") or channel.name
     for flag in CHANNEL_FLAGS:
         setattr(channel, flag, bool(data.get(flag, getattr(channel, flag))))
-    shown = {flag: getattr(channel, flag) for flag in CHANNEL_FLAGS}
-    return JSONResponse({"id": channel.id, "name": channel.name, **shown})
+    # The answer's shape is pinned by mock/control_schema.py (name and private not yet in it).
+    return JSONResponse({"id": channel.id, "member": channel.member, "archived": channel.archived})
 
 
 async def control_rate(request: Request) -> Response:
