@@ -75,7 +75,8 @@ async def query(request: Request) -> Response:
     params = request.query_params
     try:
         start, end = int(params["from"]), int(params["to"])
-        body = run_query(params["query"], start, end, state_of(request).points)
+        held = state_of(request)
+        body = run_query(params["query"], start, end, held.points, held.distributions)
     except (KeyError, ValueError) as exc:
         if isinstance(exc, QueryError):
             return errors(400, f"Error parsing query: {exc}")

@@ -42,6 +42,8 @@ class DatadogState:
     events: CappedList[dict[str, Any]] = field(init=False)
     points: CappedList[Row] = field(init=False)
     service_checks: CappedList[dict[str, Any]] = field(init=False)
+    # Metric names submitted as distributions (queried as one population), at most ENTRIES.
+    distributions: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.events = CappedList("events", self.dropped)

@@ -30,7 +30,7 @@ from opwire.integrations.datadog.mock_base import (
     strings,
 )
 from opwire.mock.app import json_body
-from opwire.mock.limits import TOO_LARGE
+from opwire.mock.limits import ENTRIES, TOO_LARGE
 from opwire.mock.state import clock_of
 
 # Spec limits (compressed, decompressed): v2 series 512000 / 5242880; v1 3.2 MB / 62 MB. The
@@ -121,35 +121,38 @@ def distribution_point(point: Any) -> list[tuple[float, float]] | None:
     return [(float(point[0]), float(v)) for v in values]
 
 
-async def _intake(request: Request, version: str, read: PointReader, shape: str) -> Response | None:
-    """Store the points of a series payload; an error answer when it is refused."""
+async def _intake(request: Request, version: str, read: PointReader, shape: str) -> Any:
+    """The points of a series payload, stored; or the answer refusing it."""
     document = auth(request, read=False) or await payload(request, version)
     if isinstance(document, Response):
         return document
     listed = _series_list(document)
     found = listed if isinstance(listed, Response) else rows(listed, read, shape)
-    if isinstance(found, Response):
-        return found
-    if not state_of(request).drop_points:
+    if not isinstance(found, Response) and not state_of(request).drop_points:
         state_of(request).points.extend(found)
-    return None
+    return found
 
 
 async def series_v2(request: Request) -> Response:
-    refused = await _intake(request, "v2", point_v2, "timestamp and value are numbers")
-    return refused or JSONResponse({"errors": []}, 202)
+    found = await _intake(request, "v2", point_v2, "timestamp and value are numbers")
+    return found if isinstance(found, Response) else JSONResponse({"errors": []}, 202)
 
 
 async def series_v1(request: Request) -> Response:
-    refused = await _intake(request, "v1", point_v1, "expected [timestamp, value]")
-    return refused or raw(ACCEPTED_V1, 202, TEXT_JSON)
+    found = await _intake(request, "v1", point_v1, "expected [timestamp, value]")
+    return found if isinstance(found, Response) else raw(ACCEPTED_V1, 202, TEXT_JSON)
 
 
 async def distribution_points(request: Request) -> Response:
     """POST /api/v1/distribution_points: 202 `IntakePayloadAccepted` as text/json (spec)."""
-    shape = "expected [timestamp, [value, ...]]"
-    refused = await _intake(request, "v1", distribution_point, shape)
-    return refused or raw(ACCEPTED_V1, 202, TEXT_JSON)
+    found = await _intake(request, "v1", distribution_point, "expected [timestamp, [value, ...]]")
+    if isinstance(found, Response):
+        return found
+    names = state_of(request).distributions
+    for metric in {row[0] for row in found} - names:
+        if len(names) < ENTRIES:  # past it, a new name is queried as a gauge is
+            names.add(metric)
+    return raw(ACCEPTED_V1, 202, TEXT_JSON)
 
 
 def _check_problem(n: int, check: Any) -> str | None:

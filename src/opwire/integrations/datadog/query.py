@@ -14,7 +14,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,7 +49,8 @@ class Query:
     space: str | None  # the space aggregator, None when the query names none
     scope: tuple[str, ...]  # the tag filters, `*` left out
     by: tuple[str, ...]
-    rollup: str  # the time aggregator of each source series in a bucket
+    rollup: str | None  # the time aggregator the query names, if any
+    counting: bool  # .as_count() or .as_rate(): counts are summed in time
     interval: int  # the rollup's seconds, 0 for the range's own
     rate: bool
     functions: str  # the query's function suffix, as written
@@ -89,7 +90,8 @@ def parse(text: str) -> Query:
         space=match["agg"],
         scope=tuple(f for f in (s.strip() for s in match["scope"].split(",")) if f and f != "*"),
         by=tuple(t for t in (s.strip() for s in (match["by"] or "").split(",")) if t),
-        rollup=method or ("sum" if counting else "avg"),
+        rollup=method,
+        counting=counting,
         interval=seconds,
         rate=modifier == "as_rate",
         functions=match["functions"],
@@ -121,8 +123,22 @@ def _buckets(query: Query, points: Points, start: int, end: int, interval: int) 
     return groups
 
 
-def _pointlist(query: Query, buckets: Buckets, interval: int) -> list[list[float]]:
-    time_agg, space_agg = AGGREGATES[query.rollup], AGGREGATES[query.space or "avg"]
+def _time_aggregate(query: Query, distribution: bool) -> str:
+    """A distribution's values are one population (docs.datadoghq.com/metrics/distributions):
+    the space aggregator applies to them in time too; other metrics roll up by avg, counts by
+    sum, unless the query names its rollup."""
+    if query.rollup:
+        return query.rollup
+    if query.counting:
+        return "sum"
+    return (query.space or "avg") if distribution else "avg"
+
+
+def _pointlist(
+    query: Query, buckets: Buckets, interval: int, distribution: bool
+) -> list[list[float]]:
+    time_agg = AGGREGATES[_time_aggregate(query, distribution)]
+    space_agg = AGGREGATES[query.space or "avg"]
     pointlist = []
     for bucket, sources in sorted(buckets.items()):
         value = float(space_agg([time_agg(v) for v in sources.values()]))
@@ -151,14 +167,19 @@ def _series(query: Query, group: tuple[str, ...], points: list[list[float]], int
     }
 
 
-def run_query(text: str, start: int, end: int, points: Points) -> dict[str, Any]:
+def run_query(
+    text: str, start: int, end: int, points: Points, distributions: Container[str] = ()
+) -> dict[str, Any]:
+    """The answer to `text` over `start`..`end` (seconds); `distributions` names the metrics
+    submitted as distributions."""
     query = parse(text)
+    distribution = query.metric in distributions
     if end <= start:
         raise QueryError("'to' must be after 'from'")
     interval = max(_interval(end - start), query.interval)
     groups = _buckets(query, points, start, end, interval)
     series = [
-        _series(query, group, _pointlist(query, groups[group], interval), interval)
+        _series(query, group, _pointlist(query, groups[group], interval, distribution), interval)
         for group in sorted(groups)
     ]
     return {

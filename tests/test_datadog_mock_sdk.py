@@ -1,0 +1,487 @@
+"""An application written against datadog-api-client runs its common calls on the Datadog mock
+unmodified but for the base URL, and reads back what it sent in Datadog's shape.
+
+The client deserializes every answer into the spec's own models (a validation in itself);
+openapi-core checks the raw answers against shared/specs/datadog/{v1,v2}/openapi.yaml where the
+SDK would hide a difference (content types, error bodies).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from datadog_api_client import ApiClient, Configuration
+from datadog_api_client.exceptions import ApiException, ForbiddenException, NotFoundException
+from datadog_api_client.v1.api.events_api import EventsApi as EventsApiV1
+from datadog_api_client.v1.api.metrics_api import MetricsApi as MetricsApiV1
+from datadog_api_client.v1.api.service_checks_api import ServiceChecksApi
+from datadog_api_client.v1.model.distribution_point import DistributionPoint
+from datadog_api_client.v1.model.distribution_points_payload import DistributionPointsPayload
+from datadog_api_client.v1.model.distribution_points_series import DistributionPointsSeries
+from datadog_api_client.v1.model.service_check import ServiceCheck
+from datadog_api_client.v1.model.service_check_status import ServiceCheckStatus
+from datadog_api_client.v1.model.service_checks import ServiceChecks
+from datadog_api_client.v2.api.events_api import EventsApi
+from datadog_api_client.v2.api.metrics_api import MetricsApi
+from datadog_api_client.v2.model.alert_event_custom_attributes import AlertEventCustomAttributes
+from datadog_api_client.v2.model.alert_event_custom_attributes_status import (
+    AlertEventCustomAttributesStatus,
+)
+from datadog_api_client.v2.model.change_event_custom_attributes import (
+    ChangeEventCustomAttributes,
+)
+from datadog_api_client.v2.model.change_event_custom_attributes_changed_resource import (
+    ChangeEventCustomAttributesChangedResource,
+)
+from datadog_api_client.v2.model.change_event_custom_attributes_changed_resource_type import (
+    ChangeEventCustomAttributesChangedResourceType,
+)
+from datadog_api_client.v2.model.event_category import EventCategory
+from datadog_api_client.v2.model.event_create_request import EventCreateRequest
+from datadog_api_client.v2.model.event_create_request_payload import EventCreateRequestPayload
+from datadog_api_client.v2.model.event_create_request_type import EventCreateRequestType
+from datadog_api_client.v2.model.event_payload import EventPayload
+from datadog_api_client.v2.model.events_list_request import EventsListRequest
+from datadog_api_client.v2.model.events_query_filter import EventsQueryFilter
+from datadog_api_client.v2.model.events_request_page import EventsRequestPage
+from datadog_api_client.v2.model.events_sort import EventsSort
+from datadog_api_client.v2.model.metric_intake_type import MetricIntakeType
+from datadog_api_client.v2.model.metric_payload import MetricPayload
+from datadog_api_client.v2.model.metric_point import MetricPoint
+from datadog_api_client.v2.model.metric_resource import MetricResource
+from datadog_api_client.v2.model.metric_series import MetricSeries
+from openapi_core import OpenAPI
+from test_specs import check, openapi
+
+from conftest import Mock, serve
+
+API_KEY, APP_KEY = "0" * 31 + "a", "1" * 39 + "b"
+KEYS = {"DD-API-KEY": API_KEY, "DD-APPLICATION-KEY": APP_KEY}
+API, INTAKE = "https://api.datadoghq.com", "https://event-management-intake.datadoghq.com"
+# The recorded real 429 (datadog-api-client-python tests/cassettes/test_retry/
+# test_retry_get_list_logs.yaml).
+RECORDED_429 = {
+    "x-ratelimit-limit": "10",
+    "x-ratelimit-period": "10",
+    "x-ratelimit-remaining": "9",
+    "x-ratelimit-reset": "7",
+    "x-ratelimit-name": "logs_public_search_api",
+}
+
+
+@pytest.fixture(scope="module")
+def mock() -> Iterator[Mock]:
+    yield from serve("datadog")
+
+
+@pytest.fixture(autouse=True)
+def _no_faults(mock: Mock) -> Iterator[None]:
+    yield
+    mock.control("DELETE", "faults")
+
+
+@functools.cache
+def spec(version: str) -> OpenAPI:
+    return openapi(f"datadog/{version}/openapi.yaml")
+
+
+def client(mock: Mock, *, app_key: bool = True) -> ApiClient:
+    configuration = Configuration(host=mock.url)
+    configuration.api_key["apiKeyAuth"] = API_KEY
+    if app_key:
+        configuration.api_key["appKeyAuth"] = APP_KEY
+    return ApiClient(configuration)
+
+
+def held(mock: Mock) -> Any:
+    """The mock's vendor state: Datadog has no read API for service checks."""
+    return mock.server._server.config.app.state.vendor
+
+
+def tag() -> str:
+    return f"t:{uuid.uuid4().hex[:10]}"
+
+
+# --- service checks and distribution points ---------------------------------------------------
+
+
+def test_submit_service_check_is_accepted_and_kept(mock: Mock) -> None:
+    """v1 spec `POST /api/v1/check_run` (SubmitServiceCheck): 202 IntakePayloadAccepted."""
+    mine = tag()
+    checks = ServiceChecks(
+        [
+            ServiceCheck(
+                check="app.ok",
+                host_name="app.host1",
+                message="app is running",
+                status=ServiceCheckStatus.WARNING,
+                tags=[mine],
+            )
+        ]
+    )
+    with client(mock, app_key=False) as api:
+        assert ServiceChecksApi(api).submit_service_check(body=checks).status == "ok"
+    kept = [c for c in held(mock).service_checks if mine in c["tags"]]
+    assert [(c["check"], c["host_name"], c["status"]) for c in kept] == [("app.ok", "app.host1", 1)]
+
+
+def test_service_check_answers_as_the_spec_says(mock: Mock) -> None:
+    """The 202 and the 400 are text/json APIErrorResponse (spec SubmitServiceCheck responses);
+    a check missing `host_name` (required by ServiceCheck) is refused."""
+    url = f"{mock.url}/api/v1/check_run"
+    good = [{"check": "c", "host_name": "h", "status": 0, "tags": []}]
+    accepted = httpx.post(url, json=good, headers=KEYS)
+    assert (accepted.status_code, accepted.headers["content-type"]) == (202, "text/json")
+    check(spec("v1"), API, accepted)
+    bad = httpx.post(url, json=[{"check": "c", "status": 0, "tags": []}], headers=KEYS)
+    assert bad.status_code == 400 and "host_name" in bad.json()["errors"][0]
+    check(spec("v1"), API, bad)
+    stale = [{**good[0], "timestamp": int(time.time()) - 3600, "tags": [mine := tag()]}]
+    assert httpx.post(url, json=stale, headers=KEYS).status_code == 202
+    # spec: "Service checks can be submitted up to 10 minutes in the past"
+    assert not [c for c in held(mock).service_checks if mine in c["tags"]]
+
+
+def test_distribution_points_are_queryable(mock: Mock) -> None:
+    """v1 spec `POST /api/v1/distribution_points`: 202 `{"status": "ok"}`; each value counts."""
+    now, mine = int(time.time()), tag()
+    payload = DistributionPointsPayload(
+        series=[
+            DistributionPointsSeries(
+                metric="dist.latency",
+                points=[DistributionPoint([float(now), [1.0, 2.0, 6.0]])],
+                tags=[mine],
+            )
+        ]
+    )
+    with client(mock) as api:
+        assert MetricsApiV1(api).submit_distribution_points(body=payload).status == "ok"
+        metrics = MetricsApiV1(api)
+        for aggregate, expected in (("avg", 3.0), ("max", 6.0), ("min", 1.0), ("sum", 9.0)):
+            answer = metrics.query_metrics(
+                _from=now - 60, to=now + 60, query=f"{aggregate}:dist.latency{{{mine}}}"
+            )
+            assert [p.value[1] for p in answer.series[0].pointlist] == [expected]
+
+
+# --- v2 events --------------------------------------------------------------------------------
+
+
+def _change(title: str, tags: list[str]) -> EventCreateRequestPayload:
+    resource = ChangeEventCustomAttributesChangedResource(
+        name="fallback_payments_test",
+        type=ChangeEventCustomAttributesChangedResourceType.FEATURE_FLAG,
+    )
+    return _payload(
+        EventPayload(
+            title=title,
+            message="payment_processed feature flag has been enabled",
+            category=EventCategory.CHANGE,
+            tags=tags,
+            attributes=ChangeEventCustomAttributes(changed_resource=resource),
+        )
+    )
+
+
+def _payload(attributes: EventPayload) -> EventCreateRequestPayload:
+    data = EventCreateRequest(attributes=attributes, type=EventCreateRequestType.EVENT)
+    return EventCreateRequestPayload(data=data)
+
+
+def test_v2_event_is_read_back_by_the_uid_and_the_id_the_intake_returned(mock: Mock) -> None:
+    """v2 spec `CreateEvent` 202 EventCreateResponsePayload (evt.id, evt.uid), `GetEvent` by
+    UID (V2EventResponse); v1 spec `GET /api/v1/events/{event_id}` by evt.id."""
+    mine = tag()
+    with client(mock) as api:
+        created = EventsApi(api).create_event(body=_change("flag flipped", [mine]))
+        evt = created.data.attributes.attributes.evt
+        assert created.links.self.endswith(evt.uid)
+        got = EventsApi(api).get_event(event_id=evt.uid).data
+        assert (got.id, got.attributes.tags, got.attributes.message) == (
+            evt.uid,
+            [mine],
+            "payment_processed feature flag has been enabled",
+        )
+        legacy = EventsApiV1(api).get_event(event_id=int(evt.id)).event
+        assert (legacy.title, legacy.tags) == ("flag flipped", [mine])
+        with pytest.raises(NotFoundException):
+            EventsApi(api).get_event(event_id="AZ" + "A" * 22)
+    reply = httpx.get(f"{mock.url}/api/v2/events/{evt.uid}", headers=KEYS)
+    # V2EventAttributesAttributes is a oneOf of two open objects whose fields are all optional:
+    # any object matches both, so the spec refuses every answer. The rest is checked.
+    outer = reply.json()
+    inner = outer["data"]["attributes"].pop("attributes")
+    check(spec("v2"), API, reply, outer)
+    assert inner["evt"] == {"id": evt.id, "uid": evt.uid, "category": "change"}
+    assert inner["changed_resource"] == {
+        "name": "fallback_payments_test",
+        "type": "feature_flag",
+    }
+
+
+def test_v2_alert_event_keeps_its_status(mock: Mock) -> None:
+    """v2 spec AlertEventCustomAttributes: `status` required, `priority` defaults to "5"."""
+    mine = tag()
+    alert = EventPayload(
+        title="disk full",
+        category=EventCategory.ALERT,
+        tags=[mine],
+        attributes=AlertEventCustomAttributes(status=AlertEventCustomAttributesStatus.ERROR),
+    )
+    with client(mock) as api:
+        uid = EventsApi(api).create_event(body=_payload(alert)).data.attributes.attributes.evt.uid
+    inner = httpx.get(f"{mock.url}/api/v2/events/{uid}", headers=KEYS).json()["data"]
+    assert inner["attributes"]["attributes"]["status"] == "error"
+    assert inner["attributes"]["attributes"]["priority"] == "5"
+    assert inner["attributes"]["attributes"]["evt"]["category"] == "alert"
+
+
+def test_v2_event_intake_needs_both_keys(mock: Mock) -> None:
+    """v2 spec CreateEvent `security: [apiKeyAuth, appKeyAuth]`; 403 is JSONAPIErrorResponse."""
+    with client(mock, app_key=False) as api, pytest.raises(ForbiddenException):
+        EventsApi(api).create_event(body=_change("no app key", [tag()]))
+    reply = httpx.post(
+        f"{mock.url}/api/v2/events",
+        headers={"DD-API-KEY": API_KEY},
+        content=b"{}",
+    )
+    assert reply.status_code == 403
+    check(spec("v2"), INTAKE, reply)
+
+
+BAD_EVENTS = [
+    ({"data": {"type": "event"}}, "$.data.attributes: value is required"),
+    ({"data": {"type": "x", "attributes": {}}}, "$.data.type: value must be one of"),
+    ({"category": "alert", "attributes": {"status": "ok"}}, "$.data.attributes.title: value is"),
+    ({"title": "t", "category": "alert", "attributes": {}}, "attributes.status: value is required"),
+    ({"title": "t", "category": "change", "attributes": {}}, "changed_resource: value is"),
+    ({"title": "", "category": "alert", "attributes": {"status": "ok"}}, ".title: length"),
+    ({"title": "t", "category": "alert", "attributes": {"status": "ok"}, "x": 1}, ".x: add"),
+    ({"title": "t", "category": "invalid", "attributes": {}}, 'one of: ["alert", "change"]'),
+    ({"title": "t", "category": "alert", "attributes": {"status": "ok"}, "tags": []}, ".tags"),
+]
+
+
+@pytest.mark.parametrize(("body", "detail"), BAD_EVENTS, ids=lambda v: str(v)[:40])
+def test_v2_event_intake_refuses_what_the_spec_refuses(mock: Mock, body: Any, detail: str) -> None:
+    """v2 spec EventCreateRequestPayload/EventPayload (required, enums, lengths, closed objects);
+    400 JSONAPIErrorResponse worded as recorded (cassettes/v2_test_post_an_event_returns_bad_…)."""
+    document = body if "data" in body else {"data": {"type": "event", "attributes": body}}
+    reply = httpx.post(f"{mock.url}/api/v2/events", headers=KEYS, json=document)
+    assert reply.status_code == 400
+    [error] = reply.json()["errors"]
+    assert error["status"] == "400" and error["title"] == "Bad Request"
+    assert detail in error["detail"] and error["detail"].startswith("JSON validation failed at $")
+    check(spec("v2"), INTAKE, reply)
+
+
+# --- v2 lists, search and their cursor pages ---------------------------------------------------
+
+
+def _post_v1(mock: Mock, mine: str, n: int, **extra: Any) -> None:
+    event = {"title": f"event {n}", "text": f"body {n}", "tags": [mine, f"n:{n}"], **extra}
+    assert httpx.post(f"{mock.url}/api/v1/events", headers=KEYS, json=event).status_code == 202
+
+
+def test_list_events_pages_with_a_real_cursor(mock: Mock) -> None:
+    """v2 spec ListEvents `x-pagination` (page[cursor] from meta.page.after, page[limit]): the
+    SDK's list_events_with_pagination reads every event once, in timestamp order."""
+    mine = tag()
+    for n in range(5):
+        _post_v1(mock, mine, n)
+    with client(mock) as api:
+        events = EventsApi(api)
+        found = list(
+            events.list_events_with_pagination(
+                filter_query=mine, page_limit=2, sort=EventsSort.TIMESTAMP_ASCENDING
+            )
+        )
+        assert [e.attributes.message for e in found] == [f"body {n}" for n in range(5)]
+        first = events.list_events(filter_query=mine, page_limit=2)
+        assert [e.attributes.message for e in first.data] == ["body 4", "body 3"]  # newest first
+        assert first.links.next.startswith(mock.url) and "page%5Bcursor%5D=" in first.links.next
+        rest = events.list_events(filter_query=mine, page_cursor=first.meta.page.after)
+        assert [e.attributes.message for e in rest.data] == ["body 2", "body 1", "body 0"]
+        assert "page" not in rest.to_dict()["meta"]  # the last page has no cursor
+    cursors = [r["query"] for r in mock.requests() if "page%5Bcursor%5D" in r["query"]]
+    assert len(cursors) >= 3  # two pages after the first of the helper's, one of the last call
+    check(
+        spec("v2"),
+        API,
+        httpx.get(
+            f"{mock.url}/api/v2/events",
+            headers=KEYS,
+            params={"filter[query]": mine, "page[limit]": 2},
+        ),
+    )
+
+
+def test_search_events_pages_through_the_body_cursor(mock: Mock) -> None:
+    """v2 spec SearchEvents `x-pagination` (body.page.cursor, body.page.limit)."""
+    mine = tag()
+    for n in range(3):
+        _post_v1(mock, mine, n)
+    body = EventsListRequest(
+        filter=EventsQueryFilter(query=mine, _from="now-15m", to="now"),
+        page=EventsRequestPage(limit=1),
+        sort=EventsSort.TIMESTAMP_ASCENDING,
+    )
+    with client(mock) as api:
+        found = list(EventsApi(api).search_events_with_pagination(body=body))
+    assert [e.attributes.attributes.title for e in found] == ["event 0", "event 1", "event 2"]
+    # The recorded cursor (cassettes/v2_test_search_events_returns_bad_request_response).
+    recorded = "eyJzdGFydEF0IjoiQVFBQUFYS2tMS3pPbm40NGV3QUFBQUJCV0V0clRFdDZVbG8zY3pCRmNsbHJi"
+    page = {"limit": 1, "cursor": recorded + "VmxDWlEifQ=="}
+    bad = httpx.post(f"{mock.url}/api/v2/events/search", headers=KEYS, json={"page": page})
+    assert bad.status_code == 400 and "invalid cursor" in bad.json()["errors"][0]
+    check(spec("v2"), API, bad)
+
+
+def test_search_filters_priority_tags_and_time(mock: Mock) -> None:
+    """docs.datadoghq.com/events/explorer/searching: `priority:`, tags, `-` negation, `OR`;
+    filter[from]/filter[to] as milliseconds, date math or ISO 8601 (spec EventsQueryFilter)."""
+    mine, now = tag(), int(time.time())
+    _post_v1(mock, mine, 0, priority="low")
+    _post_v1(mock, mine, 1)
+    _post_v1(mock, mine, 2, date_happened=now - 3600)
+
+    def titles(query: str, **bounds: str) -> list[str]:
+        with client(mock) as api:
+            answer = EventsApi(api).list_events(
+                filter_query=query, sort=EventsSort.TIMESTAMP_ASCENDING, **bounds
+            )
+        return [e.attributes.attributes.title for e in answer.data]
+
+    assert titles(mine) == ["event 0", "event 1"]  # default window: now-15m .. now
+    assert titles(f"{mine} priority:low") == ["event 0"]
+    assert titles(f"{mine} priority:normal") == ["event 1"]
+    assert titles(f"{mine} -n:0") == ["event 1"]
+    assert titles(f"n:0 {mine} OR {mine} n:1") == ["event 0", "event 1"]  # AND binds first
+    assert titles(mine, filter_from="now-2h") == ["event 2", "event 0", "event 1"]
+    hour_ago = str((now - 3000) * 1000)
+    assert titles(mine, filter_from="now-2h", filter_to=hour_ago) == ["event 2"]
+    iso = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(now - 3000))
+    assert titles(mine, filter_from="now-2h", filter_to=iso) == ["event 2"]
+
+
+# --- metric queries -----------------------------------------------------------------------------
+
+
+def _submit(mock: Mock, mine: str, now: int) -> None:
+    series = [
+        MetricSeries(
+            metric="q.load",
+            type=MetricIntakeType.GAUGE,
+            points=[MetricPoint(timestamp=now - 30, value=v), MetricPoint(timestamp=now, value=w)],
+            resources=[MetricResource(name=host, type="host")],
+            tags=[mine, f"az:{az}"],
+        )
+        for host, az, v, w in (("a", "x", 1.0, 3.0), ("b", "x", 5.0, 7.0), ("c", "y", 10.0, 10.0))
+    ]
+    with client(mock) as api:
+        assert MetricsApi(api).submit_metrics(body=MetricPayload(series=series)).errors == []
+
+
+def test_query_groups_by_tag_as_the_spec_shapes_series(mock: Mock) -> None:
+    """v1 spec QueryMetrics MetricsQueryResponse: one series per group, its `scope` and
+    `tag_set` naming the group, `group_by` the tags; buckets aligned as recorded."""
+    mine, now = tag(), int(time.time()) // 300 * 300 + 40
+    _submit(mock, mine, now)  # points at now - 30 and now: one 300 s bucket of a day's range
+    with client(mock) as api:
+        answer = MetricsApiV1(api).query_metrics(
+            _from=now - 86400, to=now + 60, query=f"max:q.load{{{mine}}} by {{az}}"
+        )
+    assert [(s.scope, s.tag_set) for s in answer.series] == [
+        (f"{mine},az:x", ["az:x"]),
+        (f"{mine},az:y", ["az:y"]),
+    ]
+    # per host the minute's avg (2.0, 6.0), then the max across hosts
+    assert [p.value[1] for p in answer.series[0].pointlist] == [6.0]
+    assert answer.series[0].interval == 300 and answer.group_by == ["az"]
+    params = {"from": now - 300, "to": now + 60, "query": f"avg:q.load{{{mine}}} by {{host}}"}
+    reply = httpx.get(f"{mock.url}/api/v1/query", headers=KEYS, params=params)
+    check(spec("v1"), API, reply)
+    assert reply.json()["group_by"] == ["host"]
+    assert reply.json()["series"][0]["expression"] == f"avg:q.load{{{mine},host:a}}"
+
+
+@pytest.mark.parametrize(
+    ("rollup", "expected"),
+    [("avg", 6.0), ("sum", 12.0), ("min", 5.0), ("max", 7.0), ("count", 2.0)],
+)
+def test_query_rollup_aggregates_each_series_in_time(
+    mock: Mock, rollup: str, expected: float
+) -> None:
+    """docs.datadoghq.com/dashboards/functions/rollup: `.rollup(method, seconds)` sets the bucket
+    and the time aggregation; the interval answered is the rollup's."""
+    mine, now = tag(), int(time.time()) // 600 * 600 + 300
+    _submit(mock, mine, now)
+    with client(mock) as api:
+        answer = MetricsApiV1(api).query_metrics(
+            _from=now - 600, to=now + 60, query=f"sum:q.load{{{mine},host:b}}.rollup({rollup}, 600)"
+        )
+    [series] = answer.series
+    assert series.interval == 600 and [p.value[1] for p in series.pointlist] == [expected]
+    assert series.pointlist[0].value[0] % 600_000 == 0
+
+
+def test_a_query_the_mock_cannot_parse_is_a_400(mock: Mock) -> None:
+    """v1 spec QueryMetrics 400 APIErrorResponse."""
+    params = {"from": 1, "to": 2, "query": "avg:q.load{*}.rollup(median)"}
+    reply = httpx.get(f"{mock.url}/api/v1/query", headers=KEYS, params=params)
+    assert reply.status_code == 400 and reply.json()["errors"][0].startswith("Error parsing")
+    check(spec("v1"), API, reply)
+
+
+# --- rate limits and unknown routes -------------------------------------------------------------
+
+
+def test_every_429_carries_the_recorded_rate_limit_headers(mock: Mock) -> None:
+    """docs.datadoghq.com/api/latest/rate-limits; the recorded real 429's headers, whether the
+    429 is a throttle scenario's or a test's own fault rule."""
+    mock.control("POST", "scenarios", {"name": "datadog/cold_throttle"})
+    # A POST: urllib3 (under the SDK) retries a GET whose 429 has Retry-After, which the
+    # scenario adds and Datadog's own 429 lacks.
+    point = MetricPoint(timestamp=int(time.time()), value=1.0)
+    body = MetricPayload(series=[MetricSeries(metric="m.throttled", points=[point])])
+    with client(mock) as api, pytest.raises(ApiException) as raised:
+        MetricsApi(api).submit_metrics(body=body)
+    assert raised.value.status == 429
+    headers = {k.lower(): v for k, v in raised.value.headers.items()}
+    assert {k: headers[k] for k in RECORDED_429} == RECORDED_429
+    assert headers["retry-after"] == "1"
+    mock.control("DELETE", "faults")
+    mock.fault(method="GET", path="/api/v1/validate", status=429, body='{"errors":["slow"]}')
+    reply = httpx.get(f"{mock.url}/api/v1/validate", headers=KEYS)
+    assert reply.status_code == 429
+    assert {k: reply.headers[k] for k in RECORDED_429} == RECORDED_429
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "error"),
+    [
+        ("GET", "/api/v1/nowhere", 404, "Not found"),
+        ("GET", "/api/v1/validate/", 404, "Not found"),
+        ("DELETE", "/api/v1/check_run", 405, "Method Not Allowed"),
+    ],
+)
+def test_unknown_routes_answer_datadogs_error_shape(
+    mock: Mock, method: str, path: str, status: int, error: str
+) -> None:
+    reply = httpx.request(method, f"{mock.url}{path}", headers=KEYS)
+    assert (reply.status_code, reply.json()) == (status, {"errors": [error]})
+
+
+def test_no_key_is_logged(mock: Mock) -> None:
+    with client(mock) as api:
+        EventsApi(api).list_events(filter_query=tag())
+    assert all(
+        API_KEY not in json.dumps(r) and APP_KEY not in json.dumps(r) for r in mock.requests()
+    )
