@@ -387,6 +387,8 @@ def reply_codes() -> dict[int, tuple[int, str]]:
         ("", HEC, {}, 5),
         ('{"event":"x","time":"soon"}', HEC, {}, 6),
         ('{"event":null}', HEC, {}, 6),
+        ('{"event":"x","time":1e300}', HEC, {}, 6),
+        ('{"event":"x","time":' + "9" * 400 + "}", HEC, {}, 6),
         ('{"event":"x"}', HEC, {"channel": "bad"}, 11),
         ('{"fields":{"a":"b"}}', HEC, {}, 12),
         ('{"event":"  "}', HEC, {}, 13),

@@ -39,6 +39,7 @@ from starlette.types import ASGIApp
 from opwire.encoding import DecodeError, decode_body
 from opwire.integrations.splunk import mock_atom, mock_search
 from opwire.integrations.splunk.mock_search import SearchState, row_of
+from opwire.integrations.splunk.search import TIME_RANGE
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
 from opwire.mock.clock import MockClock
 from opwire.mock.inventory import Inventory, Item, field_value, run_id_in
@@ -82,6 +83,7 @@ UNCONFIRMED = {
     "bad time": "code 6 Invalid data format (the nearest row of the reply-code table)",
     "event null or false": "code 6; a blank or whitespace-only string code 13 (interop run)",
     "time magnitude": "13 digits read as milliseconds, 16 as microseconds, 19 as nanoseconds",
+    "time range": "a time before 1970 or past the year 9999 is code 6",
     "unknown HEC path": "404 {text: The requested URL was not found on this server., code: 404}",
     "HEC trailing slash": "not routed: the same 404 as an unknown path",
 }
@@ -274,8 +276,8 @@ def _time_ok(value: Any) -> bool:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         return False
     try:
-        return math.isfinite(float(value))
-    except ValueError:
+        return math.isfinite(float(value)) and 0 <= _epoch(value, 0) < TIME_RANGE
+    except (ValueError, OverflowError):
         return False
 
 

@@ -36,6 +36,7 @@ TIME_FORMAT = "%m/%d/%Y:%H:%M:%S"  # Splunk's default `timeformat`
 # deployment (srchIndexesDefault): an admin's is `main`, and so is the mock's.
 DEFAULT_INDEXES = ("main",)
 HEAD_DEFAULT = 10
+TIME_RANGE = 253402300800  # epoch seconds of the year 10000: past it no date can be written
 STATS = re.compile(r"stats\s+count(?:\s+as\s+(\w+))?(?:\s+by\s+(.+))?", re.IGNORECASE)
 HEAD = re.compile(r"head(?:\s+(?:limit=)?(\d+))?", re.IGNORECASE)
 WORD = r"[A-Za-z0-9_]"
@@ -89,6 +90,13 @@ def _snap(when: float, unit: str) -> float:
 
 def when(value: str, now: float) -> float:
     """A time modifier as epoch seconds: now, epoch, -15m, -1h@h, @d, %m/%d/%Y:%H:%M:%S."""
+    moment = _when(value, now)
+    if not (math.isfinite(moment) and abs(moment) < TIME_RANGE):
+        raise SearchError(f"Invalid time modifier {value!r}")
+    return moment
+
+
+def _when(value: str, now: float) -> float:
     text = value.strip().lower()
     if text == "now" or text == "":
         return now
@@ -102,6 +110,8 @@ def when(value: str, now: float) -> float:
         moment = now
         if unit:
             moment += (-1 if sign == "-" else 1) * int(amount or 1) * UNITS[unit]
+        if snap and not 0 <= moment < TIME_RANGE:
+            raise SearchError(f"Invalid time modifier {value!r}")
         return _snap(moment, snap) if snap else moment
     try:
         return dt.datetime.strptime(value.strip(), TIME_FORMAT).replace(tzinfo=dt.UTC).timestamp()
