@@ -38,7 +38,8 @@ from starlette.types import ASGIApp
 
 from opwire.encoding import DecodeError, decode_body
 from opwire.integrations.splunk import mock_atom, mock_search
-from opwire.integrations.splunk.mock_search import SearchState, row_of
+from opwire.integrations.splunk.mock_rows import row_of
+from opwire.integrations.splunk.mock_search import SearchState
 from opwire.integrations.splunk.search import TIME_RANGE
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
 from opwire.mock.clock import MockClock

@@ -13,8 +13,6 @@ Facts no page settled are in UNCONFIRMED below.
 from __future__ import annotations
 
 import base64
-import json
-import re
 import secrets
 from collections import Counter
 from dataclasses import dataclass, field
@@ -26,12 +24,12 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from opwire.integrations.splunk import mock_atom as atom
+from opwire.integrations.splunk.mock_rows import SERVER_NAME, row_of
 from opwire.integrations.splunk.search import Row, Search, SearchError, parse, run
 from opwire.mock.limits import CONFIGURED, CappedDict
 from opwire.mock.state import clock_of, mock_state
 
 VERSION, BUILD = "9.3.2", "d8bb32809498"  # a current Splunk Enterprise release and its build
-SERVER_NAME = "opwire-mock"
 SESSION_TTL_S = 3600
 RESULTS_COUNT = 100  # the results endpoints' default `count`; 0 means all
 JOBS = 1_000
@@ -384,60 +382,6 @@ async def export(request: Request) -> Response:
     if _json_mode(params):
         return atom.reply(atom.export_json(rows), json_mode=True)
     return atom.reply(atom.results_xml(rows))
-
-
-def row_of(event: dict[str, Any]) -> Row:
-    """A stored HEC event as a search result: its search-time fields (JSON keys, flattened, or
-    key=value pairs in text, as AUTO_KV_JSON and KV_MODE=auto extract them), its indexed
-    `fields`, then Splunk's own."""
-    indexed = {k: (v if isinstance(v, list) else str(v)) for k, v in event["fields"].items()}
-    raw: str = event["raw"]
-    return {
-        **_extracted(event["event"], raw),
-        **indexed,
-        "_raw": raw,
-        "_time": atom.stamp(event["time"]),
-        "_indextime": str(int(event["ready"])),
-        "host": event["host"],
-        "index": event["index"],
-        "linecount": str(raw.count("\n") + 1),
-        "source": event["source"],
-        "sourcetype": event["sourcetype"],
-        "splunk_server": SERVER_NAME,
-    }
-
-
-KV_PAIR = re.compile(r'([A-Za-z_][\w.]*)=("[^"]*"|[^\s,;"]+)')
-
-
-def _extracted(event: Any, raw: str) -> Row:
-    if isinstance(event, str):
-        try:
-            event = json.loads(raw) if raw.lstrip().startswith("{") else None
-        except ValueError:
-            event = None
-        if not isinstance(event, dict):
-            return {k: v.strip('"') for k, v in KV_PAIR.findall(raw)}
-    found: Row = {}
-    _flatten(event, "", found)
-    return found
-
-
-def _flatten(value: Any, prefix: str, into: Row) -> None:
-    """JSON as Splunk names its fields: a.b for nesting, a{} for an array's values."""
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            _flatten(inner, f"{prefix}.{key}" if prefix else str(key), into)
-    elif isinstance(value, list):
-        for inner in value:
-            _flatten(inner, f"{prefix}{{}}", into)
-    elif prefix:
-        text = json.dumps(value) if value is None or isinstance(value, bool) else str(value)
-        if prefix in into:
-            held = into[prefix]
-            into[prefix] = [*held, text] if isinstance(held, list) else [held, text]
-        else:
-            into[prefix] = text
 
 
 def _variants(path: str) -> list[str]:
