@@ -41,6 +41,7 @@ EVENT_MAX_AGE_S = 18 * 3600  # spec: date_happened at most 18 hours old
 # A tuple, not a set: membership of an unhashable JSON value (a list) must be False, not a 500.
 ALERT_TYPES = ("error", "warning", "info", "success", "user_update", "recommendation", "snapshot")
 PRIORITIES = ("normal", "low")
+LAST_SECOND = 253_402_300_799  # 9999-12-31T23:59:59Z: later stamps cannot be listed in ISO 8601
 V1_CREATED = (
     "id",
     "id_str",
@@ -116,7 +117,8 @@ def _v1_problem(body: Any) -> str | None:
         return "Invalid alert_type or tags"
     if body.get("priority") not in (None, *PRIORITIES):
         return "Invalid priority: expected normal or low"
-    if not numbers(body.get("date_happened", 0)):
+    happened = body.get("date_happened", 0)
+    if not numbers(happened) or happened > LAST_SECOND:
         return "date_happened must be a POSIX timestamp"
     return None
 

@@ -122,7 +122,9 @@ def timestamp(path: str, value: Any) -> str | None:
         when = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return _at(path, "value must be an ISO 8601 timestamp")
-    return None if when.tzinfo else _at(path, "value must be an ISO 8601 timestamp with a zone")
+    if when.tzinfo is None:
+        return _at(path, "value must be an ISO 8601 timestamp with a zone")
+    return None
 
 
 PAYLOAD = obj(
