@@ -286,3 +286,18 @@ def test_web_api_auth(sentry_mock: Mock, headers: dict[str, str], detail: str) -
 def test_dsn_key_in_envelope_header_is_masked_in_the_log(sentry_mock: Mock) -> None:
     post(sentry_mock, envelope(uuid.uuid4().hex, {"message": "a"}, {"dsn": DSN}), {})
     assert KEY not in json.dumps(sentry_mock.requests())
+
+
+@pytest.mark.parametrize(
+    ("headers", "params"),
+    [(BASIC, None), (SENTRY_AUTHORIZATION, None), ({}, {"sentry_key": KEY})],
+    ids=["basic", "authorization-sentry", "query"],
+)
+def test_every_auth_form_is_fingerprinted_and_masked(
+    sentry_mock: Mock, headers: dict[str, str], params: Any
+) -> None:
+    """The request log knows which key sent the event, whatever the form, and never shows it."""
+    reply = post(sentry_mock, envelope(uuid.uuid4().hex, {"message": "a"}), headers, params=params)
+    assert reply.status_code == 200
+    (logged,) = sentry_mock.requests()
+    assert logged["credential"] and KEY not in json.dumps(logged)

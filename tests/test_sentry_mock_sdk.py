@@ -46,6 +46,7 @@ def sdk(mock: Mock) -> Iterator[Mock]:
         environment="staging",
         server_name="web-1",
     )
+    sentry_sdk.get_isolation_scope().clear_breadcrumbs()  # none left from other modules' tests
     try:
         yield mock
     finally:

@@ -10,8 +10,9 @@ after a processing delay (`POST /_opwire/sentry/config {"processing_delay_s": 0.
 into issues; transactions are kept and readable but open no issue; attachment items are listed
 on their event. Each project belongs to one org (`opwire-mock` unless
 `POST /_opwire/sentry/config {"project": {"id": 42, "org": "acme"}}` says otherwise): an org
-slug that does not own the project gets Sentry's 404. Events, issues, attachments and projects
-keep the newest entries and count what they drop (`/_opwire/health`).
+slug that does not own the project gets Sentry's 404. Events (with the list of their
+attachments), issues and projects keep the newest entries and count what they drop
+(`/_opwire/health`).
 
 Issue alert rules (`/_opwire/sentry/rules`, alerts.py): when an event opens a new issue, each
 rule sends Sentry's PagerDuty trigger to its `events_url` once the event is processed, plus the
@@ -132,7 +133,6 @@ class SentryState:
     projects: CappedDict[int, Project] = field(init=False)
     events: CappedDict[str, dict[str, Any]] = field(init=False)
     groups: CappedDict[str, dict[str, Any]] = field(init=False)
-    attachments: CappedDict[str, list[dict[str, Any]]] = field(init=False)
     rules: CappedDict[str, AlertRule] = field(init=False)
     outbox: Outbox = field(default_factory=Outbox)
 
@@ -140,7 +140,6 @@ class SentryState:
         self.projects = CappedDict("projects", self.dropped, CONFIGURED)
         self.events = CappedDict("events", self.dropped)
         self.groups = CappedDict("issues", self.dropped)
-        self.attachments = CappedDict("attachments", self.dropped)
         self.rules = CappedDict("alert_rules", self.dropped, CONFIGURED)
 
     def project(self, project_id: int) -> Project:
@@ -272,8 +271,13 @@ def _keep(
 
 
 def _keep_attachments(request: Request, stored_id: str, items: list[EnvelopeItem]) -> None:
-    """Each attachment item, as the web API lists it (its bytes are not kept)."""
+    """Each attachment item, as the web API lists it, on its event (its bytes are not kept).
+    One for an event the mock does not hold is dropped (UNCONFIRMED: Sentry keeps it)."""
     state, now = _state(request), clock_of(request).now()
+    stored = state.events.get(stored_id)
+    if stored is None:
+        return
+    kept: list[dict[str, Any]] = stored["attachments"]
     for item in items:
         if item.headers.get("type") != "attachment":
             continue
@@ -290,8 +294,8 @@ def _keep_attachments(request: Request, stored_id: str, items: list[EnvelopeItem
             "headers": {"Content-Type": mimetype},
             "sha1": hashlib.sha1(item.payload, usedforsecurity=False).hexdigest(),
         }
-        kept = state.attachments.pop(stored_id, [])
-        state.attachments.put(stored_id, [*kept, listed][-ATTACHMENTS_PER_EVENT:], 512 * len(kept))
+        if len(kept) < ATTACHMENTS_PER_EVENT:
+            kept.append(listed)
 
 
 async def store_endpoint(request: Request) -> Response:
@@ -396,6 +400,7 @@ def _store(
         return None
     shown = title(event)
     stored = {"received": received, "project": project, "group": None, "payload": event}
+    stored["attachments"] = []
     stored["title"], opened = shown, None
     if event["type"] != "transaction":
         key = _group_key(project, event, shown)
@@ -530,7 +535,7 @@ async def event_attachments(request: Request) -> Response:
     if project is None or stored is None or stored["project"] is not project:
         return _not_there()
     wanted = request.query_params.get("query", "").lower()
-    listed = [a for a in state.attachments.get(p["event_id"], []) if wanted in a["name"].lower()]
+    listed = [a for a in stored["attachments"] if wanted in a["name"].lower()]
     return JSONResponse(listed)
 
 
@@ -592,7 +597,7 @@ def _public_group(group: dict[str, Any]) -> dict[str, Any]:
 def _listed_group(state: SentryState, group: dict[str, Any]) -> dict[str, Any]:
     """An issue as organizations/{org}/issues/ lists it (StreamGroupSerializer's extra fields;
     the expand-only ones, which the spec requires, are present and empty)."""
-    latest = group.get("_latest")
+    latest = str(group.get("_latest"))
     return {
         **_public_group(group),
         "derivedData": {
@@ -610,7 +615,7 @@ def _listed_group(state: SentryState, group: dict[str, Any]) -> dict[str, Any]:
         "inbox": {"reason": 0, "reason_details": None, "date_added": group["firstSeen"]},
         "integrationIssues": [],
         "isUnhandled": "no" in group["_tags"].get("handled", set()),
-        "latestEventHasAttachments": bool(latest and state.attachments.get(latest)),
+        "latestEventHasAttachments": bool((state.events.get(latest) or {}).get("attachments")),
         "lifetime": {"count": group["count"], "userCount": 0, "firstSeen": group["firstSeen"]},
         "matchingEventEnvironment": None,
         "matchingEventId": latest,
