@@ -73,9 +73,7 @@ from opwire.integrations.sentry.mock_auth import (
 from opwire.integrations.sentry.mock_events import (
     EventIdError,
     all_tags,
-    entries,
     event_id,
-    formatted,
     iso,
     metadata,
     normalize,
@@ -83,6 +81,12 @@ from opwire.integrations.sentry.mock_events import (
 )
 from opwire.integrations.sentry.mock_search import DEFAULT_QUERY, SearchError, matches
 from opwire.integrations.sentry.mock_search import parse as search
+from opwire.integrations.sentry.mock_shapes import (
+    event_body,
+    event_summary,
+    listed_group,
+    public_group,
+)
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
 from opwire.mock.clock import MockClock
 from opwire.mock.deliver import Outbox
@@ -423,7 +427,7 @@ def _alert(request: Request, stored_id: str, group: dict[str, Any] | None) -> No
         return
     for rule in list(state.rules.values()):
         try:
-            body = trigger(rule, stored_id, stored, _public_group(group))
+            body = trigger(rule, stored_id, stored, public_group(group))
         except (TypeError, ValueError, KeyError, AttributeError) as exc:
             rule.delivery.fired += 1
             rule.delivery.failed += 1
@@ -457,56 +461,6 @@ def _visible(state: SentryState, stored_id: str, now: float) -> dict[str, Any] |
     return stored
 
 
-def _event_summary(stored_id: str, stored: dict[str, Any]) -> dict[str, Any]:
-    """The fields every event answer has (an issue's events list has just these)."""
-    event, project = stored["payload"], stored["project"]
-    user = event.get("user")
-    return {
-        "id": stored_id,
-        "eventID": stored_id,
-        "groupID": stored["group"],
-        "projectID": str(project.id),
-        "title": stored["title"],
-        "message": formatted(event) or stored["title"],
-        "platform": event["platform"],
-        "dateCreated": iso(stored["received"]),
-        "tags": all_tags(event),
-        "culprit": str(event.get("culprit") or event.get("transaction") or ""),
-        "location": None,
-        "user": user if isinstance(user, dict) else None,
-        "metadata": metadata(event, stored["title"]),
-        "crashFile": None,
-    }
-
-
-def _event_body(stored_id: str, stored: dict[str, Any]) -> dict[str, Any]:
-    """The web API's event: what was sent, as Sentry shows it (entries, derived tags)."""
-    event = stored["payload"]
-    return {
-        **_event_summary(stored_id, stored),
-        "type": event["type"],
-        "dateReceived": iso(stored["received"]),
-        "entries": entries(event),
-        "contexts": event.get("contexts") if isinstance(event.get("contexts"), dict) else {},
-        "sdk": event.get("sdk") if isinstance(event.get("sdk"), dict) else None,
-        "size": len(json.dumps(event)),
-        "context": event.get("extra") if isinstance(event.get("extra"), dict) else {},
-        "packages": event.get("modules") if isinstance(event.get("modules"), dict) else {},
-        "errors": [],
-        "fingerprints": [],
-        "groupingConfig": {"id": "mock", "enhancements": ""},
-        "_meta": {},
-        "nextEventID": None,
-        "previousEventID": None,
-        "resolvedWith": [],
-        "sdkUpdates": [],
-        "userReport": None,
-        "occurrence": None,
-        "release": None,
-        "dist": event.get("dist") if isinstance(event.get("dist"), str) else None,
-    }
-
-
 def _not_there() -> Response:
     """Sentry's ResourceDoesNotExist: an org, project or issue it cannot find for the caller."""
     return _detail(404, "The requested resource does not exist")
@@ -522,7 +476,7 @@ async def project_event(request: Request) -> Response:
     stored = _visible(state, p["event_id"], clock_of(request).now())
     if stored is None or stored["project"] is not project:
         return _detail(404, "Event not found")
-    return JSONResponse(_event_body(p["event_id"], stored))
+    return JSONResponse(event_body(p["event_id"], stored))
 
 
 async def event_attachments(request: Request) -> Response:
@@ -554,75 +508,9 @@ async def resolve_event_id(request: Request) -> Response:
             "projectSlug": stored["project"].slug,
             "groupId": stored["group"],
             "eventId": p["event_id"],
-            "event": _event_body(p["event_id"], stored),
+            "event": event_body(p["event_id"], stored),
         }
     )
-
-
-def _public_group(group: dict[str, Any]) -> dict[str, Any]:
-    """The issue as the web API's organizations/{org}/issues/{id}/ answers (spec fields)."""
-    project = group["project"]
-    return {
-        **{k: v for k, v in group.items() if not k.startswith("_")},
-        "project": {**project, "name": project["slug"], "platform": group["platform"]},
-        "activity": [],
-        "annotations": [],
-        "assignedTo": None,
-        "hasSeen": False,
-        "isBookmarked": False,
-        "isPublic": False,
-        "isSubscribed": False,
-        "issueCategory": "error",
-        "issueType": "error",
-        "logger": None,
-        "numComments": 0,
-        "participants": [],
-        "permalink": f"https://opwire-mock.sentry.io/issues/{group['id']}/",
-        "priority": "high",
-        "priorityLockedAt": None,
-        "seenBy": [],
-        "seerAutofixLastTriggered": None,
-        "seerExplorerAutofixLastTriggered": None,
-        "seerFixabilityScore": None,
-        "shareId": None,
-        "stats": {"24h": []},
-        "statusDetails": {},
-        "subscriptionDetails": None,
-        "substatus": "ongoing" if group["status"] == "unresolved" else None,
-        "userCount": 0,
-        "userReportCount": 0,
-    }
-
-
-def _listed_group(state: SentryState, group: dict[str, Any]) -> dict[str, Any]:
-    """An issue as organizations/{org}/issues/ lists it (StreamGroupSerializer's extra fields;
-    the expand-only ones, which the spec requires, are present and empty)."""
-    latest = str(group.get("_latest"))
-    return {
-        **_public_group(group),
-        "derivedData": {
-            "blocker": "",
-            "progress": "",
-            "status": "",
-            "viewCount": 0,
-            "hasOpenFixPr": False,
-            "isAssigned": False,
-            "hasRootCause": False,
-            "lastCompletedAutofixStep": "",
-            "lastProgressedAt": None,
-        },
-        "filtered": None,
-        "inbox": {"reason": 0, "reason_details": None, "date_added": group["firstSeen"]},
-        "integrationIssues": [],
-        "isUnhandled": "no" in group["_tags"].get("handled", set()),
-        "latestEventHasAttachments": bool((state.events.get(latest) or {}).get("attachments")),
-        "lifetime": {"count": group["count"], "userCount": 0, "firstSeen": group["firstSeen"]},
-        "matchingEventEnvironment": None,
-        "matchingEventId": latest,
-        "owners": {"type": "", "owner": "", "date_added": group["firstSeen"]},
-        "sentryAppIssues": [],
-        "sessionCount": 0,
-    }
 
 
 def _group_in(request: Request, state: SentryState) -> dict[str, Any] | None:
@@ -647,7 +535,7 @@ async def issue(request: Request) -> Response:
         if status not in ISSUE_STATUSES:
             return _detail(400, f"status must be one of {sorted(ISSUE_STATUSES)}")
         group["status"] = status
-    return JSONResponse(_public_group(group))
+    return JSONResponse(public_group(group))
 
 
 async def issue_events(request: Request) -> Response:
@@ -659,7 +547,7 @@ async def issue_events(request: Request) -> Response:
     if group is None:
         return _not_there()
     shown = [
-        {**_event_summary(event_id, stored), "event.type": stored["payload"]["type"]}
+        {**event_summary(event_id, stored), "event.type": stored["payload"]["type"]}
         for event_id, stored in reversed(state.events.items())
         if stored["group"] == group["id"] and _visible(state, event_id, now)
     ]
@@ -673,7 +561,7 @@ def _issue_list(request: Request, state: SentryState, projects: set[int]) -> Res
     except SearchError as exc:
         return _detail(400, str(exc))
     found = [
-        _listed_group(state, g)
+        listed_group(g, bool((state.events.get(g.get("_latest", "")) or {}).get("attachments")))
         for g in reversed(state.groups.values())
         if int(g["project"]["id"]) in projects and matches(terms, g, g["_tags"])
     ]
@@ -771,7 +659,7 @@ async def control_config(request: Request) -> Response:
     return JSONResponse(
         {
             "processing_delay_s": state.processing_delay_s,
-            "issues": [_public_group(g) for g in state.groups.values()],
+            "issues": [public_group(g) for g in state.groups.values()],
         }
     )
 
@@ -801,13 +689,13 @@ def items(state: SentryState, clock: MockClock) -> Iterator[Item]:
     """Each event held (processed or not yet) as the web API's event answers it, the run id
     read from its `run_id` tag; and each issue, as organizations/{org}/issues/{id}/ answers it."""
     for stored_id, stored in state.events.items():
-        body = _event_body(stored_id, stored)
+        body = event_body(stored_id, stored)
         tags = {t["key"]: t["value"] for t in body["tags"]}
         found = field_value(tags) or run_id_in(stored["title"])
         yield Item("event", stored["received"], found, body)
     for group in state.groups.values():
         yield Item(
-            "issue", unix(group["firstSeen"]), run_id_in(group["title"]), _public_group(group)
+            "issue", unix(group["firstSeen"]), run_id_in(group["title"]), public_group(group)
         )
 
 
