@@ -235,3 +235,38 @@ def test_an_unhashable_json_value_is_a_400_not_a_500(
     headers = {"DD-API-KEY": MOCK_API_KEY} if auth == "dd" else {}
     reply = httpx.request(method, control_stack.urls[slug] + path, json=body, headers=headers)
     assert reply.status_code == 400, reply.text
+
+
+def _filled(template: str) -> str:
+    """A route template with every parameter given a plain value."""
+    return PARAMETER.sub("x1", template)
+
+
+def _twin(path: str) -> str:
+    return path[:-1] if path.endswith("/") else path + "/"
+
+
+STRAYS = {
+    slug: sorted(
+        {("GET", "/no/such/route"), ("POST", "/api/no-such-route")}
+        | {(m, _twin(_filled(p))) for m, p in routes(slug) if not p.startswith(CONTROL)}
+    )
+    for slug in MOCKED
+}
+STRAY_CASES = [(slug, m, p) for slug in MOCKED for m, p in STRAYS[slug]]
+
+
+@pytest.mark.parametrize(
+    ("slug", "method", "path"), STRAY_CASES, ids=[f"{s}-{m}{p}" for s, m, p in STRAY_CASES]
+)
+def test_unknown_routes_and_slash_twins_get_the_vendors_answer_never_the_frameworks(
+    stack: MockStack, client: httpx.Client, slug: str, method: str, path: str
+) -> None:
+    """An unknown path, or a route's trailing-slash twin, gets what the vendor gives: never a
+    redirect to the twin, a 500, or the framework's plain-text page (the room's own not-found)."""
+    reply = client.request(method, stack.urls[slug] + path, headers=AUTH[slug], content=b"{}")
+    assert reply.status_code < 500 and not reply.is_redirect, (reply.status_code, reply.text)
+    assert reply.text not in ("Not Found", "Method Not Allowed"), reply.text
+    if reply.status_code in (404, 405) and "json" in reply.headers.get("content-type", ""):
+        default = {"error": "Not Found", "path": path}
+        assert reply.json() != default, "the room declares its vendor's own not-found"

@@ -42,7 +42,8 @@ def test_health_reports_active_scenarios_and_fault_rules(slack_mock: Mock) -> No
     slack_mock.control("POST", "scenarios", {"name": "slack/cold_throttle"})
     slack_mock.fault(method="GET", path="/api/*", status=500)
     found = health(slack_mock.url, "slack")
-    assert found == MockHealth(slack_mock.url, __version__, ("slack/cold_throttle",), 2)
+    # The scenario's two rules (the Web API's 429 and the webhooks') and the one added here.
+    assert found == MockHealth(slack_mock.url, __version__, ("slack/cold_throttle",), 3)
     slack_mock.control("POST", "reset")
     assert health(slack_mock.url, "slack") == MockHealth(slack_mock.url, __version__)
     assert health(slack_mock.url, "datadog") is None  # another vendor's mock is not this one

@@ -258,12 +258,12 @@ def test_an_enormous_answer_is_sent_in_pieces_never_built_whole(slack_mock: Mock
 
 SHARED_STORES = {"request_log", "credentials", "active_scenarios"}
 STORES = {
-    "datadog": {"events", "points"},
+    "datadog": {"events", "points", "service_checks"},
     "sentry": {"projects", "events", "issues", "alert_rules"},
-    "pagerduty": {"services", "alerts", "change_events", "extensions"},
+    "pagerduty": {"services", "alerts", "change_events", "extensions", "log_entries"},
     "opsgenie": {"keys", "alerts", "requests", "heartbeats"},
     "slack": {"hooks", "channels", "messages"},
-    "splunk": {"tokens", "events", "channels", "acks"},
+    "splunk": {"tokens", "events", "channels", "acks", "sessions", "jobs"},
 }
 
 

@@ -66,6 +66,17 @@ def test_fault_rules_apply_in_order_for_n_requests(slack_mock: Mock) -> None:
     assert [r["fault"] for r in slack_mock.requests()] == [0, 1, None]
 
 
+def test_rules_that_share_a_name_spend_one_count(slack_mock: Mock) -> None:
+    """The throttle scenarios' "first 3 requests", each API answered in its own shape."""
+    slack_mock.fault(path="/api/*", status=429, body="api", times=2, share="burst")
+    slack_mock.fault(path="/services/*", status=429, body="hook", times=2, share="burst")
+    api = slack_mock.url + "/api/api.test"
+    answers = [httpx.post(u).text for u in (api, slack_mock.url + HOOK, api)]
+    assert answers[:2] == ["api", "hook"] and answers[2] != "api"
+    rules = slack_mock.control("GET", "faults")["faults"]
+    assert [r["hits"] for r in rules] == [1, 1] and rules[0]["share"] == "burst"
+
+
 def test_fault_method_and_path_must_match(slack_mock: Mock) -> None:
     slack_mock.fault(method="GET", path="/api/*", status=500)
     assert httpx.post(slack_mock.url + HOOK, json={"text": "a"}).status_code == 200

@@ -290,6 +290,7 @@ def test_unknown_routes_and_throttling_answer_in_pagerdutys_shape(mock: Mock) ->
         reply = httpx.get(mock.url + "/incidents", headers=headers, verify=ca(mock))
         assert reply.status_code == 429 and reply.json()["error"]["code"] == 2020
         assert {"ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"} <= set(reply.headers)
+        assert reply.headers["ratelimit-reset"] == reply.headers["retry-after"]
         check(openapi(REST_SPEC), API, reply)
     finally:
         mock.control("DELETE", "faults")

@@ -29,7 +29,7 @@ from opwire.mock.control import control_routes
 from opwire.mock.faults import FaultRule, first_match
 from opwire.mock.inventory import Inventory, run_id_in
 from opwire.mock.limits import BODY_CAP, CONTROL_TOO_LARGE, DRAIN_CAP, TooLargeAnswer
-from opwire.mock.scenarios import Scenario, generic
+from opwire.mock.scenarios import Scenario, Throttle, generic
 from opwire.mock.state import (
     CONTROL,
     CredentialOf,
@@ -49,6 +49,7 @@ __all__ = [
     "Incoming",
     "MockState",
     "NotFound",
+    "Throttle",
     "WrongRegion",
     "create_mock_app",
     "fingerprint",
@@ -91,6 +92,8 @@ def create_mock_app(
     scenarios: Sequence[Scenario] = (),
     throttled: tuple[str, str] = ("rate limited", "text/plain; charset=utf-8"),
     throttle_headers: Mapping[str, str] | None = None,
+    throttles: Sequence[Throttle] = (),
+    retry_after: bool = True,
     not_found: NotFound | None = None,
     too_large: TooLargeAnswer,
     inventory: Inventory,
@@ -102,9 +105,12 @@ def create_mock_app(
     the `inventory` of what its state holds (for /_opwire/state and /_opwire/counts).
 
     `throttle_headers` are the vendor's own rate-limit headers, sent beside Retry-After by the
-    throttle scenarios. `not_found(request, status)` is the vendor's answer to a path no route
-    serves (404) or a method the path does not take (405): never the framework's plain-text
-    page. No path is redirected to its trailing-slash twin (a vendor answers it, or 404s)."""
+    throttle scenarios (`{wait}` in a value is the scenario's wait; `retry_after=False` for a
+    vendor whose 429 has no Retry-After); `throttles` are particular paths' own 429s (a vendor
+    with two APIs; tried before the rest). `not_found(request, status)` is the vendor's answer
+    to a path no route serves (404) or a method the path does not take (405): never the
+    framework's plain-text page. No path is redirected to its trailing-slash twin (a vendor
+    answers it, or 404s)."""
     state = MockState(
         slug,
         new_vendor_state(),
@@ -115,7 +121,8 @@ def create_mock_app(
         region=region,
         wrong_region=wrong_region,
     )
-    generic_ones = generic(slug, throttled, dict(throttle_headers or {}))
+    limits = dict(throttle_headers or {})
+    generic_ones = generic(slug, throttled, limits, tuple(throttles), retry_after)
     state.scenarios = {s.name: s for s in (*generic_ones, *scenarios)}
     refuse = not_found or default_not_found
     app = Starlette(

@@ -110,6 +110,7 @@ FAULT_RULE = shape(
         "drip_ms": COUNT,
         "truncate": BOOLEAN,
         "body_repeat": COUNT,
+        "share": STRING,
         "hits": COUNT,
         "seen": COUNT,
     }
@@ -263,7 +264,10 @@ ROOM_ANSWERS: dict[str, Schema] = {
             }
         }
     ),
-    "splunk/config": shape({"health": STRING, "events": COUNT, "indexing_delay_s": NUMBER}),
+    "splunk/config": shape(
+        {"health": STRING, "events": COUNT, "indexing_delay_s": NUMBER},
+        {"version": STRING, "jobs": COUNT},  # added in round 2: the search API's
+    ),
     "pagerduty/extensions": shape(
         {
             "extensions": {

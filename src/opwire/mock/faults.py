@@ -4,7 +4,9 @@ A rule is JSON posted to `/_opwire/faults`:
 `{"method": "POST", "path": "/services/*", "status": 429, "body": "rate_limited",
   "headers": {"Retry-After": "1"}, "latency_ms": 0, "hang": false, "times": 2}`.
 `path` is a glob (fnmatch); `method` "*" matches any; `times` null means every request;
-`skip` lets that many matching requests through first ("the third call fails").
+`skip` lets that many matching requests through first ("the third call fails"). Rules with the
+same `share` name spend one `times` count between them: "the first 3 requests are throttled",
+each answered in the shape of the API it went to.
 Answers can misbehave on the wire: `drip_ms` sends the body a byte at a time, `truncate` promises
 more bytes than it sends and closes (a reset mid-response), `body_repeat` makes a huge body.
 
@@ -34,6 +36,7 @@ _FIELDS = {
     "drip_ms",
     "truncate",
     "body_repeat",
+    "share",
 }
 
 
@@ -60,6 +63,7 @@ class FaultRule:
     drip_ms: int = 0
     truncate: bool = False
     body_repeat: int = 1
+    share: str = ""
     hits: int = 0
     seen: int = 0
 
@@ -111,8 +115,17 @@ def _check(rule: FaultRule) -> None:
         raise FaultError(f"body times body_repeat is at most {REPEAT_CAP} bytes")
     if not isinstance(rule.hang, bool):
         raise FaultError("hang is true or false")
+    if not isinstance(rule.share, str) or len(rule.share) > 100:
+        raise FaultError("share is a name (a string of at most 100 characters)")
     if rule.status is None and not rule.hang and not rule.latency_ms:
         raise FaultError("a rule needs at least one of status, hang or latency_ms")
+
+
+def _shared_spent(rules: list[FaultRule], rule: FaultRule) -> bool:
+    """True when `rule` shares its count and the rules of its `share` have used it up."""
+    if not rule.share or rule.times is None:
+        return False
+    return sum(r.hits for r in rules if r.share == rule.share) >= rule.times
 
 
 def add_rules(held: list[FaultRule], new: list[FaultRule]) -> None:
@@ -127,7 +140,7 @@ def add_rules(held: list[FaultRule], new: list[FaultRule]) -> None:
 
 def first_match(rules: list[FaultRule], method: str, path: str) -> FaultRule | None:
     for rule in rules:
-        if rule.matches(method, path):
+        if rule.matches(method, path) and not _shared_spent(rules, rule):
             rule.seen += 1
             if rule.seen <= rule.skip:
                 continue

@@ -29,28 +29,36 @@ def faults(*rules: dict[str, Any]) -> Callable[[Any], None]:
     return apply
 
 
+@dataclass(frozen=True, slots=True)
+class Throttle:
+    """A vendor's 429 for the paths matching `path` (a fault-rule glob): a vendor with two APIs
+    (PagerDuty's Events and REST, Slack's webhooks and Web API) throttles each in its own shape."""
+
+    path: str
+    body: str
+    content_type: str
+    headers: tuple[tuple[str, str], ...] = ()
+
+
 def generic(
-    slug: str, throttled: tuple[str, str], limit_headers: dict[str, str] | None = None
+    slug: str,
+    throttled: tuple[str, str],
+    limit_headers: dict[str, str] | None = None,
+    throttles: tuple[Throttle, ...] = (),
+    retry_after: bool = True,
 ) -> list[Scenario]:
-    """Faults every vendor can show; `throttled` is the vendor's 429 (body, content type) and
-    `limit_headers` its own rate-limit headers (sent beside Retry-After)."""
+    """Faults every vendor can show. `throttled` is the vendor's 429 (body, content type) and
+    `limit_headers` its own rate-limit headers (sent beside Retry-After; `{wait}` in a value is
+    the scenario's wait in seconds); `throttles` are the 429s of particular paths, tried first.
+    `retry_after=False` for a vendor whose 429 carries no Retry-After (its own headers say when)."""
     body, kind = throttled
-    extra = dict(limit_headers or {})
+    shapes = (*throttles, Throttle("*", body, kind, tuple((limit_headers or {}).items())))
     everything = {"method": "*", "path": "*"}
     return [
         Scenario(
             f"{slug}/cold_throttle",
-            "the first 3 requests are rate limited (429, Retry-After 1): throttled, not broken",
-            faults(
-                {
-                    **everything,
-                    "status": 429,
-                    "body": body,
-                    "content_type": kind,
-                    "headers": {**extra, "Retry-After": "1"},
-                    "times": 3,
-                }
-            ),
+            "the first 3 requests are rate limited (429, wait 1 s): throttled, not broken",
+            faults(*_throttle_rules(shapes, "1", retry_after, times=3)),
             "First burst of events rate-limited",
         ),
         Scenario(
@@ -65,16 +73,8 @@ def generic(
         ),
         Scenario(
             f"{slug}/retry_after_storm",
-            "every request answers 429 with Retry-After 3600",
-            faults(
-                {
-                    **everything,
-                    "status": 429,
-                    "body": body,
-                    "content_type": kind,
-                    "headers": {**extra, "Retry-After": "3600"},
-                }
-            ),
+            "every request answers 429, wait 3600 s",
+            faults(*_throttle_rules(shapes, "3600", retry_after)),
         ),
         Scenario(
             f"{slug}/slow_drip",
@@ -116,6 +116,29 @@ def generic(
             ),
         ),
     ]
+
+
+def _throttle_rules(
+    shapes: tuple[Throttle, ...], wait: str, retry_after: bool, times: int | None = None
+) -> list[dict[str, Any]]:
+    """One 429 fault rule per throttle shape, the particular paths first. With `times`, the
+    first `times` requests of all paths together are throttled."""
+    rules = []
+    for shape in shapes:
+        rule: dict[str, Any] = {
+            "method": "*",
+            "path": shape.path,
+            "status": 429,
+            "body": shape.body,
+            "content_type": shape.content_type,
+            "headers": {
+                **{name: value.replace("{wait}", wait) for name, value in shape.headers},
+                **({"Retry-After": wait} if retry_after else {}),
+            },
+        }
+        # The first `times` requests, whichever API they went to: the rules share one count.
+        rules.append(rule if times is None else {**rule, "times": times, "share": "throttle"})
+    return rules
 
 
 def vendor_state(**values: Any) -> Callable[[Any], None]:

@@ -186,8 +186,8 @@ def mock_bases(slugs: Sequence[str], run: RunSettings) -> MockBases:
         bases.stack = MockStack(missing, "127.0.0.1").start()
         for slug, url in bases.stack.urls.items():
             bases.urls[slug] = url
+            where = urls[slug].removeprefix("http://")
             bases.notes.append(
-                f"no {slug} mock answered on {urls[slug].removeprefix('http://')}; started it in-process at {url} "
-                "for this run"
+                f"no {slug} mock answered on {where}; started it in-process at {url} for this run"
             )
     return bases

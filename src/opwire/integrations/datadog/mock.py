@@ -220,7 +220,10 @@ def create_app() -> ASGIApp:
         wrong_region=wrong_site,
         scenarios=SCENARIOS,
         throttled=THROTTLED,
-        throttle_headers=RATE_LIMIT_HEADERS,
+        # The recorded real 429 has no Retry-After: X-RateLimit-Reset says when, here the
+        # scenario's wait.
+        throttle_headers={**RATE_LIMIT_HEADERS, "X-RateLimit-Reset": "{wait}"},
+        retry_after=False,
         not_found=not_found,
         too_large=TOO_LARGE["datadog"],
         inventory=Inventory(("event", "metric_point"), items),

@@ -15,9 +15,9 @@ images, its service) for `GET /change_events`.
 Alerts (each with its incident and log entries), log entries, change events and services keep
 the newest entries and count what they drop (`/_opwire/health`).
 
-The throttle scenarios answer with the REST API's documented 429 body and `ratelimit-*` headers
-on every path (the framework takes one answer per room; the Events API documents no headers and
-its 429 body is UNCONFIRMED, so the Events API's own rate limiter keeps THROTTLED below).
+The throttle scenarios answer the REST API with its documented 429 body and `ratelimit-*` headers,
+and the Events API (`/v2/*`) with THROTTLED below, its own rate limiter's answer (the Events API
+documents no headers and its 429 body is UNCONFIRMED).
 
 Slack extensions (`/_opwire/pagerduty/extensions`, extensions.py): a new incident of a service
 (not a trigger deduplicated into an open one) posts its message to each of the service's Slack
@@ -47,7 +47,7 @@ from opwire.mock.app import Incoming, create_mock_app, json_body
 from opwire.mock.clock import MockClock
 from opwire.mock.inventory import Inventory, Item, run_id_in, unix
 from opwire.mock.limits import TOO_LARGE
-from opwire.mock.scenarios import Scenario, faults
+from opwire.mock.scenarios import Scenario, Throttle, faults
 from opwire.mock.state import clock_of
 from opwire.mock.values import ControlError, positive, whole_number
 
@@ -396,6 +396,8 @@ def create_app() -> ASGIApp:
         scenarios=SCENARIOS,
         throttled=(json.dumps(rest.THROTTLED), "application/json"),
         throttle_headers=rest.THROTTLE_HEADERS,
+        # The Events API throttles in its own shape (its limiter's 429 below, no headers).
+        throttles=(Throttle("/v2/*", json.dumps(THROTTLED), "application/json"),),
         not_found=rest.not_found,
         too_large=TOO_LARGE["pagerduty"],
         inventory=Inventory(("incident", "change_event"), items),

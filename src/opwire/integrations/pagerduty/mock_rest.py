@@ -56,7 +56,12 @@ BAD_TIMES = "Invalid time values in 'since' and/or 'until' parameters"
 ABILITIES = ("teams", "read_only_users", "service_support_hours", "urgencies")
 # The documented 429 of the REST API and its headers (04-Rate-Limits): 960 a minute per key.
 THROTTLED = {"error": {"message": "Rate Limit Exceeded", "code": 2020}}
-THROTTLE_HEADERS = {"ratelimit-limit": "960", "ratelimit-remaining": "0", "ratelimit-reset": "60"}
+# `{wait}`: the throttle scenario's wait in seconds, as its Retry-After says.
+THROTTLE_HEADERS = {
+    "ratelimit-limit": "960",
+    "ratelimit-remaining": "0",
+    "ratelimit-reset": "{wait}",
+}
 # listIncidents' enum filters: the query parameter, the incident's field, the allowed values.
 ENUM_FILTERS = (
     ("statuses[]", "status", UPDATE_STATUSES),

@@ -114,7 +114,9 @@ THROTTLED_BODY = json.dumps(
         "quotas/ for more information."
     }
 )
-RATE_LIMITS = {"X-Sentry-Rate-Limits": "60::organization:rate_limited"}
+# Relay's header: `<seconds>:<categories>:<scope>:<reason>`; the seconds follow the scenario's
+# wait, as Retry-After does (sentry-python trusts this header over Retry-After).
+RATE_LIMITS = {"X-Sentry-Rate-Limits": "{wait}::organization:rate_limited"}
 
 
 @dataclass(slots=True)

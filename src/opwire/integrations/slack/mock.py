@@ -25,7 +25,6 @@ multiply its cap.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from collections.abc import Iterator
@@ -44,7 +43,7 @@ from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
 from opwire.mock.clock import MockClock
 from opwire.mock.inventory import Inventory, Item, run_id_in
 from opwire.mock.limits import TOO_LARGE
-from opwire.mock.scenarios import Scenario, generic, vendor_state
+from opwire.mock.scenarios import Scenario, Throttle, vendor_state
 from opwire.mock.state import clock_of
 from opwire.mock.values import ControlError, number, positive
 
@@ -269,37 +268,6 @@ SCENARIOS = (
 )
 
 
-def _with_web_api_429(scenario: Scenario) -> Scenario:
-    """The generic scenario with the Web API's own 429 body on /api/ paths, ahead of its rule
-    for every path (whose body is the webhook's)."""
-
-    def apply(state: Any) -> None:
-        before = len(state.faults)
-        scenario.apply(state)
-        twins = [
-            dataclasses.replace(
-                rule, path="/api/*", body=WEB_RATELIMITED, content_type="application/json"
-            )
-            for rule in state.faults[before:]
-        ]
-        state.faults[before:before] = twins
-
-    return dataclasses.replace(scenario, apply=apply)
-
-
-def _scenarios() -> tuple[Scenario, ...]:
-    """The room's own scenarios, and the generic retry_after_storm in the Web API's shape (a
-    scenario of the same name replaces the generic one). cold_throttle stays one rule for every
-    path, whose body is the webhook's: its "first 3 requests" is one count across both hosts,
-    which two rules cannot share."""
-    storm = next(
-        s
-        for s in generic("slack", (RATE_LIMITED_BODY, TEXT), THROTTLE_HEADERS)
-        if s.name == "slack/retry_after_storm"
-    )
-    return (*SCENARIOS, _with_web_api_429(storm))
-
-
 def create_app() -> ASGIApp:
     return create_mock_app(
         "slack",
@@ -312,9 +280,11 @@ def create_app() -> ASGIApp:
             Route("/_opwire/slack/rate", control_rate, methods=["POST"]),
             Route("/_opwire/slack/messages", control_messages, methods=["GET"]),
         ],
-        scenarios=_scenarios(),
+        scenarios=SCENARIOS,
         throttled=(RATE_LIMITED_BODY, TEXT),
         throttle_headers=THROTTLE_HEADERS,
+        # The Web API throttles in its own JSON shape; the webhooks with their plain word.
+        throttles=(Throttle("/api/*", WEB_RATELIMITED, "application/json"),),
         not_found=not_found,
         too_large=TOO_LARGE["slack"],
         inventory=Inventory(("message",), items),
