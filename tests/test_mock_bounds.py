@@ -70,7 +70,7 @@ INTAKES: dict[str, tuple[str, dict[str, str], int, Any]] = {
         "/services/collector/event",
         {"Authorization": f"Splunk {GUID}"},
         413,
-        {"text": "Request entity too large"},
+        {"text": "Request entity too large", "code": 413},
     ),
 }
 

@@ -95,9 +95,12 @@ TOO_LARGE: dict[str, TooLargeAnswer] = {
     ),
     # Webhooks answer bare words; the 413 and its word are UNCONFIRMED.
     "slack": TooLargeAnswer(413, "request_too_large", "text/plain; charset=utf-8"),
-    # 413 observed (moby/moby#33268); the body UNCONFIRMED: HEC's JSON text, and no code, since
-    # the reply-code table has none for size (do not invent codes).
-    "splunk": TooLargeAnswer(413, _json({"text": "Request entity too large"}), "application/json"),
+    # 413 observed (moby/moby#33268); the body UNCONFIRMED. HEC always answers `{text, code}`;
+    # the reply-code table has no size code, so `code` is the HTTP status, as splunkd's own
+    # not-found answer (`{"text":"The requested URL was not found on this server.","code":404}`).
+    "splunk": TooLargeAnswer(
+        413, _json({"text": "Request entity too large", "code": 413}), "application/json"
+    ),
 }
 # The control routes are opwire's own, so their refusal is opwire's shape.
 CONTROL_TOO_LARGE = TooLargeAnswer(
