@@ -94,6 +94,25 @@ def test_splunk_event_found_by_search(splunk_mock: Mock, tmp_path: Path) -> None
     assert run_id in found and "opwire:verify" in found
 
 
+def test_splunk_event_in_a_non_default_index_is_found(splunk_mock: Mock, tmp_path: Path) -> None:
+    """A token that writes to its own index: a search naming no index searches only `main`
+    (the role's default indexes), so the probe searches `index=*`."""
+    token = "0b7a6c1e-0000-4000-8000-0000000051c0"
+    splunk_mock.control(
+        "POST",
+        "splunk/config",
+        {"tokens": {token: {"indexes": ["ops"], "default_index": "ops"}}},
+    )
+    run_id, result = verify_one(splunk_mock, "splunk", tmp_path)
+    assert result.status is Status.PASS, result.diagnosis
+    unnamed = httpx.post(
+        f"{splunk_mock.url}/services/search/jobs/export",
+        headers={"Authorization": "Bearer t"},
+        data={"search": f"search run_id={run_id}"},
+    ).text
+    assert run_id not in unnamed  # the mock searches as Splunk does: main unless told
+
+
 def test_splunk_event_confirmed_by_indexer_ack(splunk_mock: Mock, tmp_path: Path) -> None:
     splunk_mock.control(
         "POST",

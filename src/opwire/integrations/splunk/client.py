@@ -72,10 +72,14 @@ def ack(settings: Settings, channel: str, ack_ids: Sequence[int]) -> Outbound:
 def count_events(
     settings: Settings, sourcetype: str, fields: Mapping[str, str], earliest: str = "-15m"
 ) -> Outbound:
-    """A search export that counts the events of `sourcetype` with these indexed `fields`."""
+    """A search export that counts the events of `sourcetype` with these indexed `fields`.
+
+    `index=*`: a search that names no index searches only the role's default indexes (`main`,
+    unless the admin set others), while the HEC token may write to any index it allows; `*` is
+    every index the search token may read ("Search indexes", Splunk's Search Manual)."""
     assert settings.search_url is not None and settings.search_token is not None
     terms = " ".join(f"{key}={value}" for key, value in fields.items())
-    query = f"search sourcetype={sourcetype} {terms} earliest={earliest} | stats count"
+    query = f"search index=* sourcetype={sourcetype} {terms} earliest={earliest} | stats count"
     return Outbound(
         "POST",
         f"{settings.search_url}/services/search/jobs/export",
