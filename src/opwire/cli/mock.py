@@ -6,7 +6,7 @@ import json
 import sys
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,7 +14,9 @@ from opwire import __version__
 from opwire.cli.app import mock_app
 from opwire.cli.common import AsJson, EnvFile, fail_usage, guard, lookup_for
 from opwire.config import bind_host, host_for_url, run_settings
-from opwire.mock import detached
+
+if TYPE_CHECKING:  # the mock code loads only when a mock command runs (--help stays light)
+    from opwire.mock import detached
 
 
 @mock_app.command("up")
@@ -68,6 +70,7 @@ def mock_up(
     """
     from opwire import integrations as registry
     from opwire import interrupt
+    from opwire.mock import detached
     from opwire.mock.server import MockStack
     from opwire.mock.tls import make_tls_files
 
@@ -109,6 +112,8 @@ def _child_flags(
 
 
 def _up_detached(state_dir: Path, arguments: list[str], as_json: bool) -> None:
+    from opwire.mock import detached
+
     record = guard(
         lambda: detached.start(
             state_dir, arguments, progress=lambda line: typer.echo(line, err=True)
@@ -133,6 +138,7 @@ def mock_status(as_json: AsJson = False, env_file: EnvFile = None) -> None:
     answers on the default ports. Exit 0 when every mock answers, 1 when any does not.
     """
     from opwire import integrations as registry
+    from opwire.mock import detached
 
     run = guard(lambda: run_settings(lookup_for({}, env_file)))
     host = host_for_url(run.mock_host)
@@ -146,6 +152,8 @@ def mock_status(as_json: AsJson = False, env_file: EnvFile = None) -> None:
 
 
 def _print_status(found: detached.StackStatus, state_dir: Path) -> None:
+    from opwire.mock import detached
+
     record = found.record
     if record is not None and not found.stale:
         typer.echo(f"detached mock stack: pid {record.pid}, since {record.since}, log {record.log}")
@@ -182,6 +190,7 @@ def mock_down(env_file: EnvFile = None) -> None:
     `opwire mock up` or the compose stack, which this does not stop).
     """
     from opwire import integrations as registry
+    from opwire.mock import detached
 
     run = guard(lambda: run_settings(lookup_for({}, env_file)))
     record = guard(lambda: detached.read_record(run.state_dir))
