@@ -75,6 +75,10 @@ def test_rules_that_share_a_name_spend_one_count(slack_mock: Mock) -> None:
     assert answers[:2] == ["api", "hook"] and answers[2] != "api"
     rules = slack_mock.control("GET", "faults")["faults"]
     assert [r["hits"] for r in rules] == [1, 1] and rules[0]["share"] == "burst"
+    # A share is a count: without times, or with another times than its siblings', it is refused.
+    for bad in ({"share": "x"}, {"share": "burst", "times": 5}):
+        refused = httpx.post(f"{slack_mock.url}/_opwire/faults", json={"status": 429, **bad})
+        assert refused.status_code == 400, refused.text
 
 
 def test_fault_method_and_path_must_match(slack_mock: Mock) -> None:

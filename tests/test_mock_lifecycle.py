@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,11 +20,17 @@ import pytest
 from opwire.integrations import MOCKED
 from opwire.state.journal import owner_running
 
-from conftest import clean_env, opwire
+from conftest import clean_env
+from conftest import opwire as run_opwire
 
 
 def env_for(state: Path, **extra: str) -> dict[str, str]:
     return clean_env(OPERATOR_WIRING_STATE_DIR=str(state), **extra)
+
+
+def opwire(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The command run in the state folder's parent, never the checkout (its .env.local)."""
+    return run_opwire(*args, env=env, cwd=Path(env["OPERATOR_WIRING_STATE_DIR"]).parent)
 
 
 def record_of(state: Path) -> dict[str, Any]:
@@ -160,3 +167,12 @@ def _dead_pid() -> int:
     while owner_running(pid, None):
         pid += 1
     return pid
+
+
+def test_a_record_without_a_start_time_never_gets_its_pid_signalled(state: Path) -> None:
+    """pid 1 is alive: a hand-made record naming it must not make `mock down` kill it."""
+    (state / "mock-stack.json").write_text(json.dumps({"pid": 1, "started": None, "urls": {}}))
+    down = opwire("mock", "down", env=env_for(state))
+    assert down.returncode == 2 and "cannot confirm that pid 1" in down.stderr
+    assert "Traceback" not in down.stderr
+    (state / "mock-stack.json").unlink()

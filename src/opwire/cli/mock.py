@@ -200,8 +200,8 @@ def mock_down(env_file: EnvFile = None) -> None:
             s: f"http://{host_for_url(run.mock_host)}:{run.mock_ports[s]}" for s in registry.MOCKED
         }
     else:
-        stopped = detached.stop(record)
-        detached.record_path(run.state_dir).unlink(missing_ok=True)
+        stopped = guard(lambda: detached.stop(record))
+        guard(lambda: detached.forget(run.state_dir))
         typer.echo(
             f"mock stack stopped (pid {record.pid})"
             if stopped

@@ -10,8 +10,10 @@ still be the process that wrote the record (same start time), so a reused pid is
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -128,7 +130,7 @@ def _record_from(document: Any) -> StackRecord:
     if started is not None and (not isinstance(started, int) or isinstance(started, bool)):
         raise ValueError("started")
     if not isinstance(urls, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in urls.items()
+        isinstance(k, str) and isinstance(v, str) and _is_url(v) for k, v in urls.items()
     ):
         raise ValueError("urls")
     text = {k: document.get(k) for k in ("version", "since", "log")}
@@ -146,13 +148,17 @@ def _record_from(document: Any) -> StackRecord:
     )
 
 
+def _is_url(text: str) -> bool:
+    return bool(re.fullmatch(r"https?://[\w.:\[\]-]{1,300}", text))
+
+
 def write_record(path: Path, urls: dict[str, str], ca_bundle: Path | None) -> None:
     """Written by the serving process itself, atomically, once its servers listen."""
     pid = os.getpid()
     record = StackRecord(
         pid,
         process_start(pid),
-        urls,
+        {slug: _reachable(url) for slug, url in urls.items()},
         since=datetime.now(UTC).isoformat(timespec="seconds"),
         log=str(path.parent / LOG_NAME),
         ca_bundle=str(ca_bundle) if ca_bundle else None,
@@ -160,6 +166,21 @@ def write_record(path: Path, urls: dict[str, str], ca_bundle: Path | None) -> No
     temporary = path.with_name(f".{path.name}.{pid}")
     temporary.write_text(json.dumps(record.to_json(), indent=2) + "\n", encoding="utf-8")
     os.replace(temporary, path)
+
+
+def _reachable(url: str) -> str:
+    """A URL a client on this machine can use: a wildcard bind (0.0.0.0, ::) is reached on
+    loopback."""
+    return url.replace("//0.0.0.0:", "//127.0.0.1:").replace("//[::]:", "//[::1]:")
+
+
+def forget(state_dir: Path) -> None:
+    """Remove the record of a stack that has stopped; a folder that refuses is one error."""
+    path = record_path(state_dir)
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as error:
+        raise ConfigError(f"cannot remove {path}: {error.strerror}") from None
 
 
 def remove_record(path: Path) -> None:
@@ -232,6 +253,21 @@ def _wait_healthy(
     wait_s: float,
     progress: Callable[[str], None],
 ) -> StackRecord:
+    try:
+        return _wait(child, path, log, wait_s, progress)
+    except KeyboardInterrupt:
+        # Ctrl-C while waiting: the half-started stack is stopped, never left running unseen.
+        _abandon(child, path)
+        raise
+
+
+def _wait(
+    child: subprocess.Popen[bytes],
+    path: Path,
+    log: Path,
+    wait_s: float,
+    progress: Callable[[str], None],
+) -> StackRecord:
     deadline = time.monotonic() + wait_s
     said = -1
     while time.monotonic() < deadline:
@@ -250,13 +286,19 @@ def _wait_healthy(
             if up == len(record.urls):
                 return record
         time.sleep(POLL_S)
-    _terminate(child.pid, STOP_WAIT_S)
-    child.wait(timeout=STOP_WAIT_S)
-    path.unlink(missing_ok=True)
+    _abandon(child, path)
     raise ConfigError(
         f"the mock stack was not healthy within {wait_s:g} s and was stopped; "
         f"its log {log} ends:\n{log_tail(log)}"
     )
+
+
+def _abandon(child: subprocess.Popen[bytes], path: Path) -> None:
+    """Stop a child that did not come up (or whose start was interrupted), and its record."""
+    _terminate(child.pid, STOP_WAIT_S, process_start(child.pid))
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        child.wait(timeout=STOP_WAIT_S)
+    path.unlink(missing_ok=True)
 
 
 def _own_record(path: Path, pid: int) -> StackRecord | None:
@@ -294,15 +336,26 @@ def status(state_dir: Path, default_urls: dict[str, str]) -> StackStatus:
 
 def stop(record: StackRecord, wait_s: float = STOP_WAIT_S) -> bool:
     """Stop the recorded stack: SIGTERM, then SIGKILL after `wait_s`. False when it had already
-    gone. The record is removed either way."""
+    gone. A record without the process's start time cannot prove its pid is still the stack
+    (a hand-made or foreign record): nothing is signalled."""
     if not record.running():
         return False
-    _terminate(record.pid, wait_s)
+    if record.started is None:
+        raise ConfigError(
+            f"cannot confirm that pid {record.pid} is the mock stack (its record has no start "
+            "time): stop it yourself, then remove the record"
+        )
+    try:
+        _terminate(record.pid, wait_s, record.started)
+    except PermissionError:
+        raise ConfigError(
+            f"not allowed to stop pid {record.pid}: the mock stack belongs to another user "
+            "(stop it as that user)"
+        ) from None
     return True
 
 
-def _terminate(pid: int, wait_s: float) -> None:
-    started = process_start(pid)
+def _terminate(pid: int, wait_s: float, started: int | None) -> None:
     for sig, wait in ((signal.SIGTERM, wait_s), (signal.SIGKILL, wait_s)):
         try:
             os.kill(pid, sig)

@@ -117,6 +117,8 @@ def _check(rule: FaultRule) -> None:
         raise FaultError("hang is true or false")
     if not isinstance(rule.share, str) or len(rule.share) > 100:
         raise FaultError("share is a name (a string of at most 100 characters)")
+    if rule.share and rule.times is None:
+        raise FaultError("share needs times: the count its rules spend together")
     if rule.status is None and not rule.hang and not rule.latency_ms:
         raise FaultError("a rule needs at least one of status, hang or latency_ms")
 
@@ -130,6 +132,10 @@ def _shared_spent(rules: list[FaultRule], rule: FaultRule) -> bool:
 
 def add_rules(held: list[FaultRule], new: list[FaultRule]) -> None:
     """Append `new` after `held`, or raise FaultError (and add none) past MAX_RULES."""
+    counts = {r.share: r.times for r in held if r.share}
+    for rule in new:
+        if rule.share and counts.setdefault(rule.share, rule.times) != rule.times:
+            raise FaultError(f"the rules that share {rule.share!r} must have the same times")
     if len(held) + len(new) > MAX_RULES:
         raise FaultError(
             f"at most {MAX_RULES} fault rules at once ({len(held)} held, {len(new)} more asked): "
@@ -143,6 +149,8 @@ def first_match(rules: list[FaultRule], method: str, path: str) -> FaultRule | N
         if rule.matches(method, path) and not _shared_spent(rules, rule):
             rule.seen += 1
             if rule.seen <= rule.skip:
+                if rule.share:
+                    return None  # skipped by its share: through, not to a sibling's answer
                 continue
             rule.hits += 1
             return rule

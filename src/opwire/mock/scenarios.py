@@ -7,6 +7,7 @@ the vendor's mock state, and says which seed § 4 row it rehearses, if any.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -118,12 +119,16 @@ def generic(
     ]
 
 
+_SHARES = itertools.count(1)
+
+
 def _throttle_rules(
     shapes: tuple[Throttle, ...], wait: str, retry_after: bool, times: int | None = None
 ) -> list[dict[str, Any]]:
     """One 429 fault rule per throttle shape, the particular paths first. With `times`, the
     first `times` requests of all paths together are throttled."""
     rules = []
+    share = f"throttle-{next(_SHARES)}"  # a name no hand-made rule or other scenario holds
     for shape in shapes:
         rule: dict[str, Any] = {
             "method": "*",
@@ -137,7 +142,7 @@ def _throttle_rules(
             },
         }
         # The first `times` requests, whichever API they went to: the rules share one count.
-        rules.append(rule if times is None else {**rule, "times": times, "share": "throttle"})
+        rules.append(rule if times is None else {**rule, "times": times, "share": share})
     return rules
 
 
