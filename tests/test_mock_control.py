@@ -208,3 +208,22 @@ def test_every_mock_fingerprints_the_credential_and_masks_it(
         (entry,) = mock.requests()
         assert entry["credential"] == fingerprint(credential)
         assert credential not in json.dumps(entry)
+
+
+@pytest.mark.parametrize(
+    ("slug", "method", "path"),
+    [
+        ("slack", "PUT", "/api/chat.postMessage"),
+        ("datadog", "DELETE", "/api/v1/check_run"),
+        ("opsgenie", "PUT", "/v2/alerts"),
+    ],
+)
+def test_a_method_the_path_does_not_take_names_the_ones_it_does(
+    slug: str, method: str, path: str, request: pytest.FixtureRequest
+) -> None:
+    """RFC 9110 § 15.5.6: a 405 carries Allow, in the vendor's own body."""
+    mock: Mock = request.getfixturevalue(f"{slug}_mock")
+    reply = httpx.request(method, mock.url + path)
+    assert reply.status_code == 405
+    allowed = {m.strip() for m in reply.headers["allow"].split(",")}
+    assert allowed and method not in allowed, reply.headers

@@ -129,6 +129,27 @@ def test_a_stack_that_cannot_bind_fails_the_detach_with_its_log(state: Path) -> 
     assert not (state / "mock-stack.json").exists()
 
 
+def test_a_log_past_its_size_is_kept_once_and_a_new_one_begins(state: Path) -> None:
+    """Every start appends to mock-stack.log; a log past 5 MB moves to .1 (one, not a chain)."""
+    log, kept = state / "mock-stack.log", state / "mock-stack.log.1"
+    state.mkdir(parents=True, exist_ok=True)
+    log.write_bytes(b"old line\n" * 600_000)
+    kept.write_bytes(b"older")
+    with socket.socket() as taken:  # a start that fails fast is enough to open the log
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        opwire(
+            "mock",
+            "up",
+            "slack",
+            "--detach",
+            env=env_for(state, OPERATOR_WIRING_MOCK_PORT_SLACK=port),
+        )
+    assert kept.read_bytes().startswith(b"old line") and kept.stat().st_size > 5_000_000
+    assert log.stat().st_size < 100_000 and b"--detach" in log.read_bytes()
+
+
 def test_down_with_nothing_running_is_quiet_and_a_stale_record_is_removed(state: Path) -> None:
     none = opwire("mock", "down", env=env_for(state, **_unused_ports()))
     assert none.returncode == 0 and "no detached mock stack recorded" in none.stdout

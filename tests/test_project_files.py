@@ -134,7 +134,9 @@ def test_the_image_installs_opwire_at_build_and_fetches_nothing_when_it_runs() -
     assert lines[-1].startswith("CMD") and lines[-2] == "USER nobody"
     # The build context is the checkout: secrets and local state never enter the image.
     ignored = (ROOT / ".dockerignore").read_text().splitlines()
-    assert {".env.local", "state", ".venv", ".git"} <= set(ignored)
+    assert {".env.local", ".env", ".env.*", "*.pem", "*.key", "state", ".venv", ".git"} <= set(
+        ignored
+    )
 
 
 def _moved(test: list[str], port: int, to: int) -> list[str]:

@@ -149,8 +149,12 @@ def default_not_found(request: Request, status: int) -> Response:
 def _refusal(refuse: NotFound, status: int) -> Callable[[Request, Exception], Awaitable[Response]]:
     async def handler(request: Request, exc: Exception) -> Response:
         # Starlette raises HTTPException(404/405) for an unrouted path or method; a route that
-        # raises one itself gets the same vendor answer.
-        return refuse(request, status)
+        # raises one itself gets the same vendor answer. A 405 keeps the methods it names (Allow).
+        answer = refuse(request, status)
+        allow = (getattr(exc, "headers", None) or {}).get("Allow")
+        if status == 405 and allow and "allow" not in answer.headers:
+            answer.headers["Allow"] = allow
+        return answer
 
     return handler
 

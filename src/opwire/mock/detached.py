@@ -37,6 +37,7 @@ LOG_NAME = "mock-stack.log"
 START_WAIT_S = 30.0
 STOP_WAIT_S = 10.0
 POLL_S = 0.1
+LOG_KEEP_BYTES = 5_000_000  # past this, a new stack moves the old log to mock-stack.log.1
 STATUS_TIMEOUT_S = 1.0
 LOG_TAIL_LINES = 8
 
@@ -229,6 +230,7 @@ def _spawn(
     progress: Callable[[str], None],
 ) -> StackRecord:
     command = [sys.executable, "-m", "opwire", "mock", "up", *arguments, "--record", str(path)]
+    _roll(log)
     with open(log, "ab") as output:
         output.write(
             f"== {datetime.now(UTC).isoformat(timespec='seconds')} opwire mock up "
@@ -244,6 +246,12 @@ def _spawn(
             close_fds=True,
         )
     return _wait_healthy(child, path, log, wait_s, progress)
+
+
+def _roll(log: Path) -> None:
+    """Each start appends to the log; one grown past LOG_KEEP_BYTES is kept as `.1`, once."""
+    if log.exists() and log.stat().st_size > LOG_KEEP_BYTES:
+        os.replace(log, log.with_name(log.name + ".1"))
 
 
 def _wait_healthy(
