@@ -42,14 +42,10 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import itertools
 import json
-import re
 import uuid
 import zlib
-from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
@@ -58,7 +54,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from opwire.encoding import DecodeError, decode_body
-from opwire.integrations.sentry.alerts import AlertRule, parse_rules, trigger
+from opwire.integrations.sentry.alerts import parse_rules, trigger
 from opwire.integrations.sentry.envelope import Envelope, EnvelopeError, parse
 from opwire.integrations.sentry.envelope import Item as EnvelopeItem
 from opwire.integrations.sentry.mock_auth import (
@@ -87,23 +83,30 @@ from opwire.integrations.sentry.mock_shapes import (
     listed_group,
     public_group,
 )
+from opwire.integrations.sentry.mock_state import (
+    ISSUE_STATUSES,
+    PAGE,
+    Project,
+    SentryState,
+    api_auth,
+    detail,
+    group_in,
+    limit,
+    not_there,
+    state_of,
+    visible,
+)
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
 from opwire.mock.clock import MockClock
-from opwire.mock.deliver import Outbox
 from opwire.mock.inventory import Inventory, Item, field_value, run_id_in, unix
-from opwire.mock.limits import CONFIGURED, TOO_LARGE, CappedDict
+from opwire.mock.limits import TOO_LARGE
 from opwire.mock.scenarios import Scenario, credentials_abroad, faults, vendor_state
 from opwire.mock.state import clock_of, strict_json
 from opwire.mock.values import ControlError, number, whole_number
 
-DEFAULT_ORG = "opwire-mock"
-# Web API tokens: org (sntrys_), user (sntryu_), or legacy 64 hex. Shapes UNCONFIRMED beyond docs.
-AUTH_TOKEN = re.compile(r"^(sntry[su]_[A-Za-z0-9+/=_.-]{10,}|[0-9a-f]{64})$")
 BODY_LIMIT = 200 << 20  # decompressed envelope (develop.sentry.dev envelopes "size limits")
 EVENT_OVERHEAD = 512
 ENVELOPE_TYPE = "application/x-sentry-envelope"
-ISSUE_STATUSES = ("resolved", "unresolved", "ignored", "resolvedInNextRelease")  # a tuple: see `in`
-PAGE = 100  # the web API's default and largest page
 ATTACHMENTS_PER_EVENT = 100
 TAG_VALUES_PER_ISSUE = 100  # what issue search remembers of each tag
 # Relay's 429 (common.rs RateLimited; vendor-contracts § 2.4).
@@ -117,63 +120,6 @@ THROTTLED_BODY = json.dumps(
 # Relay's header: `<seconds>:<categories>:<scope>:<reason>`; the seconds follow the scenario's
 # wait, as Retry-After does (sentry-python trusts this header over Retry-After).
 RATE_LIMITS = {"X-Sentry-Rate-Limits": "{wait}::organization:rate_limited"}
-
-
-@dataclass(slots=True)
-class Project:
-    id: int
-    slug: str
-    org: str = DEFAULT_ORG
-    rejected_keys: set[str] = field(default_factory=set)
-
-
-@dataclass(slots=True)
-class SentryState:
-    processing_delay_s: float = 0.2
-    reject_all_keys: bool = False
-    drop_events: bool = False  # answers 200 with the id, never stores (Relay's "Pending" case)
-    group_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    attachment_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    dropped: Counter[str] = field(default_factory=Counter)
-    # Any project id in a path makes a project, so they are capped like the rest.
-    projects: CappedDict[int, Project] = field(init=False)
-    events: CappedDict[str, dict[str, Any]] = field(init=False)
-    groups: CappedDict[str, dict[str, Any]] = field(init=False)
-    rules: CappedDict[str, AlertRule] = field(init=False)
-    outbox: Outbox = field(default_factory=Outbox)
-
-    def __post_init__(self) -> None:
-        self.projects = CappedDict("projects", self.dropped, CONFIGURED)
-        self.events = CappedDict("events", self.dropped)
-        self.groups = CappedDict("issues", self.dropped)
-        self.rules = CappedDict("alert_rules", self.dropped, CONFIGURED)
-
-    def project(self, project_id: int) -> Project:
-        if project_id not in self.projects:
-            self.projects.put(project_id, Project(project_id, f"project-{project_id}"))
-        return self.projects[project_id]
-
-    def orgs(self) -> set[str]:
-        return {DEFAULT_ORG, *(p.org for p in self.projects.values())}
-
-    def find_project(self, org: str, wanted: str) -> Project | None:
-        """`{project_id_or_slug}` in `{org}`: a project of another org is not found."""
-        found = (p for p in self.projects.values() if p.org == org)
-        return next((p for p in found if wanted in (p.slug, str(p.id))), None)
-
-
-def _state(request: Request) -> SentryState:
-    state: SentryState = mock_state(request).vendor
-    return state
-
-
-def _detail(
-    status: int, detail: str, *causes: str, headers: dict[str, str] | None = None
-) -> Response:
-    body: dict[str, Any] = {"detail": detail}
-    if causes:
-        body["causes"] = list(causes)
-    return JSONResponse(body, status, headers)
 
 
 def _project_id(request: Request) -> int:
@@ -193,8 +139,8 @@ def _admit(request: Request, first_line: bytes | None) -> Project:
     if auth is None:
         raise AuthError(MISSING)
     key = checked(auth)
-    project = _state(request).project(project_id)
-    if key in project.rejected_keys or _state(request).reject_all_keys:
+    project = state_of(request).project(project_id)
+    if key in project.rejected_keys or state_of(request).reject_all_keys:
         raise AuthError((403, "event submission rejected with_reason: ProjectId"))
     return project
 
@@ -202,19 +148,19 @@ def _admit(request: Request, first_line: bytes | None) -> Project:
 async def _body(request: Request) -> bytes | Response:
     raw = await request.body()
     if not raw:
-        return _detail(400, "empty request body")
+        return detail(400, "empty request body")
     try:
         body = decode_body(raw, request.headers.get("content-encoding"), BODY_LIMIT)
     except DecodeError as exc:
         if exc.too_large:
             return TOO_LARGE["sentry"].response()
-        return _detail(
+        return detail(
             400,
             "failed to read request body",
             str(exc),
             headers={"X-Sentry-Error": "failed to read request body"},
         )
-    return body if body else _detail(400, "empty request body")
+    return body if body else detail(400, "empty request body")
 
 
 def _first_line(body: bytes) -> bytes:
@@ -229,9 +175,9 @@ async def envelope_endpoint(request: Request) -> Response:
         project = _admit(request, _first_line(body))
         return _accept(request, project, parse(body), len(body))
     except AuthError as exc:
-        return _detail(exc.status, exc.detail)
+        return detail(exc.status, exc.detail)
     except EnvelopeError as exc:
-        return _detail(400, exc.detail, *exc.causes)
+        return detail(400, exc.detail, *exc.causes)
 
 
 def _envelope_id(envelope: Envelope) -> str | None:
@@ -271,7 +217,7 @@ def _keep(
     item_type: str,
     size: int,
 ) -> None:
-    state, received = _state(request), clock_of(request).now()
+    state, received = state_of(request), clock_of(request).now()
     new = _store(state, project, stored_id, normalize(event, item_type, stored_id), size, received)
     _alert(request, stored_id, new)
 
@@ -279,7 +225,7 @@ def _keep(
 def _keep_attachments(request: Request, stored_id: str, items: list[EnvelopeItem]) -> None:
     """Each attachment item, as the web API lists it, on its event (its bytes are not kept).
     One for an event the mock does not hold is dropped (UNCONFIRMED: Sentry keeps it)."""
-    state, now = _state(request), clock_of(request).now()
+    state, now = state_of(request), clock_of(request).now()
     stored = state.events.get(stored_id)
     if stored is None:
         return
@@ -317,9 +263,9 @@ async def store_endpoint(request: Request) -> Response:
         event = _event_json(_legacy_decode(body))
         stored_id = _payload_id(event) or uuid.uuid4().hex
     except AuthError as exc:
-        return _detail(exc.status, exc.detail)
+        return detail(exc.status, exc.detail)
     except EnvelopeError as exc:
-        return _detail(400, exc.detail, *exc.causes)
+        return detail(400, exc.detail, *exc.causes)
     item_type = "transaction" if event.get("type") == "transaction" else "event"
     _keep(request, project, stored_id, event, item_type, len(body))
     return JSONResponse({"id": stored_id})
@@ -423,7 +369,7 @@ def _store(
 def _alert(request: Request, stored_id: str, group: dict[str, Any] | None) -> None:
     """A new issue: each alert rule sends its trigger once the event is processed (its delay
     on the mock clock). Never raises: what cannot be built counts as that rule's failure."""
-    state = _state(request)
+    state = state_of(request)
     stored = state.events.get(stored_id)
     if group is None or stored is None:
         return
@@ -445,65 +391,42 @@ def _alert(request: Request, stored_id: str, group: dict[str, Any] | None) -> No
         )
 
 
-def _api_auth(request: Request) -> Response | None:
-    header = request.headers.get("authorization", "")
-    if not header:
-        return _detail(401, "Authentication credentials were not provided.")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not AUTH_TOKEN.match(token.strip()):
-        return _detail(401, "Invalid token")
-    return None
-
-
-def _visible(state: SentryState, stored_id: str, now: float) -> dict[str, Any] | None:
-    """The event once it is processed: `processing_delay_s` after it was received, at `now`."""
-    stored = state.events.get(stored_id)
-    if stored is None or now - stored["received"] < state.processing_delay_s:
-        return None
-    return stored
-
-
-def _not_there() -> Response:
-    """Sentry's ResourceDoesNotExist: an org, project or issue it cannot find for the caller."""
-    return _detail(404, "The requested resource does not exist")
-
-
 async def project_event(request: Request) -> Response:
-    if denied := _api_auth(request):
+    if denied := api_auth(request):
         return denied
-    p, state = request.path_params, _state(request)
+    p, state = request.path_params, state_of(request)
     project = state.find_project(p["org"], p["project"])
     if project is None:
-        return _not_there()
-    stored = _visible(state, p["event_id"], clock_of(request).now())
+        return not_there()
+    stored = visible(state, p["event_id"], clock_of(request).now())
     if stored is None or stored["project"] is not project:
-        return _detail(404, "Event not found")
+        return detail(404, "Event not found")
     return JSONResponse(event_body(p["event_id"], stored))
 
 
 async def event_attachments(request: Request) -> Response:
     """GET …/events/{event_id}/attachments/: what the event's envelope carried."""
-    if denied := _api_auth(request):
+    if denied := api_auth(request):
         return denied
-    p, state = request.path_params, _state(request)
+    p, state = request.path_params, state_of(request)
     project = state.find_project(p["org"], p["project"])
-    stored = _visible(state, p["event_id"], clock_of(request).now())
+    stored = visible(state, p["event_id"], clock_of(request).now())
     if project is None or stored is None or stored["project"] is not project:
-        return _not_there()
+        return not_there()
     wanted = request.query_params.get("query", "").lower()
     listed = [a for a in stored["attachments"] if wanted in a["name"].lower()]
     return JSONResponse(listed)
 
 
 async def resolve_event_id(request: Request) -> Response:
-    if denied := _api_auth(request):
+    if denied := api_auth(request):
         return denied
-    p, state = request.path_params, _state(request)
+    p, state = request.path_params, state_of(request)
     if p["org"] not in state.orgs():
-        return _not_there()
-    stored = _visible(state, p["event_id"], clock_of(request).now())
+        return not_there()
+    stored = visible(state, p["event_id"], clock_of(request).now())
     if stored is None or stored["project"].org != p["org"]:
-        return _detail(404, "An event with this ID could not be found.")
+        return detail(404, "An event with this ID could not be found.")
     return JSONResponse(
         {
             "organizationSlug": p["org"],
@@ -515,43 +438,33 @@ async def resolve_event_id(request: Request) -> Response:
     )
 
 
-def _group_in(request: Request, state: SentryState) -> dict[str, Any] | None:
-    """The issue of the path, when `{org}` (if the path names one) owns its project."""
-    group = state.groups.get(request.path_params["issue_id"])
-    org = request.path_params.get("org")
-    if group is None or org is None:
-        return group
-    owner = state.projects.get(int(group["project"]["id"]))
-    return group if owner is not None and owner.org == org else None
-
-
 async def issue(request: Request) -> Response:
-    if denied := _api_auth(request):
+    if denied := api_auth(request):
         return denied
-    group = _group_in(request, _state(request))
+    group = group_in(request, state_of(request))
     if group is None:
-        return _not_there()
+        return not_there()
     if request.method == "PUT":
         body = json_body(await request.body())
         status = body.get("status") if isinstance(body, dict) else None
         if status not in ISSUE_STATUSES:
-            return _detail(400, f"status must be one of {sorted(ISSUE_STATUSES)}")
+            return detail(400, f"status must be one of {sorted(ISSUE_STATUSES)}")
         group["status"] = status
     return JSONResponse(public_group(group))
 
 
 async def issue_events(request: Request) -> Response:
     """GET organizations/{org}/issues/{issue_id}/events/: the issue's processed events."""
-    if denied := _api_auth(request):
+    if denied := api_auth(request):
         return denied
-    state, now = _state(request), clock_of(request).now()
-    group = _group_in(request, state)
+    state, now = state_of(request), clock_of(request).now()
+    group = group_in(request, state)
     if group is None:
-        return _not_there()
+        return not_there()
     shown = [
         {**event_summary(event_id, stored), "event.type": stored["payload"]["type"]}
         for event_id, stored in reversed(state.events.items())
-        if stored["group"] == group["id"] and _visible(state, event_id, now)
+        if stored["group"] == group["id"] and visible(state, event_id, now)
     ]
     return JSONResponse(shown[:PAGE])
 
@@ -561,37 +474,32 @@ def _issue_list(request: Request, state: SentryState, projects: set[int]) -> Res
     try:
         terms = search(request.query_params.get("query", DEFAULT_QUERY))
     except SearchError as exc:
-        return _detail(400, str(exc))
+        return detail(400, str(exc))
     found = [
         listed_group(g, bool((state.events.get(g.get("_latest", "")) or {}).get("attachments")))
         for g in reversed(state.groups.values())
         if int(g["project"]["id"]) in projects and matches(terms, g, g["_tags"])
     ]
-    return JSONResponse(found[: _limit(request)])
-
-
-def _limit(request: Request) -> int:
-    raw = request.query_params.get("limit", "")
-    return min(int(raw), PAGE) if raw.isdigit() and int(raw) > 0 else PAGE
+    return JSONResponse(found[: limit(request)])
 
 
 async def project_issues(request: Request) -> Response:
-    if denied := _api_auth(request):
+    if denied := api_auth(request):
         return denied
-    p, state = request.path_params, _state(request)
+    p, state = request.path_params, state_of(request)
     project = state.find_project(p["org"], p["project"])
     if project is None:
-        return _not_there()
+        return not_there()
     return _issue_list(request, state, {project.id})
 
 
 async def organization_issues(request: Request) -> Response:
     """The org's issues; `project=` (ids or slugs, -1 for all) narrows them."""
-    if denied := _api_auth(request):
+    if denied := api_auth(request):
         return denied
-    org, state = request.path_params["org"], _state(request)
+    org, state = request.path_params["org"], state_of(request)
     if org not in state.orgs():
-        return _not_there()
+        return not_there()
     owned = [p for p in state.projects.values() if p.org == org]
     wanted = set(request.query_params.getlist("project")) - {"-1"}
     chosen = {p.id for p in owned if not wanted or wanted & {p.slug, str(p.id)}}
@@ -601,7 +509,7 @@ async def organization_issues(request: Request) -> Response:
 async def organization(request: Request) -> Response:
     """The org's details. Any slug is answered: the region sweep's tests ask an org no project
     names (UNCONFIRMED that a wrong slug would be a 404 here rather than a 403)."""
-    if denied := _api_auth(request):
+    if denied := api_auth(request):
         return denied
     org = request.path_params["org"]
     region = mock_state(request).region
@@ -646,7 +554,7 @@ def _config_problem(data: Any) -> str | None:
 
 
 async def control_config(request: Request) -> Response:
-    state, raw = _state(request), await request.body()
+    state, raw = state_of(request), await request.body()
     data = json_body(raw) if raw.strip() else {}
     if problem := _config_problem(data):
         return JSONResponse({"error": problem}, 400)
@@ -670,7 +578,7 @@ async def control_rules(request: Request) -> Response:
     """Issue alert rules: GET lists them (routing keys as fingerprints) with what each sent;
     POST a rule or a list (each replaces the rule with its id, or is added); DELETE `?id=`
     removes that rule, without it every rule."""
-    state = _state(request)
+    state = state_of(request)
     if request.method == "POST":
         try:
             rules = parse_rules(json_body(await request.body()), len(state.rules))
@@ -716,7 +624,7 @@ def not_found(request: Request, status: int) -> Response:
     path = request.url.path
     if status == 405:
         if path.startswith("/api/0/"):
-            return _detail(405, f'Method "{request.method}" not allowed.')
+            return detail(405, f'Method "{request.method}" not allowed.')
         return Response(status_code=405)
     if not path.endswith("/"):
         hint = f"Route not found, did you forget a trailing slash?\n\ntry: {path}/\n"
@@ -726,9 +634,9 @@ def not_found(request: Request, status: int) -> Response:
 
 def wrong_region(incoming: Incoming) -> Response:
     if incoming.path.startswith("/api/0/"):
-        return _detail(401, "Invalid token")
+        return detail(401, "Invalid token")
     # The seed: a DSN of the other region fails with 401. Relay's exact text: UNCONFIRMED.
-    return _detail(401, "invalid authentication: the public key is unknown in this region")
+    return detail(401, "invalid authentication: the public key is unknown in this region")
 
 
 SCENARIOS = (

@@ -1,0 +1,123 @@
+"""What the Sentry mock holds (projects, events, issues, alert rules) and the web API's shared
+answers: bearer-token auth, DRF's `{"detail": …}` errors, ResourceDoesNotExist, the processing
+delay before an event is readable, and the issue a path names.
+
+Followed: docs.sentry.io/api/auth/ (bearer tokens), getsentry/sentry api/bases/organization.py
+and project.py (an org or project the caller cannot see is ResourceDoesNotExist),
+shared/specs/sentry/openapi-derefed.json (the 401/404 bodies).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from opwire.integrations.sentry.alerts import AlertRule
+from opwire.mock.app import mock_state
+from opwire.mock.deliver import Outbox
+from opwire.mock.limits import CONFIGURED, CappedDict
+
+DEFAULT_ORG = "opwire-mock"
+# Web API tokens: org (sntrys_), user (sntryu_), or legacy 64 hex. Shapes UNCONFIRMED beyond docs.
+AUTH_TOKEN = re.compile(r"^(sntry[su]_[A-Za-z0-9+/=_.-]{10,}|[0-9a-f]{64})$")
+ISSUE_STATUSES = ("resolved", "unresolved", "ignored", "resolvedInNextRelease")  # a tuple: see `in`
+PAGE = 100  # the web API's default and largest page
+
+
+@dataclass(slots=True)
+class Project:
+    id: int
+    slug: str
+    org: str = DEFAULT_ORG
+    rejected_keys: set[str] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class SentryState:
+    processing_delay_s: float = 0.2
+    reject_all_keys: bool = False
+    drop_events: bool = False  # answers 200 with the id, never stores (Relay's "Pending" case)
+    group_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    attachment_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    dropped: Counter[str] = field(default_factory=Counter)
+    # Any project id in a path makes a project, so they are capped like the rest.
+    projects: CappedDict[int, Project] = field(init=False)
+    events: CappedDict[str, dict[str, Any]] = field(init=False)
+    groups: CappedDict[str, dict[str, Any]] = field(init=False)
+    rules: CappedDict[str, AlertRule] = field(init=False)
+    outbox: Outbox = field(default_factory=Outbox)
+
+    def __post_init__(self) -> None:
+        self.projects = CappedDict("projects", self.dropped, CONFIGURED)
+        self.events = CappedDict("events", self.dropped)
+        self.groups = CappedDict("issues", self.dropped)
+        self.rules = CappedDict("alert_rules", self.dropped, CONFIGURED)
+
+    def project(self, project_id: int) -> Project:
+        if project_id not in self.projects:
+            self.projects.put(project_id, Project(project_id, f"project-{project_id}"))
+        return self.projects[project_id]
+
+    def orgs(self) -> set[str]:
+        return {DEFAULT_ORG, *(p.org for p in self.projects.values())}
+
+    def find_project(self, org: str, wanted: str) -> Project | None:
+        """`{project_id_or_slug}` in `{org}`: a project of another org is not found."""
+        found = (p for p in self.projects.values() if p.org == org)
+        return next((p for p in found if wanted in (p.slug, str(p.id))), None)
+
+
+def state_of(request: Request) -> SentryState:
+    state: SentryState = mock_state(request).vendor
+    return state
+
+
+def detail(status: int, text: str, *causes: str, headers: dict[str, str] | None = None) -> Response:
+    body: dict[str, Any] = {"detail": text}
+    if causes:
+        body["causes"] = list(causes)
+    return JSONResponse(body, status, headers)
+
+
+def api_auth(request: Request) -> Response | None:
+    header = request.headers.get("authorization", "")
+    if not header:
+        return detail(401, "Authentication credentials were not provided.")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not AUTH_TOKEN.match(token.strip()):
+        return detail(401, "Invalid token")
+    return None
+
+
+def visible(state: SentryState, stored_id: str, now: float) -> dict[str, Any] | None:
+    """The event once it is processed: `processing_delay_s` after it was received, at `now`."""
+    stored = state.events.get(stored_id)
+    if stored is None or now - stored["received"] < state.processing_delay_s:
+        return None
+    return stored
+
+
+def not_there() -> Response:
+    """Sentry's ResourceDoesNotExist: an org, project or issue it cannot find for the caller."""
+    return detail(404, "The requested resource does not exist")
+
+
+def group_in(request: Request, state: SentryState) -> dict[str, Any] | None:
+    """The issue of the path, when `{org}` (if the path names one) owns its project."""
+    group = state.groups.get(request.path_params["issue_id"])
+    org = request.path_params.get("org")
+    if group is None or org is None:
+        return group
+    owner = state.projects.get(int(group["project"]["id"]))
+    return group if owner is not None and owner.org == org else None
+
+
+def limit(request: Request) -> int:
+    raw = request.query_params.get("limit", "")
+    return min(int(raw), PAGE) if raw.isdigit() and int(raw) > 0 else PAGE
