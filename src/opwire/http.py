@@ -89,6 +89,48 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
+def _seconds(value: str) -> float | None:
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        return None
+    return max(0.0, seconds) if seconds == seconds and seconds != float("inf") else None
+
+
+def _sentry_wait(value: str) -> float | None:
+    """X-Sentry-Rate-Limits `seconds:categories:scope…, …`: the longest wait of the limits on
+    every category or on events (error, default), as sentry-sdk's transport reads it."""
+    waits = []
+    for limit in value.split(","):
+        seconds, _, rest = limit.strip().partition(":")
+        categories = set(rest.partition(":")[0].split(";")) - {""}
+        wait = _seconds(seconds)
+        if wait is not None and (not categories or categories & {"error", "default"}):
+            waits.append(wait)
+    return max(waits, default=None)
+
+
+# A 429 without Retry-After: the vendor's own header that says how long the limit lasts.
+RATE_LIMIT_WAITS: tuple[tuple[str, Callable[[str], float | None]], ...] = (
+    ("X-RateLimit-Reset", _seconds),  # Datadog: seconds until the window resets (§ 1.7)
+    ("ratelimit-reset", _seconds),  # PagerDuty REST: seconds until the limit resets
+    ("X-Sentry-Rate-Limits", _sentry_wait),  # Sentry ingest (develop.sentry.dev rate-limiting)
+)
+
+
+def answered_wait(status: int, headers: Mapping[str, str]) -> tuple[float, str] | None:
+    """How long an answer says to wait, and the header that said it: Retry-After on any
+    answer, else on a 429 the vendor's rate-limit header. Headers are keyed lower-case."""
+    wait = parse_retry_after(headers.get("retry-after"))
+    if wait is not None:
+        return wait, "Retry-After"
+    for name, parse in RATE_LIMIT_WAITS if status == 429 else ():
+        value = headers.get(name.lower())
+        if value and (wait := parse(value)) is not None:
+            return wait, name
+    return None
+
+
 EXC_KINDS: tuple[tuple[type[Exception], str], ...] = (
     (httpx.ConnectTimeout, "connect_timeout"),
     (httpx.ReadTimeout, "timeout"),
@@ -325,11 +367,11 @@ class Http:
             return None, ""
         if attempt >= self.policy.max_attempts:
             return None, f"gave up after {attempt} attempts"
-        wait = parse_retry_after(reply.headers.get("retry-after")) if reply else None
-        delay = wait if wait is not None else self.policy.backoff(attempt, self.rand)
+        said = answered_wait(reply.status, reply.headers) if reply else None
+        delay = said[0] if said else self.policy.backoff(attempt, self.rand)
         left = budget.remaining()
         if delay >= left - 0.05:
-            why = f"Retry-After {wait:g} s" if wait is not None else f"next retry in {delay:.1f} s"
+            why = f"{said[1]} {said[0]:g} s" if said else f"next retry in {delay:.1f} s"
             return None, f"not retrying: {why} exceeds the {left:.1f} s left in the budget"
         return delay, f"retry {attempt}/{self.policy.max_attempts - 1} in {delay:.1f} s"
 
