@@ -145,3 +145,25 @@ def test_cleanup_runs_even_when_the_read_back_failed(slug: str, tmp_path: Path) 
             assert Journal(tmp_path).entries() != []
         else:
             assert {"resolve", "close"} & set(cleaned)
+
+
+def test_a_wrong_sentry_org_is_named_at_once_not_waited_on(
+    sentry_mock: Mock, tmp_path: Path
+) -> None:
+    """The event arrives, but SENTRY_ORG is not the org that owns the project: Sentry's web API
+    answers 404 "The requested resource does not exist" (the org lookup), not "Event not found"
+    (not processed yet), so the read-back asks once and says sentry.org_not_found."""
+    sentry_mock.control("POST", "sentry/config", {"processing_delay_s": 0})
+    host = sentry_mock.url.removeprefix("http://")
+    env = {
+        "OPERATOR_WIRING_MODE": "real_sentry",
+        "SENTRY_DSN": f"http://{'cd' * 16}@{host}/42",
+        "SENTRY_AUTH_TOKEN": "sntrys_wrongOrgProbeToken",
+        "SENTRY_ORG": "not-the-owner",
+        "OPERATOR_WIRING_SENTRY_API_URL": sentry_mock.url,
+        "OPERATOR_WIRING_REGION_SWEEP": "0",
+    }
+    _, result = verify_one(sentry_mock, "sentry", tmp_path, **env)
+    assert result.diagnosis is not None and result.diagnosis.code == "sentry.org_not_found"
+    reads = [r for r in sentry_mock.requests() if "/events/" in r["path"]]
+    assert len(reads) == 1, [r["path"] for r in reads]

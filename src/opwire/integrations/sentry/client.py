@@ -94,6 +94,13 @@ def tagged(reply: Reply, value: str) -> bool:
     return any(isinstance(t, dict) and t.get("value") == value for t in tags)
 
 
+def not_yet(reply: Reply) -> bool:
+    """404 "Event not found": the event is not processed yet. A 404 "The requested resource does
+    not exist" is the org or project the token cannot see (Sentry's ResourceDoesNotExist, from the
+    endpoint's org and project lookup): that never turns into the event, so it is not waited on."""
+    return reply.status == 404 and "requested resource does not exist" not in reply.text
+
+
 def group_id(reply: Reply, key: str = "groupID") -> str | None:
     """The issue of an event read back (`groupID`; `groupId` in an eventids answer); None when
     the answer names none (never the text "None" as an issue id)."""

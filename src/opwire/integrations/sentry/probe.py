@@ -66,7 +66,7 @@ async def probe(ctx: ProbeContext, settings: Settings) -> None:
         client.get_event(settings, event_id),
         ok=client.ok,
         found=lambda reply: client.tagged(reply, ctx.run_id),
-        pending=lambda reply: reply.status == 404,
+        pending=client.not_yet,
         within_s=READ_BACK_WINDOW_S,
         missing="sentry.event_not_found",
     )
