@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 from typing import Any
@@ -456,3 +458,350 @@ def test_unknown_methods_paths_and_verbs(slack_mock: Mock) -> None:
     assert (get_hook.status_code, get_hook.text) == (400, "invalid_payload")
     elsewhere = httpx.get(f"{slack_mock.url}/nowhere")
     assert (elsewhere.status_code, elsewhere.text) == (404, "not_found")
+
+
+# --- round 3: the rest of what an application's Web API code calls -----------------------------
+# Each answer is the one docs.slack.dev/reference/methods/<method> documents (the schemas in
+# shared/specs/slack, checked in tests/test_slack_spec.py); the requests are slack_sdk's own.
+
+
+def test_chat_delete_removes_the_message(slack_mock: Mock) -> None:
+    """chat.delete answers {ok, channel, ts}; the message leaves conversations.history; another
+    author's message is cant_delete_message; an unknown ts is message_not_found."""
+    client = web(slack_mock)
+    kept = client.chat_postMessage(channel=CHANNEL, text="keep")
+    gone = client.chat_postMessage(channel=CHANNEL, text="oops")
+    deleted = client.chat_delete(channel=CHANNEL, ts=gone["ts"])
+    assert (deleted["channel"], deleted["ts"]) == (CHANNEL, gone["ts"])
+    history = client.conversations_history(channel=CHANNEL)["messages"]
+    assert [m["ts"] for m in history] == [kept["ts"]]
+    again = api_error(lambda: client.chat_delete(channel=CHANNEL, ts=gone["ts"]))
+    assert again.response["error"] == "message_not_found"
+    other = api_error(
+        lambda: web(slack_mock, USER_TOKEN).chat_delete(channel=CHANNEL, ts=kept["ts"])
+    )
+    assert other.response["error"] == "cant_delete_message"
+
+
+def test_chat_delete_of_a_parent_leaves_its_thread(slack_mock: Mock) -> None:
+    """Deleting a thread's parent leaves Slack's tombstone while replies remain (UNCONFIRMED)."""
+    client = web(slack_mock)
+    parent = client.chat_postMessage(channel=CHANNEL, text="parent")
+    client.chat_postMessage(channel=CHANNEL, text="reply", thread_ts=parent["ts"])
+    client.chat_delete(channel=CHANNEL, ts=parent["ts"])
+    (top,) = client.conversations_history(channel=CHANNEL)["messages"]
+    assert (top["subtype"], top["reply_count"]) == ("tombstone", 1)
+    replies = client.conversations_replies(channel=CHANNEL, ts=parent["ts"])["messages"]
+    assert [m["text"] for m in replies] == ["This message was deleted.", "reply"]
+
+
+def test_post_ephemeral_answers_message_ts_and_stays_out_of_history(slack_mock: Mock) -> None:
+    """chat.postEphemeral answers {ok, message_ts}; the message is only the user's to see, never
+    in the channel's history; a user who is not there is user_not_in_channel."""
+    client = web(slack_mock)
+    sent = client.chat_postEphemeral(channel=CHANNEL, user="U0OPWIRE1", text="only you")
+    assert sent["ok"] is True and re.match(r"^\d{10}\.\d{6}$", sent["message_ts"])
+    assert client.conversations_history(channel=CHANNEL)["messages"] == []
+    missing = api_error(
+        lambda: client.chat_postEphemeral(channel=CHANNEL, user="U0NOBODY0", text="x")
+    )
+    assert missing.response["error"] == "user_not_in_channel"
+
+
+def test_get_permalink_for_a_message_and_a_reply(slack_mock: Mock) -> None:
+    """chat.getPermalink: {ok, channel, permalink}, a reply's link names its thread and channel
+    (…/archives/C…/p<ts without the dot>?thread_ts=…&cid=C…)."""
+    client = web(slack_mock)
+    parent = client.chat_postMessage(channel=CHANNEL, text="p")
+    reply = client.chat_postMessage(channel=CHANNEL, text="r", thread_ts=parent["ts"])
+    link = client.chat_getPermalink(channel=CHANNEL, message_ts=parent["ts"])
+    assert link["channel"] == CHANNEL
+    assert link["permalink"].endswith(f"/archives/{CHANNEL}/p{parent['ts'].replace('.', '')}")
+    threaded = client.chat_getPermalink(channel=CHANNEL, message_ts=reply["ts"])["permalink"]
+    assert threaded.endswith(f"?thread_ts={parent['ts']}&cid={CHANNEL}")
+    lost = api_error(lambda: client.chat_getPermalink(channel=CHANNEL, message_ts="1.000001"))
+    assert lost.response["error"] == "message_not_found"
+
+
+def _mock_now(mock: Mock) -> float:
+    """The mock's clock, read from a message it stamps (its ts is its time)."""
+    return float(
+        web(mock).chat_postEphemeral(channel=CHANNEL, user="U0OPWIRE1", text=".")["message_ts"]
+    )
+
+
+def test_scheduled_messages_list_delete_and_arrive(slack_mock: Mock) -> None:
+    """chat.scheduleMessage answers {ok, channel, scheduled_message_id (Q…), post_at, message};
+    chat.scheduledMessages.list shows it until chat.deleteScheduledMessage; once its time
+    comes, it is in the channel's history."""
+    client = web(slack_mock)
+    now = int(_mock_now(slack_mock))
+    first = client.chat_scheduleMessage(channel=CHANNEL, text="later", post_at=now + 60)
+    assert re.match(r"^Q[A-Z0-9]{8,}$", first["scheduled_message_id"])
+    assert (first["channel"], first["post_at"], first["message"]["text"]) == (
+        CHANNEL,
+        now + 60,
+        "later",
+    )
+    second = client.chat_scheduleMessage(channel=CHANNEL, text="much later", post_at=now + 600)
+    listed = client.chat_scheduledMessages_list(channel=CHANNEL)
+    assert [s["id"] for s in listed["scheduled_messages"]] == [
+        first["scheduled_message_id"],
+        second["scheduled_message_id"],
+    ]
+    assert listed["response_metadata"]["next_cursor"] == ""
+    client.chat_deleteScheduledMessage(
+        channel=CHANNEL, scheduled_message_id=second["scheduled_message_id"]
+    )
+    gone = api_error(
+        lambda: client.chat_deleteScheduledMessage(
+            channel=CHANNEL, scheduled_message_id=second["scheduled_message_id"]
+        )
+    )
+    assert gone.response["error"] == "invalid_scheduled_message_id"
+    slack_mock.control("POST", "clock", {"advance_s": 61})
+    (arrived,) = client.conversations_history(channel=CHANNEL)["messages"]
+    assert arrived["text"] == "later" and float(arrived["ts"]) >= now + 60
+    assert client.chat_scheduledMessages_list()["scheduled_messages"] == []
+
+
+@pytest.mark.parametrize(
+    ("post_at", "error"),
+    [("soon", "invalid_time"), (-1, "time_in_past"), (200 * 86_400, "time_too_far")],
+)
+def test_schedule_message_time_errors(slack_mock: Mock, post_at: Any, error: str) -> None:
+    """chat.scheduleMessage: invalid_time, time_in_past, time_too_far (over 120 days ahead)."""
+    when = post_at if isinstance(post_at, str) else int(_mock_now(slack_mock)) + post_at
+    failed = api_error(
+        lambda: web(slack_mock).chat_scheduleMessage(channel=CHANNEL, text="x", post_at=when)
+    )
+    assert failed.response["error"] == error
+
+
+def test_reactions_add_get_remove(slack_mock: Mock) -> None:
+    """reactions.add, then reactions.get shows {type: message, channel, message} with
+    reactions [{name, users, count}]; a second add is already_reacted; reactions.remove, then
+    a second remove is no_reaction; history shows the reactions too."""
+    bot, user = web(slack_mock), web(slack_mock, USER_TOKEN)
+    sent = bot.chat_postMessage(channel=CHANNEL, text="deploy failed")
+    bot.reactions_add(channel=CHANNEL, name="eyes", timestamp=sent["ts"])
+    user.reactions_add(channel=CHANNEL, name="eyes", timestamp=sent["ts"])
+    user.reactions_add(channel=CHANNEL, name="white_check_mark", timestamp=sent["ts"])
+    got = bot.reactions_get(channel=CHANNEL, timestamp=sent["ts"])
+    assert (got["type"], got["channel"], got["message"]["ts"]) == ("message", CHANNEL, sent["ts"])
+    assert got["message"]["reactions"] == [
+        {"name": "eyes", "users": ["U0OPWIRE0", "U0OPWIRE1"], "count": 2},
+        {"name": "white_check_mark", "users": ["U0OPWIRE1"], "count": 1},
+    ]
+    twice = api_error(lambda: bot.reactions_add(channel=CHANNEL, name="eyes", timestamp=sent["ts"]))
+    assert twice.response["error"] == "already_reacted"
+    user.reactions_remove(channel=CHANNEL, name="white_check_mark", timestamp=sent["ts"])
+    none = api_error(
+        lambda: user.reactions_remove(
+            channel=CHANNEL, name="white_check_mark", timestamp=sent["ts"]
+        )
+    )
+    assert none.response["error"] == "no_reaction"
+    (shown,) = bot.conversations_history(channel=CHANNEL)["messages"]
+    assert [r["name"] for r in shown["reactions"]] == ["eyes"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"name": "eyes", "timestamp": "1700000000.000001"}, "message_not_found"),
+        ({"name": "eyes", "timestamp": "yesterday"}, "bad_timestamp"),
+        ({"name": "no spaces!", "timestamp": "1700000000.000001"}, "invalid_name"),
+    ],
+)
+def test_reactions_add_errors(slack_mock: Mock, kwargs: dict[str, str], error: str) -> None:
+    """reactions.add's documented errors, each ok false under HTTP 200."""
+    failed = api_error(lambda: web(slack_mock).reactions_add(channel=CHANNEL, **kwargs))
+    assert failed.response.status_code == 200 and failed.response["error"] == error
+
+
+def test_pins_add_list_remove(slack_mock: Mock) -> None:
+    """pins.add, pins.list ({items: [{type: message, channel, created, created_by, message}]}),
+    already_pinned, pins.remove, not_pinned; history's pin_count and the message's pinned_to."""
+    client = web(slack_mock)
+    sent = client.chat_postMessage(channel=CHANNEL, text="runbook: https://example.invalid/rb")
+    client.pins_add(channel=CHANNEL, timestamp=sent["ts"])
+    (item,) = client.pins_list(channel=CHANNEL)["items"]
+    assert (item["type"], item["channel"], item["created_by"]) == ("message", CHANNEL, "U0OPWIRE0")
+    assert item["message"]["ts"] == sent["ts"] and item["message"]["pinned_to"] == [CHANNEL]
+    history = client.conversations_history(channel=CHANNEL)
+    assert history["pin_count"] == 1
+    again = api_error(lambda: client.pins_add(channel=CHANNEL, timestamp=sent["ts"]))
+    assert again.response["error"] == "already_pinned"
+    client.pins_remove(channel=CHANNEL, timestamp=sent["ts"])
+    assert client.pins_list(channel=CHANNEL)["items"] == []
+    unpinned = api_error(lambda: client.pins_remove(channel=CHANNEL, timestamp=sent["ts"]))
+    assert unpinned.response["error"] == "not_pinned"
+
+
+def test_conversations_join_and_members(slack_mock: Mock) -> None:
+    """conversations.join: the channel object, is_member true; joining again is ok with the
+    already_in_channel warning (in `warning` and response_metadata.warnings); a private channel
+    is method_not_supported_for_channel_type. conversations.members: ids, cursor pages."""
+    slack_mock.control("POST", "slack/channels", {"id": "C0OUTSIDE4", "member": False})
+    slack_mock.control("POST", "slack/channels", {"id": "G0PRIVATE4", "private": True})
+    client = web(slack_mock)
+    before = api_error(lambda: client.chat_postMessage(channel="C0OUTSIDE4", text="x"))
+    assert before.response["error"] == "not_in_channel"
+    joined = client.conversations_join(channel="C0OUTSIDE4")
+    assert joined["channel"]["id"] == "C0OUTSIDE4" and joined["channel"]["is_member"] is True
+    assert "warning" not in joined.data
+    assert client.chat_postMessage(channel="C0OUTSIDE4", text="now in")["ok"] is True
+    again = client.conversations_join(channel="C0OUTSIDE4")
+    assert again["warning"] == "already_in_channel"
+    assert again["response_metadata"]["warnings"] == ["already_in_channel"]
+    private = api_error(lambda: client.conversations_join(channel="G0PRIVATE4"))
+    assert private.response["error"] == "method_not_supported_for_channel_type"
+    members = client.conversations_members(channel=CHANNEL)
+    assert members["members"] == ["U0OPWIRE1", "U0OPWIRE0"]
+    assert members["response_metadata"]["next_cursor"] == ""
+    pages = [page["members"] for page in client.conversations_members(channel=CHANNEL, limit=1)]
+    assert pages == [["U0OPWIRE1"], ["U0OPWIRE0"]]
+
+
+def test_users_list_lookup_by_email_bots_and_team(slack_mock: Mock) -> None:
+    """users.list ({members, cache_ts, response_metadata}; the SDK iterates its pages),
+    users.lookupByEmail (users_not_found), bots.info (bot_not_found), team.info."""
+    client = web(slack_mock)
+    everyone = client.users_list()
+    assert [u["id"] for u in everyone["members"]] == ["U0OPWIRE0", "U0OPWIRE1"]
+    assert isinstance(everyone["cache_ts"], int)
+    pages = [[u["id"] for u in page["members"]] for page in client.users_list(limit=1)]
+    assert pages == [["U0OPWIRE0"], ["U0OPWIRE1"]]
+    found = client.users_lookupByEmail(email="operator@opwire.example")["user"]
+    assert found["id"] == "U0OPWIRE1" and found["profile"]["email"] == "operator@opwire.example"
+    nobody = api_error(lambda: client.users_lookupByEmail(email="nobody@opwire.example"))
+    assert nobody.response["error"] == "users_not_found"
+    bot = client.bots_info(bot="B0OPWIRE0")["bot"]
+    assert (bot["id"], bot["user_id"], bot["deleted"]) == ("B0OPWIRE0", "U0OPWIRE0", False)
+    assert set(bot["icons"]) == {"image_36", "image_48", "image_72"}
+    missing = api_error(lambda: client.bots_info(bot="B0NOBODY00"))
+    assert missing.response["error"] == "bot_not_found"
+    team = client.team_info()["team"]
+    assert (team["id"], team["name"]) == ("T0OPWIRE0", "opwire mock") and "domain" in team
+
+
+def test_files_upload_v2_shares_into_the_channel(slack_mock: Mock) -> None:
+    """files_upload_v2: files.getUploadURLExternal, the bytes POSTed to upload_url (HTTP 200),
+    files.completeUploadExternal; the SDK answers the one file as `file`, and the channel's
+    history has the message that shares it, with the initial comment."""
+    client = web(slack_mock)
+    done = client.files_upload_v2(
+        channel=CHANNEL,
+        content="line one\nline two\n",
+        filename="incident.log",
+        title="Incident log",
+        initial_comment="log attached",
+    )
+    assert done["file"]["id"].startswith("F") and done["file"]["title"] == "Incident log"
+    assert done["file"]["name"] == "incident.log" and done["file"]["size"] == 18
+    (shared,) = client.conversations_history(channel=CHANNEL)["messages"]
+    assert shared["text"] == "log attached" and shared["files"][0]["id"] == done["file"]["id"]
+    assert client.files_info(file=done["file"]["id"])["file"]["channels"] == [CHANNEL]
+    urls = [r["path"] for r in slack_mock.requests()]
+    assert urls[:3] == [
+        "/api/files.getUploadURLExternal",
+        f"/upload/v1/{done['file']['id']}",
+        "/api/files.completeUploadExternal",
+    ]
+
+
+def test_files_complete_upload_of_unknown_file_is_an_error(slack_mock: Mock) -> None:
+    """files.completeUploadExternal with a file id never issued: file_not_found (UNCONFIRMED)."""
+    failed = api_error(
+        lambda: web(slack_mock).files_completeUploadExternal(files=[{"id": "F0NOTHING0"}])
+    )
+    assert failed.response["error"] == "file_not_found"
+
+
+def test_missing_required_argument_is_invalid_arguments(slack_mock: Mock) -> None:
+    """A required argument left out: invalid_arguments, with the field named in
+    response_metadata.messages ("[ERROR] missing required field: email")."""
+    reply = httpx.get(
+        f"{slack_mock.url}/api/users.lookupByEmail",
+        headers={"authorization": f"Bearer {BOT_TOKEN}"},
+    )
+    assert reply.json() == {
+        "ok": False,
+        "error": "invalid_arguments",
+        "response_metadata": {"messages": ["[ERROR] missing required field: email"]},
+    }
+
+
+def test_invalid_blocks_say_which_block(slack_mock: Mock) -> None:
+    """A block of no known type: invalid_blocks, the problem in `errors` and in
+    response_metadata.messages with its JSON pointer (wording UNCONFIRMED)."""
+    failed = api_error(
+        lambda: web(slack_mock).chat_postMessage(
+            channel=CHANNEL, text="x", blocks=[{"type": "divider"}, {"type": "banner"}]
+        )
+    )
+    assert failed.response["error"] == "invalid_blocks"
+    assert failed.response["response_metadata"]["messages"] == [
+        "[ERROR] unsupported type: banner [json-pointer:/blocks/1/type]"
+    ]
+
+
+def test_charset_warnings(slack_mock: Mock) -> None:
+    """A JSON body without a charset is answered with the missing_charset warning (Slack
+    changelog 2016-09-28, `warning` and response_metadata.warnings); slack_sdk's own requests
+    (JSON with charset, forms without) earn none; a form that names a charset earns
+    superfluous_charset (python-slack-sdk#692)."""
+    api, auth = f"{slack_mock.url}/api/chat.postMessage", {"authorization": f"Bearer {BOT_TOKEN}"}
+    bare = httpx.post(api, json={"channel": CHANNEL, "text": "x"}, headers=auth).json()
+    assert bare["ok"] is True and bare["warning"] == "missing_charset"
+    assert bare["response_metadata"]["warnings"] == ["missing_charset"]
+    form = httpx.post(
+        f"{slack_mock.url}/api/api.test",
+        content=b"a=1",
+        headers={"content-type": "application/x-www-form-urlencoded; charset=utf-8"},
+    ).json()
+    assert form["warning"] == "superfluous_charset"
+    sdk = web(slack_mock).chat_postMessage(channel=CHANNEL, text="y")
+    assert "warning" not in sdk.data
+
+
+def test_token_as_a_form_field_and_json_with_header(slack_mock: Mock) -> None:
+    """The token may be a POST body parameter of a form (docs.slack.dev/apis/web-api)."""
+    form = httpx.post(
+        f"{slack_mock.url}/api/chat.postMessage",
+        data={"token": BOT_TOKEN, "channel": "#opwire-alerts", "text": "by form"},
+    ).json()
+    assert form["ok"] is True and form["channel"] == CHANNEL
+
+
+def test_unfurl_and_broadcast_flags_are_taken(slack_mock: Mock) -> None:
+    """chat.postMessage takes unfurl_links/unfurl_media/mrkdwn flags (booleans the SDK sends)."""
+    client = web(slack_mock)
+    sent = client.chat_postMessage(
+        channel=CHANNEL, text="<https://example.invalid|x>", unfurl_links=False, unfurl_media=False,
+        mrkdwn=True,
+    )  # fmt: skip
+    assert sent["ok"] is True
+
+
+def test_async_web_client(slack_mock: Mock) -> None:
+    """AsyncWebClient (aiohttp) makes the same calls: auth.test, chat.postMessage, and
+    conversations.history through its async page iterator, which ends on next_cursor ""."""
+    pytest.importorskip("aiohttp")
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    async def run() -> list[list[str]]:
+        client = AsyncWebClient(token=BOT_TOKEN, base_url=f"{slack_mock.url}/api/")
+        assert (await client.auth_test())["user_id"] == "U0OPWIRE0"
+        for n in range(3):
+            await client.chat_postMessage(channel=CHANNEL, text=f"a{n}")
+        with pytest.raises(SlackApiError) as raised:
+            await client.chat_postMessage(channel="C0MISSING1", text="x")
+        assert raised.value.response["error"] == "channel_not_found"
+        pages = []
+        async for page in await client.conversations_history(channel=CHANNEL, limit=2):
+            pages.append([m["text"] for m in page["messages"]])
+        return pages
+
+    assert asyncio.run(run()) == [["a2", "a1"], ["a0"]]

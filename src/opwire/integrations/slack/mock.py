@@ -3,7 +3,8 @@
 Pages followed: api.slack.com/messaging/webhooks; api.slack.com/changelog/2016-05-17-changes-to-
 errors-for-incoming-webhooks; docs.slack.dev/apis/web-api/rate-limits;
 shared/specs/slack/slack_web_openapi_v2.json; vendor-contracts.md § 5. The Web API methods live
-in mock_methods.py (their plumbing in mock_web.py), the state in mock_state.py.
+in mock_methods.py, mock_chat.py, mock_items.py, mock_directory.py and mock_files.py (their
+plumbing in mock_web.py), the state in mock_state.py.
 
 Webhook answers are bare words as text/plain; the Web API answers HTTP 200 with `ok` true or
 false (a 429 `ratelimited` when throttled). Any well-formed webhook path and any `xoxb-`/`xoxp-`
@@ -36,7 +37,13 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from opwire.integrations.slack import mock_methods
+from opwire.integrations.slack import (
+    mock_chat,
+    mock_directory,
+    mock_files,
+    mock_items,
+    mock_methods,
+)
 from opwire.integrations.slack.mock_state import DEFAULT_CHANNEL, Hook, SlackState
 from opwire.integrations.slack.mock_web import not_found
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
@@ -112,6 +119,7 @@ async def webhook(request: Request) -> Response:
         return _word(400, "no_text")
     if len(message.get("attachments") or []) > 100:
         return _word(400, "too_many_attachments")
+    state.deliver_due(clock_of(request).now())
     stored = _stored(message, match.group(2), state.next_ts(clock_of(request).now()))
     state.messages.append((channel.id, stored), len(raw) + MESSAGE_OVERHEAD)
     return _word(200, "ok")
@@ -207,6 +215,7 @@ async def control_rate(request: Request) -> Response:
 
 async def control_messages(request: Request) -> Response:
     state = _state(request)
+    state.deliver_due(clock_of(request).now())
     wanted = request.query_params.get("channel")
     return JSONResponse(
         {cid: found for cid, found in state.history().items() if wanted in (None, cid)}
@@ -216,7 +225,8 @@ async def control_messages(request: Request) -> Response:
 def items(state: SlackState, clock: MockClock) -> Iterator[Item]:
     """Each message held, as conversations.history shows it, with its `channel` (as Slack's
     message events carry it); the run id is in its text (or its blocks and attachments)."""
-    for channel, message in state.messages:
+    state.deliver_due(clock.now())
+    for channel, message in state.held():
         found = run_id_in(message["text"], message.get("blocks"), message.get("attachments"))
         yield Item("message", float(message["ts"]), found, {**message, "channel": channel})
 
@@ -268,10 +278,15 @@ SCENARIOS = (
 )
 
 
+def _web_routes() -> list[Route]:
+    modules = (mock_methods, mock_chat, mock_items, mock_directory, mock_files)
+    return [route for module in modules for route in module.routes()]
+
+
 def create_app() -> ASGIApp:
     return create_mock_app(
         "slack",
-        [Route("/services/{rest:path}", webhook, methods=["POST"]), *mock_methods.routes()],
+        [Route("/services/{rest:path}", webhook, methods=["POST"]), *_web_routes()],
         SlackState,
         credential_of,
         [

@@ -29,8 +29,8 @@ from opwire.integrations.slack.mock_state import (
     TEAM_ID,
     TEAM_NAME,
     USERS,
+    WORKSPACE_URL,
     Channel,
-    User,
     in_history,
     is_reply,
     replies_to,
@@ -62,23 +62,47 @@ def numbered(attachments: list[Any]) -> list[dict[str, Any]]:
     return [{**a, "id": n} for n, a in enumerate(attachments, 1) if isinstance(a, dict)]
 
 
-def _author(call: Call) -> dict[str, str]:
+# Block Kit's layout blocks (docs.slack.dev/reference/block-kit/blocks).
+BLOCK_TYPES = {
+    "actions", "call", "context", "context_actions", "divider", "file", "header", "image",
+    "input", "markdown", "rich_text", "section", "table", "video",
+}  # fmt: skip
+
+
+def check_blocks(blocks: list[Any]) -> None:
+    """`invalid_blocks` for a block that is no object or names no known type, each problem in
+    `errors` and in `response_metadata.messages` with its JSON pointer (wording UNCONFIRMED)."""
+    problems = []
+    for n, block in enumerate(blocks):
+        kind = block.get("type") if isinstance(block, dict) else None
+        if not isinstance(kind, str):
+            problems.append(f"missing required field: type [json-pointer:/blocks/{n}]")
+        elif kind not in BLOCK_TYPES:
+            problems.append(f"unsupported type: {kind} [json-pointer:/blocks/{n}/type]")
+    if problems:
+        metadata = {"messages": [f"[ERROR] {p}" for p in problems]}
+        raise ApiError("invalid_blocks", extra={"errors": problems, "response_metadata": metadata})
+
+
+def author(call: Call) -> dict[str, str]:
     """Who a message of this call is from: the bot (and its bot_id), or the token's user."""
     return {"user": BOT_USER, "bot_id": BOT_ID} if call.kind == "bot" else {"user": HUMAN_USER}
 
 
-def _readable(call: Call, given: str) -> Channel:
+def readable(call: Call, given: str) -> Channel:
     channel = call.state.channels.get(given)
     if channel is None or (channel.private and not channel.member):
         raise ApiError("channel_not_found")
     return channel
 
 
-def _content(call: Call) -> dict[str, Any]:
+def content(call: Call) -> dict[str, Any]:
     """The text, blocks and attachments of a post or an update, or Slack's error for them."""
     # markdown_text stands in for text (slack_sdk 3.3x sends either).
     body = text(call.params, "text") or text(call.params, "markdown_text")
     blocks = json_array(call.params, "blocks")
+    if blocks:
+        check_blocks(blocks)
     attachments = json_array(call.params, "attachments")
     if not (body or blocks or attachments):
         raise ApiError("no_text")
@@ -94,7 +118,7 @@ def _content(call: Call) -> dict[str, Any]:
     return content
 
 
-def _postable(call: Call) -> Channel:
+def postable(call: Call) -> Channel:
     channel = call.state.find_channel(text(call.params, "channel"))
     if channel is None or (channel.private and not channel.member):
         raise ApiError("channel_not_found")
@@ -105,7 +129,7 @@ def _postable(call: Call) -> Channel:
     return channel
 
 
-def _thread(call: Call, channel: Channel) -> dict[str, Any]:
+def thread_fields(call: Call, channel: Channel) -> dict[str, Any]:
     """The reply fields of a post with `thread_ts`, pointed at the thread's parent."""
     given = text(call.params, "thread_ts")
     if not given:
@@ -126,41 +150,41 @@ def _thread(call: Call, channel: Channel) -> dict[str, Any]:
 
 
 def post_message(call: Call) -> dict[str, Any]:
-    channel = _postable(call)
-    content, thread = _content(call), _thread(call, channel)
+    channel = postable(call)
+    body, thread = content(call), thread_fields(call, channel)
     # chat.postMessage: about one message per second per channel, short bursts allowed.
     if not call.state.take_token(channel.bucket, call.monotonic):
         raise ratelimited(call.state.wait_s(channel.bucket))
     ts = call.state.next_ts(call.now)
-    message = {"type": "message", **_author(call), **content, "ts": ts, "team": TEAM_ID, **thread}
-    call.state.messages.append((channel.id, message), len(str(message)) + 512)
+    message = {"type": "message", **author(call), **body, "ts": ts, "team": TEAM_ID, **thread}
+    call.state.store(channel.id, message)
     return {"channel": channel.id, "ts": ts, "message": message}
 
 
 def update(call: Call) -> dict[str, Any]:
-    channel = _readable(call, text(call.params, "channel"))
+    channel = readable(call, text(call.params, "channel"))
     message = call.state.message(channel.id, text(call.params, "ts"))
     if message is None:
         raise ApiError("message_not_found")
-    if message.get("user") != _author(call)["user"]:
+    if message.get("user") != author(call)["user"]:
         raise ApiError("cant_update_message")
-    content = _content(call)
+    changed = content(call)
     for key in ("blocks", "attachments"):
         message.pop(key, None)
-    message.update(content, edited={"user": message["user"], "ts": call.state.next_ts(call.now)})
-    shown = {k: v for k, v in message.items() if k in ("text", "user", "bot_id", *content)}
+    message.update(changed, edited={"user": message["user"], "ts": call.state.next_ts(call.now)})
+    shown = {k: v for k, v in message.items() if k in ("text", "user", "bot_id", *changed)}
     return {"channel": channel.id, "ts": message["ts"], "text": message["text"], "message": shown}
 
 
-def _member_channel(call: Call) -> Channel:
-    channel = _readable(call, text(call.params, "channel"))
+def member_channel(call: Call) -> Channel:
+    channel = readable(call, text(call.params, "channel"))
     if not channel.member:
         raise ApiError("not_in_channel")
     return channel
 
 
 def history(call: Call) -> dict[str, Any]:
-    channel = _member_channel(call)
+    channel = member_channel(call)
     within = ts_window(call.params, call.now)
     held = call.state.in_channel(channel.id)
     hits = [with_thread(m, held) for m in reversed(held) if in_history(m) and within(m)]
@@ -169,7 +193,7 @@ def history(call: Call) -> dict[str, Any]:
     return {
         "messages": found,
         "has_more": bool(cursor),
-        "pin_count": 0,
+        "pin_count": sum(1 for key in call.state.pins if key.startswith(f"{channel.id}/")),
         "channel_actions_ts": None,
         "channel_actions_count": 0,
         "response_metadata": {"next_cursor": cursor},
@@ -177,7 +201,7 @@ def history(call: Call) -> dict[str, Any]:
 
 
 def replies(call: Call) -> dict[str, Any]:
-    channel = _member_channel(call)
+    channel = member_channel(call)
     held = call.state.in_channel(channel.id)
     parent = call.state.message(channel.id, text(call.params, "ts"))
     if parent is None:
@@ -226,7 +250,7 @@ def conversation(channel: Channel, num_members: bool = False) -> dict[str, Any]:
 
 
 def info(call: Call) -> dict[str, Any]:
-    channel = _readable(call, text(call.params, "channel"))
+    channel = readable(call, text(call.params, "channel"))
     return {"channel": conversation(channel, flag(call.params, "include_num_members"))}
 
 
@@ -251,57 +275,10 @@ def list_conversations(call: Call) -> dict[str, Any]:
     return {"channels": found, "response_metadata": {"next_cursor": cursor}}
 
 
-def _user(user: User, locale: bool) -> dict[str, Any]:
-    """A user as objs_user shows it (the non-enterprise form)."""
-    profile = {
-        "real_name": user.real_name,
-        "real_name_normalized": user.real_name,
-        "display_name": user.name,
-        "display_name_normalized": user.name,
-        "avatar_hash": "g0opwire0000",
-        "title": "",
-        "phone": "",
-        "skype": "",
-        "status_text": "",
-        "status_emoji": "",
-        "fields": None,
-        "team": TEAM_ID,
-        **({"bot_id": BOT_ID} if user.is_bot else {}),
-    }
-    shown = {
-        "id": user.id,
-        "team_id": TEAM_ID,
-        "name": user.name,
-        "real_name": user.real_name,
-        "deleted": False,
-        "color": "9f69e7",
-        "tz": "Etc/UTC",
-        "tz_label": "Coordinated Universal Time",
-        "tz_offset": 0,
-        "is_admin": False,
-        "is_owner": False,
-        "is_primary_owner": False,
-        "is_restricted": False,
-        "is_ultra_restricted": False,
-        "is_bot": user.is_bot,
-        "is_app_user": False,
-        "updated": CREATED,
-        "profile": profile,
-    }
-    return {**shown, "locale": "en-US"} if locale else shown
-
-
-def users_info(call: Call) -> dict[str, Any]:
-    user = USERS.get(text(call.params, "user"))
-    if user is None:
-        raise ApiError("user_not_found")
-    return {"user": _user(user, flag(call.params, "include_locale"))}
-
-
 def auth_test(call: Call) -> dict[str, Any]:
     who = {"user_id": BOT_USER, "bot_id": BOT_ID} if call.kind == "bot" else {"user_id": HUMAN_USER}
     return {
-        "url": "https://opwire-mock.slack.com/",
+        "url": WORKSPACE_URL,
         "team": TEAM_NAME,
         "user": USERS[who["user_id"]].name,
         "team_id": TEAM_ID,
@@ -326,7 +303,6 @@ def routes() -> list[Route]:
         web_method("conversations.replies", replies),
         web_method("conversations.info", info),
         web_method("conversations.list", list_conversations),
-        web_method("users.info", users_info),
         web_method("auth.test", auth_test),
         web_method("api.test", api_test, kinds=None),
     ]

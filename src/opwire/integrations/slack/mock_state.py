@@ -24,6 +24,7 @@ from opwire.mock.limits import CONFIGURED, CappedDict, CappedList
 DEFAULT_CHANNEL = "C0OPWIRE01"
 DEFAULT_CHANNEL_NAME = "opwire-alerts"
 TEAM_ID, TEAM_NAME = "T0OPWIRE0", "opwire mock"
+WORKSPACE_URL = "https://opwire-mock.slack.com/"  # auth.test's url, the permalinks' root
 # Who each kind of token is (auth.test, a message's `user`); the bot's user is a bot user.
 BOT_ID, BOT_USER, HUMAN_USER = "B0OPWIRE0", "U0OPWIRE0", "U0OPWIRE1"
 CREATED = 1_700_000_000  # when the mock's channels and users were "created" (unix seconds)
@@ -63,12 +64,41 @@ class User:
     name: str
     real_name: str
     is_bot: bool
+    email: str = ""  # a bot user has none (users.lookupByEmail cannot find it)
 
 
 USERS = {
     BOT_USER: User(BOT_USER, "opwire-bot", "opwire bot", is_bot=True),
-    HUMAN_USER: User(HUMAN_USER, "opwire-operator", "opwire operator", is_bot=False),
+    HUMAN_USER: User(
+        HUMAN_USER, "opwire-operator", "opwire operator", False, "operator@opwire.example"
+    ),
 }
+
+
+@dataclass(slots=True)
+class Scheduled:
+    """A chat.scheduleMessage message, posted into its channel once the clock reaches post_at."""
+
+    id: str
+    channel: str
+    post_at: int
+    created: int
+    message: dict[str, Any]
+
+
+@dataclass(slots=True)
+class Upload:
+    """A file from files.getUploadURLExternal: its bytes arrive at the upload URL, then
+    files.completeUploadExternal shares it."""
+
+    id: str
+    name: str
+    length: int
+    user: str
+    created: int
+    received: int | None = None  # bytes the upload URL took (None: nothing yet)
+    title: str = ""
+    channels: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -84,12 +114,50 @@ class SlackState:
     channels: CappedDict[str, Channel] = field(init=False)
     # (channel id, message), oldest first
     messages: CappedList[tuple[str, dict[str, Any]]] = field(init=False)
+    # "channel/ts" of each message chat.delete removed (the store itself only appends)
+    deleted: CappedDict[str, bool] = field(init=False)
+    scheduled: CappedDict[str, Scheduled] = field(init=False)
+    uploads: CappedDict[str, Upload] = field(init=False)
+    # "channel/ts" of each pinned message -> (when, by whom), oldest pin first
+    pins: CappedDict[str, tuple[int, str]] = field(init=False)
+    serial: int = 0
 
     def __post_init__(self) -> None:
         self.hooks = CappedDict("hooks", self.dropped)
         self.channels = CappedDict("channels", self.dropped, CONFIGURED)
         self.messages = CappedList("messages", self.dropped)
+        # What hangs off messages (deletions, pins, scheduled posts, file uploads) counts its
+        # drops under "messages": health's store names are pinned by tests/test_mock_bounds.py.
+        self.deleted = CappedDict("messages", self.dropped)
+        self.scheduled = CappedDict("messages", self.dropped, CONFIGURED)
+        self.uploads = CappedDict("messages", self.dropped, CONFIGURED)
+        self.pins = CappedDict("messages", self.dropped, CONFIGURED)
         self.channel(DEFAULT_CHANNEL).name = DEFAULT_CHANNEL_NAME
+
+    def new_id(self, prefix: str) -> str:
+        """A fresh Slack-style id (`Q…` scheduled message, `F…` file), unique in this mock."""
+        self.serial += 1
+        return f"{prefix}0OPW{self.serial:06d}"
+
+    def held(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Every (channel, message) still there, oldest first (a deleted one is gone)."""
+        for cid, message in self.messages:
+            if f"{cid}/{message['ts']}" not in self.deleted:
+                yield cid, message
+
+    def store(self, channel_id: str, message: dict[str, Any]) -> None:
+        self.messages.append((channel_id, message), len(str(message)) + 512)
+
+    def delete(self, channel_id: str, ts: str) -> None:
+        self.deleted[f"{channel_id}/{ts}"] = True
+
+    def deliver_due(self, now: float) -> None:
+        """Post each scheduled message whose time has come, in the order they fall due."""
+        due = sorted((s for s in self.scheduled.values() if s.post_at <= now), key=_post_at)
+        for scheduled in due:
+            del self.scheduled[scheduled.id]
+            ts = self.next_ts(float(scheduled.post_at))
+            self.store(scheduled.channel, {**scheduled.message, "ts": ts})
 
     def channel(self, channel_id: str) -> Channel:
         return self.channels.setdefault(channel_id, Channel(channel_id))
@@ -105,12 +173,12 @@ class SlackState:
     def history(self) -> dict[str, list[dict[str, Any]]]:
         """Each channel's messages, replies included, oldest first."""
         found: dict[str, list[dict[str, Any]]] = {cid: [] for cid in self.channels}
-        for cid, message in self.messages:
+        for cid, message in self.held():
             found.setdefault(cid, []).append(message)
         return found
 
     def in_channel(self, channel_id: str) -> list[dict[str, Any]]:
-        return [message for cid, message in self.messages if cid == channel_id]
+        return [message for cid, message in self.held() if cid == channel_id]
 
     def message(self, channel_id: str, ts: str) -> dict[str, Any] | None:
         return next((m for m in self.in_channel(channel_id) if m["ts"] == ts), None)
@@ -138,6 +206,10 @@ class SlackState:
     def buckets(self) -> Iterator[Bucket]:
         yield from (hook.bucket for hook in self.hooks.values())
         yield from (channel.bucket for channel in self.channels.values())
+
+
+def _post_at(scheduled: Scheduled) -> int:
+    return scheduled.post_at
 
 
 def is_reply(message: dict[str, Any]) -> bool:

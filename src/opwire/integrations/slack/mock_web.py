@@ -22,11 +22,17 @@ Facts the sources here leave open, in one table (each the most likely behaviour;
 | a verb but GET/POST on a method | HTTP 405 `{"ok": false, "error": "method_not_allowed"}`* |
 | GET on a webhook URL | HTTP 400 text `invalid_payload`* |
 | any other path | HTTP 404 text `not_found`* (slack.com serves a web page) |
+| a required argument missing | `invalid_arguments`, `[ERROR] missing required field: …`* |
+| a JSON body without a charset | ok + `warning: missing_charset` (changelog 2016-09-28) |
+| a form body with a charset | ok + `warning: superfluous_charset` (python-slack-sdk#692) |
+| a multipart/form-data body | its plain fields read as arguments (file parts ignored)* |
 """
 
 from __future__ import annotations
 
 import base64
+import email.parser
+import email.policy
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -82,6 +88,7 @@ class Call:
     state: SlackState
     now: float  # unix seconds, on the mock clock
     monotonic: float
+    base_url: str = ""  # the mock's own root, as the caller reached it (no trailing slash)
 
 
 Method = Callable[[Call], dict[str, Any]]
@@ -95,12 +102,45 @@ def web_method(name: str, handler: Method, kinds: Sequence[str] | None = BOT_OR_
             params, form_token = await _arguments(request)
             kind = "" if kinds is None else _token_kind(request, form_token, kinds)
             clock = clock_of(request)
-            call = Call(params, kind, _state(request), clock.now(), clock.monotonic())
-            return JSONResponse({"ok": True, **handler(call)})
+            state, base = _state(request), str(request.base_url).rstrip("/")
+            state.deliver_due(clock.now())
+            call = Call(params, kind, state, clock.now(), clock.monotonic(), base)
+            return JSONResponse(_with_warning({"ok": True, **handler(call)}, _charset(request)))
         except ApiError as failure:
             return failure.response()
 
     return Route(f"/api/{name}", endpoint, methods=["GET", "POST"])
+
+
+CHARSET_WARNINGS = {
+    "missing_charset": "A Content-Type HTTP header was presented but did not declare a charset, "
+    "such as a 'utf-8'",
+    "superfluous_charset": "A Content-Type HTTP header was presented with a charset the "
+    "content type does not take",
+}
+
+
+def _charset(request: Request) -> str:
+    """The charset warning a POST body earns: JSON without a charset, a form with one."""
+    if request.method != "POST":
+        return ""
+    content_type = request.headers.get("content-type", "").lower()
+    if content_type.startswith("application/json") and "charset" not in content_type:
+        return "missing_charset"
+    if content_type.startswith(FORM) and "charset" in content_type:
+        return "superfluous_charset"
+    return ""
+
+
+def _with_warning(body: dict[str, Any], warning: str) -> dict[str, Any]:
+    """A success body with Slack's `warning` and `response_metadata.warnings`/`messages`."""
+    warnings = [w for w in (body.get("warning", ""), warning) if w]
+    if not warning:
+        return body
+    metadata = dict(body.get("response_metadata") or {})
+    metadata["warnings"] = [*metadata.get("warnings", []), warning]
+    metadata["messages"] = [*metadata.get("messages", []), f"[WARN] {CHARSET_WARNINGS[warning]}"]
+    return {**body, "warning": ",".join(warnings), "response_metadata": metadata}
 
 
 def _state(request: Request) -> SlackState:
@@ -126,9 +166,27 @@ async def _arguments(request: Request) -> tuple[dict[str, Any], str | None]:
         if not isinstance(document, dict):
             raise ApiError("json_not_object")
         return {**params, **{k: v for k, v in document.items() if k != "token"}}, None
-    form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+    if kind == "multipart/form-data":
+        form = _multipart(request.headers.get("content-type", ""), body)
+    else:
+        form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
     token = form.pop("token", None)
     return {**params, **form}, token
+
+
+def _multipart(content_type: str, body: bytes) -> dict[str, str]:
+    """The plain fields of a multipart/form-data body (a part with a filename is the file)."""
+    head = f"Content-Type: {content_type}\r\n\r\n".encode()
+    parsed = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+    if not parsed.is_multipart():
+        raise ApiError("invalid_form_data")
+    fields: dict[str, str] = {}
+    for part in parsed.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if isinstance(name, str) and part.get_filename() is None:
+            payload = part.get_payload(decode=True)
+            fields[name] = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
+    return fields
 
 
 def _token_kind(request: Request, form_token: str | None, kinds: Sequence[str]) -> str:
@@ -155,6 +213,16 @@ def text(params: dict[str, Any], name: str) -> str:
     if isinstance(value, str | int | float):
         return str(value)
     raise ApiError("invalid_arguments")
+
+
+def required(params: dict[str, Any], name: str) -> str:
+    """A required argument; Slack's newer methods answer its absence with `invalid_arguments`
+    and the field it missed in `response_metadata.messages` (UNCONFIRMED for each method)."""
+    given = text(params, name)
+    if not given:
+        messages = [f"[ERROR] missing required field: {name}"]
+        raise ApiError("invalid_arguments", extra={"response_metadata": {"messages": messages}})
+    return given
 
 
 def flag(params: dict[str, Any], name: str) -> bool:
