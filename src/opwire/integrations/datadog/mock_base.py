@@ -42,6 +42,10 @@ class DatadogState:
     events: CappedList[dict[str, Any]] = field(init=False)
     points: CappedList[Row] = field(init=False)
     service_checks: CappedList[dict[str, Any]] = field(init=False)
+    logs: CappedList[dict[str, Any]] = field(init=False)
+    log_ids: itertools.count[int] = field(default_factory=itertools.count)
+    # PUT /api/v1/metrics/{name}: what an operator set, by metric name, at most ENTRIES.
+    metadata: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Metric names submitted as distributions (queried as one population), at most ENTRIES.
     distributions: set[str] = field(default_factory=set)
 
@@ -49,6 +53,7 @@ class DatadogState:
         self.events = CappedList("events", self.dropped)
         self.points = CappedList("points", self.dropped, POINTS)
         self.service_checks = CappedList("service_checks", self.dropped)
+        self.logs = CappedList("logs", self.dropped)
 
 
 def state_of(request: Request) -> DatadogState:

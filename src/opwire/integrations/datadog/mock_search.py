@@ -1,5 +1,5 @@
-"""Event search for the Datadog mock: the query syntax, time bounds and cursor pages shared by
-GET /api/v2/events and POST /api/v2/events/search.
+"""Event and log search for the Datadog mock: the query syntax, time bounds and cursor pages shared
+by GET /api/v2/events, POST /api/v2/events/search and the v2 log reads (mock_logs_search.py).
 
 Pages followed: shared/specs/datadog/v2/openapi.yaml (`ListEvents` parameters `filter[query]`,
 `filter[from]`/`filter[to]` "in milliseconds", `sort`, `page[cursor]`, `page[limit]` at most
@@ -43,6 +43,17 @@ FACETS: dict[str, Callable[[dict[str, Any]], Any]] = {
 # The cursor's `startAt`: a version byte, then the last event's timestamp (ms) and id, as the
 # recorded cursors open with 0x01 and a millisecond timestamp. Its exact layout: UNCONFIRMED.
 CURSOR = struct.Struct(">BQQ")
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """How a query reads one stored record: its free text, its facets, its `@` attributes, and
+    how a page's last record becomes the next page's cursor."""
+
+    text: Callable[[dict[str, Any]], str]
+    facets: dict[str, Callable[[dict[str, Any]], Any]]
+    attributes: Callable[[dict[str, Any]], Any]
+    encode: Callable[[tuple[int, int]], str]
 
 
 class SearchError(ValueError):
@@ -96,7 +107,13 @@ def decode_cursor(cursor: Any) -> tuple[int, int]:
 
 
 def page_of(
-    query: Any, bounds: tuple[Any, Any], sort: Any, cursor: Any, limit: Any, now: float
+    query: Any,
+    bounds: tuple[Any, Any],
+    sort: Any,
+    cursor: Any,
+    limit: Any,
+    now: float,
+    decode: Callable[[Any], tuple[int, int]] = decode_cursor,
 ) -> Page:
     """The page a request asks for, from its raw values; SearchError names what is wrong."""
     if not isinstance(query, str):
@@ -108,7 +125,7 @@ def page_of(
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
         raise SearchError(f"Invalid page limit: must be between 1 and {MAX_LIMIT}")
     start, end = (instant_ms(v, now, n) for v, n in zip(bounds, ("from", "to"), strict=True))
-    after = decode_cursor(cursor) if cursor not in (None, "") else None
+    after = decode(cursor) if cursor not in (None, "") else None
     return Page(query, start, end, sort == "-timestamp", after, limit)
 
 
@@ -116,24 +133,28 @@ def key_of(event: dict[str, Any]) -> tuple[int, int]:
     return int(event["ts_ms"]), int(event["id"])
 
 
-def select(events: Iterable[dict[str, Any]], page: Page) -> tuple[list[dict[str, Any]], str | None]:
-    """The page's events in order, and the cursor of the next page (None on the last)."""
-    match = matcher(page.query)
+def select(
+    events: Iterable[dict[str, Any]], page: Page, view: View | None = None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The page's records in order, and the cursor of the next page (None on the last)."""
+    view = view or EVENTS
+    match = matcher(page.query, view)
     found = [e for e in events if page.start_ms <= e["ts_ms"] <= page.end_ms and match(e)]
     found.sort(key=key_of, reverse=page.descending)
     if page.after is not None:
         after = page.after
         found = [e for e in found if (key_of(e) < after if page.descending else key_of(e) > after)]
     hits = found[: page.limit]
-    return hits, encode_cursor(key_of(hits[-1])) if len(found) > page.limit else None
+    return hits, view.encode(key_of(hits[-1])) if len(found) > page.limit else None
 
 
-def matcher(query: str) -> Callable[[dict[str, Any]], bool]:
-    """An event predicate for the query: `OR` of `AND`s of (possibly negated) terms."""
+def matcher(query: str, view: View | None = None) -> Callable[[dict[str, Any]], bool]:
+    """A record predicate for the query: `OR` of `AND`s of (possibly negated) terms."""
     alternatives = [_terms(part) for part in re.split(r"\s+OR\s+", query.strip())]
+    seen = view or EVENTS
 
     def match(event: dict[str, Any]) -> bool:
-        return any(all(_term(event, t) != negated for t, negated in a) for a in alternatives)
+        return any(all(_term(seen, event, t) != negated for t, negated in a) for a in alternatives)
 
     return match
 
@@ -155,23 +176,29 @@ def _like(value: Any, pattern: str) -> bool:
     return isinstance(value, str) and fnmatch.fnmatchcase(value.lower(), pattern.lower())
 
 
-def _term(event: dict[str, Any], term: str) -> bool:
+def _term(view: View, event: dict[str, Any], term: str) -> bool:
     if term.startswith('"'):
-        phrase = term.strip('"').lower()
-        return phrase in f"{event['title']}\n{event['text']}".lower()
+        return term.strip('"').lower() in view.text(event).lower()
     name, colon, value = term.partition(":")
     if not colon:
-        return _like(f"{event['title']}\n{event['text']}", f"*{term}*")
-    if name in FACETS:
-        return _like(FACETS[name](event), value)
+        return _like(view.text(event), f"*{term}*")
+    if name in view.facets:
+        return _like(view.facets[name](event), value)
     if name.startswith("@"):
-        return _like(_attribute(event, name[1:]), value)
+        return _like(_attribute(view.attributes(event), name[1:]), value)
     wanted = value if name in ("tags", "tag") else term
     return any(_like(tag, wanted) for tag in event["tags"])
 
 
-def _attribute(event: dict[str, Any], path: str) -> Any:
-    found: Any = (event.get("v2") or {}).get("attributes") or {}
+def _attribute(found: Any, path: str) -> Any:
     for part in path.split("."):
         found = found.get(part) if isinstance(found, dict) else None
     return found if isinstance(found, str) else None if found is None else json.dumps(found)
+
+
+EVENTS = View(
+    lambda e: f"{e['title']}\n{e['text']}",
+    FACETS,
+    lambda e: (e.get("v2") or {}).get("attributes") or {},
+    encode_cursor,
+)
