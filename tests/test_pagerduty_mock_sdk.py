@@ -294,3 +294,186 @@ def test_unknown_routes_and_throttling_answer_in_pagerdutys_shape(mock: Mock) ->
         check(openapi(REST_SPEC), API, reply)
     finally:
         mock.control("DELETE", "faults")
+
+
+# --- the account an operator script reads, and what it makes through REST ----------------------
+
+ACCOUNT_KEY = "y_NbAkKc66ryYTWUXYEu"  # an account-level key has no `u+` prefix
+
+
+def test_users_me_with_a_user_token_and_the_account_key_refusal(mock: Mock) -> None:
+    """getCurrentUser: a user-level key (or OAuth token) gets its user; an account-level key
+    gets the 400 whose `error` is a bare string (python-pagerduty test_api_key_access), which
+    RestApiV2Client.api_key_access reads as "account"."""
+    me = checked(rest(mock).get("/users/me"))["user"]
+    assert me["type"] == "user" and me["email"] and me["name"]
+    assert rest(mock).api_key_access == "user"
+    oauth = rest(mock, token=OAUTH, auth_type="oauth2")
+    assert oauth.rget("/users/me")["id"] != me["id"]
+    account = rest(mock, token=ACCOUNT_KEY)
+    reply = account.get("/users/me")
+    assert reply.status_code == 400 and "account-level access token" in reply.json()["error"]
+    assert account.api_key_access == "account"
+
+
+def test_the_directory_lists_with_find_dict_all_and_iter_all(mock: Mock) -> None:
+    """listUsers, listEscalationPolicies, listSchedules, listOnCalls, listPriorities, listTeams,
+    listServices (classic pagination, `query`), and the single reads; the SDK's `find`,
+    `dict_all`, `list_all`, `subdomain`, `account_has_ability` (getAbility 204 / 404)."""
+    events(mock, new_key()).trigger("dir", "src", dedup_key="dir-1")
+    client = rest(mock)
+    for path, key in (
+        ("/users", "users"),
+        ("/escalation_policies", "escalation_policies"),
+        ("/schedules", "schedules"),
+        ("/oncalls", "oncalls"),
+        ("/priorities", "priorities"),
+        ("/teams", "teams"),
+        ("/services", "services"),
+    ):
+        assert checked(client.get(path, params={"total": "true"}))[key], path
+    owner = client.find("users", "OWNER@opwire-mock.example", attribute="email")
+    assert owner is not None and owner["role"] == "owner"
+    assert checked(client.get(f"/users/{owner['id']}"))["user"] == owner
+    policy = client.find("escalation_policies", "default")
+    assert policy is not None
+    assert checked(client.get(f"/escalation_policies/{policy['id']}"))["escalation_policy"]
+    (target,) = policy["escalation_rules"][0]["targets"]
+    schedule = checked(client.get(f"/schedules/{target['id']}"))["schedule"]
+    assert schedule["users"][0]["id"] == owner["id"] and schedule["schedule_layers"]
+    (oncall,) = client.list_all("oncalls", params={"escalation_policy_ids[]": [policy["id"]]})
+    assert (oncall["user"]["id"], oncall["escalation_level"]) == (owner["id"], 1)
+    assert client.list_all("oncalls", params={"user_ids": ["PNOBODY"]}) == []
+    assert [p["name"] for p in client.iter_all("priorities")] == ["P1", "P2", "P3", "P4", "P5"]
+    services = client.dict_all("services")
+    service_id = only_incident(client, "dir-1")["service"]["id"]
+    assert services[service_id]["escalation_policy"]["id"] == policy["id"]
+    assert checked(client.get(f"/services/{service_id}"))["service"] == services[service_id]
+    assert client.subdomain == "opwire-mock"
+    assert client.account_has_ability("teams") is True
+    with pytest.raises(pagerduty.HttpError):
+        client.account_has_ability("no_such_ability")
+    assert checked(client.get("/users/PNOBODY"))["error"]["code"] == 2100
+
+
+def test_create_incident_through_rest_with_the_from_header(mock: Mock) -> None:
+    """createIncident (POST /incidents, `From` required): 201 and the Incident, triggered by the
+    user, assigned to the on-call, no alerts; a second open one with the same incident_key,
+    an unknown service and a missing title are 400 code 2001."""
+    events(mock, new_key()).trigger("svc", "src", dedup_key="mk-svc")
+    client = rest(mock, default_from=USER)
+    service = only_incident(client, "mk-svc")["service"]
+    priority = client.find("priorities", "P2")
+    assert priority is not None
+    body = {
+        "type": "incident",
+        "title": "db failover by hand",
+        "service": {"id": service["id"], "type": "service_reference"},
+        "urgency": "low",
+        "incident_key": "rest-1",
+        "priority": {"id": priority["id"], "type": "priority_reference"},
+        "body": {"type": "incident_body", "details": "failing over to replica"},
+    }
+    reply = client.post("/incidents", json={"incident": body})
+    assert reply.status_code == 201
+    incident = checked(reply)["incident"]
+    assert (incident["status"], incident["urgency"], incident["title"]) == (
+        "triggered",
+        "low",
+        "db failover by hand",
+    )
+    assert incident["priority"]["summary"] == "P2" and incident["alert_counts"]["all"] == 0
+    assert incident["last_status_change_by"]["summary"] == USER
+    assert incident["assignments"][0]["assignee"]["type"] == "user_reference"
+    assert client.rget(incident)["id"] == incident["id"]
+    (entry,) = client.iter_all(f"/incidents/{incident['id']}/log_entries")
+    assert entry["type"] == "trigger_log_entry" and entry["agent"]["summary"] == USER
+    with pytest.raises(pagerduty.HttpError) as twice:
+        client.rpost("incidents", json=body)
+    assert twice.value.response.json()["error"]["code"] == 2001
+    for bad in ({**body, "service": {"id": "PNOPE", "type": "service_reference"}}, {"type": "x"}):
+        refused = client.post("/incidents", json={"incident": bad})
+        assert checked(refused)["error"]["code"] == 2001
+    no_from = rest(mock).post("/incidents", json={"incident": {**body, "incident_key": "r2"}})
+    assert no_from.status_code == 400 and no_from.json()["error"]["code"] == 2016
+    resolved = client.rput(incident, json={"type": "incident_reference", "status": "resolved"})
+    assert resolved["status"] == "resolved"
+    again = client.rpost("incidents", json=body)  # the key is free once resolved
+    assert again["id"] != incident["id"]
+
+
+def test_notes_are_written_and_read_back_as_annotate_entries(mock: Mock) -> None:
+    """createIncidentNote (200 `{"note"}`) and listIncidentNotes; iter_incident_notes reads the
+    same notes as annotate_log_entry log entries."""
+    events(mock, new_key()).trigger("noted", "src", dedup_key="note-1")
+    client = rest(mock, default_from=USER)
+    incident = only_incident(client, "note-1")
+    path = f"/incidents/{incident['id']}/notes"
+    reply = client.post(path, json={"note": {"content": "restarted the pool"}})
+    note = checked(reply)["note"]
+    assert note["content"] == "restarted the pool" and note["user"]["summary"] == USER
+    assert client.rpost(path, json={"content": "watching"})["content"] == "watching"
+    notes = checked(client.get(path))["notes"]
+    assert [n["content"] for n in notes] == ["restarted the pool", "watching"]
+    annotated = list(client.iter_incident_notes(incident_id=incident["id"]))
+    assert len(annotated) == 2 and {n["id"] for n in notes} == {e["id"] for e in annotated}
+    empty = client.post(path, json={"note": {"content": ""}})
+    assert checked(empty)["error"]["code"] == 2001
+    assert checked(client.get("/incidents/PNOPE/notes"))["error"]["code"] == 2100
+
+
+def test_merge_moves_the_alerts_and_resolves_the_sources(mock: Mock) -> None:
+    """mergeIncidents (PUT /incidents/{id}/merge, rput's `source_incidents` wrapper): the
+    target holds the sources' alerts (alert_counts, listIncidentAlerts, getIncidentAlert), the
+    sources are resolved; a later resolve of a source's dedup key resolves that alert in the
+    target, which stays open while it holds another open alert."""
+    sender = events(mock, new_key())
+    for n in range(3):
+        sender.trigger(f"merge {n}", "src", dedup_key=f"merge-{n}")
+    client = rest(mock, default_from=USER)
+    target, *sources = [only_incident(client, f"merge-{n}") for n in range(3)]
+    refs = [{"id": s["id"], "type": "incident_reference"} for s in sources]
+    reply = client.put(f"/incidents/{target['id']}/merge", json={"source_incidents": refs})
+    merged = checked(reply)["incident"]
+    assert (merged["id"], merged["type"]) == (target["id"], "incident_reference")
+    assert client.rget(merged)["alert_counts"] == {"all": 3, "triggered": 3, "resolved": 0}
+    alerts = checked(client.get(f"/incidents/{target['id']}/alerts"))["alerts"]
+    assert sorted(a["alert_key"] for a in alerts) == ["merge-0", "merge-1", "merge-2"]
+    one = checked(client.get(f"/incidents/{target['id']}/alerts/{alerts[1]['id']}"))["alert"]
+    assert one == alerts[1]
+    for source in sources:
+        gone = client.rget(source)
+        assert gone["status"] == "resolved" and gone["alert_counts"]["all"] == 0
+    sender.resolve("merge-1")  # that alert, now the target's, resolves; the incident stays open
+    after = client.rget(target)
+    assert after["alert_counts"] == {"all": 3, "triggered": 2, "resolved": 1}
+    assert after["status"] == "triggered"
+    assert client.rput(f"/incidents/{target['id']}/merge", json=refs[:1])["id"] == target["id"]
+    itself = client.put(
+        f"/incidents/{target['id']}/merge",
+        json={"source_incidents": [{"id": target["id"], "type": "incident_reference"}]},
+    )
+    assert checked(itself)["error"]["code"] == 2001
+
+
+def test_persist_creates_a_service_once(mock: Mock) -> None:
+    """createService (POST /services, 201 `{"service"}`) through the SDK's persist, which finds
+    by `query` first; the second call finds the one made; a taken name is 400 code 2001."""
+    client = rest(mock)
+    policy = client.find("escalation_policies", "Default")
+    assert policy is not None
+    name = f"checkout-{uuid.uuid4().hex[:6]}"
+    values = {
+        "name": name,
+        "type": "service",
+        "description": "made by an operator script",
+        "escalation_policy": {"id": policy["id"], "type": "escalation_policy_reference"},
+    }
+    made = client.persist("services", "name", values)
+    assert made["name"] == name and made["status"] == "active"
+    assert client.persist("services", "name", values)["id"] == made["id"]
+    reply = client.post("/services", json={"service": values})
+    assert checked(reply)["error"]["code"] == 2001
+    assert checked(client.get(f"/services/{made['id']}"))["service"]["description"] == (
+        "made by an operator script"
+    )

@@ -39,8 +39,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from opwire.integrations.pagerduty import mock_directory as directory
 from opwire.integrations.pagerduty import mock_rest as rest
 from opwire.integrations.pagerduty import mock_shapes as shapes
+from opwire.integrations.pagerduty import mock_writes as writes
 from opwire.integrations.pagerduty.extensions import parse_extensions, slack_message
 from opwire.integrations.pagerduty.mock_state import RATE, PagerDutyState, Service, vendor
 from opwire.mock.app import Incoming, create_mock_app, json_body
@@ -151,7 +153,7 @@ async def enqueue(request: Request) -> Response:
     if errors := _alert_errors(body):
         return _invalid(*errors)
     state = vendor(request)
-    service = state.service(body["routing_key"])
+    service = state.service(body["routing_key"], _now(request))
     if _throttled(state, service, clock_of(request).monotonic()):
         return JSONResponse(THROTTLED, 429)
     dedup = str(body.get("dedup_key") or uuid.uuid4().hex)
@@ -182,6 +184,8 @@ def _apply(
     incident = state.incidents[state.alerts[open_id]["incident"]["id"]]
     if action == "trigger":  # deduplicated into the open alert
         incident["updated_at"] = now
+    elif action == "resolve":
+        state.resolve_alert(incident, state.alerts[open_id], service.ref, now)
     else:
         status = "acknowledged" if action == "acknowledge" else "resolved"
         state.move(incident, status, service.ref, now)
@@ -221,7 +225,7 @@ async def change_enqueue(request: Request) -> Response:
     if errors := _change_errors(body):
         return _invalid(*errors)
     state = vendor(request)
-    service = state.service(body["routing_key"])
+    service = state.service(body["routing_key"], _now(request))
     event = shapes.change_event(body, service.ref, service.integration_id, _now(request))
     state.change_events.append(event, len(json.dumps(event)))
     return JSONResponse({"message": "Change event processed", "status": "success"}, 202)
@@ -370,6 +374,9 @@ REST_ROUTES = (
     ("/change_events/{id}", "GET", rest.get_change_event),
     ("/services/{id}/change_events", "GET", rest.service_change_events),
     ("/abilities", "GET", rest.abilities),
+    ("/abilities/{id}", "GET", rest.ability),
+    *writes.ROUTES,
+    *directory.ROUTES,
 )
 
 

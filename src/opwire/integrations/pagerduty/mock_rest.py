@@ -25,7 +25,6 @@ with the REST error body (code 2100).
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -148,7 +147,7 @@ def _number(params: Any, name: str, default: int) -> int:
         raise Refused(400, *INVALID_INPUT, f"{name} must be an integer") from None
 
 
-def _page(request: Request, key: str, items: Sequence[dict[str, Any]]) -> Response:
+def page(request: Request, key: str, items: Sequence[dict[str, Any]]) -> Response:
     """One page of `items` as the Pagination schema has it (`total` only when asked for)."""
     params = request.query_params
     limit = min(max(_number(params, "limit", 25), 1), 100)
@@ -260,10 +259,10 @@ async def list_incidents(request: Request) -> Response:
         for i in vendor(request).incidents.values()
         if since <= i["created_at"] <= until and _keep(i, wanted)
     ]
-    return _page(request, "incidents", _sorted(hits, request.query_params.getlist("sort_by")))
+    return page(request, "incidents", _sorted(hits, request.query_params.getlist("sort_by")))
 
 
-def _found(state: PagerDutyState, key: str) -> dict[str, Any]:
+def incident_of(state: PagerDutyState, key: str) -> dict[str, Any]:
     incident = state.incident(key)
     if incident is None:
         raise Refused(404, "Not Found", 2100)
@@ -272,10 +271,10 @@ def _found(state: PagerDutyState, key: str) -> dict[str, Any]:
 
 async def get_incident(request: Request) -> Response:
     """getIncident, by id or number."""
-    return answer(request, {"incident": _found(vendor(request), request.path_params["id"])})
+    return answer(request, {"incident": incident_of(vendor(request), request.path_params["id"])})
 
 
-def _actor(request: Request) -> dict[str, Any]:
+def actor(request: Request) -> dict[str, Any]:
     """Who acts: the `From` user; through an OAuth token, the token's own user without one."""
     sender = request.headers.get("from", "").strip()
     bearer = request.headers.get("authorization", "").startswith("Bearer ")
@@ -285,9 +284,7 @@ def _actor(request: Request) -> dict[str, Any]:
         return shapes.user_ref(sender)
     if not bearer:
         raise Refused(400, *FROM_MISSING)
-    token = token_of(request.headers["authorization"])
-    user_id = "PU" + hashlib.sha256(token.encode()).hexdigest()[:8].upper()
-    return shapes.ref("user_reference", user_id, "OAuth token user")
+    return shapes.token_user_ref(token_of(request.headers["authorization"]))
 
 
 def _checked(change: Any, bulk: bool) -> dict[str, Any]:
@@ -330,18 +327,18 @@ def _apply(
 
 async def update_incident(request: Request) -> Response:
     """updateIncident: acknowledge, resolve or reopen an incident as the acting user."""
-    user = _actor(request)
+    user = actor(request)
     body = json_body(await request.body())
     change = _checked(body.get("incident") if isinstance(body, dict) else None, bulk=False)
     state = vendor(request)
-    incident = _found(state, request.path_params["id"])
+    incident = incident_of(state, request.path_params["id"])
     _apply(state, incident, change, user, shapes.stamp(clock_of(request).now()))
     return answer(request, {"incident": incident})
 
 
 async def update_incidents(request: Request) -> Response:
     """updateIncidents: up to 250 changes, checked whole before any applies."""
-    user = _actor(request)
+    user = actor(request)
     body = json_body(await request.body())
     changes = body.get("incidents") if isinstance(body, dict) else None
     if not isinstance(changes, list) or not changes:
@@ -350,7 +347,7 @@ async def update_incidents(request: Request) -> Response:
         raise Refused(413, "Request Entity Too Large", 2001, f"at most {MAX_BULK} incidents")
     changes = [_checked(change, bulk=True) for change in changes]
     state, now = vendor(request), shapes.stamp(clock_of(request).now())
-    found = [_found(state, change["id"]) for change in changes]
+    found = [incident_of(state, change["id"]) for change in changes]
     for incident, change in zip(found, changes, strict=True):
         _apply(state, incident, change, user, now)
     return answer(
@@ -361,7 +358,7 @@ async def update_incidents(request: Request) -> Response:
 
 async def incident_alerts(request: Request) -> Response:
     """listIncidentAlerts: filtered by `alert_key` and `statuses[]`."""
-    incident = _found(vendor(request), request.path_params["id"])
+    incident = incident_of(vendor(request), request.path_params["id"])
     params = request.query_params
     statuses, key = set(params.getlist("statuses[]")), params.get("alert_key")
     hits = [
@@ -371,7 +368,7 @@ async def incident_alerts(request: Request) -> Response:
         and (not statuses or a["status"] in statuses)
         and key in (None, a["alert_key"])
     ]
-    return _page(request, "alerts", hits)
+    return page(request, "alerts", hits)
 
 
 def _in_window(entries: list[dict[str, Any]], window: tuple[str, str]) -> list[dict[str, Any]]:
@@ -381,9 +378,9 @@ def _in_window(entries: list[dict[str, Any]], window: tuple[str, str]) -> list[d
 async def incident_log_entries(request: Request) -> Response:
     """listIncidentLogEntries: the incident's log, newest first, within since/until if given."""
     state = vendor(request)
-    incident = _found(state, request.path_params["id"])
+    incident = incident_of(state, request.path_params["id"])
     entries = state.log_entries(incident["id"])
-    return _page(request, "log_entries", _in_window(entries, _window(request, None)))
+    return page(request, "log_entries", _in_window(entries, _window(request, None)))
 
 
 async def log_entries(request: Request) -> Response:
@@ -391,7 +388,7 @@ async def log_entries(request: Request) -> Response:
     entries = vendor(request).log_entries()
     if teams := set(request.query_params.getlist("team_ids[]")):
         entries = [e for e in entries if any(t["id"] in teams for t in e["teams"])]
-    return _page(request, "log_entries", _in_window(entries, _window(request, DEFAULT_RANGE)))
+    return page(request, "log_entries", _in_window(entries, _window(request, DEFAULT_RANGE)))
 
 
 async def get_log_entry(request: Request) -> Response:
@@ -415,7 +412,7 @@ def _change_events(request: Request, service_id: str | None) -> Response:
         and (not integrations or e["integration"]["id"] in integrations)
         and not teams  # change events carry no teams here
     ]
-    return _page(request, "change_events", hits)
+    return page(request, "change_events", hits)
 
 
 async def change_events(request: Request) -> Response:
@@ -443,3 +440,12 @@ async def get_change_event(request: Request) -> Response:
 async def abilities(request: Request) -> Response:
     """listAbilities: 200 `{"abilities": [...]}`."""
     return answer(request, {"abilities": list(ABILITIES)})
+
+
+async def ability(request: Request) -> Response:
+    """getAbility: 204 and no body for an ability the account has; the mock knows no others,
+    so any other name is the 404 (the spec's 402, an ability not on the account's plan, is
+    for names the mock cannot tell apart from unknown ones)."""
+    if request.path_params["id"] not in ABILITIES:
+        raise Refused(404, "Not Found", 2100)
+    return Response(status_code=204)

@@ -32,6 +32,8 @@ SUMMARIES = {
     ("acknowledge", "user"): "Acknowledged by {who}",
     ("unacknowledge", "user"): "Unacknowledged by {who}",
     ("resolve", "user"): "Resolved by {who}",
+    ("create", "user"): "Triggered through the API by {who}",
+    ("annotate", "user"): "Note added by {who}",
 }
 # LogEntry's type enum says acknowledge_log_entry (as do LogEntryReference's
 # acknowledge_log_entry_reference and the docs); AcknowledgeLogEntry alone says
@@ -50,12 +52,18 @@ LOG_TYPES = {
     "acknowledge": ACKNOWLEDGE_TYPE,
     "unacknowledge": "unacknowledge_log_entry",
     "resolve": "resolve_log_entry",
+    "create": "trigger_log_entry",
+    "annotate": "annotate_log_entry",
 }
 REF_PATHS = {
     "service_reference": "services",
     "incident_reference": "incidents",
     "user_reference": "users",
     "alert_reference": "alerts",
+    "escalation_policy_reference": "escalation_policies",
+    "schedule_reference": "schedules",
+    "priority_reference": "priorities",
+    "team_reference": "teams",
 }
 
 
@@ -78,6 +86,23 @@ def ref(kind: str, obj_id: str, summary: str) -> dict[str, Any]:
         "self": f"{HOST}/{path}/{obj_id}",
         "html_url": f"{APP}/{path}/{obj_id}",
     }
+
+
+def ref_at(kind: str, obj_id: str, summary: str, path: str) -> dict[str, Any]:
+    """A reference to an object under `path` (one REF_PATHS does not name)."""
+    return {
+        "id": obj_id,
+        "type": kind,
+        "summary": summary,
+        "self": f"{HOST}/{path}/{obj_id}",
+        "html_url": f"{APP}/{path}/{obj_id}",
+    }
+
+
+def token_user_ref(token: str) -> dict[str, Any]:
+    """The user reference of a user-level token or OAuth token (a stable id per token)."""
+    user_id = "PU" + hashlib.sha256(token.encode()).hexdigest()[:8].upper()
+    return ref("user_reference", user_id, f"opwire mock user {user_id}")
 
 
 def user_ref(email: str) -> dict[str, Any]:

@@ -54,6 +54,8 @@ class Service:
     integration_id: str
     paused: bool = False
     sent: deque[float] = field(default_factory=lambda: deque(maxlen=MAX_RATE))
+    created_at: str = ""
+    description: str | None = None
 
     @property
     def ref(self) -> dict[str, Any]:
@@ -78,6 +80,8 @@ class PagerDutyState:
     change_events: CappedList[dict[str, Any]] = field(init=False)
     extensions: CappedDict[str, Extension] = field(init=False)
     outbox: Outbox = field(default_factory=Outbox)
+    # An incident merged away (mergeIncidents) goes when the incident it was merged into goes.
+    merged: dict[str, list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.services = CappedDict("services", self.dropped, CONFIGURED)
@@ -86,14 +90,29 @@ class PagerDutyState:
         self.change_events = CappedList("change_events", self.dropped)
         self.extensions = CappedDict("extensions", self.dropped, CONFIGURED)
 
-    def service(self, routing_key: str) -> Service:
+    def service(self, routing_key: str, now: str = "") -> Service:
+        """The service of an Events API routing key (made on first use, at `now`)."""
         if routing_key not in self.services:
             n = next(self.service_numbers)  # a counter: ids stay unique once old ones are dropped
             self.services.put(
                 routing_key,
-                Service(f"PSVC{n:03d}", f"opwire mock service {n}", f"PINT{n:03d}", self.pause_all),
+                Service(
+                    f"PSVC{n:03d}",
+                    f"opwire mock service {n}",
+                    f"PINT{n:03d}",
+                    self.pause_all,
+                    created_at=now,
+                ),
             )
         return self.services[routing_key]
+
+    def add_service(self, name: str, description: str | None, now: str) -> Service:
+        """A service made through the REST API (createService): it has no routing key."""
+        n = next(self.service_numbers)
+        service = Service(f"PSVC{n:03d}", name, f"PINT{n:03d}", created_at=now)
+        service.description = description
+        self.services.put(f"rest:{service.id}", service)
+        return service
 
     def service_by_id(self, service_id: str) -> Service | None:
         return next((s for s in self.services.values() if s.id == service_id), None)
@@ -117,25 +136,57 @@ class PagerDutyState:
         alert = _alert(incident, body, entry)
         self.incidents[incident["id"]] = incident
         self.keep_alert(alert, len(json.dumps(body)) + ALERT_OVERHEAD)
-        self.log.put(entry["id"], entry)
+        self.keep_entry(entry)
         self.open_alerts[key] = alert["id"]
         return incident
 
     def keep_alert(self, alert: dict[str, Any], weight: int) -> None:
-        """Store an alert; an alert dropped for room takes its incident, its log entries and its
-        open entry along."""
+        """Store an alert; an alert dropped for room takes its incident (and any merged into
+        it), their log entries and its open entry along."""
         for old_id, old in self.alerts.put(alert["id"], alert, weight):
-            gone = old["incident"]["id"]
-            self.incidents.pop(gone, None)
-            for entry_id in [k for k, e in self.log.items() if e["incident"]["id"] == gone]:
-                del self.log[entry_id]
+            self.forget(old["incident"]["id"])
             for key in [k for k, v in self.open_alerts.items() if v == old_id]:
                 del self.open_alerts[key]
 
-    def alert_of(self, incident: dict[str, Any]) -> dict[str, Any] | None:
-        return next(
-            (a for a in self.alerts.values() if a["incident"]["id"] == incident["id"]), None
-        )
+    def keep_entry(self, entry: dict[str, Any]) -> None:
+        """Store a log entry; an incident made through REST (it has no alert to be dropped
+        with) goes when its trigger entry is dropped for room."""
+        for _, old in self.log.put(entry["id"], entry):
+            incident = self.incidents.get(old["incident"]["id"])
+            first = (incident or {}).get("first_trigger_log_entry", {}).get("id")
+            if incident is not None and first == old["id"] and not self.alerts_of(incident):
+                self.forget(incident["id"])
+
+    def forget(self, incident_id: str) -> None:
+        """Drop an incident, the incidents merged into it, and their log entries."""
+        gone = {incident_id, *self.merged.pop(incident_id, [])}
+        for one in gone:
+            self.incidents.pop(one, None)
+        for key, alert_id in list(self.open_alerts.items()):
+            alert = self.alerts.get(alert_id)
+            if alert is None or alert["incident"]["id"] in gone:
+                del self.open_alerts[key]
+        for entry_id in [k for k, e in self.log.items() if e["incident"]["id"] in gone]:
+            del self.log[entry_id]
+
+    def add_incident(self, incident: dict[str, Any], entry: dict[str, Any]) -> None:
+        """An incident made through REST (createIncident), with its trigger log entry."""
+        incident["first_trigger_log_entry"] = shapes.entry_ref(entry)
+        self.incidents[incident["id"]] = incident
+        self.keep_entry(entry)
+
+    def alerts_of(self, incident: dict[str, Any]) -> list[dict[str, Any]]:
+        return [a for a in self.alerts.values() if a["incident"]["id"] == incident["id"]]
+
+    def count_alerts(self, incident: dict[str, Any]) -> None:
+        """The incident's `alert_counts` from the alerts it holds."""
+        alerts = self.alerts_of(incident)
+        resolved = sum(a["status"] == "resolved" for a in alerts)
+        incident["alert_counts"] = {
+            "all": len(alerts),
+            "triggered": len(alerts) - resolved,
+            "resolved": resolved,
+        }
 
     def move(
         self,
@@ -157,24 +208,48 @@ class PagerDutyState:
         incident.pop("resolved_at", None)  # the spec's resolved_at is a string, never null
         if status == "resolved":
             incident["resolved_at"] = now
-        alert = self.alert_of(incident)
-        if alert is not None:
-            self._move_alert(incident, alert, status)
+        for alert in self.alerts_of(incident):
+            self._move_alert(alert, status)
+        self.count_alerts(incident)
         extra = {"note": note} if note else {}
-        entry = shapes.log_entry(action, incident, agent, now, **extra)
-        self.log.put(entry["id"], entry)
+        self.keep_entry(shapes.log_entry(action, incident, agent, now, **extra))
 
-    def _move_alert(self, incident: dict[str, Any], alert: dict[str, Any], status: str) -> None:
+    def resolve_alert(
+        self, incident: dict[str, Any], alert: dict[str, Any], agent: dict[str, Any], now: str
+    ) -> None:
+        """An Events API resolve: the alert is resolved, and the incident with it once none of
+        its alerts (several, after a merge) is open."""
+        still_open = [
+            a for a in self.alerts_of(incident) if a is not alert and a["status"] != "resolved"
+        ]
+        if not still_open:
+            self.move(incident, "resolved", agent, now)
+            return
+        self._move_alert(alert, "resolved")
+        self.count_alerts(incident)
+        incident["updated_at"] = now
+
+    def _move_alert(self, alert: dict[str, Any], status: str) -> None:
         resolved = status == "resolved"
         alert["status"] = "resolved" if resolved else "triggered"
-        incident["alert_counts"] = {
-            "all": 1,
-            "triggered": int(not resolved),
-            "resolved": int(resolved),
-        }
         if resolved:
             for key in [k for k, alert_id in self.open_alerts.items() if alert_id == alert["id"]]:
                 del self.open_alerts[key]
+
+    def merge(
+        self, target: dict[str, Any], source: dict[str, Any], user: dict[str, Any], now: str
+    ) -> None:
+        """Merge `source` into `target` (mergeIncidents): its alerts move over, still open, and
+        it is resolved."""
+        reference = shapes.ref("incident_reference", target["id"], target["summary"])
+        for alert in self.alerts_of(source):
+            alert["incident"] = reference
+        self.count_alerts(target)
+        target["updated_at"] = now
+        self.move(source, "resolved", user, now)
+        self.count_alerts(source)
+        moved = [source["id"], *self.merged.pop(source["id"], [])]
+        self.merged.setdefault(target["id"], []).extend(moved)
 
     def log_entries(self, incident_id: str | None = None) -> list[dict[str, Any]]:
         """The log, newest first (UNCONFIRMED order), of one incident or of all."""
