@@ -312,3 +312,104 @@ def test_unknown_routes_and_methods_get_sentrys_answers(mock: Mock) -> None:
     reply = httpx.delete(f"{mock.url}/api/0/organizations/opwire-mock/", headers=TOKEN)
     assert (reply.status_code, reply.json()) == (405, {"detail": 'Method "DELETE" not allowed.'})
     assert httpx.get(f"{mock.url}/api/42/envelope/").status_code == 405
+
+
+def _api_checked(mock: Mock, path: str, method: str, **kwargs: Any) -> httpx.Response:
+    reply = api(mock, path, method, **kwargs)
+    check(openapi("sentry/openapi-derefed.json"), SERVER, reply)
+    return reply
+
+
+def test_an_issues_latest_oldest_and_one_event(sdk: Mock) -> None:
+    """docs.sentry.io/api/events/retrieve-an-issue-event/: `latest`, `oldest`, `recommended`
+    or an id of the issue, with `previousEventID`/`nextEventID`; the legacy issues/{id}/
+    paths answer the same (group_event_details.py)."""
+    first = sentry_sdk.capture_message("opwire sdk twice")
+    second = sentry_sdk.capture_message("opwire sdk twice")
+    sentry_sdk.flush(timeout=5)
+    group = spec_checked(sdk, f"{PROJECT}/events/{second}/")["groupID"]
+    base = f"organizations/opwire-mock/issues/{group}/events"
+    latest = spec_checked(sdk, f"{base}/latest/")
+    assert (latest["eventID"], latest["previousEventID"], latest["nextEventID"]) == (
+        second,
+        first,
+        None,
+    )
+    oldest = spec_checked(sdk, f"{base}/oldest/")
+    assert (oldest["eventID"], oldest["nextEventID"]) == (first, second)
+    assert spec_checked(sdk, f"{base}/recommended/")["eventID"] == second
+    assert spec_checked(sdk, f"{base}/{first}/")["title"] == "opwire sdk twice"
+    assert api(sdk, f"{base}/{uuid.uuid4().hex}/").status_code == 404
+    legacy = api(sdk, f"issues/{group}/events/latest/")
+    assert legacy.status_code == 200 and legacy.json()["eventID"] == second
+    listed = api(sdk, f"issues/{group}/events/", params={"full": "true"}).json()
+    assert [e["eventID"] for e in listed] == [second, first] and "entries" in listed[0]
+    assert api(sdk, f"issues/{group}/").json()["count"] == "2"
+
+
+def test_an_issue_is_updated_and_removed(sdk: Mock) -> None:
+    """docs.sentry.io/api/events/update-an-issue/ and remove-an-issue/: PUT answers the whole
+    issue (flags, `resolvedInNextRelease` as resolved with `inNextRelease`), a bad status is
+    DRF's field error; DELETE is 202 and the issue and its events are gone."""
+    event_id = sentry_sdk.capture_message("opwire sdk to delete", level="warning")
+    sentry_sdk.flush(timeout=5)
+    group = spec_checked(sdk, f"{PROJECT}/events/{event_id}/")["groupID"]
+    path = f"organizations/opwire-mock/issues/{group}/"
+    fresh = spec_checked(sdk, path)
+    assert (fresh["priority"], fresh["substatus"], fresh["isBookmarked"]) == (
+        "medium",
+        "ongoing",
+        False,
+    )
+    marked = _api_checked(sdk, path, "PUT", json={"isBookmarked": True, "hasSeen": True})
+    assert (marked.status_code, marked.json()["isBookmarked"], marked.json()["hasSeen"]) == (
+        200,
+        True,
+        True,
+    )
+    body = {"status": "resolvedInNextRelease"}
+    resolved = _api_checked(sdk, path, "PUT", json=body).json()
+    assert (resolved["status"], resolved["statusDetails"]) == ("resolved", {"inNextRelease": True})
+    bad = api(sdk, path, "PUT", json={"status": "bogus"})
+    assert (bad.status_code, list(bad.json())) == (400, ["status"])
+    gone = _api_checked(sdk, path, "DELETE")
+    assert (gone.status_code, gone.content) == (202, b"")
+    assert api(sdk, path).status_code == 404
+    assert api(sdk, f"{PROJECT}/events/{event_id}/").status_code == 404
+
+
+def test_issue_lists_are_bulk_updated_and_removed(sdk: Mock) -> None:
+    """docs.sentry.io/api/events/bulk-mutate-an-organizations-issues/ and bulk-remove-…:
+    PUT `?id=` answers only what changed (204 when no issue matches); DELETE is 204."""
+    ids = []
+    for n in (1, 2):
+        event_id = sentry_sdk.capture_message(f"opwire sdk bulk {n}")
+        sentry_sdk.flush(timeout=5)
+        ids.append(spec_checked(sdk, f"{PROJECT}/events/{event_id}/")["groupID"])
+    path = "organizations/opwire-mock/issues/"
+    reply = _api_checked(sdk, path, "PUT", params={"id": ids}, json={"status": "resolved"})
+    assert (reply.status_code, reply.json()) == (200, {"status": "resolved", "statusDetails": {}})
+    for group in ids:
+        assert spec_checked(sdk, f"{path}{group}/")["status"] == "resolved"
+    none = api(sdk, path, "PUT", params={"id": "999999"}, json={"status": "resolved"})
+    assert none.status_code == 204
+    project_path = f"{PROJECT}/issues/"
+    reply = api(sdk, project_path, "PUT", params={"id": ids[0]}, json={"status": "unresolved"})
+    assert reply.json()["status"] == "unresolved"
+    assert _api_checked(sdk, path, "DELETE", params={"id": ids}).status_code == 204
+    assert [api(sdk, f"{path}{g}/").status_code for g in ids] == [404, 404]
+
+
+def test_a_short_id_names_its_issue(sdk: Mock) -> None:
+    """docs.sentry.io/api/organizations/resolve-a-short-id/: the issue and its project."""
+    event_id = sentry_sdk.capture_message("opwire sdk short id")
+    sentry_sdk.flush(timeout=5)
+    group = spec_checked(sdk, f"{PROJECT}/events/{event_id}/")["groupID"]
+    short = spec_checked(sdk, "organizations/opwire-mock/issues/" + group + "/")["shortId"]
+    found = spec_checked(sdk, f"organizations/opwire-mock/shortids/{short.lower()}/")
+    assert (found["groupId"], found["projectSlug"], found["group"]["id"]) == (
+        group,
+        "project-42",
+        group,
+    )
+    assert api(sdk, "organizations/opwire-mock/shortids/NOPE-1/").status_code == 404

@@ -75,23 +75,23 @@ from opwire.integrations.sentry.mock_events import (
     normalize,
     title,
 )
-from opwire.integrations.sentry.mock_search import DEFAULT_QUERY, SearchError, matches
-from opwire.integrations.sentry.mock_search import parse as search
+from opwire.integrations.sentry.mock_issues import (
+    issue,
+    issue_event,
+    issue_events,
+    organization_issues,
+    project_issues,
+    short_id,
+)
 from opwire.integrations.sentry.mock_shapes import (
     event_body,
-    event_summary,
-    listed_group,
     public_group,
 )
 from opwire.integrations.sentry.mock_state import (
-    ISSUE_STATUSES,
-    PAGE,
     Project,
     SentryState,
     api_auth,
     detail,
-    group_in,
-    limit,
     not_there,
     state_of,
     visible,
@@ -329,7 +329,8 @@ def _count_into(group: dict[str, Any], event: dict[str, Any], now: str) -> None:
     group["count"], group["lastSeen"] = str(int(group["count"]) + 1), now
     group.setdefault("firstSeen", now)
     if group["status"] == "resolved":
-        group["status"] = "unresolved"  # a regression reopens the issue, as Sentry does
+        # A regression reopens the issue, as Sentry does.
+        group |= {"status": "unresolved", "substatus": "regressed", "statusDetails": {}}
     seen: dict[str, set[str]] = group["_tags"]
     for tag in all_tags(event):
         values = seen.setdefault(tag["key"], set())
@@ -436,74 +437,6 @@ async def resolve_event_id(request: Request) -> Response:
             "event": event_body(p["event_id"], stored),
         }
     )
-
-
-async def issue(request: Request) -> Response:
-    if denied := api_auth(request):
-        return denied
-    group = group_in(request, state_of(request))
-    if group is None:
-        return not_there()
-    if request.method == "PUT":
-        body = json_body(await request.body())
-        status = body.get("status") if isinstance(body, dict) else None
-        if status not in ISSUE_STATUSES:
-            return detail(400, f"status must be one of {sorted(ISSUE_STATUSES)}")
-        group["status"] = status
-    return JSONResponse(public_group(group))
-
-
-async def issue_events(request: Request) -> Response:
-    """GET organizations/{org}/issues/{issue_id}/events/: the issue's processed events."""
-    if denied := api_auth(request):
-        return denied
-    state, now = state_of(request), clock_of(request).now()
-    group = group_in(request, state)
-    if group is None:
-        return not_there()
-    shown = [
-        {**event_summary(event_id, stored), "event.type": stored["payload"]["type"]}
-        for event_id, stored in reversed(state.events.items())
-        if stored["group"] == group["id"] and visible(state, event_id, now)
-    ]
-    return JSONResponse(shown[:PAGE])
-
-
-def _issue_list(request: Request, state: SentryState, projects: set[int]) -> Response:
-    """The issues of `projects` that match `query` (default is:unresolved), newest first."""
-    try:
-        terms = search(request.query_params.get("query", DEFAULT_QUERY))
-    except SearchError as exc:
-        return detail(400, str(exc))
-    found = [
-        listed_group(g, bool((state.events.get(g.get("_latest", "")) or {}).get("attachments")))
-        for g in reversed(state.groups.values())
-        if int(g["project"]["id"]) in projects and matches(terms, g, g["_tags"])
-    ]
-    return JSONResponse(found[: limit(request)])
-
-
-async def project_issues(request: Request) -> Response:
-    if denied := api_auth(request):
-        return denied
-    p, state = request.path_params, state_of(request)
-    project = state.find_project(p["org"], p["project"])
-    if project is None:
-        return not_there()
-    return _issue_list(request, state, {project.id})
-
-
-async def organization_issues(request: Request) -> Response:
-    """The org's issues; `project=` (ids or slugs, -1 for all) narrows them."""
-    if denied := api_auth(request):
-        return denied
-    org, state = request.path_params["org"], state_of(request)
-    if org not in state.orgs():
-        return not_there()
-    owned = [p for p in state.projects.values() if p.org == org]
-    wanted = set(request.query_params.getlist("project")) - {"-1"}
-    chosen = {p.id for p in owned if not wanted or wanted & {p.slug, str(p.id)}}
-    return _issue_list(request, state, chosen)
 
 
 async def organization(request: Request) -> Response:
@@ -672,6 +605,18 @@ SCENARIOS = (
 )
 
 
+BULK = ["GET", "PUT", "DELETE"]
+
+
+def issue_routes(base: str) -> list[Route]:
+    """An issue, its events and one of them, under organizations/{org}/issues/ or issues/."""
+    return [
+        Route(f"{base}/", issue, methods=BULK),
+        Route(f"{base}/events/", issue_events, methods=["GET"]),
+        Route(f"{base}/events/{{event_id}}/", issue_event, methods=["GET"]),
+    ]
+
+
 PROJECT = "/api/0/projects/{org}/{project}"
 ORG = "/api/0/organizations/{org}"
 
@@ -686,12 +631,12 @@ def create_app() -> ASGIApp:
             Route(
                 f"{PROJECT}/events/{{event_id}}/attachments/", event_attachments, methods=["GET"]
             ),
-            Route(f"{PROJECT}/issues/", project_issues, methods=["GET"]),
+            Route(f"{PROJECT}/issues/", project_issues, methods=BULK),
             Route(f"{ORG}/eventids/{{event_id}}/", resolve_event_id, methods=["GET"]),
-            Route(f"{ORG}/issues/", organization_issues, methods=["GET"]),
-            Route(f"{ORG}/issues/{{issue_id}}/", issue, methods=["GET", "PUT"]),
-            Route(f"{ORG}/issues/{{issue_id}}/events/", issue_events, methods=["GET"]),
-            Route("/api/0/issues/{issue_id}/", issue, methods=["GET", "PUT"]),
+            Route(f"{ORG}/shortids/{{short_id}}/", short_id, methods=["GET"]),
+            Route(f"{ORG}/issues/", organization_issues, methods=BULK),
+            *issue_routes(f"{ORG}/issues/{{issue_id}}"),
+            *issue_routes("/api/0/issues/{issue_id}"),
             Route(f"{ORG}/", organization, methods=["GET"]),
         ],
         SentryState,

@@ -13,6 +13,9 @@ from typing import Any
 
 from opwire.integrations.sentry.mock_events import all_tags, entries, formatted, iso, metadata
 
+# An issue's first priority follows its level (sentry/issues/priority.py).
+PRIORITY = {"fatal": "high", "error": "high", "warning": "medium"}
+
 
 def event_summary(stored_id: str, stored: dict[str, Any]) -> dict[str, Any]:
     """The fields every event answer has (an issue's events list has just these)."""
@@ -68,8 +71,15 @@ def public_group(group: dict[str, Any]) -> dict[str, Any]:
     """The issue as the web API's organizations/{org}/issues/{id}/ answers (spec fields)."""
     project = group["project"]
     return {
+        **_issue_defaults(group),
         **{k: v for k, v in group.items() if not k.startswith("_")},
         "project": {**project, "name": project["slug"], "platform": group["platform"]},
+    }
+
+
+def _issue_defaults(group: dict[str, Any]) -> dict[str, Any]:
+    """What an issue shows until a PUT or a regression changes it."""
+    return {
         "activity": [],
         "annotations": [],
         "assignedTo": None,
@@ -83,7 +93,7 @@ def public_group(group: dict[str, Any]) -> dict[str, Any]:
         "numComments": 0,
         "participants": [],
         "permalink": f"https://opwire-mock.sentry.io/issues/{group['id']}/",
-        "priority": "high",
+        "priority": PRIORITY.get(group["level"], "low"),
         "priorityLockedAt": None,
         "seenBy": [],
         "seerAutofixLastTriggered": None,
