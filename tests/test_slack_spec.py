@@ -6,7 +6,8 @@ conversations.history or conversations.replies schema; the replies' reply form p
 `bot_id` and `team` of a bot's message (checked without them); `not_in_channel` is a
 documented live error missing from the stale error enum; the Web API's 429 body says
 `ratelimited` (what slack_sdk reads), where the chat.postMessage enum still says `rate_limited`,
-so the 429 is not checked against it.
+so the 429 is not checked against it; pins.list's `items: [file pin, message pin]` sits on an
+array, where JSON Schema reads it as a tuple, so a message pin is checked against its own form.
 
 The spec writes "one of these" as a list under `items` on a schema that is no array (objs_user,
 objs_conversation, a message's `bot_id`, conversations.replies' parent and reply): JSON Schema
@@ -209,3 +210,114 @@ def test_users_and_auth_match_the_spec(slack_mock: Mock, spec: dict[str, Any]) -
     failed = call(slack_mock, "api.test", {}, error="my_error")
     assert failed == {"ok": False, "error": "my_error", "args": {"error": "my_error"}}
     validate(spec, "default", failed, "/api.test")
+
+
+# --- round 3: the methods added for applications' other calls ---------------------------------
+
+
+def test_more_chat_methods_match_the_spec(slack_mock: Mock, spec: dict[str, Any]) -> None:
+    """/chat.delete, /chat.postEphemeral, /chat.getPermalink, /chat.scheduleMessage,
+    /chat.scheduledMessages.list and /chat.deleteScheduledMessage: success and error schemas."""
+    sent = call(slack_mock, "chat.postMessage", BOT, channel=CHANNEL, text="t")
+    link = httpx.get(
+        f"{slack_mock.url}/api/chat.getPermalink",
+        params={"channel": CHANNEL, "message_ts": sent["ts"]},
+        headers=BOT,
+    ).json()
+    validate(spec, "200", link, "/chat.getPermalink")
+    ephemeral = call(
+        slack_mock, "chat.postEphemeral", BOT, channel=CHANNEL, user="U0OPWIRE1", text="e"
+    )
+    validate(spec, "200", ephemeral, "/chat.postEphemeral", "post")
+    nobody = call(
+        slack_mock, "chat.postEphemeral", BOT, channel=CHANNEL, user="U0NOBODY0", text="e"
+    )
+    validate(spec, "default", nobody, "/chat.postEphemeral", "post")
+    post_at = int(float(ephemeral["message_ts"])) + 3600
+    scheduled = call(
+        slack_mock, "chat.scheduleMessage", BOT, channel=CHANNEL, text="s", post_at=post_at
+    )
+    validate(spec, "200", scheduled, "/chat.scheduleMessage", "post")
+    past = call(slack_mock, "chat.scheduleMessage", BOT, channel=CHANNEL, text="s", post_at=1)
+    assert past["error"] == "time_in_past"
+    validate(spec, "default", past, "/chat.scheduleMessage", "post")
+    listed = httpx.get(f"{slack_mock.url}/api/chat.scheduledMessages.list", headers=BOT).json()
+    validate(spec, "200", listed, "/chat.scheduledMessages.list")
+    sid = scheduled["scheduled_message_id"]
+    for expected in ("200", "default"):
+        dropped = call(
+            slack_mock,
+            "chat.deleteScheduledMessage",
+            BOT,
+            channel=CHANNEL,
+            scheduled_message_id=sid,
+        )
+        validate(spec, expected, dropped, "/chat.deleteScheduledMessage", "post")
+    validate(spec, "200", call(slack_mock, "chat.delete", BOT, channel=CHANNEL, ts=sent["ts"]),
+             "/chat.delete", "post")  # fmt: skip
+    again = call(slack_mock, "chat.delete", BOT, channel=CHANNEL, ts=sent["ts"])
+    validate(spec, "default", again, "/chat.delete", "post")
+
+
+def test_reactions_and_pins_match_the_spec(slack_mock: Mock, spec: dict[str, Any]) -> None:
+    """/reactions.add, /reactions.get (objs_message with objs_reaction), /reactions.remove,
+    /pins.add, /pins.list (a message pin), /pins.remove: success and error schemas."""
+    sent = call(slack_mock, "chat.postMessage", USER, channel=CHANNEL, text="t")
+    where = {"channel": CHANNEL, "timestamp": sent["ts"]}
+    validate(spec, "200", call(slack_mock, "reactions.add", BOT, name="eyes", **where),
+             "/reactions.add", "post")  # fmt: skip
+    twice = call(slack_mock, "reactions.add", BOT, name="eyes", **where)
+    assert twice["error"] == "already_reacted"
+    validate(spec, "default", twice, "/reactions.add", "post")
+    got = httpx.get(f"{slack_mock.url}/api/reactions.get", params=where, headers=BOT).json()
+    assert got["message"]["reactions"] == [{"name": "eyes", "users": ["U0OPWIRE0"], "count": 1}]
+    validate(spec, "200", got, "/reactions.get")
+    validate(spec, "200", call(slack_mock, "reactions.remove", BOT, name="eyes", **where),
+             "/reactions.remove", "post")  # fmt: skip
+    none = call(slack_mock, "reactions.remove", BOT, name="eyes", **where)
+    validate(spec, "default", none, "/reactions.remove", "post")
+    validate(spec, "200", call(slack_mock, "pins.add", BOT, **where), "/pins.add", "post")
+    validate(spec, "default", call(slack_mock, "pins.add", BOT, **where), "/pins.add", "post")
+    pins = httpx.get(f"{slack_mock.url}/api/pins.list", params={"channel": CHANNEL}, headers=BOT)
+    (pin,) = pins.json()["items"]
+    # The spec's pin list is `items: [file pin, message pin]` on an array, which JSON Schema
+    # reads as a tuple (a file pin first); it means either: the pin is checked as a message pin.
+    validate(spec, "200", {**pins.json(), "items": []}, "/pins.list")
+    listed = spec["paths"]["/pins.list"]["get"]["responses"]["200"]["schema"]["items"][0]
+    message_pin = listed["properties"]["items"]["items"][1]
+    jsonschema.Draft4Validator(
+        one_of({**message_pin, "definitions": spec["definitions"]})
+    ).validate(pin)
+    validate(spec, "200", call(slack_mock, "pins.remove", BOT, **where), "/pins.remove", "post")
+    validate(spec, "default", call(slack_mock, "pins.remove", BOT, **where), "/pins.remove", "post")
+
+
+def test_directory_methods_match_the_spec(slack_mock: Mock, spec: dict[str, Any]) -> None:
+    """/conversations.join (with and without the already_in_channel warning),
+    /conversations.members, /users.list, /users.lookupByEmail, /bots.info, /team.info."""
+    slack_mock.control("POST", "slack/channels", {"id": "C0OUTSIDE4", "member": False})
+    for _ in range(2):
+        joined = call(slack_mock, "conversations.join", BOT, channel="C0OUTSIDE4")
+        validate(spec, "200", joined, "/conversations.join", "post")
+    assert joined["warning"] == "already_in_channel"
+    missing = call(slack_mock, "conversations.join", BOT, channel="C0NOWHERE1")
+    validate(spec, "default", missing, "/conversations.join", "post")
+
+    def get(method: str, **params: Any) -> dict[str, Any]:
+        body: dict[str, Any] = httpx.get(
+            f"{slack_mock.url}/api/{method}", params=params, headers=BOT
+        ).json()
+        return body
+
+    validate(spec, "200", get("conversations.members", channel=CHANNEL), "/conversations.members")
+    validate(spec, "default", get("conversations.members", channel="C0NOWHERE1"),
+             "/conversations.members")  # fmt: skip
+    validate(spec, "200", get("users.list", include_locale="true"), "/users.list")
+    found = get("users.lookupByEmail", email="operator@opwire.example")
+    validate(spec, "200", found, "/users.lookupByEmail")
+    validate(
+        spec, "default", get("users.lookupByEmail", email="x@y.example"), "/users.lookupByEmail"
+    )
+    validate(spec, "200", get("bots.info", bot="B0OPWIRE0"), "/bots.info")
+    validate(spec, "default", get("bots.info", bot="B0NOBODY00"), "/bots.info")
+    validate(spec, "200", get("team.info"), "/team.info")
