@@ -425,3 +425,201 @@ def test_throttle_scenario_is_hec_busy_without_rate_limit_headers(splunk_mock: M
     assert reply.status_code == 429 and reply.json() == {"text": "Server is busy", "code": 9}
     assert not [h for h in reply.headers if h.lower().startswith("x-ratelimit")]
     assert reply.headers["retry-after"] == "1"
+
+
+def test_indexes_list_get_create_and_submit(events: Mock) -> None:
+    """service.indexes lists splunkd's data/indexes feed (event indexes unless datatype=all);
+    create answers 201 with the new entry; Index.submit posts receivers/simple and the event is
+    searchable in that index (REST API Reference "data/indexes", "receivers/simple"; splunklib
+    Indexes, Index.submit)."""
+    service = login(events)
+    names = [index.name for index in service.indexes]
+    assert {"main", "_internal", "_audit", "history", "ops"} <= set(names)
+    assert "_metrics" not in names and names == sorted(names)
+    assert service.indexes["main"]["totalEventCount"] == "3"
+    assert service.indexes.get_default() == "main"
+    created = service.indexes.create("opwire_ops")
+    assert created.name == "opwire_ops" and created["datatype"] == "event"
+    assert created.access.owner == "nobody" and created.access.sharing == "system"
+    created.submit("payment failed order=o-9", sourcetype="ops:text", host="h2")
+    assert created.refresh()["totalEventCount"] == "1"
+    (row,) = rows(service.jobs.oneshot("search index=opwire_ops order=o-9", output_mode="json"))
+    assert (row["host"], row["sourcetype"], row["source"]) == ("h2", "ops:text", "http-simple")
+    assert "opwire_ops" in service.indexes and "nope" not in service.indexes
+    service.indexes.delete("opwire_ops")
+    assert "opwire_ops" not in [index.name for index in service.indexes]
+
+
+def test_index_refusals_are_splunkd_messages(events: Mock) -> None:
+    """An unknown index is 404 "In handler 'indexes': Could not find object id=…" (as a recorded
+    splunkd answered, splunk-sdk-csharp-pcl CanCrudIndex); a name taken is 409, a bad name
+    400, each a <response><messages><msg type="ERROR">."""
+    service = login(events)
+    with pytest.raises(binding.HTTPError) as missing:
+        service.get("data/indexes/nope")
+    assert missing.value.status == 404
+    text = ET.fromstring(missing.value.body).findtext("./messages/msg")
+    assert text == "In handler 'indexes': Could not find object id=nope"
+    with pytest.raises(binding.HTTPError) as taken:
+        service.indexes.create("main")
+    assert taken.value.status == 409
+    with pytest.raises(binding.HTTPError) as bad:
+        service.indexes.create("Bad Name")
+    assert bad.value.status == 400
+
+
+def test_receivers_simple_answer(splunk_mock: Mock) -> None:
+    """receivers/simple answers <response><results><result> with _index, bytes, host, source,
+    sourcetype (the recorded splunkd answer, CanSendEvents): `default` when no index is named."""
+    service = login(splunk_mock)
+    reply = service.post("/services/receivers/simple", body="hello simple", source="s1")
+    result = ET.fromstring(reply.body.read()).find("./results/result")
+    assert result is not None
+    fields = {f.get("k"): f.findtext("./value/text") for f in result.findall("field")}
+    assert fields == {
+        "_index": "default",
+        "bytes": "12",
+        "host": "127.0.0.1",
+        "source": "s1",
+        "sourcetype": "unknown-too_small",
+    }
+    (row,) = rows(service.jobs.oneshot("search hello simple", output_mode="json"))
+    assert row["index"] == "main" and row["_raw"] == "hello simple"
+
+
+def test_collections_in_output_mode_json(events: Mock) -> None:
+    """output_mode=json: {origin, generator, entry: [{name, id, links, acl, content}], paging};
+    eai:acl is the entry's `acl`, values typed ("Atom Feed format" / JSON output)."""
+    headers = {"Authorization": "Bearer any-token"}
+    reply = httpx.get(
+        f"{events.url}/services/data/indexes",
+        params={"output_mode": "json", "count": 2},
+        headers=headers,
+    )
+    body = reply.json()
+    assert reply.status_code == 200 and body["paging"]["perPage"] == 2
+    assert len(body["entry"]) == 2 and body["paging"]["total"] >= 6
+    apps = httpx.get(
+        f"{events.url}/servicesNS/nobody/search/apps/local/search",
+        params={"output_mode": "json"},
+        headers=headers,
+    ).json()
+    (entry,) = apps["entry"]
+    assert entry["name"] == "search" and entry["acl"]["sharing"] == "app"
+    assert entry["content"]["label"] == "Search & Reporting" and "eai:acl" not in entry["content"]
+    assert entry["content"]["disabled"] is False
+
+
+def test_apps_list_and_get(events: Mock) -> None:
+    """service.apps lists apps/local; an app is read by name (REST API Reference "apps/local")."""
+    service = login(events)
+    names = [app.name for app in service.apps]
+    assert {"search", "launcher", "splunk_httpinput"} <= set(names)
+    assert service.apps["search"]["visible"] == "1"
+    made = service.apps.create("opwire_app", label="Opwire")
+    assert made["label"] == "Opwire" and "opwire_app" in service.apps
+
+
+def test_saved_search_create_dispatch_history_delete(events: Mock) -> None:
+    """saved/searches: create (name, search), read, update, dispatch (201 <sid>), the job's
+    results, history (the jobs it dispatched), delete (REST API Reference saved/searches;
+    splunklib SavedSearches / SavedSearch)."""
+    service = login(events)
+    assert "Errors in the last 24 hours" in [s.name for s in service.saved_searches]
+    saved = service.saved_searches.create("opwire errors", "index=main level=error")
+    assert saved["search"] == "index=main level=error"
+    assert saved["qualifiedSearch"] == "search index=main level=error"
+    assert saved.access.owner == "admin" and saved.access.app == "search"
+    saved.update(description="for the runbook").refresh()
+    assert saved["description"] == "for the runbook"
+    job = saved.dispatch()
+    while not job.is_done():
+        time.sleep(0.05)
+    assert job["label"] == "opwire errors" and job["isSavedSearch"] == "1"
+    assert [r["msg"] for r in rows(job.results(output_mode="json"))] == ["Disk full on db1"]
+    assert [j.sid for j in saved.history()] == [job.sid]
+    service.saved_searches.delete("opwire errors")
+    assert "opwire errors" not in service.saved_searches
+
+
+def test_namespaced_service(events: Mock) -> None:
+    """A Service with owner and app calls /servicesNS/{owner}/{app}/… (splunklib binding
+    `_abspath`); a saved search made there is owned by that user in that app."""
+    service = login(events, owner="admin", app="search")
+    saved = service.saved_searches.create("ns search", "index=ops")
+    assert (saved.access.owner, saved.access.app, saved.access.sharing) == (
+        "admin",
+        "search",
+        "user",
+    )
+    assert "POST /servicesNS/admin/search/saved/searches/" in paths(events)
+    assert "main" in [index.name for index in service.indexes]
+    job = service.jobs.create("search index=ops")
+    assert job.is_done() and rows(job.results(output_mode="json"))[0]["_raw"] == "elsewhere"
+    assert f"GET /servicesNS/admin/search/search/v2/jobs/{job.sid}" in paths(events)
+
+
+def test_job_control_and_cancel(events: Mock) -> None:
+    """A job's control actions (pause, setttl, setpriority, save) change its entry; cancel
+    answers INFO "Search job cancelled." and the sid is then unknown (404), which Job.cancel
+    swallows (recorded splunkd, CanCrudJob; splunklib Job.cancel)."""
+    service = login(events)
+    job = service.jobs.create("search index=main")
+    job.pause().set_ttl(1200).set_priority(7)
+    job.refresh()
+    assert (job["isPaused"], job["ttl"], job["priority"]) == ("1", "1200", "7")
+    assert job.touch() is job and job.finalize().refresh()["isFinalized"] == "1"
+    reply = service.post(f"search/v2/jobs/{job.sid}/control", action="cancel")
+    assert ET.fromstring(reply.body.read()).findtext("./messages/msg") == "Search job cancelled."
+    with pytest.raises(KeyError):
+        service.jobs[job.sid]
+    job.cancel()  # a second cancel meets the 404 splunklib expects
+    with pytest.raises(binding.HTTPError) as unknown:
+        service.post(f"search/v2/jobs/{job.sid}/control", action="cancel")
+    assert unknown.value.status == 404
+    other = service.jobs.create("search index=main")
+    with pytest.raises(binding.HTTPError) as bad:
+        other.post("control", action="explode")
+    assert bad.value.status == 400
+
+
+def test_job_events_and_preview(events: Mock) -> None:
+    """job.events (POST …/events on v2) returns the events of an event search; a transforming
+    search keeps none (status_buckets=0); job.preview reads results_preview."""
+    service = login(events)
+    job = service.jobs.create("search sourcetype=app")
+    assert len(rows(job.events(output_mode="json"))) == 2
+    assert len(rows(job.preview(output_mode="json"))) == 2
+    stats = service.jobs.create("search sourcetype=app | stats count")
+    assert rows(stats.events(output_mode="json")) == []
+    assert rows(stats.results(output_mode="json")) == [{"count": "2"}]
+
+
+def test_splunk_handler_batches_concatenated_events(splunk_mock: Mock) -> None:
+    """With flush_interval > 0 splunk_handler queues records and posts them as one body of
+    concatenated JSON objects to /services/collector/event (splunk_handler _splunk_worker)."""
+    handler = SplunkHandler(
+        host="127.0.0.1",
+        port=port(splunk_mock),
+        token=TOKEN,
+        index="main",
+        protocol="http",
+        verify=False,
+        flush_interval=0.2,
+        sourcetype="batched",
+    )
+    logger = logging.getLogger("opwire.test.splunk.batch")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        for n in range(5):
+            logger.info("batch line n=%d", n)
+        handler.wait_until_empty()
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+    posts = [r for r in splunk_mock.requests() if r["path"] == "/services/collector/event"]
+    assert len(posts) < 5 and posts[0]["status"] == 200
+    query = "search sourcetype=batched | stats count"
+    found = rows(login(splunk_mock).jobs.oneshot(query, output_mode="json"))
+    assert found == [{"count": "5"}]

@@ -22,7 +22,6 @@ what they drop (`/_opwire/health`); a body past the limit gets HEC's 413 (mock/l
 from __future__ import annotations
 
 import base64
-import json
 import math
 import re
 from collections import Counter
@@ -37,8 +36,9 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from opwire.encoding import DecodeError, decode_body
-from opwire.integrations.splunk import mock_atom, mock_search
-from opwire.integrations.splunk.mock_rows import row_of
+from opwire.integrations.splunk import mock_atom, mock_routes, mock_search
+from opwire.integrations.splunk.mock_entities import RestState
+from opwire.integrations.splunk.mock_rows import EVENT_OVERHEAD, new_event, row_of
 from opwire.integrations.splunk.mock_search import SearchState
 from opwire.integrations.splunk.search import TIME_RANGE
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
@@ -94,7 +94,6 @@ VERSION_DEFAULT = mock_search.VERSION
 BODY_LIMIT = 32 << 20  # decompressed bytes per request
 # Stored events: enough for a benchmark's 20 000-event run to be counted whole.
 EVENTS, EVENTS_WEIGHT = 100_000, 128 << 20
-EVENT_OVERHEAD = 512  # about what a stored event costs beyond its raw text
 
 
 class TooLarge(Exception):
@@ -125,6 +124,7 @@ class SplunkState:
     tokens: CappedDict[str, Token] = field(init=False)
     events: CappedList[dict[str, Any]] = field(init=False)
     search: SearchState = field(init=False)
+    rest: RestState = field(init=False)  # indexes, apps, saved searches
     # channel -> its next ack id; (channel, ack id) -> when it is indexed. One store for the
     # pending acks of every channel, so many channels cannot multiply its cap. A pending ack
     # dropped for room answers false, as a lost one does on Splunk.
@@ -137,6 +137,7 @@ class SplunkState:
         self.next_ack = CappedDict("channels", self.dropped)
         self.acks = CappedDict("acks", self.dropped)
         self.search = SearchState(self.dropped)
+        self.rest = RestState(self.dropped)
 
     def next_ack_id(self, channel: str) -> int:
         ack_id = self.next_ack.get(channel, 0)
@@ -293,20 +294,17 @@ def _store(
     """Keep the events, received at `now` (unix seconds), indexed `indexing_delay_s` later."""
     ready = now + state.indexing_delay_s
     for item in items:
-        event = item["event"]
-        raw = event if isinstance(event, str) else json.dumps(event)
-        stored = {
-            "time": _epoch(item.get("time"), now),
-            "event": event,
-            "raw": raw,
-            "index": item.get("index", defaults.get("index", token.default_index)),
-            "sourcetype": item.get("sourcetype", defaults.get("sourcetype", "httpevent")),
-            "source": item.get("source", defaults.get("source", "http:opwire-mock")),
-            "host": item.get("host", defaults.get("host", "opwire-mock")),
-            "fields": item.get("fields") or {},
-            "ready": ready,
-        }
-        state.events.append(stored, len(raw) + EVENT_OVERHEAD)
+        stored = new_event(
+            item["event"],
+            _epoch(item.get("time"), now),
+            ready,
+            index=item.get("index", defaults.get("index", token.default_index)),
+            sourcetype=item.get("sourcetype", defaults.get("sourcetype", "httpevent")),
+            source=item.get("source", defaults.get("source", "http:opwire-mock")),
+            host=item.get("host", defaults.get("host", "opwire-mock")),
+            fields=item.get("fields") or {},
+        )
+        state.events.append(stored, len(stored["raw"]) + EVENT_OVERHEAD)
     if not token.ack or channel is None:
         return {}
     ack_id = state.next_ack_id(channel)
@@ -567,7 +565,7 @@ def create_app() -> ASGIApp:
             Route("/services/collector/health", health, methods=["GET"]),
             Route("/services/collector/health/1.0", health, methods=["GET"]),
             Route("/services/collector/ack", ack, methods=["POST"]),
-            *mock_search.routes(),
+            *mock_routes.routes(),
         ],
         SplunkState,
         credential_of,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 from xml.sax.saxutils import escape, quoteattr
 
 from starlette.responses import Response
@@ -30,6 +30,13 @@ HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
 # Headers splunkd sends on every management answer (the recordings).
 HEADERS = {"Cache-Control": "no-store, must-revalidate, no-cache, max-age=0", "Server": "Splunkd"}
 OUTPUT_MODES = ("xml", "json")
+PER_PAGE = 30  # a collection's default `count`
+
+
+class Paging(NamedTuple):
+    total: int
+    per_page: int
+    offset: int
 
 
 def stamp(when: float) -> str:
@@ -100,6 +107,8 @@ def entry_xml(entry: Mapping[str, Any], base: str, root: bool) -> str:
 
 
 def entry_json(entry: Mapping[str, Any], base: str) -> dict[str, Any]:
+    """An entry in output_mode=json: the XML's eai:acl is the entry's `acl`, beside `content`."""
+    content = {k: v for k, v in entry["content"].items() if k != "eai:acl"}
     return {
         "name": entry["title"],
         "id": base + entry["path"],
@@ -107,24 +116,42 @@ def entry_json(entry: Mapping[str, Any], base: str) -> dict[str, Any]:
         "links": dict(entry["links"]),
         "published": entry["published"],
         "author": entry["author"],
-        "acl": entry.get("acl", {}),
-        "content": entry["content"],
+        "acl": entry["content"].get("eai:acl", {}),
+        "content": content,
     }
 
 
+def page(
+    entries: Sequence[Mapping[str, Any]], params: Mapping[str, str]
+) -> tuple[list[Mapping[str, Any]], Paging]:
+    """The `count` (default 30; 0 or -1 all) entries from `offset`, and the feed's paging."""
+    try:
+        count, offset = int(params.get("count", PER_PAGE)), max(int(params.get("offset", 0)), 0)
+    except ValueError:
+        count, offset = PER_PAGE, 0
+    shown = list(entries[offset:] if count <= 0 else entries[offset : offset + count])
+    return shown, Paging(len(entries), count if count > 0 else len(entries), offset)
+
+
 def feed(
-    title: str, path: str, base: str, entries: Sequence[Mapping[str, Any]], version: tuple[str, str]
+    title: str,
+    path: str,
+    base: str,
+    entries: Sequence[Mapping[str, Any]],
+    version: tuple[str, str],
+    paging: Paging | None = None,
 ) -> tuple[str, str]:
     """A collection answer as (XML, JSON) text; `version` is (version, build)."""
     updated = entries[0]["updated"] if entries else stamp(0)
     generator = {"build": version[1], "version": version[0]}
+    total, per_page, offset = paging or Paging(len(entries), PER_PAGE, 0)
     as_json = {
         "links": {},
         "origin": base + path,
         "updated": updated,
         "generator": generator,
         "entry": [entry_json(e, base) for e in entries],
-        "paging": {"total": len(entries), "perPage": 30, "offset": 0},
+        "paging": {"total": total, "perPage": per_page, "offset": offset},
         "messages": [],
     }
     as_xml = (
@@ -132,9 +159,9 @@ def feed(
         f"  <id>{escape(base + path)}</id>\n  <updated>{updated}</updated>\n"
         f'  <generator build="{version[1]}" version="{version[0]}"/>\n'
         "  <author>\n    <name>Splunk</name>\n  </author>\n"
-        f"  <opensearch:totalResults>{len(entries)}</opensearch:totalResults>\n"
-        "  <opensearch:itemsPerPage>30</opensearch:itemsPerPage>\n"
-        "  <opensearch:startIndex>0</opensearch:startIndex>\n  <s:messages/>\n"
+        f"  <opensearch:totalResults>{total}</opensearch:totalResults>\n"
+        f"  <opensearch:itemsPerPage>{per_page}</opensearch:itemsPerPage>\n"
+        f"  <opensearch:startIndex>{offset}</opensearch:startIndex>\n  <s:messages/>\n"
         + "".join(entry_xml(e, base, root=False) for e in entries)
         + "</feed>\n"
     )

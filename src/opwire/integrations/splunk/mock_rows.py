@@ -16,7 +16,15 @@ from opwire.integrations.splunk.mock_atom import stamp
 from opwire.integrations.splunk.search import Row
 
 SERVER_NAME = "opwire-mock"
+EVENT_OVERHEAD = 512  # about what a stored event costs beyond its raw text
 KV_PAIR = re.compile(r'([A-Za-z_][\w.]*)=("[^"]*"|[^\s,;"]+)')
+
+
+def new_event(event: Any, time: float, ready: float, **meta: Any) -> dict[str, Any]:
+    """An event as the mock stores it: received at `time`, searchable from `ready`; `meta` is
+    its index, sourcetype, source, host and indexed `fields`."""
+    raw = event if isinstance(event, str) else json.dumps(event)
+    return {"time": time, "event": event, "raw": raw, "fields": {}, **meta, "ready": ready}
 
 
 def row_of(event: dict[str, Any]) -> Row:

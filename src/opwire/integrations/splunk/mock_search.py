@@ -21,7 +21,6 @@ from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Mount, Route
 
 from opwire.integrations.splunk import mock_atom as atom
 from opwire.integrations.splunk.mock_rows import SERVER_NAME, row_of
@@ -54,6 +53,13 @@ class Job:
     search: Search
     rows: list[Row]
     events: int
+    label: str = ""
+    ttl: int = 600
+    priority: int = 5
+    paused: bool = False
+    finalized: bool = False
+    saved: bool = False
+    preview: bool = False
 
 
 @dataclass(slots=True)
@@ -83,12 +89,12 @@ class SearchState:
         return self.users is None or self.users.get(user) == password
 
 
-def _search_state(request: Request) -> SearchState:
+def search_state(request: Request) -> SearchState:
     state: SearchState = mock_state(request).vendor.search
     return state
 
 
-async def _params(request: Request) -> dict[str, str]:
+async def params_of(request: Request) -> dict[str, str]:
     """Query and form body together, as splunkd reads them (the body wins)."""
     params = dict(request.query_params)
     body = (await request.body()).decode("utf-8", "replace")
@@ -96,7 +102,7 @@ async def _params(request: Request) -> dict[str, str]:
     return params
 
 
-def _json_mode(params: dict[str, str]) -> bool:
+def json_mode(params: dict[str, str]) -> bool:
     return params.get("output_mode", "xml").lower() == "json"
 
 
@@ -123,32 +129,32 @@ def _user(request: Request, state: SearchState, header: str) -> str | None:
 
 def _caller(request: Request, params: dict[str, str]) -> str | Response:
     """The calling user, or splunkd's 401."""
-    state, header = _search_state(request), request.headers.get("authorization")
+    state, header = search_state(request), request.headers.get("authorization")
     cookie = _session_cookie(request)
     if header is None and cookie is None:
         realm = {"WWW-Authenticate": 'Basic realm="/splunk"'}
-        return atom.messages("ERROR", "Unauthorized", 401, _json_mode(params), **realm)
+        return atom.messages("ERROR", "Unauthorized", 401, json_mode(params), **realm)
     user = _user(request, state, header) if header else state.sessions.get(cookie or "")
     if user is None:
         text = "call not properly authenticated"
-        return atom.messages("WARN", text, 401, _json_mode(params))
+        return atom.messages("WARN", text, 401, json_mode(params))
     return user
 
 
-def _base(request: Request) -> str:
+def base_url(request: Request) -> str:
     return f"{request.url.scheme}://{request.url.netloc}"
 
 
 async def login(request: Request) -> Response:
-    state, params = _search_state(request), await _params(request)
+    state, params = search_state(request), await params_of(request)
     user, password = params.get("username", ""), params.get("password", "")
-    json_mode = _json_mode(params)
+    as_json = json_mode(params)
     if not state.password_ok(user, password):
         code = "incorrect_username_or_password"
-        return atom.messages("WARN", "Login failed", 401, json_mode, code)
+        return atom.messages("WARN", "Login failed", 401, as_json, code)
     key = secrets.token_urlsafe(32)
     state.sessions[key] = user
-    answer = atom.response({"sessionKey": key}, 200, json_mode)
+    answer = atom.response({"sessionKey": key}, 200, as_json)
     if params.get("cookie") == "1":
         secure = request.url.scheme == "https"
         port = request.url.port or 8089
@@ -176,10 +182,10 @@ def _server_content(state: SearchState, started: float) -> dict[str, Any]:
 
 
 async def server_info(request: Request) -> Response:
-    params = await _params(request)
+    params = await params_of(request)
     if isinstance(user := _caller(request, params), Response):
         return user
-    state, now = _search_state(request), clock_of(request).now()
+    state, now = search_state(request), clock_of(request).now()
     path = "/services/server/info/server-info"
     entry = {
         "title": "server-info",
@@ -191,9 +197,9 @@ async def server_info(request: Request) -> Response:
         "content": _server_content(state, now),
     }
     xml, as_json = atom.feed(
-        "server-info", "/services/server/info", _base(request), [entry], (state.version, BUILD)
+        "server-info", "/services/server/info", base_url(request), [entry], (state.version, BUILD)
     )
-    return atom.reply(as_json if _json_mode(params) else xml, json_mode=_json_mode(params))
+    return atom.reply(as_json if json_mode(params) else xml, json_mode=json_mode(params))
 
 
 def _events(request: Request, search: Search) -> list[tuple[float, Row]]:
@@ -206,7 +212,10 @@ def _events(request: Request, search: Search) -> list[tuple[float, Row]]:
     ]
 
 
-def _run(request: Request, params: dict[str, str]) -> tuple[Search, list[Row], int] | Response:
+Ran = tuple[Search, list[Row], int]
+
+
+def run_search(request: Request, params: dict[str, str]) -> Ran | Response:
     """The search in `params`, run: (search, rows, events matched), or splunkd's 400."""
     now = clock_of(request).now()
     try:
@@ -214,7 +223,7 @@ def _run(request: Request, params: dict[str, str]) -> tuple[Search, list[Row], i
             params.get("search", ""), now, params.get("earliest_time"), params.get("latest_time")
         )
     except SearchError as exc:
-        return atom.messages("FATAL", str(exc), 400, _json_mode(params))
+        return atom.messages("FATAL", str(exc), 400, json_mode(params))
     rows, matched = run(search, _events(request, search))
     return search, rows, matched
 
@@ -236,20 +245,20 @@ def _page(params: dict[str, str]) -> tuple[int, int] | None:
     return (count, offset) if count >= 0 and offset >= 0 else None
 
 
-def _results(rows: list[Row], params: dict[str, str]) -> Response:
+def results_answer(rows: list[Row], params: dict[str, str]) -> Response:
     page = _page(params)
     if page is None:
-        return atom.messages("ERROR", "count and offset are whole numbers", 400, _json_mode(params))
+        return atom.messages("ERROR", "count and offset are whole numbers", 400, json_mode(params))
     count, offset = page
     shown = rows[offset : offset + count] if count else rows[offset:]
-    if _json_mode(params):
+    if json_mode(params):
         return atom.reply(atom.results_json(shown, offset), json_mode=True)
     return atom.reply(atom.results_xml(shown, offset))
 
 
-async def _checked(request: Request) -> tuple[str, dict[str, str]] | Response:
+async def checked_caller(request: Request) -> tuple[str, dict[str, str]] | Response:
     """The caller and the parameters, or the 401 / 400 splunkd answers first."""
-    params = await _params(request)
+    params = await params_of(request)
     if isinstance(user := _caller(request, params), Response):
         return user
     if problem := _format_problem(params):
@@ -257,161 +266,17 @@ async def _checked(request: Request) -> tuple[str, dict[str, str]] | Response:
     return user, params
 
 
-async def jobs_create(request: Request) -> Response:
-    if isinstance(checked := await _checked(request), Response):
-        return checked
-    user, params = checked
-    mode = params.get("exec_mode", "normal").lower()
-    if mode not in ("normal", "blocking", "oneshot"):
-        text = f"Invalid exec_mode '{params['exec_mode']}': normal, blocking or oneshot"
-        return atom.messages("ERROR", text, 400, _json_mode(params))
-    if isinstance(done := _run(request, params), Response):
-        return done
-    search, rows, scanned = done
-    if mode == "oneshot":
-        return _results(rows, params)
-    state, now = _search_state(request), clock_of(request).now()
-    state.next_sid += 1
-    sid = f"{int(now)}.{state.next_sid}"
-    state.jobs[sid] = Job(sid, params["search"], user, now, search, rows, scanned)
-    headers = {"Location": f"/services/search/jobs/{sid}"}
-    answer = atom.response({"sid": sid}, 201, _json_mode(params))
-    answer.headers.update(headers)
-    return answer
-
-
-def _job_entry(job: Job, prefix: str) -> dict[str, Any]:
-    path = f"{prefix}/{job.sid}"
-    links = {"alternate": path, **{k: f"{path}/{k}" for k in ("events", "results", "control")}}
-    links["results_preview"] = f"{path}/results_preview"
-    content = {
-        "sid": job.sid,
-        "dispatchState": "DONE",
-        "doneProgress": 1,
-        "isDone": True,
-        "isFailed": False,
-        "isFinalized": False,
-        "isPaused": False,
-        "isSaved": False,
-        "isZombie": False,
-        "eventCount": job.events,
-        "eventAvailableCount": job.events,
-        "resultCount": len(job.rows),
-        "reportSearch": job.text.partition("|")[2].strip() if job.search.transforming else "",
-        "eventSearch": job.text.partition("|")[0].strip(),
-        "earliestTime": atom.stamp(max(job.search.earliest, 0)),
-        "latestTime": atom.stamp(min(job.search.latest, job.created)),
-        "ttl": 600,
-        "label": "",
-        "messages": {},
-        "request": {"search": job.text},
-        "eai:acl": {
-            "perms": {"read": [job.owner], "write": [job.owner]},
-            "owner": job.owner,
-            "modifiable": True,
-            "sharing": "global",
-            "app": "search",
-            "can_write": True,
-            "ttl": "600",
-        },
-    }
-    stamp = atom.stamp(job.created)
-    return {
-        "title": job.text,
-        "path": path,
-        "updated": stamp,
-        "published": stamp,
-        "links": links,
-        "author": job.owner,
-        "content": content,
-    }
-
-
-def _job(request: Request, params: dict[str, str]) -> Job | Response:
-    job = _search_state(request).jobs.get(request.path_params.get("sid", ""))
-    if job is None:
-        return atom.messages("FATAL", "Unknown sid.", 404, _json_mode(params))
-    return job
-
-
-def _jobs_prefix(request: Request) -> str:
-    return "/services/search/v2/jobs" if "/v2/" in request.url.path else "/services/search/jobs"
-
-
-async def job_status(request: Request) -> Response:
-    if isinstance(checked := await _checked(request), Response):
-        return checked
-    _, params = checked
-    if isinstance(job := _job(request, params), Response):
-        return job
-    entry = _job_entry(job, _jobs_prefix(request))
-    if _json_mode(params):
-        version = (_search_state(request).version, BUILD)
-        _, as_json = atom.feed("jobs", _jobs_prefix(request), _base(request), [entry], version)
-        return atom.reply(as_json, json_mode=True)
-    return atom.reply(atom.HEAD + atom.entry_xml(entry, _base(request), root=True))
-
-
-async def jobs_list(request: Request) -> Response:
-    if isinstance(checked := await _checked(request), Response):
-        return checked
-    _, params = checked
-    prefix, state = _jobs_prefix(request), _search_state(request)
-    entries = [_job_entry(job, prefix) for job in reversed(state.jobs.values())]
-    xml, as_json = atom.feed("jobs", prefix, _base(request), entries, (state.version, BUILD))
-    return atom.reply(as_json if _json_mode(params) else xml, json_mode=_json_mode(params))
-
-
-async def job_results(request: Request) -> Response:
-    if isinstance(checked := await _checked(request), Response):
-        return checked
-    _, params = checked
-    if isinstance(job := _job(request, params), Response):
-        return job
-    return _results(job.rows, params)
-
-
 async def export(request: Request) -> Response:
     """search/jobs/export: the results streamed, JSON lines for output_mode=json, else XML."""
-    if isinstance(checked := await _checked(request), Response):
+    if isinstance(checked := await checked_caller(request), Response):
         return checked
     _, params = checked
-    if isinstance(done := _run(request, params), Response):
+    if isinstance(done := run_search(request, params), Response):
         return done
     rows = done[1]
-    if _json_mode(params):
+    if json_mode(params):
         return atom.reply(atom.export_json(rows), json_mode=True)
     return atom.reply(atom.results_xml(rows))
-
-
-def _variants(path: str) -> list[str]:
-    return [path, path + "/"]
-
-
-def _management(prefix: str) -> list[BaseRoute]:
-    """The search API's routes under /services or a /servicesNS/{owner}/{app} namespace."""
-    routes: list[BaseRoute] = []
-    for jobs in ("search/jobs", "search/v2/jobs"):
-        for path in _variants(f"{prefix}/{jobs}/export"):
-            routes.append(Route(path, export, methods=["GET", "POST"]))
-        for path in _variants(f"{prefix}/{jobs}"):
-            routes.append(Route(path, jobs_create, methods=["POST"]))
-            routes.append(Route(path, jobs_list, methods=["GET"]))
-        for path in _variants(f"{prefix}/{jobs}/{{sid}}"):
-            routes.append(Route(path, job_status, methods=["GET"]))
-        for name in ("results", "results_preview"):
-            for path in _variants(f"{prefix}/{jobs}/{{sid}}/{name}"):
-                routes.append(Route(path, job_results, methods=["GET", "POST"]))
-    for path in (*_variants(f"{prefix}/server/info"), f"{prefix}/server/info/server-info"):
-        routes.append(Route(path, server_info, methods=["GET"]))
-    for path in _variants(f"{prefix}/auth/login"):
-        routes.append(Route(path, login, methods=["POST"]))
-    return routes
-
-
-def routes() -> list[BaseRoute]:
-    # A namespaced path is the same endpoint seen from a user's and an app's context.
-    return [*_management("/services"), Mount("/servicesNS/{owner}/{app}", routes=_management(""))]
 
 
 def credential_of_login(path: str, body: bytes) -> str | None:

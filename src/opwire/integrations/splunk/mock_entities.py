@@ -1,0 +1,366 @@
+"""The Splunk mock's configuration collections as splunkd serves them: data/indexes and
+apps/local (list, get, create, edit, enable/disable, delete), under /services or a
+/servicesNS/{owner}/{app} namespace.
+
+Pages followed: help.splunk.com "REST API Reference: Input endpoints" (data/indexes,
+data/indexes/{name}), "Application endpoints" (apps/local), "REST API User
+Manual: Namespaces" and "Atom Feed format" (a collection is a <feed>, each item an <entry> whose
+alternate link names its namespace, its eai:acl owner, app and sharing); splunklib client.py
+(`Collection`, `Indexes`, `Entity._proper_namespace`). Shapes as recorded from
+a real splunkd (splunk-sdk-csharp-pcl Recordings: CanSendEvents, CanCrudIndex,
+CanGetApplications): the index and app entries' fields, create's 201 feed, "In handler
+'indexes': Could not find object id=…" (404).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, unquote_plus
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from opwire.integrations.splunk import mock_atom as atom
+from opwire.integrations.splunk.mock_rows import EVENT_OVERHEAD
+from opwire.integrations.splunk.mock_search import BUILD, base_url, checked_caller, search_state
+from opwire.mock.limits import CONFIGURED, CappedDict, CappedList
+from opwire.mock.state import clock_of, mock_state
+
+# splunkd answers no page settled; each is the most likely reading.
+UNCONFIRMED = {
+    "duplicate": "409 ERROR \"In handler 'H': An object with name=N already exists\"",
+    "index name": "400 unless lowercase letters, digits, _ and -, not starting with _ or -",
+    "hec index": "an index HEC or receivers/simple wrote to is listed as if created",
+    "builtin delete": "deleting a built-in index or app is 400",
+}
+INDEX_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
+# Parameters that steer an answer, never a setting (`search` filters a list but is a saved
+# search's own setting when posted).
+CONTROL = frozenset(("output_mode", "name", "count", "offset", "sort_key", "sort_dir"))
+
+
+@dataclass(slots=True)
+class Stored:
+    """One configuration object: its name, namespace (owner, app, sharing) and settings."""
+
+    name: str
+    content: dict[str, Any]
+    owner: str = "nobody"
+    app: str = "system"
+    sharing: str = "system"
+    builtin: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    path: str  # relative to the namespace: data/indexes
+    handler: str  # the feed's title and splunkd's "In handler '…'"
+    links: tuple[str, ...]  # an entry's links besides alternate and list
+    make: Callable[[str, dict[str, str], str, str], Stored | str]  # name, params, owner, app
+    live: Callable[[Request, Stored], dict[str, Any]] = lambda _r, s: s.content
+
+
+@dataclass(slots=True)
+class RestState:
+    dropped: Counter[str]
+    stores: dict[str, CappedDict[str, Stored]] = field(default_factory=dict)
+
+    def of(self, kind: Kind) -> CappedDict[str, Stored]:
+        if kind.path not in self.stores:
+            store: CappedDict[str, Stored] = CappedDict(kind.handler, self.dropped, CONFIGURED)
+            for stored in BUILTINS.get(kind.path, ()):
+                store[stored.name] = stored
+            self.stores[kind.path] = store
+        return self.stores[kind.path]
+
+
+def rest_state(request: Request) -> RestState:
+    state: RestState = mock_state(request).vendor.rest
+    return state
+
+
+def _acl(stored: Stored) -> dict[str, Any]:
+    return {
+        "app": stored.app,
+        "can_list": True,
+        "can_write": True,
+        "modifiable": not stored.builtin,
+        "owner": stored.owner,
+        "perms": {"read": ["*"], "write": ["admin", "power"]},
+        "removable": not stored.builtin,
+        "sharing": stored.sharing,
+    }
+
+
+def entry(request: Request, kind: Kind, stored: Stored) -> dict[str, Any]:
+    path = f"/servicesNS/{stored.owner}/{stored.app}/{kind.path}/{quote(stored.name, safe='')}"
+    links = {"alternate": path, "list": path, **{rel: f"{path}/{rel}" for rel in kind.links}}
+    links.update(edit=path, remove=path)
+    when = atom.stamp(clock_of(request).now())
+    return {
+        "title": stored.name,
+        "path": path,
+        "updated": when,
+        "published": when,
+        "links": links,
+        "author": stored.owner,
+        "content": {**kind.live(request, stored), "eai:acl": _acl(stored)},
+    }
+
+
+def answer(
+    request: Request, kind: Kind, found: Iterable[Stored], params: dict[str, str], status: int = 200
+) -> Response:
+    """A feed of `found` (paged by count / offset), Atom XML or output_mode=json."""
+    entries = [entry(request, kind, s) for s in found]
+    shown, paging = atom.page(entries, params)
+    version = (search_state(request).version, BUILD)
+    xml, as_json = atom.feed(
+        kind.handler, f"/services/{kind.path}", base_url(request), shown, version, paging
+    )
+    as_json_mode = params.get("output_mode", "").lower() == "json"
+    return atom.reply(as_json if as_json_mode else xml, status, as_json_mode)
+
+
+def _problem(text: str, status: int, params: dict[str, str]) -> Response:
+    return atom.messages("ERROR", text, status, params.get("output_mode", "").lower() == "json")
+
+
+def missing(kind: Kind, name: str, params: dict[str, str]) -> Response:
+    return _problem(f"In handler '{kind.handler}': Could not find object id={name}", 404, params)
+
+
+def settings(params: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in params.items() if k not in CONTROL}
+
+
+def namespace(request: Request, user: str) -> tuple[str, str]:
+    """The (owner, app) a request's path names; a wildcard or /services is the caller's."""
+    owner, app = request.path_params.get("owner", "-"), request.path_params.get("app", "-")
+    return (user if owner == "-" else owner), ("search" if app == "-" else app)
+
+
+def visible(request: Request, stored: Stored) -> bool:
+    """Whether an object shows in the path's namespace: /services and wildcards see all, and
+    the system app's objects show in every app."""
+    owner, app = request.path_params.get("owner", "-"), request.path_params.get("app", "-")
+    if stored.sharing in ("global", "system") or stored.app == "system":
+        return True
+    app_ok = app == "-" or stored.app == app
+    return app_ok and (owner == "-" or stored.sharing != "user" or stored.owner == owner)
+
+
+def listed(request: Request, kind: Kind) -> list[Stored]:
+    found = [s for s in rest_state(request).of(kind).values() if visible(request, s)]
+    if kind is INDEXES:
+        known = {s.name for s in found}
+        seen = {e["index"] for e in mock_state(request).vendor.events} - known
+        found += [_index(name, {}) for name in seen]
+    return sorted(found, key=lambda s: s.name.lower())
+
+
+def lookup(request: Request, kind: Kind, name: str) -> Stored | None:
+    stored = rest_state(request).of(kind).get(name)
+    events = mock_state(request).vendor.events
+    if stored is None and kind is INDEXES and any(e["index"] == name for e in events):
+        return _index(name, {})
+    return stored if stored is not None and visible(request, stored) else None
+
+
+def entity_name(request: Request, action: bool = False) -> str:
+    """The object's name as splunkd reads its path segment: splunklib quotes it with `+` for a
+    space (UrlEncoded), so the raw segment is decoded as a form value."""
+    raw = request.scope.get("raw_path") or request.url.path.encode()
+    segments = raw.decode("latin-1").rstrip("/").split("/")
+    return unquote_plus(segments[-2 if action else -1], encoding="utf-8", errors="replace")
+
+
+def collection(kind: Kind) -> Callable[[Request], Any]:
+    async def handle(request: Request) -> Response:
+        if isinstance(checked := await checked_caller(request), Response):
+            return checked
+        user, params = checked
+        if request.method == "GET":
+            found = listed(request, kind)
+            return answer(request, kind, _filtered(kind, found, params), params)
+        return _create(request, kind, user, params)
+
+    return handle
+
+
+def _filtered(kind: Kind, found: list[Stored], params: dict[str, str]) -> list[Stored]:
+    """`search` keeps names holding the term; indexes list one datatype (event unless `all`)."""
+    if term := params.get("search", "").strip("*").lower():
+        found = [s for s in found if term in s.name.lower()]
+    datatype = params.get("datatype", "event")
+    if kind is INDEXES and datatype != "all":
+        found = [s for s in found if s.content.get("datatype", "event") == datatype]
+    return found
+
+
+def _create(request: Request, kind: Kind, user: str, params: dict[str, str]) -> Response:
+    name = params.get("name", "")
+    if not name:
+        return _problem(f"In handler '{kind.handler}': Missing argument: name", 400, params)
+    if lookup(request, kind, name) is not None:
+        text = f"In handler '{kind.handler}': An object with name={name} already exists"
+        return _problem(text, 409, params)
+    made = kind.make(name, settings(params), *namespace(request, user))
+    if isinstance(made, str):
+        return _problem(f"In handler '{kind.handler}': {made}", 400, params)
+    rest_state(request).of(kind)[name] = made
+    return answer(request, kind, [made], params, 201)
+
+
+def item(kind: Kind) -> Callable[[Request], Any]:
+    async def handle(request: Request) -> Response:
+        if isinstance(checked := await checked_caller(request), Response):
+            return checked
+        _, params = checked
+        name = entity_name(request)
+        stored = lookup(request, kind, name)
+        if stored is None:
+            return missing(kind, name, params)
+        if request.method == "DELETE":
+            return _delete(request, kind, stored, params)
+        if request.method == "POST":
+            stored.content.update(settings(params))
+            rest_state(request).of(kind)[name] = stored
+        return answer(request, kind, [stored], params)
+
+    return handle
+
+
+def _delete(request: Request, kind: Kind, stored: Stored, params: dict[str, str]) -> Response:
+    if stored.builtin:
+        return _problem(f"In handler '{kind.handler}': Cannot remove {stored.name}", 400, params)
+    rest_state(request).of(kind).pop(stored.name)
+    if kind is INDEXES:
+        _drop_events(mock_state(request).vendor.events, stored.name)
+    return answer(request, kind, listed(request, kind), params)
+
+
+def _drop_events(events: CappedList[dict[str, Any]], index: str) -> None:
+    """A removed index takes its events with it."""
+    kept = [e for e in events if e["index"] != index]
+    events.clear()
+    for event in kept:
+        events.append(event, len(event["raw"]) + EVENT_OVERHEAD)
+
+
+def toggle(kind: Kind, disabled: bool) -> Callable[[Request], Any]:
+    """POST …/{name}/enable or /disable."""
+
+    async def handle(request: Request) -> Response:
+        if isinstance(checked := await checked_caller(request), Response):
+            return checked
+        _, params = checked
+        name = entity_name(request, action=True)
+        stored = lookup(request, kind, name)
+        if stored is None:
+            return missing(kind, name, params)
+        stored.content["disabled"] = disabled
+        rest_state(request).of(kind)[stored.name] = stored
+        return answer(request, kind, [stored], params)
+
+    return handle
+
+
+def _index(name: str, given: dict[str, str], builtin: bool = False) -> Stored:
+    db = "defaultdb" if name == "main" else name
+    content: dict[str, Any] = {
+        "assureUTF8": False,
+        "coldPath": f"$SPLUNK_DB/{db}/colddb",
+        "datatype": "event",
+        "defaultDatabase": "main",
+        "disabled": False,
+        "enableRealtimeSearch": True,
+        "frozenTimePeriodInSecs": 188697600,
+        "homePath": f"$SPLUNK_DB/{db}/db",
+        "isInternal": name.startswith("_"),
+        "isReady": True,
+        "isVirtual": False,
+        "maxDataSize": "auto",
+        "maxHotBuckets": "auto",
+        "maxTotalDataSizeMB": 500000,
+        "repFactor": "0",
+        "thawedPath": f"$SPLUNK_DB/{db}/thaweddb",
+        **given,
+    }
+    return Stored(name, content, builtin=builtin)
+
+
+def _make_index(name: str, given: dict[str, str], _owner: str, _app: str) -> Stored | str:
+    if not INDEX_NAME.match(name):
+        return (
+            "Index name must contain only lowercase letters, numbers, underscores, or hyphens, "
+            "and cannot begin with an underscore or hyphen"
+        )
+    if given.get("datatype", "event") not in ("event", "metric"):
+        return "datatype must be event or metric"
+    return _index(name, given)
+
+
+def _index_live(request: Request, stored: Stored) -> dict[str, Any]:
+    """The stored settings and what the index holds now (searchable events)."""
+    now = clock_of(request).now()
+    held = [e for e in mock_state(request).vendor.events if e["index"] == stored.name]
+    times = [e["time"] for e in held if e["ready"] <= now]
+    size = sum(len(e["raw"]) for e in held)
+    counts: dict[str, Any] = {"totalEventCount": len(times), "currentDBSizeMB": size >> 20}
+    if times:
+        counts |= {"minTime": _splunk_time(min(times)), "maxTime": _splunk_time(max(times))}
+    return {**stored.content, **counts}
+
+
+def _splunk_time(when: float) -> str:
+    """An index's minTime / maxTime: ISO 8601 seconds with a +0000 offset (the recording)."""
+    return atom.stamp(when)[:19] + "+0000"
+
+
+def _app(name: str, given: dict[str, str], owner: str = "nobody", builtin: bool = False) -> Stored:
+    content: dict[str, Any] = {
+        "author": "Splunk" if builtin else owner,
+        "check_for_updates": True,
+        "configured": builtin,
+        "description": "",
+        "disabled": False,
+        "label": name,
+        "state_change_requires_restart": False,
+        "version": "9.3.2" if builtin else "1.0.0",
+        "visible": True,
+        **given,
+    }
+    return Stored(name, content, app="system", sharing="app", builtin=builtin)
+
+
+def _make_app(name: str, given: dict[str, str], _owner: str, _app_name: str) -> Stored | str:
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,80}", name):
+        return "App name may contain only letters, numbers, '.', '_' and '-'"
+    return _app(name, given)
+
+
+INDEXES = Kind("data/indexes", "indexes", ("_reload", "disable"), _make_index, live=_index_live)
+APPS = Kind("apps/local", "localapps", ("_reload", "disable", "package"), _make_app)
+BUILTIN_INDEXES = ("_audit", "_internal", "_introspection", "_telemetry", "history", "main")
+BUILTINS: dict[str, tuple[Stored, ...]] = {
+    INDEXES.path: (
+        *(_index(n, {}, builtin=True) for n in (*BUILTIN_INDEXES, "summary")),
+        _index("_metrics", {"datatype": "metric"}, builtin=True),
+    ),
+    APPS.path: tuple(
+        _app(n, {"label": label}, builtin=True)
+        for n, label in (
+            ("launcher", "Home"),
+            ("learned", "learned"),
+            ("search", "Search & Reporting"),
+            ("splunk_httpinput", "HTTP Event Collector"),
+            ("splunk_instrumentation", "Splunk Instrumentation"),
+            ("splunk_monitoring_console", "Monitoring Console"),
+        )
+    ),
+}

@@ -1,0 +1,54 @@
+"""The Splunk mock's management REST API routes (port 8089 on a real Splunk, the HEC port here),
+each under /services and under a /servicesNS/{owner}/{app} namespace, as splunklib builds them
+(binding.py `_abspath`: a namespace's owner and app, `nobody` for app or system sharing).
+
+Pages followed: help.splunk.com "REST API User Manual: Namespaces", "REST API Reference" (the
+endpoints each module names).
+"""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Mount, Route
+
+from opwire.integrations.splunk import mock_jobs as jobs
+from opwire.integrations.splunk import mock_saved
+from opwire.integrations.splunk.mock_search import export, login, server_info
+
+
+def _variants(path: str) -> list[str]:
+    return [path, path + "/"]
+
+
+def _search(prefix: str) -> list[BaseRoute]:
+    routes: list[BaseRoute] = []
+    for base in (f"{prefix}/search/jobs", f"{prefix}/search/v2/jobs"):
+        routes += [Route(p, export, methods=["GET", "POST"]) for p in _variants(f"{base}/export")]
+        for path in _variants(base):
+            routes.append(Route(path, jobs.jobs_create, methods=["POST"]))
+            routes.append(Route(path, jobs.jobs_list, methods=["GET"]))
+        for path in _variants(f"{base}/{{sid}}"):
+            routes.append(Route(path, jobs.job_status, methods=["GET"]))
+            routes.append(Route(path, jobs.job_delete, methods=["DELETE"]))
+        for name in ("results", "results_preview"):
+            for path in _variants(f"{base}/{{sid}}/{name}"):
+                routes.append(Route(path, jobs.job_results, methods=["GET", "POST"]))
+        for path in _variants(f"{base}/{{sid}}/events"):
+            routes.append(Route(path, jobs.job_events, methods=["GET", "POST"]))
+        for path in _variants(f"{base}/{{sid}}/control"):
+            routes.append(Route(path, jobs.job_control, methods=["POST"]))
+    return routes
+
+
+def _management(prefix: str) -> list[BaseRoute]:
+    """Every management route under `prefix` (/services, or "" inside the namespace mount)."""
+    routes = [*_search(prefix), *mock_saved.routes(prefix)]
+    for path in (*_variants(f"{prefix}/server/info"), f"{prefix}/server/info/server-info"):
+        routes.append(Route(path, server_info, methods=["GET"]))
+    for path in _variants(f"{prefix}/auth/login"):
+        routes.append(Route(path, login, methods=["POST"]))
+    return routes
+
+
+def routes() -> list[BaseRoute]:
+    # A namespaced path is the same endpoint seen from a user's and an app's context.
+    return [*_management("/services"), Mount("/servicesNS/{owner}/{app}", routes=_management(""))]
