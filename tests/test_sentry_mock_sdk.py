@@ -413,3 +413,54 @@ def test_a_short_id_names_its_issue(sdk: Mock) -> None:
         group,
     )
     assert api(sdk, "organizations/opwire-mock/shortids/NOPE-1/").status_code == 404
+
+
+def test_a_projects_events_list_its_errors_newest_first(sdk: Mock) -> None:
+    """docs.sentry.io/api/events/list-a-projects-error-events/: error and message events
+    (no transactions), newest first, each with `event.type`; `full=true` adds entries."""
+    with sentry_sdk.start_transaction(name="not-an-error"):
+        pass
+    older = sentry_sdk.capture_message("opwire sdk listed older")
+    newer = sentry_sdk.capture_message("opwire sdk listed newer")
+    sentry_sdk.flush(timeout=5)
+    listed = spec_checked(sdk, f"{PROJECT}/events/")
+    ids = [e["eventID"] for e in listed]
+    assert ids.index(newer) < ids.index(older)
+    assert {e["event.type"] for e in listed} <= {"error", "default"}
+    full = spec_checked(sdk, f"{PROJECT}/events/", params={"full": "true"})
+    assert "entries" in full[0] and full[0]["eventID"] == ids[0]
+
+
+def test_the_org_events_table_selects_filters_and_counts(sdk: Mock) -> None:
+    """docs.sentry.io/api/discover/query-discover-events-in-table-format/: `field=` columns
+    only, `query=` on tags and fields, `sort=`, `count()` grouping; no field is a 400."""
+    with sentry_sdk.new_scope() as scope:
+        scope.set_tag("order", "o-77")
+        scope.set_user({"id": "u-9", "email": "ada@shop.example"})
+        event_id = sentry_sdk.capture_message("opwire sdk discover", level="error")
+    sentry_sdk.capture_message("opwire sdk discover", level="error")
+    sentry_sdk.flush(timeout=5)
+    path = "organizations/opwire-mock/events/"
+    params = {
+        "field": ["id", "title", "timestamp", "project", "user.email", "tags[order]"],
+        "query": "order:o-77",
+        "dataset": "errors",
+        "sort": "-timestamp",
+    }
+    table = spec_checked(sdk, path, params=params)
+    (row,) = table["data"]
+    assert row == {
+        "id": event_id,
+        "title": "opwire sdk discover",
+        "timestamp": row["timestamp"],
+        "project": "project-42",
+        "user.email": "ada@shop.example",
+        "tags[order]": "o-77",
+    }
+    assert table["meta"]["fields"]["timestamp"] == "date"
+    counted = {"field": ["title", "count()"], "query": 'title:"opwire sdk discover"'}
+    table = spec_checked(sdk, path, params={**counted, "dataset": "errors"})
+    assert table["data"] == [{"title": "opwire sdk discover", "count()": 2}]
+    assert table["meta"]["fields"]["count()"] == "integer"
+    reply = api(sdk, path, params={"dataset": "errors"})
+    assert reply.status_code == 400 and "detail" in reply.json()

@@ -35,6 +35,11 @@ Vendor facts chosen where the sources are silent (UNCONFIRMED):
 | | them) |
 | org details for a slug no project names | answered (the region sweep asks an org no |
 | | project names) |
+| an issue's `recommended` event | its latest (Sentry prefers the one with most context) |
+| `substatus` of an ignored issue | `archived_until_escalating`; a regression: `regressed` |
+| deleting an issue | its events go at once (Sentry deletes them in a task) |
+| events table without `field=` | 400 "No columns selected"; logs/spans/metrics datasets: |
+| | an empty table (the mock keeps no such rows) |
 """
 
 from __future__ import annotations
@@ -66,6 +71,7 @@ from opwire.integrations.sentry.mock_auth import (
     envelope_auth,
     request_auth,
 )
+from opwire.integrations.sentry.mock_discover import organization_events, project_events
 from opwire.integrations.sentry.mock_events import (
     EventIdError,
     all_tags,
@@ -627,7 +633,9 @@ def create_app() -> ASGIApp:
         [
             Route("/api/{project_id}/envelope/", envelope_endpoint, methods=["POST"]),
             Route("/api/{project_id}/store/", store_endpoint, methods=["POST"]),
+            Route(f"{PROJECT}/events/", project_events, methods=["GET"]),
             Route(f"{PROJECT}/events/{{event_id}}/", project_event, methods=["GET"]),
+            Route(f"{ORG}/events/", organization_events, methods=["GET"]),
             Route(
                 f"{PROJECT}/events/{{event_id}}/attachments/", event_attachments, methods=["GET"]
             ),

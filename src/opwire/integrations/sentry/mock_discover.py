@@ -1,0 +1,284 @@
+"""The Sentry web API's event lists, for the Sentry mock: a project's events and the org's
+events table (Discover / Explore: `field=` columns, `query=`, `sort=`, `count()`).
+
+Followed: docs.sentry.io/api/events/list-a-projects-error-events/ (newest first, error events
+only, `full=true` for whole events), docs.sentry.io/api/discover/query-discover-events-in-table-
+format/ and shared/specs/sentry/openapi-derefed.json (`{"data": [rows], "meta": {"fields",
+"units"}}`; `field` and `dataset` required), docs.sentry.io/concepts/search/searchable-
+properties/events/ (the columns and search keys). A row holds the requested columns only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from opwire.integrations.sentry.mock_events import all_tags, formatted, iso
+from opwire.integrations.sentry.mock_search import SearchError, matches
+from opwire.integrations.sentry.mock_search import parse as search
+from opwire.integrations.sentry.mock_shapes import event_body, event_summary
+from opwire.integrations.sentry.mock_state import (
+    PAGE,
+    SentryState,
+    api_auth,
+    detail,
+    not_there,
+    state_of,
+    visible,
+)
+from opwire.mock.state import clock_of
+
+Row = tuple[str, dict[str, Any], dict[str, Any] | None]  # event id, what is stored, its issue
+PER_PAGE = 50  # Discover's default page; 100 at most
+PERIOD = re.compile(r"^(\d+)([smhdw])$")
+SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+# dataset -> which event types it reads. UNCONFIRMED: the mock keeps no spans, logs or metrics
+# as rows, so those datasets answer an empty table.
+DATASETS: dict[str, tuple[str, ...]] = {
+    "errors": ("error", "default"),
+    "discover": ("error", "default", "transaction"),
+    "transactions": ("transaction",),
+    "logs": (),
+    "spans": (),
+    "profile_functions": (),
+    "tracemetrics": (),
+    "uptime_results": (),
+}
+
+
+def _payload(key: str) -> Callable[[Row], Any]:
+    def read(row: Row) -> Any:
+        value = row[1]["payload"].get(key)
+        return value if isinstance(value, str | int | float) else None
+
+    return read
+
+
+def _context(name: str, key: str) -> Callable[[Row], Any]:
+    def read(row: Row) -> Any:
+        contexts = row[1]["payload"].get("contexts")
+        found = contexts.get(name) if isinstance(contexts, dict) else None
+        return found.get(key) if isinstance(found, dict) else None
+
+    return read
+
+
+def _user(key: str) -> Callable[[Row], Any]:
+    def read(row: Row) -> Any:
+        user = row[1]["payload"].get("user")
+        return user.get(key) if isinstance(user, dict) else None
+
+    return read
+
+
+def _sdk(key: str) -> Callable[[Row], Any]:
+    def read(row: Row) -> Any:
+        sdk = row[1]["payload"].get("sdk")
+        return sdk.get(key) if isinstance(sdk, dict) else None
+
+    return read
+
+
+COLUMNS: dict[str, tuple[str, Callable[[Row], Any]]] = {
+    "id": ("string", lambda r: r[0]),
+    "title": ("string", lambda r: r[1]["title"]),
+    "message": ("string", lambda r: formatted(r[1]["payload"]) or r[1]["title"]),
+    "timestamp": ("date", lambda r: iso(r[1]["received"])),
+    "event.type": ("string", lambda r: r[1]["payload"]["type"]),
+    "project": ("string", lambda r: r[1]["project"].slug),
+    "project.name": ("string", lambda r: r[1]["project"].slug),
+    "project.id": ("integer", lambda r: r[1]["project"].id),
+    "issue": ("string", lambda r: r[2]["shortId"] if r[2] else None),
+    "issue.id": ("integer", lambda r: int(r[2]["id"]) if r[2] else None),
+    "level": ("string", _payload("level")),
+    "environment": ("string", _payload("environment")),
+    "release": ("string", _payload("release")),
+    "dist": ("string", _payload("dist")),
+    "transaction": ("string", _payload("transaction")),
+    "platform": ("string", _payload("platform")),
+    "culprit": ("string", _payload("culprit")),
+    "logger": ("string", _payload("logger")),
+    "server_name": ("string", _payload("server_name")),
+    "trace": ("string", _context("trace", "trace_id")),
+    "trace.span": ("string", _context("trace", "span_id")),
+    "user.id": ("string", _user("id")),
+    "user.email": ("string", _user("email")),
+    "user.username": ("string", _user("username")),
+    "user.ip": ("string", _user("ip_address")),
+    "sdk.name": ("string", _sdk("name")),
+    "sdk.version": ("string", _sdk("version")),
+}
+
+
+def _tags(row: Row) -> dict[str, str]:
+    return {t["key"]: t["value"] for t in all_tags(row[1]["payload"])}
+
+
+def _cell(row: Row, name: str) -> Any:
+    if name in COLUMNS:
+        return COLUMNS[name][1](row)
+    key = name.removeprefix("tags[").removesuffix("]")
+    return _tags(row).get(key)
+
+
+def _searchable(row: Row) -> tuple[dict[str, Any], dict[str, set[str]]]:
+    """The row as issue search reads a group: title and level fields, the rest as tags."""
+    cells = {k: _cell(row, k) for k in COLUMNS}
+    tags = {k: {str(v)} for k, v in {**_tags(row), **cells}.items() if v is not None}
+    group = {
+        "title": row[1]["title"],
+        "culprit": cells["culprit"] or "",
+        "level": cells["level"],
+        "shortId": cells["issue"] or "",
+        "status": "unresolved",
+    }
+    return group, tags
+
+
+def _window(request: Request, now: float) -> float:
+    """The oldest receive time `statsPeriod` lets in (default 14d); 400 text on a bad one."""
+    raw = request.query_params.get("statsPeriod", "14d")
+    found = PERIOD.match(raw)
+    if found is None:
+        raise SearchError(f"Invalid statsPeriod: {raw!r}")
+    return now - int(found[1]) * SECONDS[found[2]]
+
+
+def _rows(
+    request: Request, state: SentryState, projects: set[int], kinds: tuple[str, ...]
+) -> list[Row]:
+    """The processed events of `projects` of those types, in the window, matching `query`."""
+    now = clock_of(request).now()
+    oldest, terms = _window(request, now), search(request.query_params.get("query", ""))
+    environments = set(request.query_params.getlist("environment"))
+    found = []
+    for event_id, stored in reversed(state.events.items()):
+        if not visible(state, event_id, now) or stored["received"] < oldest:
+            continue
+        payload = stored["payload"]
+        if stored["project"].id not in projects or payload["type"] not in kinds:
+            continue
+        if environments and payload.get("environment") not in environments:
+            continue
+        row = (event_id, stored, state.groups.get(stored["group"] or ""))
+        if matches(terms, *_searchable(row)):
+            found.append(row)
+    return found
+
+
+def _aggregate(name: str, rows: list[Row]) -> Any:
+    if name == "count()":
+        return len(rows)
+    if name in ("last_seen()", "first_seen()"):
+        times = [r[1]["received"] for r in rows]
+        return iso(max(times) if name == "last_seen()" else min(times))
+    inner = name.removeprefix("count_unique(").removesuffix(")")
+    return len({_cell(r, inner) for r in rows} - {None})
+
+
+def _is_aggregate(name: str) -> bool:
+    return name in ("count()", "last_seen()", "first_seen()") or (
+        name.startswith("count_unique(") and name.endswith(")")
+    )
+
+
+def _kind(name: str) -> str:
+    if name in ("count()",) or name.startswith("count_unique("):
+        return "integer"
+    if name in ("last_seen()", "first_seen()"):
+        return "date"
+    return COLUMNS.get(name, ("string", None))[0]
+
+
+def _table(fields: list[str], rows: list[Row]) -> list[dict[str, Any]]:
+    """One row per event, or, with an aggregate among the fields, per distinct plain columns."""
+    plain = [f for f in fields if not _is_aggregate(f)]
+    if len(plain) == len(fields):
+        return [{f: _cell(r, f) for f in fields} for r in rows]
+    groups: dict[tuple[Any, ...], list[Row]] = {}
+    for row in rows:
+        groups.setdefault(tuple(_cell(row, f) for f in plain), []).append(row)
+    return [
+        {f: (_aggregate(f, members) if _is_aggregate(f) else key[plain.index(f)]) for f in fields}
+        for key, members in groups.items()
+    ]
+
+
+def _sorted(
+    request: Request, fields: list[str], table: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    raw = request.query_params.get("sort", "")
+    if not raw:
+        return table
+    name = raw.removeprefix("-")
+    if name not in fields:
+        raise SearchError(f"Cannot sort by a field that is not selected: {name}")
+    present = [r for r in table if r[name] is not None]
+    present.sort(key=lambda r: r[name], reverse=raw.startswith("-"))
+    return present + [r for r in table if r[name] is None]
+
+
+def _per_page(request: Request) -> int:
+    raw = request.query_params.get("per_page", "")
+    return min(int(raw), PAGE) if raw.isdigit() and int(raw) > 0 else PER_PAGE
+
+
+async def organization_events(request: Request) -> Response:
+    """GET organizations/{org}/events/?field=…&dataset=…: the events table."""
+    if denied := api_auth(request):
+        return denied
+    org, state = request.path_params["org"], state_of(request)
+    if org not in state.orgs():
+        return not_there()
+    fields = request.query_params.getlist("field")
+    dataset = request.query_params.get("dataset", "discover")
+    if not fields:
+        return detail(400, "No columns selected")
+    if dataset not in DATASETS:
+        return detail(400, f"dataset must be one of {sorted(DATASETS)}")
+    wanted = set(request.query_params.getlist("project")) - {"-1"}
+    owned = [p for p in state.projects.values() if p.org == org]
+    projects = {p.id for p in owned if not wanted or wanted & {p.slug, str(p.id)}}
+    try:
+        rows = _rows(request, state, projects, DATASETS[dataset])
+        table = _sorted(request, fields, _table(fields, rows))
+    except SearchError as exc:
+        return detail(400, str(exc))
+    meta = {
+        "fields": {f: _kind(f) for f in fields},
+        "units": {f: None for f in fields},
+        "isMetricsData": False,
+        "isMetricsExtractedData": False,
+        "tips": {},
+        "datasetReason": "unchanged",
+        "dataset": dataset,
+    }
+    return JSONResponse({"data": table[: _per_page(request)], "meta": meta})
+
+
+async def project_events(request: Request) -> Response:
+    """GET projects/{org}/{project}/events/: the project's error and message events, newest
+    first (`full=true`: whole events, else each event's summary)."""
+    if denied := api_auth(request):
+        return denied
+    p, state = request.path_params, state_of(request)
+    project = state.find_project(p["org"], p["project"])
+    if project is None:
+        return not_there()
+    full = request.query_params.get("full", "").lower() in ("1", "true")
+    try:
+        rows = _rows(request, state, {project.id}, DATASETS["errors"])
+    except SearchError as exc:
+        return detail(400, str(exc))
+    shown = [
+        {
+            **(event_body(r[0], r[1]) if full else event_summary(r[0], r[1])),
+            "event.type": r[1]["payload"]["type"],
+        }
+        for r in rows[:PAGE]
+    ]
+    return JSONResponse(shown)
