@@ -167,3 +167,77 @@ def test_bad_json_and_unknown_action(opsgenie_mock: Mock) -> None:
     assert bad.status_code == 400
     unknown = httpx.post(f"{opsgenie_mock.url}/v2/alerts/x/explode", headers=HEADERS)
     assert unknown.status_code == 404
+
+
+# --- the documented async pattern against a mock nobody configured -------------------------
+
+
+def _default_client(mock: Mock) -> opsgenie_sdk.ApiClient:
+    """The SDK as its README configures it: host, GenieKey prefix, its own retry defaults."""
+    configuration = opsgenie_sdk.Configuration()
+    configuration.host = mock.url
+    configuration.api_key["Authorization"] = KEY
+    configuration.api_key_prefix["Authorization"] = "GenieKey"
+    return opsgenie_sdk.ApiClient(configuration=configuration)
+
+
+def test_status_read_right_after_create_is_processed(opsgenie_mock: Mock) -> None:
+    """docs.opsgenie.com/docs/alert-api "Create Alert" then "Get Request Status": a client that
+    asks at once gets the outcome, with no sleep and no mock config (the write is due within
+    the moment a read waits; mock_store.SETTLE_S)."""
+    alerts = opsgenie_sdk.AlertApi(api_client=_default_client(opsgenie_mock))
+    payload = opsgenie_sdk.CreateAlertPayload(
+        message="disk full", alias="disk-1", responders=[{"name": "Ops", "type": "team"}]
+    )
+    created = alerts.create_alert(create_alert_payload=payload)
+    status = alerts.get_request_status(request_id=created.request_id).data
+    assert (status.is_success, status.action, status.alias) == (True, "Create", "disk-1")
+    read = alerts.get_alert(identifier=status.alert_id).data
+    assert read.alias == "disk-1" and [r.type for r in read.responders] == ["team"]
+
+
+def test_sdk_retrieve_result_and_resulting_action(opsgenie_mock: Mock) -> None:
+    """opsgenie_sdk SuccessResponse.retrieve_result() polls get_request_status (it does not
+    catch a 404), retrieve_resulting_action() then reads the alert (models/success_response.py).
+    """
+    alerts = opsgenie_sdk.AlertApi(api_client=_default_client(opsgenie_mock))
+    created = alerts.create_alert(
+        create_alert_payload=opsgenie_sdk.CreateAlertPayload(message="m", alias="sdk-helpers")
+    )
+    assert created.retrieve_result().data.is_success is True
+    assert created.retrieve_resulting_action().data.alias == "sdk-helpers"
+    immediately = alerts.get_alert(identifier="sdk-helpers", identifier_type="alias").data
+    assert immediately.status == "open"
+
+
+def test_any_team_exists_until_the_teams_are_configured(opsgenie_mock: Mock) -> None:
+    """The mock holds no account: a team a client names exists, until config `teams` says
+    which do (then another fails at processing, as Opsgenie's `isSuccess: false`)."""
+    alerts = opsgenie_sdk.AlertApi(api_client=_default_client(opsgenie_mock))
+    team = [{"name": "Payments On-Call", "type": "team"}]
+    first = alerts.create_alert(
+        create_alert_payload=opsgenie_sdk.CreateAlertPayload(message="m", responders=team)
+    )
+    assert alerts.get_request_status(request_id=first.request_id).data.is_success is True
+    opsgenie_mock.control("POST", "opsgenie/config", {"teams": ["SRE"]})
+    second = alerts.create_alert(
+        create_alert_payload=opsgenie_sdk.CreateAlertPayload(message="m", responders=team)
+    )
+    status = alerts.get_request_status(request_id=second.request_id).data
+    assert status.is_success is False and "Payments On-Call" in status.status
+
+
+def test_a_longer_delay_still_answers_request_not_processed(opsgenie_mock: Mock) -> None:
+    """Past the moment a read waits, pending is 404 + X-Opsgenie-Errortype (go-sdk-v2
+    client.go RetrieveStatus), and the SDK raises its ApiException with that status."""
+    opsgenie_mock.control("POST", "opsgenie/config", {"request_delay_s": 30})
+    client = _default_client(opsgenie_mock)
+    client.configuration.retry_enabled = False
+    alerts = opsgenie_sdk.AlertApi(api_client=client)
+    created = alerts.create_alert(
+        create_alert_payload=opsgenie_sdk.CreateAlertPayload(message="m", alias="slow")
+    )
+    with pytest.raises(opsgenie_sdk.ApiException) as pending:
+        alerts.get_request_status(request_id=created.request_id)
+    assert pending.value.status == 404
+    assert pending.value.headers["X-Opsgenie-Errortype"] == "RequestNotProcessed"

@@ -266,6 +266,158 @@ def test_a_payload_missing_what_the_action_needs_is_422(
     swagger_check("ErrorResponse", reply)
 
 
+def test_update_priority_message_and_description(alerts: opsgenie_sdk.AlertApi) -> None:
+    """PUT .../priority, .../message, .../description (UpdateAlert*Payload), each 202."""
+    alert = _create(alerts, "edit", priority="P4")
+    priority = opsgenie_sdk.UpdateAlertPriorityPayload(priority="P1")
+    accepted = alerts.update_alert_priority(
+        identifier=alert.id, update_alert_priority_payload=priority
+    )
+    assert _done(alerts, accepted, "UpdatePriority").is_success is True
+    message = opsgenie_sdk.UpdateAlertMessagePayload(message="db1 is down again")
+    accepted = alerts.update_alert_message(
+        identifier="edit", identifier_type="alias", update_alert_message_payload=message
+    )
+    assert _done(alerts, accepted, "UpdateMessage").is_success is True
+    description = opsgenie_sdk.UpdateAlertDescriptionPayload(description="see runbook")
+    accepted = alerts.update_alert_description(
+        identifier=alert.tiny_id,
+        identifier_type="tiny",
+        update_alert_description_payload=description,
+    )
+    assert _done(alerts, accepted, "UpdateDescription").is_success is True
+    read = alerts.get_alert(identifier=alert.id).data
+    assert (read.priority, read.message, read.description) == (
+        "P1",
+        "db1 is down again",
+        "see runbook",
+    )
+
+
+@pytest.mark.parametrize(
+    ("action", "body", "field"),
+    [
+        ("priority", {"priority": "P9"}, "priority"),
+        ("priority", {}, "priority"),
+        ("message", {"message": ""}, "message"),
+        ("message", {"message": "m" * 131}, "message"),
+        ("description", {}, "description"),
+        ("teams", {"team": {}}, "team"),
+    ],
+)
+def test_an_update_missing_its_field_is_422(
+    mock: Mock, action: str, body: dict[str, Any], field: str
+) -> None:
+    """The swagger's required fields (UpdateAlertPriorityPayload's enum, AddTeamToAlertPayload
+    `team`) are checked at once: 422 with a field map, as create's."""
+    method = "POST" if action == "teams" else "PUT"
+    reply = _raw(mock, method, f"/v2/alerts/any/{action}", json=body)
+    assert reply.status_code == 422 and field in reply.json()["errors"], reply.text
+    swagger_check("ErrorResponse", reply)
+
+
+def test_add_team_and_list_recipients(alerts: opsgenie_sdk.AlertApi, mock: Mock) -> None:
+    """POST .../teams (AddTeamToAlertPayload) adds a team responder; GET .../recipients lists
+    the users the alert went to (ListAlertRecipientsResponse: user {id, username}, state)."""
+    user = {"type": "user", "username": "ana@example.com"}
+    alert = _create(alerts, "teams", responders=[user])
+    team = opsgenie_sdk.AddTeamToAlertPayload(team={"name": "SRE"})
+    added = alerts.add_team(identifier=alert.id, add_team_to_alert_payload=team)
+    assert _done(alerts, added, "AddTeam").is_success is True
+    read = alerts.get_alert(identifier=alert.id).data
+    assert sorted(r.type for r in read.responders) == ["team", "user"]
+    ghost = opsgenie_sdk.AddTeamToAlertPayload(team={"name": "Nobody"})
+    failed = alerts.add_team(identifier=alert.id, add_team_to_alert_payload=ghost)
+    assert _done(alerts, failed, "AddTeam").is_success is False
+    recipients = alerts.list_recipients(identifier="teams", identifier_type="alias").data
+    assert [r.user.username for r in recipients] == ["ana@example.com"]
+    assert recipients[0].state and recipients[0].created_at
+    reply = _raw(mock, "GET", f"/v2/alerts/{alert.id}/recipients")
+    swagger_check("ListAlertRecipientsResponse", reply)
+    assert _raw(mock, "GET", "/v2/alerts/nobody/recipients").status_code == 404
+
+
+def test_custom_action_runs_only_when_the_alert_has_it(alerts: opsgenie_sdk.AlertApi) -> None:
+    """POST .../actions/{actionName} (ExecuteCustomAlertActionPayload): an action the alert
+    was created with runs; another fails at processing."""
+    alert = _create(alerts, "custom", actions=["Restart"])
+    payload = opsgenie_sdk.ExecuteCustomAlertActionPayload(user="ana", note="restarting")
+    ran = alerts.execute_custom_alert_action(
+        identifier=alert.id, action_name="Restart", execute_custom_alert_action_payload=payload
+    )
+    assert _done(alerts, ran, "Restart").is_success is True
+    other = alerts.execute_custom_alert_action(identifier=alert.id, action_name="Reboot")
+    assert _done(alerts, other, "Reboot").is_success is False
+    assert [n.note for n in alerts.list_notes(identifier=alert.id).data] == ["restarting"]
+
+
+def test_snooze_with_a_naive_datetime(alerts: opsgenie_sdk.AlertApi) -> None:
+    """The SDK sends a naive datetime without an offset (`2030-01-01T00:00:00`); the mock
+    reads it as UTC (UNCONFIRMED) rather than refusing it."""
+    _create(alerts, "naive")
+    until = datetime.now(UTC).replace(tzinfo=None) + timedelta(hours=1)
+    accepted = alerts.snooze_alert(
+        identifier="naive",
+        identifier_type="alias",
+        snooze_alert_payload=opsgenie_sdk.SnoozeAlertPayload(end_time=until),
+    )
+    assert _done(alerts, accepted, "Snooze").is_success is True
+    read = alerts.get_alert(identifier="naive", identifier_type="alias").data
+    assert read.snoozed is True
+    assert abs((read.snoozed_until - until.replace(tzinfo=UTC)).total_seconds()) < 1
+
+
+# --- saved searches (swagger /v2/alerts/saved-searches) --------------------------------------
+
+
+def test_saved_searches_and_listing_by_one(alerts: opsgenie_sdk.AlertApi, mock: Mock) -> None:
+    """Create (201 CreateSavedSearchResponse), list, get by id and by name, update (PATCH),
+    delete; List and Count Alerts apply one named by `searchIdentifier`."""
+    _create(alerts, "p1", priority="P1")
+    _create(alerts, "p5", priority="P5")
+    payload = opsgenie_sdk.CreateSavedSearchPayload(
+        name="urgent", query="priority:P1", owner={"username": "ana@example.com"}
+    )
+    created = alerts.create_saved_searches(create_saved_search_payload=payload).data
+    assert created.name == "urgent" and created.id
+    assert [s.name for s in alerts.list_saved_searches().data] == ["urgent"]
+    by_name = alerts.get_saved_search(identifier="urgent", identifier_type="name").data
+    assert (by_name.id, by_name.query) == (created.id, "priority:P1")
+    listed = alerts.list_alerts(search_identifier="urgent", search_identifier_type="name").data
+    assert [a.alias for a in listed] == ["p1"]
+    assert alerts.count_alerts(search_identifier=created.id).data.count == 1
+    update = opsgenie_sdk.UpdateSavedSearchPayload(
+        name="quiet", query="priority:P5", owner={"username": "ana@example.com"}
+    )
+    updated = alerts.update_saved_search(
+        identifier=created.id, update_saved_search_payload=update
+    ).data
+    assert (updated.name, updated.query) == ("quiet", "priority:P5")
+    for path, definition in [
+        ("/v2/alerts/saved-searches", "ListSavedSearchesResponse"),
+        (f"/v2/alerts/saved-searches/{created.id}", "GetSavedSearchResponse"),
+    ]:
+        swagger_check(definition, _raw(mock, "GET", path))
+    deleted = alerts.delete_saved_search(identifier="quiet", identifier_type="name")
+    assert deleted.result == "Deleted"
+    with pytest.raises(ApiException) as missing:
+        alerts.get_saved_search(identifier=created.id)
+    assert missing.value.status == 404
+
+
+def test_a_saved_search_needs_name_query_and_owner(mock: Mock) -> None:
+    """CreateSavedSearchPayload requires name, query, owner (422 field map); a duplicate
+    name is 409 (docs.opsgenie.com/docs/response: "ID or name conflicts")."""
+    reply = _raw(mock, "POST", "/v2/alerts/saved-searches", json={"query": "("})
+    assert reply.status_code == 422
+    assert {"name", "query", "owner"} <= set(reply.json()["errors"])
+    body = {"name": "s", "query": "status:open", "owner": {"id": "u1"}}
+    created = _raw(mock, "POST", "/v2/alerts/saved-searches", json=body)
+    assert created.status_code == 201
+    swagger_check("CreateSavedSearchResponse", created)
+    assert _raw(mock, "POST", "/v2/alerts/saved-searches", json=body).status_code == 409
+
+
 # --- logs and notes (GET /v2/alerts/{identifier}/logs, /notes: AlertPaging) -------------------
 
 
@@ -442,6 +594,54 @@ def test_a_strict_mock_refuses_a_ping_to_an_unknown_heartbeat(
     with pytest.raises(ApiException) as refused:
         heartbeats.ping("unknown")
     assert refused.value.status == 404
+
+
+def test_heartbeat_update_disable_enable_delete(
+    heartbeats: opsgenie_sdk.HeartbeatApi, mock: Mock
+) -> None:
+    """PATCH /v2/heartbeats/{name} (UpdateHeartbeatPayload, all optional), POST .../disable and
+    .../enable, DELETE: each 200, data a HeartbeatMeta {name, enabled, expired}."""
+    payload = opsgenie_sdk.CreateHeartbeatPayload(
+        name="backup", interval=10, interval_unit="minutes", enabled=True
+    )
+    heartbeats.create_heartbeat(create_heartbeat_payload=payload)
+    change = opsgenie_sdk.UpdateHeartbeatPayload(interval=2, interval_unit="hours")
+    updated = heartbeats.update_heartbeat("backup", update_heartbeat_payload=change).data
+    assert (updated.name, updated.enabled, updated.expired) == ("backup", True, False)
+    read = heartbeats.get_heartbeat("backup").data
+    assert (read.interval, read.interval_unit) == (2, "hours")
+    assert heartbeats.disable_heartbeat("backup").data.enabled is False
+    mock.control("POST", "clock", {"advance_s": 3 * 3600})
+    assert heartbeats.get_heartbeat("backup").data.expired is False  # disabled: never expires
+    assert heartbeats.enable_heartbeat("backup").data.enabled is True
+    for method, path, definition in [
+        ("PATCH", "/v2/heartbeats/backup", "UpdateHeartbeatResponse"),
+        ("POST", "/v2/heartbeats/backup/disable", "DisableHeartbeatResponse"),
+        ("POST", "/v2/heartbeats/backup/enable", "EnableHeartbeatResponse"),
+    ]:
+        swagger_check(definition, _raw(mock, method, path, json={}))
+    bad = _raw(mock, "PATCH", "/v2/heartbeats/backup", json={"intervalUnit": "weeks"})
+    assert bad.status_code == 422 and "intervalUnit" in bad.json()["errors"]
+    assert heartbeats.delete_heartbeat("backup").result == "Deleted"
+    with pytest.raises(ApiException) as gone:
+        heartbeats.get_heartbeat("backup")
+    assert gone.value.status == 404
+    for method in ("PATCH", "DELETE"):
+        assert _raw(mock, method, "/v2/heartbeats/backup", json={}).status_code == 404
+    assert _raw(mock, "POST", "/v2/heartbeats/backup/enable").status_code == 404
+
+
+# --- account (swagger GET /v2/account) ---------------------------------------------------------
+
+
+def test_account_info(client: opsgenie_sdk.ApiClient, mock: Mock) -> None:
+    """AccountApi.get_info: GetAccountInfoResponse {name, userCount, plan}."""
+    info = opsgenie_sdk.AccountApi(api_client=client).get_info().data
+    assert info.name and info.user_count >= 1 and info.plan.max_user_count >= info.user_count
+    swagger_check("GetAccountInfoResponse", _raw(mock, "GET", "/v2/account"))
+    anonymous = httpx.get(f"{mock.url}/v2/account")
+    assert anonymous.status_code == 401
+    swagger_check("ErrorResponse", anonymous)
 
 
 # --- the vendor's own refusals ---------------------------------------------------------------

@@ -19,13 +19,15 @@ import re
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 Alert = dict[str, Any]
 Body = dict[str, Any]
 
 NOTE_LIMIT, TAG_LIMIT, TAGS_LIMIT = 25000, 50, 20
+MESSAGE_LIMIT, DESCRIPTION_LIMIT = 130, 15000
+PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
 ENTRIES_PER_ALERT = 500  # logs, and notes, kept per alert; the oldest go first
 RESPONDER_TYPES = ("team", "user", "escalation", "schedule")
 OFFSET = re.compile(r"^\d{1,15}_(\d{1,30})$")
@@ -97,6 +99,19 @@ def _details(body: Body, query: Mapping[str, str]) -> dict[str, str]:
     return {}
 
 
+def _priority(body: Body, query: Mapping[str, str]) -> dict[str, str]:
+    if body.get("priority") not in PRIORITIES:
+        return {"priority": f"Priority should be one of {list(PRIORITIES)}"}
+    return {}
+
+
+def _description(body: Body, query: Mapping[str, str]) -> dict[str, str]:
+    value = body.get("description")
+    if not isinstance(value, str) or len(value) > DESCRIPTION_LIMIT:
+        return {"description": f"Description should be at most {DESCRIPTION_LIMIT} characters."}
+    return {}
+
+
 def _listed(name: str) -> Callable[[Body, Mapping[str, str]], dict[str, str]]:
     def check(body: Body, query: Mapping[str, str]) -> dict[str, str]:
         return {} if csv(query.get(name)) else {name: f"{name.capitalize()} can not be empty."}
@@ -109,14 +124,16 @@ def csv(value: str | None) -> list[str]:
 
 
 def parse_time(value: Any) -> float | None:
-    """Unix seconds of an ISO 8601 time with an offset (or `Z`), else None."""
+    """Unix seconds of an ISO 8601 time (`Z`, an offset, or none: UTC), else None."""
     if not isinstance(value, str):
         return None
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return moment.timestamp() if moment.tzinfo is not None else None
+    # A time without an offset is read as UTC (the SDK sends a naive datetime so; that
+    # Opsgenie reads it so is UNCONFIRMED).
+    return (moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)).timestamp()
 
 
 def by(body: Body, default: str) -> str:
@@ -142,7 +159,8 @@ def _snooze(alert: Alert, body: Body, query: Mapping[str, str], now: str) -> str
     until, current = parse_time(body["endTime"]), parse_time(now)
     if until is None or current is None or until <= current:
         return "Snooze end time should be in the future"
-    alert["snoozed"], alert["snoozedUntil"] = True, body["endTime"]
+    moment = datetime.fromtimestamp(until, UTC).isoformat(timespec="milliseconds")
+    alert["snoozed"], alert["snoozedUntil"] = True, moment.replace("+00:00", "Z")
     return None
 
 
@@ -177,6 +195,30 @@ def _add_details(alert: Alert, body: Body, query: Mapping[str, str], now: str) -
 def _remove_details(alert: Alert, body: Body, query: Mapping[str, str], now: str) -> None:
     for key in csv(query.get("keys")):
         alert["details"].pop(key, None)
+
+
+def _set(name: str) -> Callable[[Alert, Body, Mapping[str, str], str], None]:
+    """An update of one field to the body's value (priority, message, description)."""
+
+    def apply(alert: Alert, body: Body, query: Mapping[str, str], now: str) -> None:
+        alert[name] = body[name]
+
+    return apply
+
+
+def _add_team(alert: Alert, body: Body, query: Mapping[str, str], now: str) -> None:
+    responder = resolved({**body["team"], "type": "team"})
+    if responder not in alert["responders"]:
+        alert["responders"].append(responder)
+
+
+def custom(name: str) -> Action:
+    """A custom action (POST .../actions/{name}): it runs when the alert lists it in `actions`."""
+
+    def apply(alert: Alert, body: Body, query: Mapping[str, str], now: str) -> str | None:
+        return None if name in alert["actions"] else f"Alert does not have action [{name}]"
+
+    return Action(name, _nothing, apply, f"Executed action [{name}]", f"Action [{name}] executed")
 
 
 def _keep(alert: Alert, body: Body, query: Mapping[str, str], now: str) -> None:
@@ -242,6 +284,28 @@ ACTIONS: dict[tuple[str, str], Action] = {
         "Details removed",
     ),
 }
+ACTIONS |= {
+    ("priority", "PUT"): Action(
+        "UpdatePriority", _priority, _set("priority"), "Updated priority", "Priority updated"
+    ),
+    ("message", "PUT"): Action(
+        "UpdateMessage",
+        _text("message", MESSAGE_LIMIT),
+        _set("message"),
+        "Updated message",
+        "Message updated",
+    ),
+    ("description", "PUT"): Action(
+        "UpdateDescription",
+        _description,
+        _set("description"),
+        "Updated description",
+        "Description updated",
+    ),
+    ("teams", "POST"): Action(
+        "AddTeam", _recipient("team", ("id", "name")), _add_team, "Added team", "Team added"
+    ),
+}
 DELETE = Action("Delete", _nothing, _keep, "Deleted alert", "Alert deleted")
 
 
@@ -263,10 +327,29 @@ class Journal:
 
     logs: deque[dict[str, str]] = field(default_factory=lambda: deque(maxlen=ENTRIES_PER_ALERT))
     notes: deque[dict[str, str]] = field(default_factory=lambda: deque(maxlen=ENTRIES_PER_ALERT))
+    # the users the alert was routed to (its user responders), by their id, as List Recipients
+    recipients: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def weight(self) -> int:
-        return sum(len(n["note"]) for n in self.notes) + 200 * (len(self.logs) + len(self.notes))
+        entries = len(self.logs) + len(self.notes) + len(self.recipients)
+        return sum(len(n["note"]) for n in self.notes) + 200 * entries
+
+
+def add_recipients(journal: Journal, body: Body, now: str) -> None:
+    """The users a create (`responders`) or Add Responder (`responder`) routed the alert to.
+    Opsgenie lists each notified user; whom a team or schedule reaches is account data the
+    mock lacks, so only user responders are listed, each `state` "pending" (UNCONFIRMED)."""
+    given = body.get("responders")
+    for responder in [*(given if isinstance(given, list) else []), body.get("responder")]:
+        if not isinstance(responder, dict) or responder.get("type") != "user":
+            continue
+        if len(journal.recipients) >= ENTRIES_PER_ALERT:
+            return
+        ident = resolved(responder)["id"]
+        user = {"id": ident, "username": str(responder.get("username") or "")}
+        entry = {"user": user, "state": "pending", "method": "", "createdAt": now}
+        journal.recipients.setdefault(ident, {**entry, "updatedAt": now})
 
 
 def offset_of(millis: int, sequence: int) -> str:

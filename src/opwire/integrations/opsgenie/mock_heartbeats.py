@@ -1,11 +1,13 @@
 """Opsgenie heartbeats, for the mock: what Create Heartbeat needs, and a heartbeat as read back.
 
-Pages followed: docs.opsgenie.com/docs/heartbeat-api (Create, Get, List, Ping: `GET
-/v2/heartbeats/{name}/ping` answers 202 "PONG - Heartbeat received"), shared/specs/opsgenie/
+Pages followed: docs.opsgenie.com/docs/heartbeat-api (Create, Get, List, Update (PATCH), Delete,
+Enable, Disable, Ping: `GET /v2/heartbeats/{name}/ping` answers 202 "PONG - Heartbeat
+received"), shared/specs/opsgenie/
 swagger.json (CreateHeartbeatPayload: `name` <= 200, `interval` >= 1, `intervalUnit` in
 minutes/hours/days, `enabled` required; `alertMessage` <= 130, `alertTags` <= 20 of <= 50,
 `alertPriority` P1-P5; Heartbeat: name, description, interval, enabled, intervalUnit, expired,
-lastPingTime).
+lastPingTime; UpdateHeartbeatPayload: all optional; Update, Enable and Disable answer 200 with
+a HeartbeatMeta `{name, enabled, expired}`, Delete 200 with a SuccessResponse).
 
 The routes are here; mock.py holds the state (`heartbeats`, `strict_heartbeats`) and lists
 them. A ping to a heartbeat nobody created makes it (the mock has no account to create it in)
@@ -39,6 +41,7 @@ TEXTS = {
 }
 OVERHEAD = 512  # a stored heartbeat beyond its body's bytes
 OPTIONAL = ("description", "ownerTeam", "alertMessage", "alertTags", "alertPriority")
+UPDATABLE = ("interval", "intervalUnit", "enabled", *OPTIONAL)
 
 
 @dataclass(slots=True)
@@ -182,3 +185,60 @@ async def heartbeat_ping(request: Request) -> Response:
         state.heartbeats.put(name, beat, len(name) + OVERHEAD)
     beat.pinged = now
     return answer(202, {"result": "PONG - Heartbeat received"})
+
+
+def update_errors(body: dict[str, Any]) -> dict[str, str]:
+    """What is wrong with an Update Heartbeat body: Create's rules, each field optional."""
+    merged = {"name": "n", "interval": 1, "intervalUnit": "minutes", "enabled": True, **body}
+    errors = create_errors(merged)
+    errors.pop("name", None)  # the path names the heartbeat; a body's `name` is not a rename
+    return errors
+
+
+def meta(name: str, beat: Beat, now: float) -> dict[str, Any]:
+    """HeartbeatMeta, as Update, Enable and Disable answer it."""
+    return {"name": name, "enabled": bool(beat.fields["enabled"]), "expired": expired(beat, now)}
+
+
+def _named(request: Request) -> tuple[str, Beat] | Response:
+    if denied := auth(request, write=False):
+        return denied
+    name = request.path_params["name"]
+    beat = mock_state(request).vendor.heartbeats.get(name)
+    return _heartbeat_missing(name) if beat is None else (name, beat)
+
+
+async def update_heartbeat(request: Request) -> Response:
+    """PATCH /v2/heartbeats/{name}: the fields given change, the others stay."""
+    found = _named(request)
+    if isinstance(found, Response):
+        return found
+    body, _ = await body_of(request)
+    if body is None:
+        return answer(400, {"message": HTTP_TEXTS["bad_json"]})
+    if errors := update_errors(body):
+        return unprocessable(errors)
+    name, beat = found
+    beat.fields |= {k: v for k, v in body.items() if k in UPDATABLE}
+    return answer(200, {"result": "Updated", "data": meta(name, beat, clock_of(request).now())})
+
+
+async def switch_heartbeat(request: Request) -> Response:
+    """POST /v2/heartbeats/{name}/enable and /disable."""
+    found = _named(request)
+    if isinstance(found, Response):
+        return found
+    name, beat = found
+    on = request.url.path.endswith("/enable")
+    beat.fields["enabled"] = on
+    now = clock_of(request).now()
+    result = "Enabled" if on else "Disabled"
+    return answer(200, {"result": result, "data": meta(name, beat, now)})
+
+
+async def delete_heartbeat(request: Request) -> Response:
+    found = _named(request)
+    if isinstance(found, Response):
+        return found
+    del mock_state(request).vendor.heartbeats[found[0]]
+    return answer(200, {"result": "Deleted"})
