@@ -35,6 +35,7 @@ from datadog_api_client.v1.model.logs_list_request_time import (
     LogsListRequestTime as LogsListRequestTimeV1,
 )
 from datadog_api_client.v1.model.logs_sort import LogsSort as LogsSortV1
+from datadog_api_client.v1.model.metric_metadata import MetricMetadata
 from datadog_api_client.v1.model.service_check import ServiceCheck
 from datadog_api_client.v1.model.service_check_status import ServiceCheckStatus
 from datadog_api_client.v1.model.service_checks import ServiceChecks
@@ -703,3 +704,84 @@ def test_v1_logs_are_sent_and_listed_with_next_log_id(mock: Mock) -> None:
     refused = httpx.post(f"{mock.url}/api/v1/logs-queries/list", json={}, headers=KEYS)
     assert refused.status_code == 400 and "time" in refused.json()["error"]["message"]
     check(spec("v1"), API, refused)
+
+
+# --- metric listing and metadata --------------------------------------------------------------
+
+
+def _submit_count(mock: Mock, metric: str, tags: list[str], host: str | None = None) -> None:
+    series = MetricSeries(
+        metric=metric,
+        type=MetricIntakeType.COUNT,
+        points=[MetricPoint(timestamp=int(time.time()), value=1.0)],
+        tags=tags,
+        resources=[MetricResource(name=host, type="host")] if host else [],
+    )
+    with client(mock, app_key=False) as api:
+        MetricsApi(api).submit_metrics(body=MetricPayload(series=[series]))
+
+
+def test_active_metrics_are_listed_by_host_and_tag_filter(mock: Mock) -> None:
+    """v1 spec ListActiveMetrics: `from` (seconds), `host`, `tag_filter`; MetricsListResponse
+    gives `from` back as a string."""
+    mine = uuid.uuid4().hex[:8]
+    _submit_count(mock, f"app.{mine}.a", [f"team:{mine}", "env:prod"], host=f"h-{mine}")
+    _submit_count(mock, f"app.{mine}.b", [f"team:{mine}", "env:staging"])
+    since = int(time.time()) - 60
+    with client(mock) as api:
+        metrics = MetricsApiV1(api)
+        listed = metrics.list_active_metrics(_from=since)
+        assert listed._from == str(since)
+        assert {f"app.{mine}.a", f"app.{mine}.b"} <= set(listed.metrics)
+        assert metrics.list_active_metrics(_from=since, host=f"h-{mine}").metrics == [
+            f"app.{mine}.a"
+        ]
+        staged = metrics.list_active_metrics(_from=since, tag_filter=f"team:{mine} AND env:staging")
+        assert staged.metrics == [f"app.{mine}.b"]
+        either = metrics.list_active_metrics(_from=since, tag_filter="env IN (prod,staging)")
+        assert {f"app.{mine}.a", f"app.{mine}.b"} <= set(either.metrics)
+        assert metrics.list_active_metrics(_from=int(time.time()) + 3600).metrics == []
+    check(
+        spec("v1"), API, httpx.get(f"{mock.url}/api/v1/metrics", headers=KEYS, params={"from": 0})
+    )
+    missing = httpx.get(f"{mock.url}/api/v1/metrics", headers=KEYS)
+    assert missing.status_code == 400
+    check(spec("v1"), API, missing)
+
+
+def test_metric_metadata_is_read_edited_and_searched(mock: Mock) -> None:
+    """v1 spec GetMetricMetadata / UpdateMetricMetadata (MetricMetadata, 404 for an unknown
+    metric) and ListMetrics (`q` "optionally prefixed with `metrics:`", the last 24 hours)."""
+    mine = uuid.uuid4().hex[:8]
+    name = f"app.{mine}.requests"
+    _submit_count(mock, name, [])
+    with client(mock) as api:
+        metrics = MetricsApiV1(api)
+        assert metrics.get_metric_metadata(metric_name=name).type == "count"
+        edited = metrics.update_metric_metadata(
+            metric_name=name,
+            body=MetricMetadata(description="Requests", unit="request", per_unit="second"),
+        )
+        assert (edited.description, edited.unit, edited.per_unit) == (
+            "Requests",
+            "request",
+            "second",
+        )
+        assert metrics.get_metric_metadata(metric_name=name).to_dict() == edited.to_dict()
+        with pytest.raises(NotFoundException):
+            metrics.get_metric_metadata(metric_name=f"app.{mine}.never")
+        with pytest.raises(NotFoundException):
+            metrics.update_metric_metadata(
+                metric_name=f"app.{mine}.never", body=MetricMetadata(unit="byte")
+            )
+        with pytest.warns(DeprecationWarning):  # the SDK's own warning: /api/v2/metrics
+            assert metrics.list_metrics(q=f"metrics:{mine}").results.metrics == [name]
+            assert metrics.list_metrics(q=mine).results.metrics == [name]
+    with client(mock, app_key=False) as api, pytest.raises(ForbiddenException):
+        MetricsApiV1(api).get_metric_metadata(metric_name=name)
+    url = f"{mock.url}/api/v1/metrics/{name}"
+    check(spec("v1"), API, httpx.get(url, headers=KEYS))
+    bad = httpx.put(url, headers=KEYS, json={"statsd_interval": "ten"})
+    assert bad.status_code == 400
+    check(spec("v1"), API, bad)
+    check(spec("v1"), API, httpx.get(f"{mock.url}/api/v1/search", headers=KEYS, params={"q": mine}))

@@ -39,6 +39,7 @@ from opwire.integrations.datadog import mock_events as events
 from opwire.integrations.datadog import mock_intake as intake
 from opwire.integrations.datadog import mock_logs as logs
 from opwire.integrations.datadog import mock_logs_search as log_reads
+from opwire.integrations.datadog import mock_metrics as metrics
 from opwire.integrations.datadog.mock_base import (
     DatadogState,
     auth,
@@ -175,6 +176,10 @@ ROUTES: list[BaseRoute] = [
     Route("/api/v2/events/search", events.search_events_v2, methods=["POST"]),
     Route("/api/v2/events/{event_id}", events.get_event_v2, methods=["GET"]),
     Route("/api/v1/query", query, methods=["GET"]),
+    Route("/api/v1/metrics", metrics.list_active, methods=["GET"]),
+    Route("/api/v1/metrics/{metric_name}", metrics.get_metadata, methods=["GET"]),
+    Route("/api/v1/metrics/{metric_name}", metrics.update_metadata, methods=["PUT"]),
+    Route("/api/v1/search", metrics.search, methods=["GET"]),
     Route("/api/v2/logs", logs.submit_v2, methods=["POST"]),
     Route("/v1/input", logs.submit_v1, methods=["POST"]),
     Route("/api/v2/logs/events", log_reads.list_logs_get, methods=["GET"]),

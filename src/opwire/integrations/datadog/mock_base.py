@@ -46,6 +46,8 @@ class DatadogState:
     log_ids: itertools.count[int] = field(default_factory=itertools.count)
     # PUT /api/v1/metrics/{name}: what an operator set, by metric name, at most ENTRIES.
     metadata: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The type each metric was first submitted with (its metadata `type`), at most ENTRIES.
+    metric_types: dict[str, str] = field(default_factory=dict)
     # Metric names submitted as distributions (queried as one population), at most ENTRIES.
     distributions: set[str] = field(default_factory=set)
 

@@ -42,6 +42,10 @@ CHECK_MAX_AGE_S = 600
 CHECK_STATUSES = (0, 1, 2, 3)  # ServiceCheckStatus: OK, WARNING, CRITICAL, UNKNOWN
 ACCEPTED_V1 = '{"status": "ok"}'  # recorded body of a v1 intake 202, served as text/json
 
+# v2 `MetricIntakeType` (0 unspecified, 1 count, 2 rate, 3 gauge) and v1's names, as the
+# metadata `type` a metric takes from its first submission; unspecified is a gauge. UNCONFIRMED.
+TYPES = {0: "gauge", 1: "count", 2: "rate", 3: "gauge", "count": "count", "rate": "rate"}
+
 PointReader = Callable[[Any], list[tuple[float, float]] | None]
 
 
@@ -127,10 +131,21 @@ async def _intake(request: Request, version: str, read: PointReader, shape: str)
     if isinstance(document, Response):
         return document
     listed = _series_list(document)
-    found = listed if isinstance(listed, Response) else rows(listed, read, shape)
+    if isinstance(listed, Response):
+        return listed
+    found = rows(listed, read, shape)
     if not isinstance(found, Response) and not state_of(request).drop_points:
         state_of(request).points.extend(found)
+        for series in listed if read is not distribution_point else ():
+            named = series.get("type")
+            kind = TYPES.get(named, "gauge") if isinstance(named, int | str) else "gauge"
+            note_type(state_of(request).metric_types, series["metric"], kind)
     return found
+
+
+def note_type(types: dict[str, str], metric: str, kind: str) -> None:
+    if metric not in types and len(types) < ENTRIES:
+        types[metric] = kind
 
 
 async def series_v2(request: Request) -> Response:
@@ -149,6 +164,8 @@ async def distribution_points(request: Request) -> Response:
     if isinstance(found, Response):
         return found
     names = state_of(request).distributions
+    for metric in {row[0] for row in found}:
+        note_type(state_of(request).metric_types, metric, "distribution")
     for metric in {row[0] for row in found} - names:
         if len(names) < ENTRIES:  # past it, a new name is queried as a gauge is
             names.add(metric)
