@@ -805,3 +805,68 @@ def test_async_web_client(slack_mock: Mock) -> None:
         return pages
 
     assert asyncio.run(run()) == [["a2", "a1"], ["a0"]]
+
+
+def test_incident_war_room(slack_mock: Mock) -> None:
+    """What an incident bot does: conversations.create (a name rule, name_taken), invite the
+    bot (a person's token) and the operator (already_in_channel), setTopic (the channel's topic,
+    and a channel_topic message in the history), post, archive (already_archived; posting then
+    is is_archived), unarchive."""
+    bot, person = web(slack_mock), web(slack_mock, USER_TOKEN)
+    created = person.conversations_create(name="inc-2041-db-latency")["channel"]
+    room = created["id"]
+    assert re.match(r"^C[A-Z0-9]{8,}$", room) and created["name"] == "inc-2041-db-latency"
+    taken = api_error(lambda: person.conversations_create(name="inc-2041-db-latency"))
+    assert taken.response["error"] == "name_taken"
+    bad = api_error(lambda: person.conversations_create(name="Inc 2041!"))
+    assert bad.response["error"] == "invalid_name_specials"
+    outside = api_error(lambda: bot.chat_postMessage(channel=room, text="x"))
+    assert outside.response["error"] == "not_in_channel"
+    person.conversations_invite(channel=room, users="U0OPWIRE0")
+    already = api_error(lambda: bot.conversations_invite(channel=room, users=["U0OPWIRE1"]))
+    assert already.response["error"] == "already_in_channel"
+    topic = bot.conversations_setTopic(channel=room, topic="SEV2: db latency")["channel"]
+    assert topic["topic"]["value"] == "SEV2: db latency" and topic["topic"]["creator"] == (
+        "U0OPWIRE0"
+    )
+    bot.chat_postMessage(channel=room, text="status: investigating")
+    history = bot.conversations_history(channel=room)["messages"]
+    assert [(m.get("subtype"), m["text"]) for m in history] == [
+        (None, "status: investigating"),
+        ("channel_topic", "set the channel topic: SEV2: db latency"),
+    ]
+    assert bot.conversations_info(channel=room)["channel"]["topic"]["value"] == "SEV2: db latency"
+    mine = [c["id"] for c in bot.users_conversations()["channels"]]
+    assert mine == [CHANNEL, room]
+    bot.conversations_archive(channel=room)
+    twice = api_error(lambda: bot.conversations_archive(channel=room))
+    assert twice.response["error"] == "already_archived"
+    archived = api_error(lambda: bot.chat_postMessage(channel=room, text="x"))
+    assert archived.response["error"] == "is_archived"
+    bot.conversations_unarchive(channel=room)
+    assert bot.chat_postMessage(channel=room, text="reopened")["ok"] is True
+
+
+def test_direct_messages(slack_mock: Mock) -> None:
+    """conversations.open with `users` answers {channel: {id: D…}}, then already_open and no_op;
+    chat.postMessage to a user's id posts into that direct message (the answer's channel is the
+    D… id); conversations.list types=im lists it."""
+    client = web(slack_mock)
+    opened = client.conversations_open(users="U0OPWIRE1")
+    dm = opened["channel"]["id"]
+    assert dm.startswith("D") and set(opened["channel"]) == {"id"}
+    assert "already_open" not in opened.data
+    again = client.conversations_open(users=["U0OPWIRE1"], return_im=True)
+    assert (again["already_open"], again["no_op"], again["channel"]["user"]) == (
+        True,
+        True,
+        "U0OPWIRE1",
+    )
+    sent = client.chat_postMessage(channel="U0OPWIRE1", text="you are on call")
+    assert sent["channel"] == dm
+    (message,) = client.conversations_history(channel=dm)["messages"]
+    assert message["text"] == "you are on call"
+    ims = client.conversations_list(types="im")["channels"]
+    assert [(c["id"], c["is_im"], c["user"]) for c in ims] == [(dm, True, "U0OPWIRE1")]
+    nobody = api_error(lambda: client.conversations_open(users="U0NOBODY0"))
+    assert nobody.response["error"] == "user_not_found"

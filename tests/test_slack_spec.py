@@ -321,3 +321,39 @@ def test_directory_methods_match_the_spec(slack_mock: Mock, spec: dict[str, Any]
     validate(spec, "200", get("bots.info", bot="B0OPWIRE0"), "/bots.info")
     validate(spec, "default", get("bots.info", bot="B0NOBODY00"), "/bots.info")
     validate(spec, "200", get("team.info"), "/team.info")
+
+
+def test_channel_management_matches_the_spec(slack_mock: Mock, spec: dict[str, Any]) -> None:
+    """/conversations.create, /conversations.invite, /conversations.setTopic, /setPurpose,
+    /conversations.rename, /conversations.archive, /conversations.open (both forms),
+    /users.conversations and /auth.test's is_enterprise_install: success and error schemas."""
+    created = call(slack_mock, "conversations.create", USER, name="inc-1")
+    validate(spec, "200", created, "/conversations.create", "post")
+    taken = call(slack_mock, "conversations.create", USER, name="inc-1")
+    validate(spec, "default", taken, "/conversations.create", "post")
+    room = created["channel"]["id"]
+    invited = call(slack_mock, "conversations.invite", USER, channel=room, users="U0OPWIRE0")
+    validate(spec, "200", invited, "/conversations.invite", "post")
+    again = call(slack_mock, "conversations.invite", USER, channel=room, users="U0OPWIRE0")
+    validate(spec, "default", again, "/conversations.invite", "post")
+    for method, field in (("setTopic", "topic"), ("setPurpose", "purpose")):
+        changed = call(slack_mock, f"conversations.{method}", BOT, channel=room, **{field: "x"})
+        validate(spec, "200", changed, f"/conversations.{method}", "post")
+    renamed = call(slack_mock, "conversations.rename", BOT, channel=room, name="inc-1-db")
+    validate(spec, "200", renamed, "/conversations.rename", "post")
+    for expected in ("200", "default"):
+        archived = call(slack_mock, "conversations.archive", BOT, channel=room)
+        validate(spec, expected, archived, "/conversations.archive", "post")
+    opened = call(slack_mock, "conversations.open", BOT, users="U0OPWIRE1")
+    validate(spec, "200", opened, "/conversations.open", "post")
+    full = call(slack_mock, "conversations.open", BOT, users="U0OPWIRE1", return_im="true")
+    validate(spec, "200", full, "/conversations.open", "post")
+    nobody = call(slack_mock, "conversations.open", BOT, users="U0NOBODY0")
+    validate(spec, "default", nobody, "/conversations.open", "post")
+    mine = httpx.get(
+        f"{slack_mock.url}/api/users.conversations", params={"types": "public_channel,im"},
+        headers=BOT,
+    ).json()  # fmt: skip
+    assert len(mine["channels"]) == 3  # the archived room too: exclude_archived was not set
+    validate(spec, "200", mine, "/users.conversations")
+    validate(spec, "200", call(slack_mock, "auth.test", BOT), "/auth.test")

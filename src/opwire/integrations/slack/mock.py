@@ -3,7 +3,8 @@
 Pages followed: api.slack.com/messaging/webhooks; api.slack.com/changelog/2016-05-17-changes-to-
 errors-for-incoming-webhooks; docs.slack.dev/apis/web-api/rate-limits;
 shared/specs/slack/slack_web_openapi_v2.json; vendor-contracts.md § 5. The Web API methods live
-in mock_methods.py, mock_chat.py, mock_items.py, mock_directory.py and mock_files.py (their
+in mock_methods.py, mock_chat.py, mock_items.py, mock_directory.py, mock_channels.py and
+mock_files.py (their
 plumbing in mock_web.py), the state in mock_state.py.
 
 Webhook answers are bare words as text/plain; the Web API answers HTTP 200 with `ok` true or
@@ -38,6 +39,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from opwire.integrations.slack import (
+    mock_channels,
     mock_chat,
     mock_directory,
     mock_files,
@@ -279,7 +281,7 @@ SCENARIOS = (
 
 
 def _web_routes() -> list[Route]:
-    modules = (mock_methods, mock_chat, mock_items, mock_directory, mock_files)
+    modules = (mock_methods, mock_chat, mock_items, mock_directory, mock_channels, mock_files)
     return [route for module in modules for route in module.routes()]
 
 

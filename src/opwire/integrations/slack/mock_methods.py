@@ -119,7 +119,9 @@ def content(call: Call) -> dict[str, Any]:
 
 
 def postable(call: Call) -> Channel:
-    channel = call.state.find_channel(text(call.params, "channel"))
+    given = text(call.params, "channel")
+    # A user's id posts into the app's direct message with that user (chat.postMessage).
+    channel = call.state.im_with(given) if given in USERS else call.state.find_channel(given)
     if channel is None or (channel.private and not channel.member):
         raise ApiError("channel_not_found")
     if channel.archived:
@@ -218,8 +220,11 @@ def replies(call: Call) -> dict[str, Any]:
 
 
 def conversation(channel: Channel, num_members: bool = False) -> dict[str, Any]:
-    """A channel as objs_conversation shows it (its first, channel-like, form)."""
-    empty = {"value": "", "creator": "", "last_set": 0}
+    """A channel as objs_conversation shows it (its first, channel-like, form; a direct message
+    in its third, im, form)."""
+    if channel.im_user:
+        return {"id": channel.id, "created": CREATED, "is_im": True, "is_org_shared": False,
+                "user": channel.im_user, "is_user_deleted": False, "priority": 0}  # fmt: skip
     shown: dict[str, Any] = {
         "id": channel.id,
         "name": channel.name,
@@ -239,8 +244,8 @@ def conversation(channel: Channel, num_members: bool = False) -> dict[str, Any]:
         "is_pending_ext_shared": False,
         "is_member": channel.member,
         "unlinked": 0,
-        "topic": dict(empty),
-        "purpose": dict(empty),
+        "topic": _about(channel.topic),
+        "purpose": _about(channel.purpose),
         "previous_names": [],
         "pending_shared": [],
     }
@@ -249,12 +254,16 @@ def conversation(channel: Channel, num_members: bool = False) -> dict[str, Any]:
     return shown
 
 
+def _about(value: tuple[str, str, int]) -> dict[str, Any]:
+    return {"value": value[0], "creator": value[1], "last_set": value[2]}
+
+
 def info(call: Call) -> dict[str, Any]:
     channel = readable(call, text(call.params, "channel"))
     return {"channel": conversation(channel, flag(call.params, "include_num_members"))}
 
 
-def _types(call: Call) -> set[str]:
+def types_of(call: Call) -> set[str]:
     given = {t.strip() for t in (text(call.params, "types") or "public_channel").split(",")}
     if not given <= CHANNEL_TYPES:
         raise ApiError("invalid_types")
@@ -262,11 +271,12 @@ def _types(call: Call) -> set[str]:
 
 
 def list_conversations(call: Call) -> dict[str, Any]:
-    types, hide_archived = _types(call), flag(call.params, "exclude_archived")
+    types, hide_archived = types_of(call), flag(call.params, "exclude_archived")
     size = limit(call.params, 100, LIST_LIMIT_MAX, refuse=True)
 
     def listed(channel: Channel) -> bool:
         kind = "private_channel" if channel.private else "public_channel"
+        kind = "im" if channel.im_user else kind
         visible = channel.member or not channel.private
         return kind in types and visible and not (hide_archived and channel.archived)
 
@@ -283,6 +293,7 @@ def auth_test(call: Call) -> dict[str, Any]:
         "user": USERS[who["user_id"]].name,
         "team_id": TEAM_ID,
         **who,
+        "is_enterprise_install": False,
     }
 
 

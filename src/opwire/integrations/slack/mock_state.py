@@ -46,6 +46,10 @@ class Channel:
     archived: bool = False
     private: bool = False
     bucket: Bucket = field(default_factory=Bucket)
+    im_user: str = ""  # a direct message's other party (a D… channel); "" for a channel
+    # (value, who set it, when): conversations.setTopic / setPurpose
+    topic: tuple[str, str, int] = ("", "", 0)
+    purpose: tuple[str, str, int] = ("", "", 0)
 
     def __post_init__(self) -> None:
         self.name = self.name or self.id.lower()
@@ -169,6 +173,14 @@ class SlackState:
             return self.channels[given]
         name = given.removeprefix("#")
         return next((c for c in self.channels.values() if name and c.name == name), None)
+
+    def im_with(self, user: str) -> Channel:
+        """The direct message with `user` (opened once, then the same one)."""
+        found = next((c for c in self.channels.values() if c.im_user == user), None)
+        if found is None:
+            found = self.channel(f"D{user[1:]}")
+            found.im_user, found.name = user, ""
+        return found
 
     def history(self) -> dict[str, list[dict[str, Any]]]:
         """Each channel's messages, replies included, oldest first."""
