@@ -623,3 +623,47 @@ def test_splunk_handler_batches_concatenated_events(splunk_mock: Mock) -> None:
     query = "search sourcetype=batched | stats count"
     found = rows(login(splunk_mock).jobs.oneshot(query, output_mode="json"))
     assert found == [{"count": "5"}]
+
+
+def test_users_roles_and_capabilities(events: Mock) -> None:
+    """authentication/users (create with roles as repeated keys, read back lowercased, as
+    splunklib Users.create expects), authorization/roles, the capabilities entry, and the new
+    user's login (REST API Reference "Access endpoints")."""
+    events.control("POST", "splunk/config", {"users": {"admin": PASSWORD}})
+    service = login(events)
+    assert [user.name for user in service.users] == ["admin"]
+    made = service.users.create("Boris", "boris-Password-1", roles=["user", "power"])
+    assert made.name == "boris" and made.roles == ["user", "power"]
+    assert "boris" in service.users and "BORIS" in service.users
+    assert {"admin", "power", "user"} <= {role.name for role in service.roles}
+    assert "search" in service.roles["user"].capabilities
+    assert "admin_all_objects" in service.capabilities
+    boris = client.connect(
+        host="127.0.0.1",
+        port=port(events),
+        scheme="http",
+        username="boris",
+        password="boris-Password-1",
+    )
+    assert (
+        rows(boris.jobs.oneshot("search index=ops", output_mode="json"))[0]["_raw"] == "elsewhere"
+    )
+    with pytest.raises(binding.HTTPError) as bad:
+        service.users.create("eve", "pw-eve-1", roles="no_such_role")
+    assert bad.value.status == 400
+
+
+def test_settings_messages_and_current_context(events: Mock) -> None:
+    """server/settings (splunklib Settings), messages (create, list) and
+    authentication/current-context (who the session is)."""
+    service = login(events)
+    assert service.settings["SPLUNK_HOME"] == "/opt/splunk"
+    assert service.settings["mgmtHostPort"].endswith(f":{port(events)}")
+    note = service.messages.create("opwire_note", value="rehearsal running")
+    assert note.value == "rehearsal running"
+    assert [m.name for m in service.messages] == ["opwire_note"]
+    context = json.loads(
+        service.get("authentication/current-context", output_mode="json").body.read()
+    )
+    assert context["entry"][0]["content"]["username"] == "admin"
+    assert "admin" in context["entry"][0]["content"]["roles"]

@@ -62,6 +62,8 @@ class Kind:
     links: tuple[str, ...]  # an entry's links besides alternate and list
     make: Callable[[str, dict[str, str], str, str], Stored | str]  # name, params, owner, app
     live: Callable[[Request, Stored], dict[str, Any]] = lambda _r, s: s.content
+    # what a create does besides storing the object (a new user's password)
+    after: Callable[[Request, str, dict[str, str]], None] = lambda *_: None
 
 
 @dataclass(slots=True)
@@ -212,7 +214,8 @@ def _create(request: Request, kind: Kind, user: str, params: dict[str, str]) -> 
     made = kind.make(name, settings(params), *namespace(request, user))
     if isinstance(made, str):
         return _problem(f"In handler '{kind.handler}': {made}", 400, params)
-    rest_state(request).of(kind)[name] = made
+    rest_state(request).of(kind)[made.name] = made
+    kind.after(request, made.name, params)
     return answer(request, kind, [made], params, 201)
 
 

@@ -8,11 +8,19 @@ endpoints each module names).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from starlette.requests import Request
 from starlette.routing import BaseRoute, Mount, Route
 
+from opwire.integrations.splunk import mock_access, mock_receivers
+from opwire.integrations.splunk import mock_entities as rest
 from opwire.integrations.splunk import mock_jobs as jobs
-from opwire.integrations.splunk import mock_saved
+from opwire.integrations.splunk import mock_saved as saved
 from opwire.integrations.splunk.mock_search import export, login, server_info
+
+KINDS = (rest.INDEXES, rest.APPS, saved.SAVED, *mock_access.KINDS)
 
 
 def _variants(path: str) -> list[str]:
@@ -39,9 +47,31 @@ def _search(prefix: str) -> list[BaseRoute]:
     return routes
 
 
+def _collections(prefix: str) -> list[BaseRoute]:
+    """Each collection's list / create, its objects' get / edit / delete, their actions."""
+    found: list[BaseRoute] = []
+    for kind in KINDS:
+        base = f"{prefix}/{kind.path}"
+        found += [Route(p, rest.collection(kind), methods=["GET", "POST"]) for p in _variants(base)]
+        actions: dict[str, Callable[[Request], Any]] = {
+            "enable": rest.toggle(kind, False),
+            "disable": rest.toggle(kind, True),
+        }
+        if kind is saved.SAVED:
+            actions |= {"dispatch": saved.dispatch, "history": saved.history}
+        for action, handler in actions.items():
+            verbs = ["GET"] if action == "history" else ["POST"]
+            found.append(Route(f"{base}/{{name}}/{action}", handler, methods=verbs))
+        methods = ["GET", "POST", "DELETE"]
+        found += [Route(p, rest.item(kind), methods=methods) for p in _variants(f"{base}/{{name}}")]
+    return found
+
+
 def _management(prefix: str) -> list[BaseRoute]:
     """Every management route under `prefix` (/services, or "" inside the namespace mount)."""
-    routes = [*_search(prefix), *mock_saved.routes(prefix)]
+    routes = [*_search(prefix), *_collections(prefix), *mock_access.routes(prefix)]
+    for path in _variants(f"{prefix}/receivers/simple"):
+        routes.append(Route(path, mock_receivers.receivers_simple, methods=["POST"]))
     for path in (*_variants(f"{prefix}/server/info"), f"{prefix}/server/info/server-info"):
         routes.append(Route(path, server_info, methods=["GET"]))
     for path in _variants(f"{prefix}/auth/login"):

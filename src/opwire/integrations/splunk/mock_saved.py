@@ -12,16 +12,13 @@ CanGetSavedSearches); the search app's two built-in reports "Errors in the last 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
 
 from opwire.integrations.splunk import mock_atom as atom
 from opwire.integrations.splunk import mock_entities as rest
-from opwire.integrations.splunk import mock_receivers
 from opwire.integrations.splunk.mock_jobs import job_entry, new_job, sid_answer
 from opwire.integrations.splunk.mock_search import (
     BUILD,
@@ -129,29 +126,3 @@ async def history(request: Request) -> Response:
     version = (state.version, BUILD)
     xml, as_json = atom.feed("history", path, base_url(request), entries, version)
     return atom.reply(as_json if json_mode(params) else xml, json_mode=json_mode(params))
-
-
-def _variants(path: str) -> list[str]:
-    return [path, path + "/"]
-
-
-def routes(prefix: str) -> list[BaseRoute]:
-    """The collections' routes under `prefix` (/services, or "" inside the namespace mount)."""
-    found: list[BaseRoute] = []
-    for kind in (rest.INDEXES, rest.APPS, SAVED):
-        base = f"{prefix}/{kind.path}"
-        found += [Route(p, rest.collection(kind), methods=["GET", "POST"]) for p in _variants(base)]
-        actions: dict[str, Callable[[Request], Any]] = {
-            "enable": rest.toggle(kind, False),
-            "disable": rest.toggle(kind, True),
-        }
-        if kind is SAVED:
-            actions |= {"dispatch": dispatch, "history": history}
-        for action, handler in actions.items():
-            verbs = ["GET"] if action == "history" else ["POST"]
-            found.append(Route(f"{base}/{{name}}/{action}", handler, methods=verbs))
-        methods = ["GET", "POST", "DELETE"]
-        found += [Route(p, rest.item(kind), methods=methods) for p in _variants(f"{base}/{{name}}")]
-    for path in _variants(f"{prefix}/receivers/simple"):
-        found.append(Route(path, mock_receivers.receivers_simple, methods=["POST"]))
-    return found

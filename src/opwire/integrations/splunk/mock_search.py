@@ -32,6 +32,7 @@ VERSION, BUILD = "9.3.2", "d8bb32809498"  # a current Splunk Enterprise release 
 SESSION_TTL_S = 3600
 RESULTS_COUNT = 100  # the results endpoints' default `count`; 0 means all
 JOBS = 1_000
+LIST_ARGUMENTS = frozenset(("roles", "capabilities", "imported_roles", "srchIndexesAllowed"))
 # splunkd answers no page settled; each is the most likely reading, kept here in one place.
 UNCONFIRMED = {
     "no credential": "401 ERROR 'Unauthorized' + WWW-Authenticate (2014 recording, 9.2.1 note)",
@@ -95,10 +96,16 @@ def search_state(request: Request) -> SearchState:
 
 
 async def params_of(request: Request) -> dict[str, str]:
-    """Query and form body together, as splunkd reads them (the body wins)."""
-    params = dict(request.query_params)
+    """Query and form body together, as splunkd reads them (the body wins); a list argument
+    sent as repeated keys (roles=user&roles=power) is kept comma-joined."""
     body = (await request.body()).decode("utf-8", "replace")
-    params.update(parse_qsl(body, keep_blank_values=True))
+    params: dict[str, str] = {}
+    for source in (list(request.query_params.multi_items()), parse_qsl(body, True)):
+        given: dict[str, str] = {}
+        for key, value in source:
+            joined = key in LIST_ARGUMENTS and key in given
+            given[key] = f"{given[key]},{value}" if joined else value
+        params.update(given)
     return params
 
 
