@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 import sentry_sdk
+from sentry_sdk.crons import capture_checkin, monitor
 from test_specs import check, openapi
 
 from conftest import Mock, serve
@@ -464,3 +465,67 @@ def test_the_org_events_table_selects_filters_and_counts(sdk: Mock) -> None:
     assert table["meta"]["fields"]["count()"] == "integer"
     reply = api(sdk, path, params={"dataset": "errors"})
     assert reply.status_code == 400 and "detail" in reply.json()
+
+
+CRON = {"schedule": {"type": "interval", "value": 1, "unit": "hour"}, "checkin_margin": 5}
+
+
+def test_cron_check_ins_create_their_monitor_and_read_back(sdk: Mock) -> None:
+    """docs.sentry.io/platforms/python/crons/: a check-in with `monitor_config` upserts its
+    monitor; the same `check_in_id` updates that check-in (duration in ms); the monitor
+    decorator sends in_progress then ok; docs.sentry.io/api/crons/ reads them back."""
+    checkin_id = capture_checkin("nightly-report", status="in_progress", monitor_config=CRON)
+    capture_checkin("nightly-report", check_in_id=checkin_id, status="ok", duration=1.5)
+
+    @monitor(monitor_slug="nightly-report")
+    def job() -> None:
+        pass
+
+    job()
+    capture_checkin("never-configured", status="ok")
+    sentry_sdk.flush(timeout=5)
+    base = "organizations/opwire-mock/monitors"
+    found = api(sdk, f"{base}/nightly-report/").json()
+    assert (found["slug"], found["status"], found["isUpserting"]) == (
+        "nightly-report",
+        "active",
+        True,
+    )
+    assert found["config"]["schedule_type"] == "interval" and found["config"]["schedule"] == [
+        1,
+        "hour",
+    ]
+    assert found["project"]["slug"] == "project-42"
+    (env,) = found["environments"]
+    assert (env["name"], env["status"]) == ("staging", "ok") and env["nextCheckIn"]
+    checkins = api(sdk, f"{base}/nightly-report/checkins/").json()
+    assert [c["status"] for c in checkins] == ["ok", "ok"]
+    assert checkins[-1]["id"] == str(uuid.UUID(checkin_id)) and checkins[-1]["duration"] == 1500
+    same = api(sdk, "projects/opwire-mock/project-42/monitors/nightly-report/checkins/")
+    assert same.json() == checkins
+    assert [m["slug"] for m in api(sdk, f"{base}/").json()] == ["nightly-report"]
+    assert api(sdk, f"{base}/never-configured/").status_code == 404
+    assert api(sdk, f"{base}/nightly-report/", "DELETE").status_code == 202
+    assert api(sdk, f"{base}/nightly-report/").status_code == 404
+
+
+def test_a_monitor_created_through_the_api_takes_check_ins(sdk: Mock) -> None:
+    """docs.sentry.io/api/crons/create-a-monitor/: 201 with the monitor; a check-in without
+    a config then lands on it; a duplicate slug and a missing field are 400s."""
+    body = {
+        "project": "project-42",
+        "name": "Hourly Sync",
+        "config": {"schedule_type": "crontab", "schedule": "0 * * * *"},
+    }
+    path = "organizations/opwire-mock/monitors/"
+    created = api(sdk, path, "POST", json=body)
+    assert created.status_code == 201 and created.json()["slug"] == "hourly-sync"
+    assert api(sdk, path, "POST", json=body).status_code == 400
+    assert "config" in api(sdk, path, "POST", json={"project": "42", "name": "x"}).json()
+    capture_checkin("hourly-sync", status="error")
+    sentry_sdk.flush(timeout=5)
+    (checkin,) = api(sdk, f"{path}hourly-sync/checkins/").json()
+    assert (checkin["status"], checkin["environment"]) == ("error", "staging")
+    renamed = api(sdk, f"{path}hourly-sync/", "PUT", json={"name": "Hourly", "isMuted": True})
+    assert (renamed.json()["name"], renamed.json()["isMuted"]) == ("Hourly", True)
+    api(sdk, f"{path}hourly-sync/", "DELETE")

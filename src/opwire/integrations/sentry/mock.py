@@ -71,6 +71,8 @@ from opwire.integrations.sentry.mock_auth import (
     envelope_auth,
     request_auth,
 )
+from opwire.integrations.sentry.mock_crons import keep_checkin, monitors
+from opwire.integrations.sentry.mock_crons import routes as crons
 from opwire.integrations.sentry.mock_discover import organization_events, project_events
 from opwire.integrations.sentry.mock_events import (
     EventIdError,
@@ -205,6 +207,9 @@ def _accept(request: Request, project: Project, envelope: Envelope, size: int) -
         _keep(request, project, stored_id, event, str(item.headers["type"]), size)
     if stored_id is not None:
         _keep_attachments(request, stored_id, envelope.items)
+    now, kept = clock_of(request).now(), not state_of(request).drop_events
+    for checkin in (i for i in envelope.items if kept and i.headers.get("type") == "check_in"):
+        keep_checkin(project, checkin.payload, now)
     return JSONResponse({"id": stored_id} if stored_id else {})
 
 
@@ -645,6 +650,8 @@ def create_app() -> ASGIApp:
             Route(f"{ORG}/issues/", organization_issues, methods=BULK),
             *issue_routes(f"{ORG}/issues/{{issue_id}}"),
             *issue_routes("/api/0/issues/{issue_id}"),
+            Route(f"{ORG}/monitors/", monitors, methods=["GET", "POST"]),
+            *(Route(p, h, methods=m) for p, h, m in [*crons(ORG), *crons(PROJECT)]),
             Route(f"{ORG}/", organization, methods=["GET"]),
         ],
         SentryState,

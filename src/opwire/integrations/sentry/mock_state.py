@@ -28,6 +28,7 @@ DEFAULT_ORG = "opwire-mock"
 AUTH_TOKEN = re.compile(r"^(sntry[su]_[A-Za-z0-9+/=_.-]{10,}|[0-9a-f]{64})$")
 ISSUE_STATUSES = ("resolved", "unresolved", "ignored", "resolvedInNextRelease")  # a tuple: see `in`
 PAGE = 100  # the web API's default and largest page
+MONITORS_PER_PROJECT = 100
 
 
 @dataclass(slots=True)
@@ -36,6 +37,14 @@ class Project:
     slug: str
     org: str = DEFAULT_ORG
     rejected_keys: set[str] = field(default_factory=set)
+    # Cron monitors by slug, the newest MONITORS_PER_PROJECT (as attachments are capped per
+    # event, the project's own cap bounds them: no store of their own in /_opwire/health).
+    monitors: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def add_monitor(self, monitor: dict[str, Any]) -> None:
+        self.monitors[monitor["slug"]] = monitor
+        for slug in list(self.monitors)[:-MONITORS_PER_PROJECT]:
+            del self.monitors[slug]
 
 
 @dataclass(slots=True)
@@ -63,6 +72,9 @@ class SentryState:
         if project_id not in self.projects:
             self.projects.put(project_id, Project(project_id, f"project-{project_id}"))
         return self.projects[project_id]
+
+    def monitors(self) -> list[dict[str, Any]]:
+        return [m for p in self.projects.values() for m in p.monitors.values()]
 
     def orgs(self) -> set[str]:
         return {DEFAULT_ORG, *(p.org for p in self.projects.values())}
