@@ -12,9 +12,11 @@ import json
 import ssl
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import jsonschema
 import pagerduty
 import pytest
 from test_specs import check, openapi
@@ -22,7 +24,7 @@ from test_specs import check, openapi
 from opwire.mock.state import fingerprint
 from opwire.mock.tls import TlsFiles
 
-from conftest import Mock, serve
+from conftest import Mock, serve, spec_path
 
 # As in test_pagerduty_mock.py: the client (on httpx2) leaves a TLS socket to the collector.
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
@@ -32,6 +34,8 @@ OAUTH = "pdus+_0XBPWQQ_oauthTokenValue00"
 USER = "oncall@example.com"
 API = "https://api.pagerduty.com"
 REST_SPEC = "pagerduty/REST/openapiv3.json"
+EVENTS_SPEC = "pagerduty/events-v2/openapiv3.json"
+EVENTS_API = "https://events.pagerduty.com/v2"
 OPEN: list[Any] = []
 
 
@@ -477,3 +481,114 @@ def test_persist_creates_a_service_once(mock: Mock) -> None:
     assert checked(client.get(f"/services/{made['id']}"))["service"]["description"] == (
         "made by an operator script"
     )
+
+
+def test_rput_reprioritizes_reassigns_and_snoozes(mock: Mock) -> None:
+    """updateIncident's other fields (priority, urgency, assignments, escalation_level) and
+    createIncidentSnooze (201, only while acknowledged; the Incident's pending_actions)."""
+    events(mock, new_key()).trigger("slow api", "api-1", dedup_key="upd-1")
+    client = rest(mock, default_from=USER)
+    incident = only_incident(client, "upd-1")
+    p1 = client.find("priorities", "P1")
+    assert p1 is not None
+    change = {
+        "type": "incident_reference",
+        "priority": {"id": p1["id"], "type": "priority_reference"},
+        "urgency": "low",
+    }
+    reply = client.put(f"/incidents/{incident['id']}", json={"incident": change})
+    updated = checked(reply)["incident"]
+    assert (updated["priority"]["summary"], updated["urgency"]) == ("P1", "low")
+    cleared = client.rput(incident, json={"type": "incident_reference", "priority": None})
+    assert "priority" not in cleared
+    owner = client.find("users", "Opwire Mock Owner")
+    assert owner is not None
+    assignee = {"assignee": {"id": owner["id"], "type": "user_reference"}}
+    moved = client.rput(incident, json={"type": "incident_reference", "assignments": [assignee]})
+    assert [a["assignee"]["id"] for a in moved["assignments"]] == [owner["id"]]
+    types = [e["type"] for e in client.iter_all(f"/incidents/{incident['id']}/log_entries")]
+    assert types[0] == "assign_log_entry"
+    nobody = {"assignee": {"id": "PNOBODY", "type": "user_reference"}}
+    for bad in ({"assignments": [nobody]}, {"escalation_level": 9}, {"urgency": "meh"}):
+        refused = client.put(
+            f"/incidents/{incident['id']}", json={"incident": {"type": "incident", **bad}}
+        )
+        # updateIncident's spec lists no 400; the API answers one (go-pagerduty#32, #336)
+        assert (refused.status_code, refused.json()["error"]["code"]) == (400, 2001), bad
+    snooze = f"/incidents/{incident['id']}/snooze"
+    assert checked(client.post(snooze, json={"duration": 600}))["error"]["code"] == 2001
+    client.rput(incident, json={"type": "incident_reference", "status": "acknowledged"})
+    reply = client.post(snooze, json={"duration": 600})
+    assert reply.status_code == 201
+    snoozed = checked(reply)["incident"]
+    assert snoozed["status"] == "acknowledged"
+    assert [a["type"] for a in snoozed["pending_actions"]] == ["unacknowledge"]
+
+
+def test_related_change_events_of_an_incident(mock: Mock) -> None:
+    """listIncidentRelatedChangeEvents: the service's change events before the incident, each
+    with its correlation_reason; another service's are not related."""
+    key = new_key()
+    sender = events(mock, key)
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    sender.send_change_event(payload={"summary": "deploy 7", "source": "ci", "timestamp": now})
+    events(mock, new_key()).send_change_event(payload={"summary": "elsewhere", "timestamp": now})
+    sender.trigger("errors up", "api", dedup_key="rel-1")
+    client = rest(mock)
+    incident = only_incident(client, "rel-1")
+    reply = client.get(f"/incidents/{incident['id']}/related_change_events")
+    related = checked(reply)["change_events"]
+    assert [(c["summary"], c["correlation_reason"]["reason"]) for c in related] == [
+        ("deploy 7", "related_service")
+    ]
+    assert client.rget(f"/incidents/{incident['id']}/related_change_events") == related
+
+
+def test_iter_history_reads_incidents_log_entries_and_change_events(mock: Mock) -> None:
+    """RestApiV2Client.iter_history: get_total over since/until written as the SDK's
+    DATETIME_FMT (`+0000` offsets), then iter_all in the window."""
+    sender = events(mock, new_key())
+    sender.trigger("hist", "src", dedup_key="hist-1")
+    client = rest(mock)
+    now = datetime.now(UTC)
+    since, until = now - timedelta(minutes=5), now + timedelta(minutes=5)
+    keys = [i["incident_key"] for i in client.iter_history("/incidents", since, until)]
+    assert "hist-1" in keys
+    assert list(client.iter_history("/log_entries", since, until))
+    old = list(client.iter_history("/incidents", since - timedelta(days=9), since))
+    assert "hist-1" not in [i["incident_key"] for i in old]
+
+
+def test_events_client_answers_and_refusals(mock: Mock) -> None:
+    """Events API v2 through EventsApiV2Client, each answer checked against the events-v2
+    spec: trigger without dedup_key (the key PagerDuty made), acknowledge with nothing open
+    (202, dropped), an invalid event (400 `invalid event`, the SDK's HttpError), a change event
+    (202 "Change event processed").
+
+    EventsApiV2Client.submit in pagerduty 7.2.0 cannot make its own timestamp: its
+    event_timestamp calls `datetime.now(tz=datetime.timezone.utc)` on the datetime class
+    (AttributeError, an SDK bug, events_api_v2_client.py), so an application passes one."""
+    sender = events(mock, new_key())
+    made = sender.trigger("no key", "src")
+    assert len(made) == 32
+    assert sender.acknowledge("never-opened") == "never-opened"
+    with pytest.raises(pagerduty.HttpError) as refused:
+        sender.trigger("bad", "src", severity="fatal")
+    reply = refused.value.response
+    assert reply.status_code == 400 and reply.json()["status"] == "invalid event"
+    # The spec's 400 names its schema only in prose ("#/components/responses/ArgumentError",
+    # which it does not define); its one error schema is components.responses.Error.
+    error = json.loads(spec_path(EVENTS_SPEC).read_text())["components"]["responses"]["Error"]
+    jsonschema.validate(reply.json(), error["content"]["application/json"]["schema"])
+    with pytest.raises(AttributeError):
+        sender.submit("deploy 9", "ci")  # the SDK's own bug, before any request is made
+    sender.submit("deploy 9", "ci", timestamp="2026-12-02T10:00:00Z")
+    (answer,) = [r for r in mock.requests() if r["path"] == "/v2/change/enqueue"][-1:]
+    assert answer["status"] == 202
+    raw = httpx.post(
+        mock.url + "/v2/change/enqueue",
+        json={"routing_key": new_key(), "payload": {"summary": "deploy 10"}},
+        verify=ca(mock),
+    )
+    check(openapi(EVENTS_SPEC), EVENTS_API, raw)
+    assert raw.json() == {"message": "Change event processed", "status": "success"}

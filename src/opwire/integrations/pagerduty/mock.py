@@ -1,16 +1,19 @@
-"""PagerDuty mock: Events API v2 (alert and change events) here; the REST API v2 in mock_rest.py,
-what the mock holds and how an incident moves in mock_state.py, the REST shapes in
-mock_shapes.py.
+"""PagerDuty mock: Events API v2 (alert and change events) here; the REST API v2 in mock_rest.py
+(reads), mock_updates.py (changing an incident), mock_writes.py (making incidents, notes,
+merges, services) and mock_directory.py (users, services, policies, schedules, on-calls,
+priorities, teams); what the mock holds and how an incident moves in mock_state.py, the REST
+shapes in mock_shapes.py.
 
 Pages followed: developer.pagerduty.com docs/events-API-v2/{01-Overview,02-Trigger-Events,
 03-Change-Events,05-Rate-Limits}, REST-API/{02-Authentication,04-Rate-Limits,14-Errors};
 shared/specs/pagerduty/events-v2 and REST openapiv3.json; vendor-contracts.md § 3.
 
-Dedup: the same routing key and dedup_key act on the open alert; after resolve a trigger opens a
-new incident; acknowledge or resolve with nothing open is accepted (202) and dropped. A paused
-service accepts events (202) and opens nothing (`POST /_opwire/pagerduty/services`). A trigger's
-`links` and `images` become its alert's contexts; a change event is kept whole (payload, links,
-images, its service) for `GET /change_events`.
+Dedup: the same routing key and dedup_key act on the open alert; a resolve resolves that alert, and
+its incident once none of the incident's alerts (several, after a merge) is open; after resolve a
+trigger opens a new incident; acknowledge or resolve with nothing open is accepted (202) and
+dropped. A paused service accepts events (202) and opens nothing (`POST
+/_opwire/pagerduty/services`). A trigger's `links` and `images` become its alert's contexts; a
+change event is kept whole (payload, links, images, its service) for `GET /change_events`.
 
 Alerts (each with its incident and log entries), log entries, change events and services keep
 the newest entries and count what they drop (`/_opwire/health`).
@@ -42,6 +45,7 @@ from starlette.types import ASGIApp
 from opwire.integrations.pagerduty import mock_directory as directory
 from opwire.integrations.pagerduty import mock_rest as rest
 from opwire.integrations.pagerduty import mock_shapes as shapes
+from opwire.integrations.pagerduty import mock_updates as updates
 from opwire.integrations.pagerduty import mock_writes as writes
 from opwire.integrations.pagerduty.extensions import parse_extensions, slack_message
 from opwire.integrations.pagerduty.mock_state import RATE, PagerDutyState, Service, vendor
@@ -363,19 +367,19 @@ SCENARIOS = (
 # The REST API's routes (mock_rest.py); each is authenticated first.
 REST_ROUTES = (
     ("/incidents", "GET", rest.list_incidents),
-    ("/incidents", "PUT", rest.update_incidents),
     ("/incidents/{id}", "GET", rest.get_incident),
-    ("/incidents/{id}", "PUT", rest.update_incident),
     ("/incidents/{id}/alerts", "GET", rest.incident_alerts),
     ("/incidents/{id}/log_entries", "GET", rest.incident_log_entries),
     ("/log_entries", "GET", rest.log_entries),
     ("/log_entries/{id}", "GET", rest.get_log_entry),
     ("/change_events", "GET", rest.change_events),
+    ("/incidents/{id}/related_change_events", "GET", rest.related_change_events),
     ("/change_events/{id}", "GET", rest.get_change_event),
     ("/services/{id}/change_events", "GET", rest.service_change_events),
     ("/abilities", "GET", rest.abilities),
     ("/abilities/{id}", "GET", rest.ability),
     *writes.ROUTES,
+    *updates.ROUTES,
     *directory.ROUTES,
 )
 

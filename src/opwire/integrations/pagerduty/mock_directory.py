@@ -112,6 +112,11 @@ def _seen(state: PagerDutyState) -> dict[str, dict[str, Any]]:
     return found
 
 
+def users_by_id(state: PagerDutyState) -> dict[str, dict[str, Any]]:
+    """Every user the account knows, by id."""
+    return _seen(state)
+
+
 def _matching(items: list[dict[str, Any]], query: str | None, *names: str) -> list[dict[str, Any]]:
     if not query:
         return items

@@ -1,14 +1,16 @@
-"""The PagerDuty mock's REST API v2: incidents (listed with their filters, read, acknowledged,
-resolved or reopened one by one or in bulk), an incident's alerts and log entries, the account's
-log entries, change events and abilities.
+"""The PagerDuty mock's REST API v2: what every route shares (auth, the error body, pages, the
+acting `From` user), incidents listed with their filters and read, an incident's alerts, log
+entries and related change events, the account's log entries, change events and abilities.
+Changing an incident is in mock_updates.py, making one (and notes, merges, services) in
+mock_writes.py, the account's users, policies, schedules and services in mock_directory.py.
 
 Pages followed: shared/specs/pagerduty/REST/openapiv3.json (listIncidents with `statuses[]`,
 `incident_key`, `service_ids[]`, `team_ids[]`, `user_ids[]`, `urgencies[]`, `date_range`,
-`since`/`until`, `sort_by`; updateIncident and updateIncidents with the required `From` header;
-listIncidentAlerts; listIncidentLogEntries, listLogEntries, getLogEntry; listChangeEvents,
-getChangeEvent, listServiceChangeEvents; listAbilities; Pagination), developer.pagerduty.com
-docs/REST-API/{02-Authentication,04-Rate-Limits,14-Errors} and the pagination page
-(limit ≤ 100 on incidents, offset, `total` only when asked for, `more`).
+`since`/`until`, `sort_by`; the `From` header the writes require; listIncidentAlerts;
+listIncidentRelatedChangeEvents; listIncidentLogEntries, listLogEntries, getLogEntry;
+listChangeEvents, getChangeEvent, listServiceChangeEvents; listAbilities, getAbility; Pagination),
+developer.pagerduty.com docs/REST-API/{02-Authentication,04-Rate-Limits,14-Errors} and the
+pagination page (limit ≤ 100 on incidents, offset, `total` only when asked for, `more`).
 
 Auth: `Authorization: Token token=<key>` (an API key) or `Authorization: Bearer <token>` (an
 OAuth token); anything else is 401 code 2006.
@@ -35,13 +37,11 @@ from starlette.responses import JSONResponse, Response
 
 from opwire.integrations.pagerduty import mock_shapes as shapes
 from opwire.integrations.pagerduty.mock_state import PagerDutyState, vendor
-from opwire.mock.app import json_body
 from opwire.mock.state import clock_of
 
 API_TOKEN = re.compile(r"^[A-Za-z0-9_+=.-]{16,}$")  # 20-char keys are usual; shape UNCONFIRMED
 SCHEMES = ("Token token=", "Bearer ")
 DEFAULT_RANGE = timedelta(days=30)  # listIncidents: "default is 1 month"
-MAX_BULK = 250  # updateIncidents: "A maximum of 250 incidents may be updated at a time"
 FROM_MISSING = (
     'You must specify a user\'s email address in the "From" header to perform this action',
     2016,
@@ -50,6 +50,9 @@ FROM_MALFORMED = ('Malformed "From" header', 1028)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 UPDATE_STATUSES = ("triggered", "acknowledged", "resolved")
 INVALID_INPUT = ("Invalid Input Provided", 2001)  # the REST error doc's code for bad input
+# How far back a change event is related to an incident of its service (UNCONFIRMED: the
+# Change Correlation feature documents time, service and learned factors, no window).
+RELATED_WINDOW = timedelta(hours=24)
 BAD_TIMES = "Invalid time values in 'since' and/or 'until' parameters"
 # The REST spec's example answer of GET /abilities (listAbilities): the names, nothing else.
 ABILITIES = ("teams", "read_only_users", "service_support_hours", "urgencies")
@@ -287,75 +290,6 @@ def actor(request: Request) -> dict[str, Any]:
     return shapes.token_user_ref(token_of(request.headers["authorization"]))
 
 
-def _checked(change: Any, bulk: bool) -> dict[str, Any]:
-    """One incident's change, refused with what is wrong (the spec: `type`, and `id` in bulk)."""
-    if not isinstance(change, dict):
-        raise Refused(400, *INVALID_INPUT, "incident is required and must be an object")
-    if problem := _change_problem(change, bulk):
-        raise Refused(400, *INVALID_INPUT, problem)
-    return change
-
-
-def _change_problem(change: dict[str, Any], bulk: bool) -> str | None:
-    if bulk and not isinstance(change.get("id"), str):
-        return "each incident needs its id"
-    if change.get("type") not in ("incident", "incident_reference"):
-        return "incident.type must be incident or incident_reference"
-    if "status" in change and change["status"] not in UPDATE_STATUSES:
-        return f"incident.status must be one of {', '.join(UPDATE_STATUSES)}"
-    title = change.get("title", "t")
-    if not isinstance(title, str) or not title.strip() or len(title) > 1024:
-        return "incident.title must be a string of 1 to 1024 characters"
-    if not isinstance(change.get("resolution", ""), str):
-        return "incident.resolution must be a string"
-    return None
-
-
-def _apply(
-    state: PagerDutyState,
-    incident: dict[str, Any],
-    change: dict[str, Any],
-    user: dict[str, Any],
-    now: str,
-) -> None:
-    if "title" in change:
-        incident.update(title=change["title"], updated_at=now)
-        incident["summary"] = f"[#{incident['incident_number']}] {change['title']}"
-    if "status" in change:
-        state.move(incident, change["status"], user, now, change.get("resolution"))
-
-
-async def update_incident(request: Request) -> Response:
-    """updateIncident: acknowledge, resolve or reopen an incident as the acting user."""
-    user = actor(request)
-    body = json_body(await request.body())
-    change = _checked(body.get("incident") if isinstance(body, dict) else None, bulk=False)
-    state = vendor(request)
-    incident = incident_of(state, request.path_params["id"])
-    _apply(state, incident, change, user, shapes.stamp(clock_of(request).now()))
-    return answer(request, {"incident": incident})
-
-
-async def update_incidents(request: Request) -> Response:
-    """updateIncidents: up to 250 changes, checked whole before any applies."""
-    user = actor(request)
-    body = json_body(await request.body())
-    changes = body.get("incidents") if isinstance(body, dict) else None
-    if not isinstance(changes, list) or not changes:
-        raise Refused(400, *INVALID_INPUT, "incidents must be a non-empty array")
-    if len(changes) > MAX_BULK:
-        raise Refused(413, "Request Entity Too Large", 2001, f"at most {MAX_BULK} incidents")
-    changes = [_checked(change, bulk=True) for change in changes]
-    state, now = vendor(request), shapes.stamp(clock_of(request).now())
-    found = [incident_of(state, change["id"]) for change in changes]
-    for incident, change in zip(found, changes, strict=True):
-        _apply(state, incident, change, user, now)
-    return answer(
-        request,
-        {"incidents": found, "limit": len(found), "offset": 0, "total": None, "more": False},
-    )
-
-
 async def incident_alerts(request: Request) -> Response:
     """listIncidentAlerts: filtered by `alert_key` and `statuses[]`."""
     incident = incident_of(vendor(request), request.path_params["id"])
@@ -426,6 +360,22 @@ async def service_change_events(request: Request) -> Response:
     if service is None:
         raise Refused(404, "Not Found", 2100)
     return _change_events(request, service.id)
+
+
+async def related_change_events(request: Request) -> Response:
+    """listIncidentRelatedChangeEvents: the change events of the incident's service in the
+    RELATED_WINDOW before it opened, newest first, each with its `correlation_reason`."""
+    state = vendor(request)
+    incident = incident_of(state, request.path_params["id"])
+    opened = _parse_time(incident["created_at"])
+    earliest = (opened - RELATED_WINDOW).strftime(shapes.TIME)
+    hits = [
+        {**e, "correlation_reason": {"reason": "related_service"}}
+        for e in reversed(state.change_events)
+        if e["services"][0]["id"] == incident["service"]["id"]
+        and earliest <= e["timestamp"] <= incident["created_at"]
+    ]
+    return page(request, "change_events", hits)
 
 
 async def get_change_event(request: Request) -> Response:

@@ -34,6 +34,8 @@ SUMMARIES = {
     ("resolve", "user"): "Resolved by {who}",
     ("create", "user"): "Triggered through the API by {who}",
     ("annotate", "user"): "Note added by {who}",
+    ("assign", "user"): "Reassigned by {who}",
+    ("snooze", "user"): "Snoozed by {who}",
 }
 # LogEntry's type enum says acknowledge_log_entry (as do LogEntryReference's
 # acknowledge_log_entry_reference and the docs); AcknowledgeLogEntry alone says
@@ -54,6 +56,8 @@ LOG_TYPES = {
     "resolve": "resolve_log_entry",
     "create": "trigger_log_entry",
     "annotate": "annotate_log_entry",
+    "assign": "assign_log_entry",
+    "snooze": "snooze_log_entry",
 }
 REF_PATHS = {
     "service_reference": "services",

@@ -204,6 +204,7 @@ class PagerDutyState:
         incident.update(
             status=status, updated_at=now, last_status_change_at=now, last_status_change_by=agent
         )
+        incident.pop("pending_actions", None)  # a snooze ends with the status it held
         _acknowledgements(incident, status, agent, now)
         incident.pop("resolved_at", None)  # the spec's resolved_at is a string, never null
         if status == "resolved":
