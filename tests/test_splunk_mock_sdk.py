@@ -667,3 +667,28 @@ def test_settings_messages_and_current_context(events: Mock) -> None:
     )
     assert context["entry"][0]["content"]["username"] == "admin"
     assert "admin" in context["entry"][0]["content"]["roles"]
+
+
+def test_index_clean_empties_the_index(events: Mock) -> None:
+    """splunklib Index.clean sets maxTotalDataSizeMB=1 and frozenTimePeriodInSecs=1, rolls the
+    hot buckets and waits for totalEventCount 0, then restores both settings."""
+    service = login(events)
+    index = service.indexes["ops"]
+    assert index["totalEventCount"] == "1"
+    index.clean(timeout=5)
+    assert index.refresh()["totalEventCount"] == "0"
+    assert index["maxTotalDataSizeMB"] == "500000"
+    assert rows(service.jobs.oneshot("search index=ops | stats count", output_mode="json")) == [
+        {"count": "0"}
+    ]
+
+
+def test_job_entry_reports_what_operator_code_prints(events: Mock) -> None:
+    """A job's entry carries the fields a runbook prints (REST API Reference
+    search/jobs/{search_id}: runDuration, scanCount, resultCount, isDone …)."""
+    service = login(events)
+    job = service.jobs.create("search index=main level=error")
+    job.refresh()
+    assert float(job["runDuration"]) >= 0 and job["scanCount"] == "1"
+    assert (job["resultCount"], job["isFailed"], job["isRealTimeSearch"]) == ("1", "0", "0")
+    assert job["keywords"] == "index=main level=error"

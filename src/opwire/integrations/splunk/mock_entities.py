@@ -247,6 +247,21 @@ def _delete(request: Request, kind: Kind, stored: Stored, params: dict[str, str]
     return answer(request, kind, listed(request, kind), params)
 
 
+async def roll_hot_buckets(request: Request) -> Response:
+    """POST data/indexes/{name}/roll-hot-buckets: with the index's size cap or retention at
+    their least (1 MB, 1 s: what splunklib Index.clean sets) its events are frozen, i.e.
+    removed (UNCONFIRMED beyond that use)."""
+    if isinstance(checked := await checked_caller(request), Response):
+        return checked
+    name = entity_name(request, action=True)
+    if (stored := lookup(request, INDEXES, name)) is None:
+        return missing(INDEXES, name, checked[1])
+    limits = (stored.content.get(k) for k in ("maxTotalDataSizeMB", "frozenTimePeriodInSecs"))
+    if any(str(v).strip() in ("0", "1") for v in limits):
+        _drop_events(mock_state(request).vendor.events, name)
+    return answer(request, INDEXES, [stored], checked[1])
+
+
 def _drop_events(events: CappedList[dict[str, Any]], index: str) -> None:
     """A removed index takes its events with it."""
     kept = [e for e in events if e["index"] != index]

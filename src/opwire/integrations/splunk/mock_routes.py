@@ -59,6 +59,8 @@ def _collections(prefix: str) -> list[BaseRoute]:
         }
         if kind is saved.SAVED:
             actions |= {"dispatch": saved.dispatch, "history": saved.history}
+        if kind is rest.INDEXES:
+            actions["roll-hot-buckets"] = rest.roll_hot_buckets
         for action, handler in actions.items():
             verbs = ["GET"] if action == "history" else ["POST"]
             found.append(Route(f"{base}/{{name}}/{action}", handler, methods=verbs))
