@@ -65,6 +65,7 @@ from datadog_api_client.v2.model.events_list_request import EventsListRequest
 from datadog_api_client.v2.model.events_query_filter import EventsQueryFilter
 from datadog_api_client.v2.model.events_request_page import EventsRequestPage
 from datadog_api_client.v2.model.events_sort import EventsSort
+from datadog_api_client.v2.model.formula_limit import FormulaLimit
 from datadog_api_client.v2.model.http_log import HTTPLog
 from datadog_api_client.v2.model.http_log_item import HTTPLogItem
 from datadog_api_client.v2.model.logs_list_request import LogsListRequest
@@ -76,6 +77,34 @@ from datadog_api_client.v2.model.metric_payload import MetricPayload
 from datadog_api_client.v2.model.metric_point import MetricPoint
 from datadog_api_client.v2.model.metric_resource import MetricResource
 from datadog_api_client.v2.model.metric_series import MetricSeries
+from datadog_api_client.v2.model.metrics_aggregator import MetricsAggregator
+from datadog_api_client.v2.model.metrics_data_source import MetricsDataSource
+from datadog_api_client.v2.model.metrics_scalar_query import MetricsScalarQuery
+from datadog_api_client.v2.model.metrics_timeseries_query import MetricsTimeseriesQuery
+from datadog_api_client.v2.model.query_formula import QueryFormula
+from datadog_api_client.v2.model.query_sort_order import QuerySortOrder
+from datadog_api_client.v2.model.scalar_formula_query_request import ScalarFormulaQueryRequest
+from datadog_api_client.v2.model.scalar_formula_request import ScalarFormulaRequest
+from datadog_api_client.v2.model.scalar_formula_request_attributes import (
+    ScalarFormulaRequestAttributes,
+)
+from datadog_api_client.v2.model.scalar_formula_request_queries import (
+    ScalarFormulaRequestQueries,
+)
+from datadog_api_client.v2.model.scalar_formula_request_type import ScalarFormulaRequestType
+from datadog_api_client.v2.model.timeseries_formula_query_request import (
+    TimeseriesFormulaQueryRequest,
+)
+from datadog_api_client.v2.model.timeseries_formula_request import TimeseriesFormulaRequest
+from datadog_api_client.v2.model.timeseries_formula_request_attributes import (
+    TimeseriesFormulaRequestAttributes,
+)
+from datadog_api_client.v2.model.timeseries_formula_request_queries import (
+    TimeseriesFormulaRequestQueries,
+)
+from datadog_api_client.v2.model.timeseries_formula_request_type import (
+    TimeseriesFormulaRequestType,
+)
 from openapi_core import OpenAPI
 from test_specs import check, openapi
 
@@ -785,3 +814,150 @@ def test_metric_metadata_is_read_edited_and_searched(mock: Mock) -> None:
     assert bad.status_code == 400
     check(spec("v1"), API, bad)
     check(spec("v1"), API, httpx.get(f"{mock.url}/api/v1/search", headers=KEYS, params={"q": mine}))
+
+
+# --- v2 formula queries -----------------------------------------------------------------------
+
+
+def _two_hosts(mock: Mock, metric: str) -> int:
+    now = int(time.time()) // 60 * 60 + 30
+    series = [
+        {"metric": metric, "points": [[now - 20, v], [now, v * 2]], "host": host}
+        for host, v in (("a", 1.0), ("b", 3.0))
+    ]
+    reply = httpx.post(f"{mock.url}/api/v1/series", json={"series": series}, headers=KEYS)
+    assert reply.status_code == 202
+    return now
+
+
+def _timeseries(query: str, now: int, formulas: list[str]) -> TimeseriesFormulaQueryRequest:
+    attributes = TimeseriesFormulaRequestAttributes(
+        _from=(now - 300) * 1000,
+        to=(now + 30) * 1000,
+        interval=5000,
+        queries=TimeseriesFormulaRequestQueries(
+            [
+                MetricsTimeseriesQuery(
+                    data_source=MetricsDataSource.METRICS, query=query, name="a"
+                ),
+                MetricsTimeseriesQuery(
+                    data_source=MetricsDataSource.METRICS,
+                    query=query.split(" by ")[0].replace("avg:", "sum:"),
+                    name="b",
+                ),
+            ]
+        ),
+        formulas=[QueryFormula(formula=f) for f in formulas],
+    )
+    return TimeseriesFormulaQueryRequest(
+        data=TimeseriesFormulaRequest(
+            type=TimeseriesFormulaRequestType.TIMESERIES_REQUEST, attributes=attributes
+        )
+    )
+
+
+def test_query_timeseries_data_applies_formulas_per_group(mock: Mock) -> None:
+    """v2 spec QueryTimeseriesData: one `series` per formula and group, `query_index` the
+    formula's index, `values` aligned on `times` (ms); recorded
+    test_timeseries_cross_product_query_returns_ok_response (`id` "0", `unit` null)."""
+    metric = f"app.{uuid.uuid4().hex[:8]}"
+    now = _two_hosts(mock, metric)
+    with client(mock) as api:
+        answer = MetricsApi(api).query_timeseries_data(
+            body=_timeseries(f"avg:{metric}{{*}} by {{host}}", now, ["a * 10", "a / b"])
+        )
+    data = answer.to_dict()["data"]
+    assert (data["id"], data["type"]) == ("0", "timeseries_response")
+    attributes = data["attributes"]
+    assert [(s["query_index"], s["group_tags"]) for s in attributes["series"]] == [
+        (0, ["host:a"]),
+        (0, ["host:b"]),
+        (1, ["host:a"]),
+        (1, ["host:b"]),
+    ]
+    assert all(s["unit"] is None for s in attributes["series"])
+    assert len(attributes["times"]) == 2 and attributes["times"][0] < attributes["times"][1]
+    assert attributes["values"] == [[10.0, 20.0], [30.0, 60.0], [0.25, 0.25], [0.75, 0.75]]
+
+
+def test_query_scalar_data_reduces_each_query_then_applies_the_formula(mock: Mock) -> None:
+    """v2 spec QueryScalarData: MetricsScalarQuery `aggregator` reduces each group; a `group`
+    column per tag key and a `number` column per formula (recorded
+    test_scalar_cross_product_query_returns_ok_response); FormulaLimit orders and cuts."""
+    metric = f"app.{uuid.uuid4().hex[:8]}"
+    now = _two_hosts(mock, metric)
+
+    def scalar(aggregator: MetricsAggregator, formula: QueryFormula) -> Any:
+        attributes = ScalarFormulaRequestAttributes(
+            _from=(now - 300) * 1000,
+            to=(now + 30) * 1000,
+            queries=ScalarFormulaRequestQueries(
+                [
+                    MetricsScalarQuery(
+                        data_source=MetricsDataSource.METRICS,
+                        query=f"avg:{metric}{{*}} by {{host}}",
+                        name="a",
+                        aggregator=aggregator,
+                    )
+                ]
+            ),
+            formulas=[formula],
+        )
+        request = ScalarFormulaQueryRequest(
+            data=ScalarFormulaRequest(
+                type=ScalarFormulaRequestType.SCALAR_REQUEST, attributes=attributes
+            )
+        )
+        with client(mock) as api:
+            return MetricsApi(api).query_scalar_data(body=request).to_dict()["data"]
+
+    data = scalar(MetricsAggregator.MAX, QueryFormula(formula="a"))
+    assert data["type"] == "scalar_response"
+    group, number = data["attributes"]["columns"]
+    assert (group["name"], group["type"], group["values"]) == ("host", "group", [["a"], ["b"]])
+    assert (number["name"], number["type"], number["values"]) == ("a", "number", [2.0, 6.0])
+    top = scalar(
+        MetricsAggregator.AVG,
+        QueryFormula(formula="a + 1", limit=FormulaLimit(count=1, order=QuerySortOrder.DESC)),
+    )
+    group, number = top["attributes"]["columns"]
+    assert (group["values"], number["name"], number["values"]) == ([["b"]], "a + 1", [5.5])
+
+
+@pytest.mark.parametrize(
+    ("attributes", "kind"),
+    [
+        ({"type": "timeseries_rquest", "attributes": {}}, "timeseries"),
+        ({"type": "timeseries_request", "attributes": {"from": 1, "to": 2}}, "timeseries"),
+        ({"type": "scalar_request", "attributes": {"from": "x", "to": 2}}, "scalar"),
+    ],
+)
+def test_formula_queries_refuse_what_the_spec_refuses(
+    mock: Mock, attributes: dict[str, Any], kind: str
+) -> None:
+    """The recorded 400 (test_timeseries_cross_product_query_returns_bad_request_response):
+    APIErrorResponse, a wrong `type` word for word."""
+    reply = httpx.post(f"{mock.url}/api/v2/query/{kind}", json={"data": attributes}, headers=KEYS)
+    assert reply.status_code == 400
+    if attributes["type"] == "timeseries_rquest":
+        assert reply.json() == {
+            "errors": ['API input validation failed: Invalid type. Expected "timeseries_request".']
+        }
+    check(spec("v2"), API, reply)
+
+
+def test_an_overflowing_aggregate_is_a_gap_not_a_500(mock: Mock) -> None:
+    """JSON has no infinity: a sum past float range is answered as a null point (the spec's
+    Point items are nullable), by v1 /api/v1/query and v2 /api/v2/query/timeseries alike."""
+    metric, now = f"app.{uuid.uuid4().hex[:8]}", int(time.time())
+    series = [{"metric": metric, "points": [[now, 1.7e308], [now, 1.7e308]]}]
+    httpx.post(f"{mock.url}/api/v1/series", json={"series": series}, headers=KEYS)
+    with client(mock) as api:
+        answer = MetricsApiV1(api).query_metrics(
+            _from=now - 60, to=now + 10, query=f"sum:{metric}{{*}}.rollup(sum, 60)"
+        )
+        assert [p.value[1] for p in answer.series[0].pointlist] == [None]
+        found = MetricsApi(api).query_timeseries_data(
+            body=_timeseries(f"sum:{metric}{{*}}.rollup(sum, 60)", now, ["a"])
+        )
+        assert found.to_dict()["data"]["attributes"]["values"] == [[None]]

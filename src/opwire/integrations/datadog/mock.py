@@ -36,6 +36,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from opwire.integrations.datadog import mock_events as events
+from opwire.integrations.datadog import mock_formulas as formulas
 from opwire.integrations.datadog import mock_intake as intake
 from opwire.integrations.datadog import mock_logs as logs
 from opwire.integrations.datadog import mock_logs_search as log_reads
@@ -44,6 +45,7 @@ from opwire.integrations.datadog.mock_base import (
     DatadogState,
     auth,
     errors,
+    finite,
     state_of,
 )
 from opwire.integrations.datadog.mock_events import v1_listed
@@ -80,6 +82,8 @@ async def query(request: Request) -> Response:
         start, end = int(params["from"]), int(params["to"])
         held = state_of(request)
         body = run_query(params["query"], start, end, held.points, held.distributions)
+        for series in body["series"]:
+            series["pointlist"] = [[t, finite(v)] for t, v in series["pointlist"]]
     except (KeyError, ValueError) as exc:
         if isinstance(exc, QueryError):
             return errors(400, f"Error parsing query: {exc}")
@@ -180,6 +184,8 @@ ROUTES: list[BaseRoute] = [
     Route("/api/v1/metrics/{metric_name}", metrics.get_metadata, methods=["GET"]),
     Route("/api/v1/metrics/{metric_name}", metrics.update_metadata, methods=["PUT"]),
     Route("/api/v1/search", metrics.search, methods=["GET"]),
+    Route("/api/v2/query/timeseries", formulas.query_timeseries, methods=["POST"]),
+    Route("/api/v2/query/scalar", formulas.query_scalar, methods=["POST"]),
     Route("/api/v2/logs", logs.submit_v2, methods=["POST"]),
     Route("/v1/input", logs.submit_v1, methods=["POST"]),
     Route("/api/v2/logs/events", log_reads.list_logs_get, methods=["GET"]),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -105,6 +106,12 @@ def refusal(request: Request, *, read: bool) -> str | None:
 def auth(request: Request, *, read: bool, content_type: str = JSON) -> Response | None:
     refused = refusal(request, read=read)
     return errors(403, refused, content_type=content_type) if refused else None
+
+
+def finite(value: float | None) -> float | None:
+    """A value JSON can carry: an overflow (inf) becomes null, as a gap in a series is.
+    UNCONFIRMED (Datadog's own answer to an overflowing aggregate is not known)."""
+    return value if value is None or math.isfinite(value) else None
 
 
 def numbers(*values: Any) -> bool:
