@@ -870,3 +870,69 @@ def test_direct_messages(slack_mock: Mock) -> None:
     assert [(c["id"], c["is_im"], c["user"]) for c in ims] == [(dm, True, "U0OPWIRE1")]
     nobody = api_error(lambda: client.conversations_open(users="U0NOBODY0"))
     assert nobody.response["error"] == "user_not_found"
+
+
+def test_scope_headers(slack_mock: Mock) -> None:
+    """Every Web API answer to a token names the token's scopes (X-OAuth-Scopes) and the
+    method's (X-Accepted-OAuth-Scopes), as apps read them from auth.test to check an install."""
+    client = web(slack_mock)
+    granted = client.auth_test().headers["x-oauth-scopes"].split(",")
+    assert {"chat:write", "channels:history", "reactions:write"} <= set(granted)
+    posted = client.chat_postMessage(channel=CHANNEL, text="x")
+    assert posted.headers["x-accepted-oauth-scopes"] == "chat:write"
+    missing = api_error(lambda: client.conversations_history(channel="C0MISSING1"))
+    assert "channels:history" in missing.response.headers["x-accepted-oauth-scopes"].split(",")
+
+
+def test_webhook_client_rate_limit_retry_handler(
+    slack_mock: Mock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """WebhookClient with RateLimitErrorRetryHandler: the webhook's 429 carries Retry-After, the
+    handler waits it (here: advances the mock's clock) and the retry is delivered."""
+    waited: list[float] = []
+
+    def wait(seconds: float) -> None:
+        waited.append(seconds)
+        slack_mock.control("POST", "clock", {"advance_s": seconds})
+
+    monkeypatch.setattr(builtin_handlers, "time", SimpleNamespace(sleep=wait))
+    slack_mock.control("POST", "slack/rate", {"burst": 1, "per_second": 1})
+    client = WebhookClient(
+        hook_url(slack_mock), retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)]
+    )
+    assert client.send(text="one").body == "ok"
+    second = client.send(text="two")
+    assert (second.status_code, second.body) == (200, "ok") and len(waited) == 1
+    statuses = [r["status"] for r in slack_mock.requests() if r["path"].startswith("/services/")]
+    assert statuses == [200, 429, 200]
+
+
+def test_async_web_client_rate_limit_retry_handler(
+    slack_mock: Mock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """AsyncWebClient with AsyncRateLimitErrorRetryHandler: HTTP 429 + Retry-After on
+    chat.postMessage, one wait, then ok."""
+    pytest.importorskip("aiohttp")
+    from slack_sdk.http_retry import builtin_async_handlers
+    from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    waited: list[float] = []
+
+    async def wait(seconds: float) -> None:
+        waited.append(seconds)
+        slack_mock.control("POST", "clock", {"advance_s": seconds})
+
+    monkeypatch.setattr(builtin_async_handlers, "asyncio", SimpleNamespace(sleep=wait))
+    slack_mock.control("POST", "slack/rate", {"burst": 1, "per_second": 0.5})
+
+    async def run() -> bool:
+        client = AsyncWebClient(
+            token=BOT_TOKEN,
+            base_url=f"{slack_mock.url}/api/",
+            retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=1)],
+        )
+        await client.chat_postMessage(channel=CHANNEL, text="one")
+        return bool((await client.chat_postMessage(channel=CHANNEL, text="two"))["ok"])
+
+    assert asyncio.run(run()) is True and len(waited) == 1 and waited[0] >= 2

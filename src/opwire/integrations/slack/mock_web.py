@@ -44,6 +44,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from opwire.integrations.slack import mock_scopes
 from opwire.integrations.slack.mock_state import SlackState
 from opwire.mock.app import json_body, mock_state
 from opwire.mock.state import clock_of
@@ -98,6 +99,7 @@ def web_method(name: str, handler: Method, kinds: Sequence[str] | None = BOT_OR_
     """The route of one Web API method; `kinds` are the token kinds it takes (None: no token)."""
 
     async def endpoint(request: Request) -> Response:
+        kind = ""
         try:
             params, form_token = await _arguments(request)
             kind = "" if kinds is None else _token_kind(request, form_token, kinds)
@@ -105,8 +107,10 @@ def web_method(name: str, handler: Method, kinds: Sequence[str] | None = BOT_OR_
             state, base = _state(request), str(request.base_url).rstrip("/")
             state.deliver_due(clock.now())
             call = Call(params, kind, state, clock.now(), clock.monotonic(), base)
-            return JSONResponse(_with_warning({"ok": True, **handler(call)}, _charset(request)))
+            body = _with_warning({"ok": True, **handler(call)}, _charset(request))
+            return JSONResponse(body, headers=mock_scopes.headers(name, kind))
         except ApiError as failure:
+            failure.headers = {**mock_scopes.headers(name, kind), **failure.headers}
             return failure.response()
 
     return Route(f"/api/{name}", endpoint, methods=["GET", "POST"])
