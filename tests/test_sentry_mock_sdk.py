@@ -529,3 +529,78 @@ def test_a_monitor_created_through_the_api_takes_check_ins(sdk: Mock) -> None:
     renamed = api(sdk, f"{path}hourly-sync/", "PUT", json={"name": "Hourly", "isMuted": True})
     assert (renamed.json()["name"], renamed.json()["isMuted"]) == ("Hourly", True)
     api(sdk, f"{path}hourly-sync/", "DELETE")
+
+
+def test_user_feedback_is_submitted_and_listed(sdk: Mock) -> None:
+    """docs.sentry.io/api/projects/submit-user-feedback/: the report links its event and
+    issue; GET lists it; the event shows it as `userReport`; a missing field is DRF's 400."""
+    event_id = sentry_sdk.capture_message("opwire sdk feedback")
+    sentry_sdk.flush(timeout=5)
+    body = {
+        "event_id": event_id,
+        "name": "Ada",
+        "email": "ada@shop.example",
+        "comments": "It broke",
+    }
+    path = f"{PROJECT}/user-feedback/"
+    sent = _api_checked(sdk, path, "POST", json=body)
+    assert sent.status_code == 200
+    report = sent.json()
+    assert (report["eventID"], report["comments"], report["event"]["id"]) == (
+        event_id,
+        "It broke",
+        event_id,
+    )
+    assert report["issue"]["title"] == "opwire sdk feedback"
+    assert report["issue"]["userReportCount"] == 1
+    listed = spec_checked(sdk, path)
+    assert listed[0]["id"] == report["id"]
+    assert spec_checked(sdk, f"{PROJECT}/events/{event_id}/")["userReport"]["name"] == "Ada"
+    bad = api(sdk, path, "POST", json={"event_id": event_id})
+    assert bad.status_code == 400 and bad.json()["comments"] == ["This field is required."]
+
+
+def test_a_user_report_envelope_item_is_kept(sdk: Mock) -> None:
+    """develop.sentry.dev/sdk/envelopes/ `user_report`: the item older SDKs send carries the
+    same JSON as the REST submit and lands in the project's user feedback."""
+    from sentry_sdk.envelope import Envelope, Item, PayloadRef
+
+    event_id = sentry_sdk.capture_message("opwire sdk report item")
+    report = {"event_id": event_id, "name": "Bo", "email": "bo@x.example", "comments": "slow"}
+    envelope = Envelope(headers={"event_id": event_id})
+    envelope.add_item(Item(payload=PayloadRef(json=report), type="user_report"))
+    transport = sentry_sdk.get_client().transport
+    assert transport is not None
+    transport.capture_envelope(envelope)
+    sentry_sdk.flush(timeout=5)
+    listed = spec_checked(sdk, f"{PROJECT}/user-feedback/")
+    assert [r["comments"] for r in listed if r["eventID"] == event_id] == ["slow"]
+
+
+def test_every_item_type_the_sdk_sends_is_accepted(sdk: Mock) -> None:
+    """develop.sentry.dev/sdk/envelopes/ and Relay's envelope endpoint: sessions, logs
+    (sentry_sdk.logger), trace metrics and client reports each get a 200, never a 4xx the
+    SDK would log and drop (sentry_sdk/transport.py `_handle_response`)."""
+    from sentry_sdk import logger as sentry_logger
+
+    host = sdk.url.removeprefix("http://")
+    client = sentry_sdk.Client(
+        dsn=f"http://{KEY}@{host}/42",
+        default_integrations=False,
+        enable_logs=True,
+        release="shop@1.2.3",
+    )
+    before = len(sdk.requests())
+    with sentry_sdk.new_scope() as scope:
+        scope.set_client(client)
+        sentry_sdk.start_session()
+        sentry_sdk.end_session()
+        sentry_logger.info("opwire sdk log line {n}", n=1)
+        sentry_sdk.metrics.count("opwire.clicks", 1)
+        assert client.transport is not None
+        client.transport.record_lost_event("ratelimit_backoff", data_category="error")
+        client.flush(timeout=5)
+        client.transport._flush_client_reports(force=True)  # the SDK's periodic report, now
+        client.close(timeout=5)
+    sent = sdk.requests()[before:]
+    assert len(sent) >= 3 and {r["status"] for r in sent} == {200}

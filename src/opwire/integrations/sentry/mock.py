@@ -38,6 +38,7 @@ Vendor facts chosen where the sources are silent (UNCONFIRMED):
 | an issue's `recommended` event | its latest (Sentry prefers the one with most context) |
 | `substatus` of an ignored issue | `archived_until_escalating`; a regression: `regressed` |
 | deleting an issue | its events go at once (Sentry deletes them in a task) |
+| a `user_report` item or POST for an event of another project | kept, linked to no event |
 | events table without `field=` | 400 "No columns selected"; logs/spans/metrics datasets: |
 | | an empty table (the mock keeps no such rows) |
 """
@@ -83,6 +84,8 @@ from opwire.integrations.sentry.mock_events import (
     normalize,
     title,
 )
+from opwire.integrations.sentry.mock_feedback import keep_item as keep_report
+from opwire.integrations.sentry.mock_feedback import user_feedback
 from opwire.integrations.sentry.mock_issues import (
     issue,
     issue_event,
@@ -208,8 +211,11 @@ def _accept(request: Request, project: Project, envelope: Envelope, size: int) -
     if stored_id is not None:
         _keep_attachments(request, stored_id, envelope.items)
     now, kept = clock_of(request).now(), not state_of(request).drop_events
-    for checkin in (i for i in envelope.items if kept and i.headers.get("type") == "check_in"):
-        keep_checkin(project, checkin.payload, now)
+    for item in envelope.items if kept else []:
+        if item.headers.get("type") == "check_in":
+            keep_checkin(project, item.payload, now)
+        elif item.headers.get("type") == "user_report":
+            keep_report(state_of(request), project, item.payload, now)
     return JSONResponse({"id": stored_id} if stored_id else {})
 
 
@@ -645,6 +651,7 @@ def create_app() -> ASGIApp:
                 f"{PROJECT}/events/{{event_id}}/attachments/", event_attachments, methods=["GET"]
             ),
             Route(f"{PROJECT}/issues/", project_issues, methods=BULK),
+            Route(f"{PROJECT}/user-feedback/", user_feedback, methods=["GET", "POST"]),
             Route(f"{ORG}/eventids/{{event_id}}/", resolve_event_id, methods=["GET"]),
             Route(f"{ORG}/shortids/{{short_id}}/", short_id, methods=["GET"]),
             Route(f"{ORG}/issues/", organization_issues, methods=BULK),

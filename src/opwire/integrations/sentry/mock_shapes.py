@@ -60,11 +60,17 @@ def event_body(stored_id: str, stored: dict[str, Any]) -> dict[str, Any]:
         "previousEventID": None,
         "resolvedWith": [],
         "sdkUpdates": [],
-        "userReport": None,
+        "userReport": _report(stored.get("user_report")),
         "occurrence": None,
         "release": None,
         "dist": event.get("dist") if isinstance(event.get("dist"), str) else None,
     }
+
+
+def _report(report: dict[str, Any] | None) -> dict[str, Any] | None:
+    if report is None:
+        return None
+    return {k: v for k, v in report.items() if not k.startswith("_")} | {"issue": None}
 
 
 def public_group(group: dict[str, Any]) -> dict[str, Any]:

@@ -40,6 +40,7 @@ class Project:
     # Cron monitors by slug, the newest MONITORS_PER_PROJECT (as attachments are capped per
     # event, the project's own cap bounds them: no store of their own in /_opwire/health).
     monitors: dict[str, dict[str, Any]] = field(default_factory=dict)
+    user_reports: dict[str, dict[str, Any]] = field(default_factory=dict)  # by event id
 
     def add_monitor(self, monitor: dict[str, Any]) -> None:
         self.monitors[monitor["slug"]] = monitor
