@@ -94,7 +94,7 @@ def _post_at(call: Call) -> int:
     given = required(call.params, "post_at")
     try:
         post_at = int(float(given))
-    except ValueError:
+    except (ValueError, OverflowError):
         raise ApiError("invalid_time") from None
     if post_at <= call.now:
         raise ApiError("time_in_past")

@@ -98,7 +98,8 @@ def _listed(call: Call) -> list[tuple[Upload, str]]:
         raise ApiError("invalid_arguments")
     found = []
     for entry in given:
-        upload = call.state.uploads.get(entry.get("id", "")) if isinstance(entry, dict) else None
+        file_id = entry.get("id") if isinstance(entry, dict) else None
+        upload = call.state.uploads.get(file_id) if isinstance(file_id, str) else None
         if upload is None or upload.received is None:
             raise ApiError("file_not_found")
         title = entry.get("title")
