@@ -604,3 +604,64 @@ def test_every_item_type_the_sdk_sends_is_accepted(sdk: Mock) -> None:
         client.close(timeout=5)
     sent = sdk.requests()[before:]
     assert len(sent) >= 3 and {r["status"] for r in sent} == {200}
+
+
+@pytest.mark.parametrize(
+    "experiments",
+    [
+        {"transport_compression_algo": "gzip"},
+        {"transport_compression_algo": "br"},
+        {"transport_compression_level": 0},
+    ],
+    ids=["gzip", "br", "uncompressed"],
+)
+def test_each_sdk_compression_is_read(mock: Mock, experiments: dict[str, Any]) -> None:
+    """sentry_sdk/transport.py: the body is gzip, br or plain as `_experiments` choose, with
+    its Content-Encoding; the event reads back the same way."""
+    mock.control("POST", "sentry/config", {"processing_delay_s": 0})
+    host = mock.url.removeprefix("http://")
+    client = sentry_sdk.Client(
+        dsn=f"http://{KEY}@{host}/42", default_integrations=False, _experiments=experiments
+    )
+    before = len(mock.requests())
+    with sentry_sdk.new_scope() as scope:
+        scope.set_client(client)
+        event_id = sentry_sdk.capture_message(f"opwire sdk {sorted(experiments.values())}")
+        client.close(timeout=5)
+    (sent,) = mock.requests()[before:]
+    expected = experiments.get("transport_compression_algo")
+    assert (sent["status"], sent["headers"].get("content-encoding")) == (200, expected)
+    assert api(mock, f"{PROJECT}/events/{event_id}/").status_code == 200
+
+
+def test_an_identity_content_encoding_is_the_plain_body(mock: Mock) -> None:
+    """RFC 9110 § 8.4.1: `identity` is no encoding; Relay reads the body as sent."""
+    hex_id = uuid.uuid4().hex
+    reply = httpx.post(
+        f"{mock.url}/api/42/envelope/",
+        content=envelope(hex_id, {"message": "identity"}),
+        headers={**AUTH, "Content-Encoding": "identity"},
+    )
+    assert (reply.status_code, reply.json()) == (200, {"id": hex_id})
+
+
+def test_the_sdk_backs_off_on_the_mocks_429() -> None:
+    """develop.sentry.dev/sdk/rate-limiting/: the SDK reads X-Sentry-Rate-Limits from the 429
+    and drops what it would send until then (sentry_sdk/transport.py `_update_rate_limits`,
+    `_check_disabled`)."""
+    for mock in serve("sentry"):
+        mock.control("POST", "scenarios", {"name": "sentry/retry_after_storm"})
+        host = mock.url.removeprefix("http://")
+        client = sentry_sdk.Client(dsn=f"http://{KEY}@{host}/42", default_integrations=False)
+        with sentry_sdk.new_scope() as scope:
+            scope.set_client(client)
+            sentry_sdk.capture_message("opwire sdk throttled")
+            client.flush(timeout=5)
+            transport = client.transport
+            assert transport is not None
+            assert transport._check_disabled("error") and transport._check_disabled("transaction")
+            before = len(mock.requests())
+            sentry_sdk.capture_message("opwire sdk held back")
+            client.flush(timeout=5)
+            assert len(mock.requests()) == before  # dropped by the SDK, never sent
+            client.close(timeout=1)
