@@ -30,13 +30,7 @@ from opwire.integrations.splunk.mock_search import BUILD, base_url, checked_call
 from opwire.mock.limits import CONFIGURED, CappedDict, CappedList
 from opwire.mock.state import clock_of, mock_state
 
-# splunkd answers no page settled; each is the most likely reading.
-UNCONFIRMED = {
-    "duplicate": "409 ERROR \"In handler 'H': An object with name=N already exists\"",
-    "index name": "400 unless lowercase letters, digits, _ and -, not starting with _ or -",
-    "hec index": "an index HEC or receivers/simple wrote to is listed as if created",
-    "builtin delete": "deleting a built-in index or app is 400",
-}
+# Facts no page settled are in mock_search.UNCONFIRMED.
 INDEX_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
 # Parameters that steer an answer, never a setting (`search` filters a list but is a saved
 # search's own setting when posted).

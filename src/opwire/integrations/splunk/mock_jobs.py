@@ -31,7 +31,7 @@ from opwire.integrations.splunk.mock_search import (
 from opwire.mock.state import clock_of
 
 # Control actions and the INFO text each answers ("Search job cancelled." recorded; the others
-# follow its pattern, UNCONFIRMED).
+# follow its pattern: mock_search.UNCONFIRMED).
 ACTIONS = {
     "cancel": "Search job cancelled.",
     "pause": "Search job paused.",

@@ -21,12 +21,7 @@ from opwire.integrations.splunk.mock_rows import EVENT_OVERHEAD, new_event
 from opwire.integrations.splunk.mock_search import checked_caller
 from opwire.mock.state import clock_of, mock_state
 
-# Each event is a line of the body (the mock does no line merging), and output_mode=json
-# answers the same fields as one flat object with `index`: both UNCONFIRMED.
-UNCONFIRMED = {
-    "lines": "one event per non-blank line",
-    "json": "output_mode=json: {index, bytes, host, source, sourcetype}",
-}
+# The line splitting and the JSON answer are UNCONFIRMED (mock_search.UNCONFIRMED).
 
 
 async def receivers_simple(request: Request) -> Response:

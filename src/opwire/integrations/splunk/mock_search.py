@@ -42,6 +42,17 @@ UNCONFIRMED = {
     "unknown path": "404 ERROR 'Not Found'; a method the path lacks 405 'Method Not Allowed'",
     "cookie": "login with cookie=1 sets splunkd_<port> to the session key",
     "token user": "an auth token acts as the user `admin`",
+    # the collections (mock_entities.py, mock_saved.py, mock_access.py)
+    "duplicate": "409 ERROR \"In handler 'H': An object with name=N already exists\"",
+    "index name": "400 unless lowercase letters, digits, _ and -, not starting with _ or -",
+    "hec index": "an index HEC or receivers/simple wrote to is listed as if created",
+    "builtin delete": "deleting a built-in index or app is 400",
+    "index clean": "roll-hot-buckets with a 1 MB cap or 1 s retention removes the events",
+    "saved sid": "a dispatched saved search's sid is {user}__{user}__search__{name}_at_{t}_{n}",
+    "control texts": "'Search job cancelled.' is recorded; the other actions' INFO follow it",
+    # receivers/simple (mock_receivers.py)
+    "receivers lines": "one event per non-blank line of the body (no line merging)",
+    "receivers json": "output_mode=json: one flat object {index, bytes, host, source, sourcetype}",
 }
 
 
