@@ -41,6 +41,7 @@ from opwire.integrations.datadog import mock_intake as intake
 from opwire.integrations.datadog import mock_logs as logs
 from opwire.integrations.datadog import mock_logs_search as log_reads
 from opwire.integrations.datadog import mock_metrics as metrics
+from opwire.integrations.datadog import mock_monitors as monitors
 from opwire.integrations.datadog.mock_base import (
     DatadogState,
     auth,
@@ -186,6 +187,13 @@ ROUTES: list[BaseRoute] = [
     Route("/api/v1/search", metrics.search, methods=["GET"]),
     Route("/api/v2/query/timeseries", formulas.query_timeseries, methods=["POST"]),
     Route("/api/v2/query/scalar", formulas.query_scalar, methods=["POST"]),
+    Route("/api/v1/monitor", monitors.create, methods=["POST"]),
+    Route("/api/v1/monitor", monitors.list_all, methods=["GET"]),
+    Route("/api/v1/monitor/validate", monitors.validate, methods=["POST"]),
+    Route("/api/v1/monitor/can_delete", monitors.can_delete, methods=["GET"]),
+    Route("/api/v1/monitor/{monitor_id:int}", monitors.get, methods=["GET"]),
+    Route("/api/v1/monitor/{monitor_id:int}", monitors.update, methods=["PUT"]),
+    Route("/api/v1/monitor/{monitor_id:int}", monitors.delete, methods=["DELETE"]),
     Route("/api/v2/logs", logs.submit_v2, methods=["POST"]),
     Route("/v1/input", logs.submit_v1, methods=["POST"]),
     Route("/api/v2/logs/events", log_reads.list_logs_get, methods=["GET"]),

@@ -47,6 +47,9 @@ class DatadogState:
     log_ids: itertools.count[int] = field(default_factory=itertools.count)
     # PUT /api/v1/metrics/{name}: what an operator set, by metric name, at most ENTRIES.
     metadata: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Monitors by id, at most ENTRIES; ids as the recorded ones (cassettes/test_edit_a_monitor_*).
+    monitors: dict[int, dict[str, Any]] = field(default_factory=dict)
+    monitor_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(155845150))
     # The type each metric was first submitted with (its metadata `type`), at most ENTRIES.
     metric_types: dict[str, str] = field(default_factory=dict)
     # Metric names submitted as distributions (queried as one population), at most ENTRIES.
