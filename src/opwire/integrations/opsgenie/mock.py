@@ -34,7 +34,9 @@ from starlette.types import ASGIApp
 
 from opwire.integrations.opsgenie import mock_account as account
 from opwire.integrations.opsgenie import mock_alerts as actions
+from opwire.integrations.opsgenie import mock_attachments as files
 from opwire.integrations.opsgenie import mock_heartbeats as beats
+from opwire.integrations.opsgenie import mock_incidents as incidents
 from opwire.integrations.opsgenie import mock_listing as listing
 from opwire.integrations.opsgenie import mock_searches as searches
 from opwire.integrations.opsgenie.mock_http import KEY_KINDS, not_found
@@ -293,11 +295,29 @@ def create_app() -> ASGIApp:
             Route("/v2/alerts/{identifier}/logs", listing.alert_journal, methods=["GET"]),
             Route("/v2/alerts/{identifier}/notes", listing.alert_journal, methods=["GET"]),
             Route("/v2/alerts/{identifier}/recipients", listing.alert_recipients, methods=["GET"]),
+            Route("/v2/alerts/{identifier}/attachments", files.list_attachments, methods=["GET"]),
+            Route("/v2/alerts/{identifier}/attachments", files.add_attachment, methods=["POST"]),
+            Route(
+                "/v2/alerts/{identifier}/attachments/{attachment_id}",
+                files.get_attachment,
+                methods=["GET"],
+            ),
+            Route(
+                "/v2/alerts/{identifier}/attachments/{attachment_id}",
+                files.remove_attachment,
+                methods=["DELETE"],
+            ),
             Route("/v2/alerts/{identifier}/actions/{action_name}", custom_action, methods=["POST"]),
             Route(
                 "/v2/alerts/{identifier}/{action}", alert_action, methods=["POST", "PUT", "DELETE"]
             ),
             Route("/v2/account", account.get_info, methods=["GET"]),
+            Route("/v1/incidents/create", incidents.create_incident, methods=["POST"]),
+            Route("/v1/incidents/", incidents.list_incidents, methods=["GET"]),
+            Route("/v1/incidents/requests/{request_id}", incidents.request_status, methods=["GET"]),
+            Route("/v1/incidents/{identifier}", incidents.get_incident, methods=["GET"]),
+            Route("/v1/incidents/{identifier}", incidents.delete_incident, methods=["DELETE"]),
+            Route("/v1/incidents/{identifier}/close", incidents.close_incident, methods=["POST"]),
             Route("/v2/heartbeats", beats.create_heartbeat, methods=["POST"]),
             Route("/v2/heartbeats", beats.list_heartbeats, methods=["GET"]),
             Route("/v2/heartbeats/{name}", beats.get_heartbeat, methods=["GET"]),

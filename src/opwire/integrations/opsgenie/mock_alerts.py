@@ -329,10 +329,12 @@ class Journal:
     notes: deque[dict[str, str]] = field(default_factory=lambda: deque(maxlen=ENTRIES_PER_ALERT))
     # the users the alert was routed to (its user responders), by their id, as List Recipients
     recipients: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # attachment id -> {"id", "name", "size"} (mock_attachments.py; their bytes are not kept)
+    attachments: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def weight(self) -> int:
-        entries = len(self.logs) + len(self.notes) + len(self.recipients)
+        entries = len(self.logs) + len(self.notes) + len(self.recipients) + len(self.attachments)
         return sum(len(n["note"]) for n in self.notes) + 200 * entries
 
 

@@ -31,6 +31,7 @@ from opwire.integrations.opsgenie import mock_heartbeats as beats
 from opwire.integrations.opsgenie.mock_http import answer as _answer
 from opwire.integrations.opsgenie.mock_http import auth as _auth
 from opwire.integrations.opsgenie.mock_http import iso as _iso
+from opwire.integrations.opsgenie.mock_incidents import Incidents
 from opwire.mock.app import mock_state
 from opwire.mock.clock import MockClock
 from opwire.mock.limits import CONFIGURED, ENTRIES, CappedDict
@@ -91,6 +92,7 @@ class OpsgenieState:
     requests: CappedDict[str, Pending] = field(init=False)
     heartbeats: CappedDict[str, beats.Beat] = field(init=False)
     searches: CappedDict[str, dict[str, Any]] = field(init=False)  # saved searches, by id
+    incidents: Incidents = field(default_factory=Incidents)  # the v1 Incident API's
 
     def __post_init__(self) -> None:
         self.keys = CappedDict("keys", self.dropped, ENTRIES)
@@ -292,16 +294,19 @@ def _new_alert(
     }
 
 
-def identifier_type(request: Request) -> str | None:
-    kind = request.query_params.get("identifierType", "id")
+def identifier_type(request: Request, param: str = "identifierType") -> str | None:
+    kind = request.query_params.get(param, "id")
     return kind if kind in IDENTIFIER_TYPES else None
 
 
-async def alert_of(request: Request) -> dict[str, Any] | Response:
-    """The alert the path names (by its `identifierType`), or the answer saying why not."""
-    if denied := _auth(request, write=False):
+async def alert_of(
+    request: Request, *, write: bool = False, param: str = "identifierType"
+) -> dict[str, Any] | Response:
+    """The alert the path names (by its `identifierType`, or the attachment routes'
+    `alertIdentifierType`), or the answer saying why not."""
+    if denied := _auth(request, write=write):
         return denied
-    kind = identifier_type(request)
+    kind = identifier_type(request, param)
     if kind is None:
         return _answer(422, {"message": TEXTS["bad_identifier_type"]})
     alert = find(await settled(request), request.path_params["identifier"], kind)
