@@ -592,3 +592,41 @@ def test_events_client_answers_and_refusals(mock: Mock) -> None:
     )
     check(openapi(EVENTS_SPEC), EVENTS_API, raw)
     assert raw.json() == {"message": "Change event processed", "status": "success"}
+
+
+def test_a_service_made_through_rest_takes_events_through_its_new_integration(mock: Mock) -> None:
+    """createService, then createServiceIntegration (events_api_v2_inbound_integration, 201,
+    its `integration_key`, which go-pagerduty's Integration reads), then the Events API with that
+    key opens an incident on the service; getServiceIntegration reads it back; the service lists
+    the integration once; a change event names the integration."""
+    client = rest(mock, default_from=USER)
+    policy = client.find("escalation_policies", "Default")
+    assert policy is not None
+    service = client.rpost(
+        "services",
+        json={
+            "name": f"payments-{uuid.uuid4().hex[:6]}",
+            "type": "service",
+            "escalation_policy": {"id": policy["id"], "type": "escalation_policy_reference"},
+        },
+    )
+    assert service["integrations"] == []
+    path = f"/services/{service['id']}/integrations"
+    reply = client.post(
+        path, json={"integration": {"type": "events_api_v2_inbound_integration", "name": "app"}}
+    )
+    assert reply.status_code == 201
+    integration = checked(reply)["integration"]
+    key = integration["integration_key"]
+    assert len(key) == 32 and integration["service"]["id"] == service["id"]
+    assert checked(client.get(f"{path}/{integration['id']}"))["integration"] == integration
+    sender = events(mock, key)
+    sender.trigger("card declines", "payments-api", dedup_key="int-1")
+    assert only_incident(client, "int-1")["service"]["id"] == service["id"]
+    sender.send_change_event(payload={"summary": "payments deploy"})
+    (change,) = client.list_all(f"/services/{service['id']}/change_events")
+    assert change["integration"]["id"] == integration["id"]
+    (listed,) = [s for s in client.list_all("services") if s["id"] == service["id"]]
+    assert [i["id"] for i in listed["integrations"]] == [integration["id"]]
+    email = {"integration": {"type": "generic_email_inbound_integration"}}
+    assert checked(client.post(path, json=email))["error"]["code"] == 2001

@@ -230,7 +230,8 @@ async def change_enqueue(request: Request) -> Response:
         return _invalid(*errors)
     state = vendor(request)
     service = state.service(body["routing_key"], _now(request))
-    event = shapes.change_event(body, service.ref, service.integration_id, _now(request))
+    integration = service.integration_of(body["routing_key"])
+    event = shapes.change_event(body, service.ref, integration, _now(request))
     state.change_events.append(event, len(json.dumps(event)))
     return JSONResponse({"message": "Change event processed", "status": "success"}, 202)
 
@@ -262,7 +263,8 @@ async def control_services(request: Request) -> Response:
     return JSONResponse(
         {
             "services": [
-                {"id": s.id, "name": s.name, "paused": s.paused} for s in state.services.values()
+                {"id": s.id, "name": s.name, "paused": s.paused}
+                for s in {s.id: s for s in state.services.values()}.values()
             ]
         }
     )

@@ -162,14 +162,7 @@ def service_json(state: PagerDutyState, service: Any) -> dict[str, Any]:
         alert_creation="create_alerts_and_incidents",
         escalation_policy=policy_ref(),
         teams=[_ref("team_reference", TEAM)],
-        integrations=[
-            shapes.ref_at(
-                "events_api_v2_inbound_integration_reference",
-                service.integration_id,
-                "Events API v2",
-                f"services/{service.id}/integrations",
-            )
-        ],
+        integrations=[integration_ref(service, i) for i in service.integrations],
         incident_urgency_rule={"type": "constant", "urgency": "severity_based"},
     )
     if service.created_at:
@@ -179,9 +172,20 @@ def service_json(state: PagerDutyState, service: Any) -> dict[str, Any]:
     return found
 
 
+def integration_ref(service: Any, integration: dict[str, str]) -> dict[str, Any]:
+    path = f"services/{service.id}/integrations"
+    kind = "events_api_v2_inbound_integration_reference"
+    return shapes.ref_at(kind, integration["id"], integration["name"], path)
+
+
+def unique(state: PagerDutyState) -> list[Any]:
+    """Each service once (a service with several integrations is held under each key)."""
+    return list({s.id: s for s in state.services.values()}.values())
+
+
 def services(state: PagerDutyState) -> list[dict[str, Any]]:
     """Every service, by name (listServices' default `sort_by=name`)."""
-    found = [service_json(state, s) for s in state.services.values()]
+    found = [service_json(state, s) for s in unique(state)]
     return sorted(found, key=lambda s: (s["name"].lower(), s["id"]))
 
 
@@ -200,7 +204,7 @@ def policy(state: PagerDutyState) -> dict[str, Any]:
                 "targets": [_ref("schedule_reference", SCHEDULE)],
             }
         ],
-        services=[s.ref for s in state.services.values()],
+        services=[s.ref for s in unique(state)],
         teams=[_ref("team_reference", TEAM)],
     )
 

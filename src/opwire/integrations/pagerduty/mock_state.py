@@ -56,10 +56,17 @@ class Service:
     sent: deque[float] = field(default_factory=lambda: deque(maxlen=MAX_RATE))
     created_at: str = ""
     description: str | None = None
+    # Its Events API integrations: id, name, type, key (the routing key), created_at.
+    integrations: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def ref(self) -> dict[str, Any]:
         return shapes.ref("service_reference", self.id, self.name)
+
+    def integration_of(self, routing_key: str) -> str:
+        """The id of the integration a routing key belongs to."""
+        found = (i["id"] for i in self.integrations if i["key"] == routing_key)
+        return next(found, self.integration_id)
 
 
 @dataclass(slots=True)
@@ -102,9 +109,19 @@ class PagerDutyState:
                     f"PINT{n:03d}",
                     self.pause_all,
                     created_at=now,
+                    integrations=[_integration(f"PINT{n:03d}", routing_key, now)],
                 ),
             )
         return self.services[routing_key]
+
+    def add_integration(self, service: Service, key: str, name: str, now: str) -> dict[str, str]:
+        """A new Events API integration of `service` (createServiceIntegration): its routing
+        key reaches the service."""
+        n = next(self.service_numbers)
+        integration = _integration(f"PINT{n:03d}", key, now, name)
+        service.integrations.append(integration)
+        self.services.put(key, service)
+        return integration
 
     def add_service(self, name: str, description: str | None, now: str) -> Service:
         """A service made through the REST API (createService): it has no routing key."""
@@ -267,6 +284,12 @@ class PagerDutyState:
                 (i for i in self.incidents.values() if i["incident_number"] == number), None
             )
         return found
+
+
+def _integration(
+    integration_id: str, key: str, now: str, name: str = "Events API v2"
+) -> dict[str, str]:
+    return {"id": integration_id, "name": name, "key": key, "created_at": now}
 
 
 def vendor(request: Request) -> PagerDutyState:

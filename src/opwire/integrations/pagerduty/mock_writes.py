@@ -1,6 +1,7 @@
 """What an operator script makes through the PagerDuty mock's REST API v2: incidents
 (createIncident), notes on them (listIncidentNotes, createIncidentNote), merges
-(mergeIncidents), one alert read (getIncidentAlert), services (createService).
+(mergeIncidents), one alert read (getIncidentAlert), services (createService) and their Events
+API v2 integrations (createServiceIntegration, getServiceIntegration).
 
 Pages followed: shared/specs/pagerduty/REST/openapiv3.json (createIncident: `incident` with
 `type` "incident", `title`, `service` required, `urgency`, `priority`, `incident_key`,
@@ -16,7 +17,10 @@ with the same `incident_key` on a service is 400 code 2001 "Open incident with k
 exists"; a note is kept as the incident's annotate log entry (the note's id is that entry's
 id) and holds at most 25000 characters; a merged-away incident is resolved by the acting user
 and its alerts, still open, answer the target's dedup as before; a service name already taken
-is 400 code 2001 "Name has already been taken".
+is 400 code 2001 "Name has already been taken"; only Events API v2 integrations can be made.
+An integration's `integration_key` (its routing key) is not in the spec's Integration schema;
+PagerDuty answers it (go-pagerduty's Integration.IntegrationKey, the Terraform provider's
+pagerduty_service_integration.integration_key).
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from opwire.mock.app import json_body
 from opwire.mock.state import clock_of
 
 NOTE_MAX = 25_000
+INTEGRATION_TYPE = "events_api_v2_inbound_integration"
 URGENCIES = ("high", "low")
 
 
@@ -261,6 +266,49 @@ async def create_service(request: Request) -> Response:
     return _created(request, {"service": directory.service_json(state, service)})
 
 
+def _integration_json(service: Any, integration: dict[str, str]) -> dict[str, Any]:
+    """The Integration, with the `integration_key` the Events API takes as its routing key."""
+    return {
+        **directory.integration_ref(service, integration),
+        "type": INTEGRATION_TYPE,
+        "name": integration["name"],
+        "service": service.ref,
+        "created_at": integration["created_at"],
+        "integration_key": integration["key"],
+    }
+
+
+def _service_of(request: Request) -> Any:
+    service = vendor(request).service_by_id(request.path_params["id"])
+    if service is None:
+        raise Refused(404, "Not Found", 2100)
+    return service
+
+
+async def create_integration(request: Request) -> Response:
+    """createServiceIntegration: 201, an Events API v2 integration and its new key."""
+    service = _service_of(request)
+    entity = await _wrapped(request, "integration")
+    name = entity.get("name", "Events API v2")
+    if entity.get("type") != INTEGRATION_TYPE:
+        raise _invalid(f"integration.type must be {INTEGRATION_TYPE} (the mock has no other)")
+    if not isinstance(name, str) or not name.strip() or len(name) > 255:
+        raise _invalid("integration.name must be a string of 1 to 255 characters")
+    state = vendor(request)
+    made = state.add_integration(service, uuid.uuid4().hex, name.strip(), _now(request))
+    return _created(request, {"integration": _integration_json(service, made)})
+
+
+async def get_integration(request: Request) -> Response:
+    """getServiceIntegration."""
+    service = _service_of(request)
+    wanted = request.path_params["integration_id"]
+    found = next((i for i in service.integrations if i["id"] == wanted), None)
+    if found is None:
+        raise Refused(404, "Not Found", 2100)
+    return answer(request, {"integration": _integration_json(service, found)})
+
+
 # The REST routes of what is made (authenticated by mock.py).
 ROUTES = (
     ("/incidents", "POST", create_incident),
@@ -269,4 +317,6 @@ ROUTES = (
     ("/incidents/{id}/notes", "POST", create_note),
     ("/incidents/{id}/alerts/{alert_id}", "GET", get_alert),
     ("/services", "POST", create_service),
+    ("/services/{id}/integrations", "POST", create_integration),
+    ("/services/{id}/integrations/{integration_id}", "GET", get_integration),
 )
