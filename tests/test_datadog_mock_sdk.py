@@ -29,6 +29,11 @@ from datadog_api_client.v1.api.service_checks_api import ServiceChecksApi
 from datadog_api_client.v1.model.distribution_point import DistributionPoint
 from datadog_api_client.v1.model.distribution_points_payload import DistributionPointsPayload
 from datadog_api_client.v1.model.distribution_points_series import DistributionPointsSeries
+from datadog_api_client.v1.model.event_alert_type import EventAlertType
+from datadog_api_client.v1.model.event_create_request import (
+    EventCreateRequest as EventCreateRequestV1,
+)
+from datadog_api_client.v1.model.event_priority import EventPriority
 from datadog_api_client.v1.model.http_log import HTTPLog as HTTPLogV1
 from datadog_api_client.v1.model.http_log_item import HTTPLogItem as HTTPLogItemV1
 from datadog_api_client.v1.model.logs_list_request import LogsListRequest as LogsListRequestV1
@@ -1062,3 +1067,33 @@ def test_monitor_queries_are_validated_as_recorded(mock: Mock) -> None:
     )
     assert reply.status_code == 400
     check(spec("v1"), API, reply)
+
+
+def test_v1_event_round_trip_and_pages(mock: Mock) -> None:
+    """v1 spec CreateEvent / GetEvent / ListEvents: the event reads back by its id with the
+    alert type, priority, host and source sent; ListEvents `page` "with 0 being the first
+    page", 1000 a page; an unknown id is a 404."""
+    mine, now = tag(), int(time.time())
+    with client(mock) as api:
+        events = EventsApiV1(api)
+        created = events.create_event(
+            body=EventCreateRequestV1(
+                title="deploy",
+                text="%%% \n**v2** shipped \n %%%",
+                tags=[mine],
+                alert_type=EventAlertType.SUCCESS,
+                priority=EventPriority.LOW,
+                host="app-1",
+                source_type_name="my_apps",
+                aggregation_key="deploy-v2",
+            )
+        )
+        got = events.get_event(event_id=created.event.id).event
+        assert (got.title, got.host, got.to_dict()["alert_type"]) == ("deploy", "app-1", "success")
+        assert got.to_dict()["priority"] == "low" and got.tags == [mine]
+        first = events.list_events(start=now - 60, end=now + 60, tags=mine, unaggregated=True)
+        assert [e.id for e in first.events] == [created.event.id]
+        assert events.list_events(start=now - 60, end=now + 60, tags=mine, page=1).events == []
+        assert events.list_events(start=now - 60, end=now + 60, sources="my_apps", tags=mine).events
+        with pytest.raises(NotFoundException):
+            events.get_event(event_id=1)

@@ -1,12 +1,14 @@
 """Datadog mock: validate, metric intake (v1 series, v2 series, distribution points), service
-checks, events (v1, v2: post, get, list, search with cursor pages), metric queries.
+checks, events (v1, v2: post, get, list, search with cursor pages), metric queries (v1, v2
+formulas), metric listing and metadata, logs (intake v1, v2; reads v1, v2), monitors.
 
 Pages followed: shared/specs/datadog/v1/openapi.yaml and v2/openapi.yaml (paths, `security`,
 limits, encodings, error shapes), the recorded exchanges in shared/specs/datadog/cassettes/
 (exact bodies and content types), DataDog/datadog-api-client-python
 tests/cassettes/test_retry/test_retry_get_list_logs.yaml (a real 429 and its rate-limit
 headers), docs.datadoghq.com/api/latest/rate-limits; vendor-contracts.md § 1. The routes live in
-mock_intake.py, mock_events.py (with mock_events_v2.py and mock_search.py) and query.py.
+mock_intake.py, mock_events.py (with mock_events_v2.py and mock_search.py), query.py,
+mock_formulas.py, mock_metrics.py, mock_logs.py (with mock_logs_search.py) and mock_monitors.py.
 
 Submit routes need `DD-API-KEY` (or `?api_key=`); read routes and the v2 event intake need
 `DD-APPLICATION-KEY` too (each operation's `security` in the spec). Stores keep the newest

@@ -41,6 +41,7 @@ EVENT_MAX_AGE_S = 18 * 3600  # spec: date_happened at most 18 hours old
 # A tuple, not a set: membership of an unhashable JSON value (a list) must be False, not a 500.
 ALERT_TYPES = ("error", "warning", "info", "success", "user_update", "recommendation", "snapshot")
 PRIORITIES = ("normal", "low")
+V1_PAGE = 1000
 LAST_SECOND = 253_402_300_799  # 9999-12-31T23:59:59Z: later stamps cannot be listed in ISO 8601
 V1_CREATED = (
     "id",
@@ -174,14 +175,16 @@ def _v1_wanted(params: Any) -> tuple[set[str], set[str], str | None]:
 
 
 async def list_events_v1(request: Request) -> Response:
-    """GET /api/v1/events: `start`..`end` (seconds), filtered by tags, sources and priority."""
+    """GET /api/v1/events: `start`..`end` (seconds), filtered by tags, sources and priority,
+    newest first, in pages of 1000."""
     if denied := auth(request, read=True):
         return denied
     params = request.query_params
     try:
         start, end = int(params["start"]), int(params["end"])
+        page = int(params.get("page", 0))
     except (KeyError, ValueError):
-        return errors(400, "start and end are required POSIX timestamps")
+        return errors(400, "start and end are required POSIX timestamps, page an integer")
     tags, sources, priority = _v1_wanted(params)
     hits = [
         v1_listed(e)
@@ -191,7 +194,9 @@ async def list_events_v1(request: Request) -> Response:
         and (not sources or e["source_type_name"] in sources)
         and (priority is None or (e["priority"] or "normal") == priority)
     ]
-    return JSONResponse({"events": hits[:1000]})
+    # spec `page`: "By default 1000 results are returned per request", 0 the first page.
+    first = max(page, 0) * V1_PAGE
+    return JSONResponse({"events": hits[first : first + V1_PAGE]})
 
 
 async def get_event_v1(request: Request) -> Response:

@@ -17,7 +17,7 @@ The query syntax is mock_search.py's (docs.datadoghq.com/logs/explorer/search_sy
 
 | fact | value |
 |---|---|
-| default v2 sort | `-timestamp`, newest first (the spec gives LogsSort no default; UNCONFIRMED) |
+| default v2 sort | `-timestamp`, newest first (recorded: the paginated list, sent with no sort) |
 | a bad v2 cursor | 400 APIErrorResponse, the events' text (UNCONFIRMED for logs) |
 | v1 default limit, sort | 10, `desc` (UNCONFIRMED) |
 | v1 400 | LogsAPIErrorResponse `{"error": {"code": "InvalidArgument", "message"}}` UNCONFIRMED |
