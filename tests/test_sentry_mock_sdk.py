@@ -665,3 +665,24 @@ def test_the_sdk_backs_off_on_the_mocks_429() -> None:
             client.flush(timeout=5)
             assert len(mock.requests()) == before  # dropped by the SDK, never sent
             client.close(timeout=1)
+
+
+def test_scope_user_context_and_extra_read_back(sdk: Mock) -> None:
+    """docs.sentry.io/platforms/python/enriching-events/: set_user, set_context (shown with
+    Relay's `type`, `default` for a custom one), set_extra (the event's `context`), and the
+    org's event route `{project}:{event_id}` (OrganizationEventDetailsEndpoint)."""
+    with sentry_sdk.new_scope() as scope:
+        scope.set_user({"id": "u-1", "email": "ada@shop.example"})
+        scope.set_context("cart", {"items": 3})
+        scope.set_extra("coupon", "SPRING")
+        event_id = sentry_sdk.capture_message("opwire sdk enriched")
+    sentry_sdk.flush(timeout=5)
+    event = spec_checked(sdk, f"{PROJECT}/events/{event_id}/")
+    assert (event["user"]["id"], event["user"]["email"]) == ("u-1", "ada@shop.example")
+    assert event["contexts"]["cart"] == {"items": 3, "type": "default"}
+    assert event["contexts"]["trace"]["type"] == "trace"
+    assert event["context"]["coupon"] == "SPRING"
+    assert tags(event)["user"] == "id:u-1"
+    found = api(sdk, f"organizations/opwire-mock/events/project-42:{event_id}/")
+    assert found.status_code == 200 and found.json()["eventID"] == event_id
+    assert api(sdk, f"organizations/opwire-mock/events/nope:{event_id}/").status_code == 404

@@ -74,7 +74,11 @@ from opwire.integrations.sentry.mock_auth import (
 )
 from opwire.integrations.sentry.mock_crons import keep_checkin, monitors
 from opwire.integrations.sentry.mock_crons import routes as crons
-from opwire.integrations.sentry.mock_discover import organization_events, project_events
+from opwire.integrations.sentry.mock_discover import (
+    organization_event,
+    organization_events,
+    project_events,
+)
 from opwire.integrations.sentry.mock_events import (
     EventIdError,
     all_tags,
@@ -647,6 +651,7 @@ def create_app() -> ASGIApp:
             Route(f"{PROJECT}/events/", project_events, methods=["GET"]),
             Route(f"{PROJECT}/events/{{event_id}}/", project_event, methods=["GET"]),
             Route(f"{ORG}/events/", organization_events, methods=["GET"]),
+            Route(f"{ORG}/events/{{ref}}/", organization_event, methods=["GET"]),
             Route(
                 f"{PROJECT}/events/{{event_id}}/attachments/", event_attachments, methods=["GET"]
             ),

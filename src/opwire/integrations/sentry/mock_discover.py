@@ -282,3 +282,19 @@ async def project_events(request: Request) -> Response:
         for r in rows[:PAGE]
     ]
     return JSONResponse(shown)
+
+
+async def organization_event(request: Request) -> Response:
+    """GET organizations/{org}/events/{project_id_or_slug}:{event_id}/: one event of the org
+    (OrganizationEventDetailsEndpoint), transactions included."""
+    if denied := api_auth(request):
+        return denied
+    org, state = request.path_params["org"], state_of(request)
+    wanted, _, event_id = request.path_params["ref"].rpartition(":")
+    project = state.find_project(org, wanted) if wanted else None
+    if project is None:
+        return not_there()
+    stored = visible(state, event_id, clock_of(request).now())
+    if stored is None or stored["project"] is not project:
+        return detail(404, "Event not found")
+    return JSONResponse({**event_body(event_id, stored), "projectSlug": project.slug})

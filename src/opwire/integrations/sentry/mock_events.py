@@ -40,6 +40,28 @@ CONTEXT_TAGS: dict[str, dict[str, tuple[str, ...]]] = {
     "browser": {"": ("name", "version"), "name": ("name",)},
     "device": {"": ("model",), "family": ("family",)},
 }
+# relay-event-schema protocol/contexts: the context types Relay knows by their key.
+KNOWN_CONTEXTS = frozenset(
+    {
+        "device",
+        "os",
+        "runtime",
+        "app",
+        "browser",
+        "gpu",
+        "trace",
+        "profile",
+        "replay",
+        "response",
+        "otel",
+        "cloud_resource",
+        "monitor",
+        "flags",
+        "feedback",
+        "culture",
+        "state",
+    }
+)
 # Entry order on the event page. UNCONFIRMED: Sentry sorts by each interface's display score.
 ENTRY_ORDER = ("message", "exception", "spans", "breadcrumbs", "request")
 
@@ -130,6 +152,19 @@ def normalize(event: dict[str, Any], item_type: str, stored_id: str) -> dict[str
         "platform": event.get("platform") if isinstance(event.get("platform"), str) else "other",
         "logentry": message if isinstance(message, dict) else None,
         "tags": client_tags(event),
+        "contexts": typed_contexts(event.get("contexts")),
+    }
+
+
+def typed_contexts(raw: Any) -> dict[str, Any]:
+    """Relay's contexts: each an object with its `type`, the key's for a known context, else
+    `default`; what is not an object is dropped."""
+    if not isinstance(raw, dict):
+        return {}
+    return {
+        key: {**value, "type": value.get("type") or (key if key in KNOWN_CONTEXTS else "default")}
+        for key, value in raw.items()
+        if isinstance(value, dict)
     }
 
 
