@@ -936,3 +936,29 @@ def test_async_web_client_rate_limit_retry_handler(
         return bool((await client.chat_postMessage(channel=CHANNEL, text="two"))["ok"])
 
     assert asyncio.run(run()) is True and len(waited) == 1 and waited[0] >= 2
+
+
+def test_bot_messages_carry_bot_profile(slack_mock: Mock) -> None:
+    """A bot token's message has bot_profile (objs_bot_profile: id, app_id, name, icons,
+    team_id), the same one bots.info describes; a person's message has none."""
+    client = web(slack_mock)
+    profile = client.chat_postMessage(channel=CHANNEL, text="x")["message"]["bot_profile"]
+    assert (profile["id"], profile["app_id"], profile["team_id"]) == (
+        "B0OPWIRE0",
+        "A0OPWIRE0",
+        "T0OPWIRE0",
+    )
+    assert client.bots_info(bot="B0OPWIRE0")["bot"]["app_id"] == profile["app_id"]
+    person = web(slack_mock, USER_TOKEN).chat_postMessage(channel=CHANNEL, text="y")
+    assert "bot_profile" not in person["message"]
+
+
+def test_legacy_files_upload_is_gone(slack_mock: Mock) -> None:
+    """files.upload was sunset on 2025-11-12 (Slack changelog 2024-04): slack_sdk's deprecated
+    files_upload (a multipart body) gets ok false, method_deprecated (UNCONFIRMED name)."""
+    with pytest.warns(UserWarning):
+        failed = api_error(
+            lambda: web(slack_mock).files_upload(channels=CHANNEL, content="x", filename="a.txt")
+        )
+    assert failed.response.status_code == 200
+    assert failed.response["error"] == "method_deprecated"

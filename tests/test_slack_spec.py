@@ -3,7 +3,7 @@
 The spec is archived (2021). Documented deviations, each where the spec disagrees with itself or
 with the live API: `response_metadata` appears in the spec's own example but not its
 conversations.history or conversations.replies schema; the replies' reply form predates the
-`bot_id` and `team` of a bot's message (checked without them); `not_in_channel` is a
+`bot_id`, `bot_profile` and `team` of a bot's message (checked without them); `not_in_channel` is a
 documented live error missing from the stale error enum; the Web API's 429 body says
 `ratelimited` (what slack_sdk reads), where the chat.postMessage enum still says `rate_limited`,
 so the 429 is not checked against it; pins.list's `items: [file pin, message pin]` sits on an
@@ -166,9 +166,10 @@ def test_threads_match_the_spec(slack_mock: Mock, spec: dict[str, Any]) -> None:
         )
     thread = call(slack_mock, "conversations.replies", USER, channel=CHANNEL, ts=parent["ts"])
     assert [m["text"] for m in thread["messages"]] == ["p", "r1", "r2"]
-    # The spec's reply form predates bot messages' bot_id and team: checked without them.
+    # The spec's reply form predates bot messages' bot_id, bot_profile and team: checked
+    # without them.
     for message in thread["messages"][1:]:
-        del message["bot_id"], message["team"]
+        del message["bot_id"], message["team"], message["bot_profile"]
     assert set(thread.pop("response_metadata")) == {"next_cursor"}
     validate(spec, "200", thread, "/conversations.replies")
     lost = call(slack_mock, "conversations.replies", USER, channel=CHANNEL, ts="1.000001")

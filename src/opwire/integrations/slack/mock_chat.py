@@ -22,6 +22,7 @@ from starlette.routing import Route
 
 from opwire.integrations.slack.mock_methods import (
     author,
+    bot_profile,
     content,
     postable,
     readable,
@@ -107,7 +108,7 @@ def schedule(call: Call) -> dict[str, Any]:
     channel = postable(call)
     body, thread, post_at = content(call), thread_fields(call, channel), _post_at(call)
     who = author(call)
-    message = {"type": "message", **who, **body, "team": TEAM_ID, **thread}
+    message = {"type": "message", **who, **bot_profile(call), **body, "team": TEAM_ID, **thread}
     scheduled = Scheduled(call.state.new_id("Q"), channel.id, post_at, int(call.now), message)
     call.state.scheduled[scheduled.id] = scheduled
     # The answer's message is the delayed one, in the spec's few fields.

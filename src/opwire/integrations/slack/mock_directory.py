@@ -21,6 +21,8 @@ from starlette.routing import Route
 
 from opwire.integrations.slack.mock_methods import conversation, readable
 from opwire.integrations.slack.mock_state import (
+    APP_ID,
+    BOT_ICON,
     BOT_ID,
     BOT_USER,
     CREATED,
@@ -41,8 +43,6 @@ from opwire.integrations.slack.mock_web import (
     web_method,
 )
 
-APP_ID = "A0OPWIRE0"
-AVATAR = "https://a.slack-edge.com/80588/img/plugins/app/bot_{size}.png"
 USERS_LIMIT_MAX = 1000
 
 
@@ -124,7 +124,7 @@ def bots_info(call: Call) -> dict[str, Any]:
         "name": "opwire-bot" if bot == BOT_ID else "incoming-webhook",
         "updated": CREATED,
         "app_id": APP_ID,
-        "icons": {f"image_{n}": AVATAR.format(size=n) for n in (36, 48, 72)},
+        "icons": {f"image_{n}": BOT_ICON.format(size=n) for n in (36, 48, 72)},
     }
     if bot == BOT_ID:
         shown["user_id"] = BOT_USER

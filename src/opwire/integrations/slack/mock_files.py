@@ -155,8 +155,15 @@ def info(call: Call) -> dict[str, Any]:
     return {"file": shown, "comments": [], "response_metadata": {"next_cursor": ""}}
 
 
+def legacy_upload(call: Call) -> dict[str, Any]:
+    """files.upload, sunset on 2025-11-12 for every app (changelog 2024-04-a-better-way-to-
+    upload-files-is-here-to-stay): `method_deprecated` (the error's name UNCONFIRMED)."""
+    raise ApiError("method_deprecated")
+
+
 def routes() -> list[Route]:
     return [
+        web_method("files.upload", legacy_upload),
         web_method("files.getUploadURLExternal", get_upload_url),
         web_method("files.completeUploadExternal", complete_upload),
         web_method("files.info", info),

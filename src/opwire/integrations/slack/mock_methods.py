@@ -22,6 +22,8 @@ from typing import Any
 from starlette.routing import Route
 
 from opwire.integrations.slack.mock_state import (
+    APP_ID,
+    BOT_ICON,
     BOT_ID,
     BOT_USER,
     CREATED,
@@ -87,6 +89,16 @@ def check_blocks(blocks: list[Any]) -> None:
 def author(call: Call) -> dict[str, str]:
     """Who a message of this call is from: the bot (and its bot_id), or the token's user."""
     return {"user": BOT_USER, "bot_id": BOT_ID} if call.kind == "bot" else {"user": HUMAN_USER}
+
+
+def bot_profile(call: Call) -> dict[str, Any]:
+    """A bot's message carries its bot_profile (objs_bot_profile); a person's does not."""
+    if call.kind != "bot":
+        return {}
+    icons = {f"image_{n}": BOT_ICON.format(size=n) for n in (36, 48, 72)}
+    profile = {"id": BOT_ID, "deleted": False, "name": "opwire-bot", "updated": CREATED,
+               "app_id": APP_ID, "icons": icons, "team_id": TEAM_ID}  # fmt: skip
+    return {"bot_profile": profile}
 
 
 def readable(call: Call, given: str) -> Channel:
@@ -158,7 +170,8 @@ def post_message(call: Call) -> dict[str, Any]:
     if not call.state.take_token(channel.bucket, call.monotonic):
         raise ratelimited(call.state.wait_s(channel.bucket))
     ts = call.state.next_ts(call.now)
-    message = {"type": "message", **author(call), **body, "ts": ts, "team": TEAM_ID, **thread}
+    who = {**author(call), **bot_profile(call)}
+    message = {"type": "message", **who, **body, "ts": ts, "team": TEAM_ID, **thread}
     call.state.store(channel.id, message)
     return {"channel": channel.id, "ts": ts, "message": message}
 

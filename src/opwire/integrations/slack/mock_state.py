@@ -25,6 +25,8 @@ DEFAULT_CHANNEL = "C0OPWIRE01"
 DEFAULT_CHANNEL_NAME = "opwire-alerts"
 TEAM_ID, TEAM_NAME = "T0OPWIRE0", "opwire mock"
 WORKSPACE_URL = "https://opwire-mock.slack.com/"  # auth.test's url, the permalinks' root
+APP_ID = "A0OPWIRE0"  # the app the bot belongs to (bots.info, a bot message's bot_profile)
+BOT_ICON = "https://a.slack-edge.com/80588/img/plugins/app/bot_{size}.png"
 # Who each kind of token is (auth.test, a message's `user`); the bot's user is a bot user.
 BOT_ID, BOT_USER, HUMAN_USER = "B0OPWIRE0", "U0OPWIRE0", "U0OPWIRE1"
 CREATED = 1_700_000_000  # when the mock's channels and users were "created" (unix seconds)
