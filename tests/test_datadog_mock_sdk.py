@@ -1097,3 +1097,16 @@ def test_v1_event_round_trip_and_pages(mock: Mock) -> None:
         assert events.list_events(start=now - 60, end=now + 60, sources="my_apps", tags=mine).events
         with pytest.raises(NotFoundException):
             events.get_event(event_id=1)
+
+
+@pytest.mark.parametrize("stamp", [10**30, 2**70, "9999-12-31T23:59:59Z", "not a time"])
+def test_a_log_with_an_unusable_timestamp_is_kept_at_receipt(mock: Mock, stamp: Any) -> None:
+    """Datadog stamps a log with its `timestamp` attribute when it can (docs
+    logs/log_configuration/pipelines, date remapper) and with the receipt time otherwise; an
+    out-of-range stamp is never a 500."""
+    mine = tag()
+    item = {"message": "m", "ddtags": mine, "timestamp": stamp}
+    assert httpx.post(f"{mock.url}/api/v2/logs", json=[item], headers=KEYS).status_code == 202
+    with client(mock) as api:
+        (found,) = LogsApi(api).list_logs_get(filter_query=mine).data
+    assert abs(found.attributes.timestamp.timestamp() - time.time()) < 60

@@ -22,7 +22,9 @@ as its `attributes` (a remapped `hostname`/`timestamp` stays there too, as recor
 | more than 1000 entries | 413, as the 5 MB limit (the spec gives no status: UNCONFIRMED) |
 | non-JSON body as application/json | 400 `Malformed payload` (the spec's example detail) |
 | a log older than 18 hours | 202 and not kept (spec: "up to 18 hours in the past"; UNCONFIRMED) |
-| `timestamp` of a log | its `timestamp`/`date` field (ms, s or ISO 8601), else receipt time |
+| `timestamp` of a log | its `timestamp`/`date` (ms, s or ISO 8601), else receipt time |
+| a log over 2 hours ahead | kept at receipt time (UNCONFIRMED) |
+| an empty array | 400 `Malformed payload` (UNCONFIRMED) |
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ MAX_BYTES = 5 << 20  # spec: "Maximum content size per payload (uncompressed): 5
 MAX_ITEMS = 1000  # spec: "Maximum array size if sending multiple logs in an array"
 MAX_LOG = 1 << 20  # spec: a log over 1MB is truncated, not refused
 MAX_AGE_S = 18 * 3600
+MAX_AHEAD_S = 2 * 3600  # a later stamp is taken as receipt time (UNCONFIRMED)
 # Reserved attributes taken out of `attributes` into their own fields.
 RESERVED = ("message", "ddtags", "ddsource", "service", "status", "host")
 LOG_ID = struct.Struct(">BQQ")  # recorded ids open with 0x01 and the log's ms timestamp
@@ -103,18 +106,23 @@ def _items(body: bytes, content_type: str) -> list[Any] | None:
     return found if found and all(isinstance(item, dict) for item in found) else None
 
 
-def _when(item: dict[str, Any], now: float) -> float:
-    """Seconds of the item's own `timestamp`/`date` (ms, s, or ISO 8601), else `now`."""
-    value = item.get("timestamp", item.get("date"))
+def _stated(value: Any) -> float | None:
+    """Seconds of a `timestamp`/`date` field (ms, s, or ISO 8601), None when it is neither."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return value / 1000 if value > 100_000_000_000 else float(value)
     if isinstance(value, str):
         try:
             when = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
-            return now
+            return None
         return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
-    return now
+    return None
+
+
+def _when(item: dict[str, Any], now: float) -> float:
+    """The log's time: its own, unless absent, unreadable or too far ahead (then receipt)."""
+    stated = _stated(item.get("timestamp", item.get("date")))
+    return now if stated is None or not stated <= now + MAX_AHEAD_S else stated
 
 
 def _text(value: Any) -> str | None:
@@ -127,6 +135,10 @@ def _tags(item: dict[str, Any], extra: str) -> list[str]:
     return [*tags, f"source:{source}"] if source else tags
 
 
+def _message(value: Any) -> str:
+    return value if isinstance(value, str) else "" if value is None else json.dumps(value)
+
+
 def kept(item: dict[str, Any], params: Any, ts_ms: int, seq: int) -> dict[str, Any]:
     """A submitted item as the log store holds it (query parameters fill what it leaves out)."""
     filled = {k: params[k] for k in ("ddsource", "service", "hostname") if k in params}
@@ -137,7 +149,7 @@ def kept(item: dict[str, Any], params: Any, ts_ms: int, seq: int) -> dict[str, A
         "id": seq,
         "uid": log_id(ts_ms, seq),
         "ts_ms": ts_ms,
-        "message": (message if isinstance(message, str) else json.dumps(message or ""))[:MAX_LOG],
+        "message": _message(message)[:MAX_LOG],
         "host": _text(item.get("host")) or _text(item.get("hostname")),
         "service": _text(item.get("service")),
         "status": _text(item.get("status")) or "info",
