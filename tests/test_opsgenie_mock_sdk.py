@@ -460,6 +460,29 @@ def test_a_saved_search_needs_name_query_and_owner(mock: Mock) -> None:
     assert _raw(mock, "POST", "/v2/alerts/saved-searches", json=body).status_code == 409
 
 
+@pytest.mark.parametrize("alias", ["db/down", "web/eu/5xx", "logs/notes", "50% off?#"])
+def test_an_alias_with_a_slash_is_one_identifier(alerts: opsgenie_sdk.AlertApi, alias: str) -> None:
+    """The SDK quotes a path parameter whole (api_client.py: `quote(str(v), safe='')`), so an
+    alias `db/down` travels as `db%2Fdown`: one identifier, for reads and for actions."""
+    alert = _create(alerts, alias)
+    assert alert.alias == alias
+    note = opsgenie_sdk.AddNoteToAlertPayload(note="looking")
+    noted = alerts.add_note(
+        identifier=alias, identifier_type="alias", add_note_to_alert_payload=note
+    )
+    assert _done(alerts, noted, "AddNote").alert_id == alert.id
+    assert [n.note for n in alerts.list_notes(identifier=alias, identifier_type="alias").data] == [
+        "looking"
+    ]
+    closing = alerts.close_alert(
+        identifier=alias,
+        identifier_type="alias",
+        close_alert_payload=opsgenie_sdk.CloseAlertPayload(),
+    )
+    assert _done(alerts, closing, "Close").is_success is True
+    assert alerts.get_alert(identifier=alert.id).data.status == "closed"
+
+
 # --- logs and notes (GET /v2/alerts/{identifier}/logs, /notes: AlertPaging) -------------------
 
 

@@ -29,7 +29,6 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from opwire.integrations.opsgenie import mock_account as account
@@ -39,7 +38,7 @@ from opwire.integrations.opsgenie import mock_heartbeats as beats
 from opwire.integrations.opsgenie import mock_incidents as incidents
 from opwire.integrations.opsgenie import mock_listing as listing
 from opwire.integrations.opsgenie import mock_searches as searches
-from opwire.integrations.opsgenie.mock_http import KEY_KINDS, not_found
+from opwire.integrations.opsgenie.mock_http import KEY_KINDS, Route, not_found
 from opwire.integrations.opsgenie.mock_http import TEXTS as HTTP_TEXTS
 from opwire.integrations.opsgenie.mock_http import answer as _answer
 from opwire.integrations.opsgenie.mock_http import auth as _auth

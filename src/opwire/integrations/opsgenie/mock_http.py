@@ -1,6 +1,6 @@
 """Opsgenie's HTTP manners, shared by the mock's modules: the standard answer (`took`,
 `requestId`, `X-Request-ID`, `X-Response-Time`), GenieKey authentication, the 422 field map,
-the not-found and method answers.
+the not-found and method answers, and routes that keep an encoded slash in its segment.
 
 Pages followed: docs.opsgenie.com/docs/response (standard fields and headers; 401 "apiKey is
 invalid or integration is disabled", 403 code 40301, 404 "Resource or handler not found", 405
@@ -15,9 +15,13 @@ import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Match
+from starlette.routing import Route as StarletteRoute
+from starlette.types import Scope
 
 from opwire.mock.app import json_body, mock_state
 
@@ -36,6 +40,37 @@ TEXTS = {
     "not_found": "Resource or handler not found",
     "not_allowed": "URL is valid but HTTP method not supported",
 }
+
+
+SLASH = "\ue000"  # stands for a `%2F` inside one path segment while a route matches
+
+
+def _segments_kept(scope: Scope) -> str | None:
+    """The path with each `%2F` kept inside its segment, None when the raw path has none."""
+    raw = scope.get("raw_path")
+    if not isinstance(raw, bytes) or b"%2f" not in raw.lower():
+        return None
+    parts = raw.decode("latin-1").partition("?")[0].split("/")
+    return "/".join(unquote(part).replace("/", SLASH) for part in parts)
+
+
+class Route(StarletteRoute):
+    """A route whose `{identifier}` may hold a slash: the SDK sends an alias `db/down` as
+    `db%2Fdown` (api_client.py quotes path parameters with no safe characters), one segment,
+    which a plain route would read as two once the server decodes the path."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        kept = _segments_kept(scope)
+        if kept is None:
+            return super().matches(scope)
+        match, child = super().matches({**scope, "path": kept, "root_path": ""})
+        params = child.get("path_params")
+        if isinstance(params, dict):
+            child["path_params"] = {
+                name: value.replace(SLASH, "/") if isinstance(value, str) else value
+                for name, value in params.items()
+            }
+        return match, child
 
 
 def iso(seconds: float) -> str:
