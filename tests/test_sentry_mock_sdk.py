@@ -686,3 +686,54 @@ def test_scope_user_context_and_extra_read_back(sdk: Mock) -> None:
     found = api(sdk, f"organizations/opwire-mock/events/project-42:{event_id}/")
     assert found.status_code == 200 and found.json()["eventID"] == event_id
     assert api(sdk, f"organizations/opwire-mock/events/nope:{event_id}/").status_code == 404
+
+
+def _link(reply: httpx.Response) -> dict[str, dict[str, str]]:
+    """Sentry's Link header by rel: {"results": …, "cursor": …, "url": …}."""
+    found = {}
+    for part in reply.headers["link"].split(", <"):
+        url, *attrs = part.strip("<").split("; ")
+        fields = dict(a.split("=", 1) for a in attrs)
+        found[fields["rel"].strip('"')] = {
+            "url": url.rstrip(">"),
+            "results": fields["results"].strip('"'),
+            "cursor": fields["cursor"].strip('"'),
+        }
+    return found
+
+
+def test_lists_page_with_sentrys_link_cursors(sdk: Mock) -> None:
+    """docs.sentry.io/api/pagination/: `Link` has a previous and a next link, each with
+    `results` and `cursor`; following next gives the rest, and its next has no results."""
+    for n in range(3):
+        sentry_sdk.capture_message(f"opwire sdk page {n}")
+    sentry_sdk.flush(timeout=5)
+    path = "organizations/opwire-mock/issues/"
+    first = api(sdk, path, params={"query": "opwire sdk page", "limit": 2})
+    links = _link(first)
+    assert [i["title"] for i in first.json()] == ["opwire sdk page 2", "opwire sdk page 1"]
+    assert (links["previous"]["results"], links["next"]["results"]) == ("false", "true")
+    second = httpx.get(links["next"]["url"], headers=TOKEN)
+    assert [i["title"] for i in second.json()] == ["opwire sdk page 0"]
+    assert _link(second)["next"]["results"] == "false"
+    by_count = api(sdk, path, params={"query": "opwire sdk page", "sort": "freq"})
+    assert by_count.status_code == 200 and len(by_count.json()) == 3
+    assert api(sdk, path, params={"sort": "bogus"}).status_code == 400
+
+
+def test_an_issues_tag_values_are_counted(sdk: Mock) -> None:
+    """docs.sentry.io/api/events/retrieve-tag-details/ and list-a-tags-values-for-an-issue/:
+    each value with its count and first/last seen, most seen first."""
+    for shard in ("blue", "blue", "green"):
+        with sentry_sdk.new_scope() as scope:
+            scope.set_tag("shard", shard)
+            event_id = sentry_sdk.capture_message("opwire sdk tagged")
+    sentry_sdk.flush(timeout=5)
+    group = spec_checked(sdk, f"{PROJECT}/events/{event_id}/")["groupID"]
+    base = f"organizations/opwire-mock/issues/{group}/tags/shard"
+    values = spec_checked(sdk, f"{base}/values/")
+    assert [(v["value"], v["count"]) for v in values] == [("blue", 2), ("green", 1)]
+    assert values[0]["firstSeen"] <= values[0]["lastSeen"]
+    detail = spec_checked(sdk, f"{base}/")
+    assert (detail["key"], detail["uniqueValues"], detail["totalValues"]) == ("shard", 2, 3)
+    assert api(sdk, f"organizations/opwire-mock/issues/{group}/tags/nope/").status_code == 404

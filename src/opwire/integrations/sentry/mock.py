@@ -94,6 +94,8 @@ from opwire.integrations.sentry.mock_issues import (
     issue,
     issue_event,
     issue_events,
+    issue_tag,
+    issue_tag_values,
     organization_issues,
     project_issues,
     short_id,
@@ -352,11 +354,15 @@ def _count_into(group: dict[str, Any], event: dict[str, Any], now: str) -> None:
     if group["status"] == "resolved":
         # A regression reopens the issue, as Sentry does.
         group |= {"status": "unresolved", "substatus": "regressed", "statusDetails": {}}
-    seen: dict[str, set[str]] = group["_tags"]
+    # Each tag's values, with how often and when each was seen (the issue's tags routes);
+    # search reads the keys as the set of values.
+    seen: dict[str, dict[str, dict[str, Any]]] = group["_tags"]
     for tag in all_tags(event):
-        values = seen.setdefault(tag["key"], set())
-        if len(values) < TAG_VALUES_PER_ISSUE:
-            values.add(tag["value"])
+        values = seen.setdefault(tag["key"], {})
+        if tag["value"] not in values and len(values) < TAG_VALUES_PER_ISSUE:
+            values[tag["value"]] = {"count": 0, "firstSeen": now}
+        if tag["value"] in values:
+            values[tag["value"]] |= {"count": values[tag["value"]]["count"] + 1, "lastSeen": now}
 
 
 def _store(
@@ -635,6 +641,8 @@ def issue_routes(base: str) -> list[Route]:
         Route(f"{base}/", issue, methods=BULK),
         Route(f"{base}/events/", issue_events, methods=["GET"]),
         Route(f"{base}/events/{{event_id}}/", issue_event, methods=["GET"]),
+        Route(f"{base}/tags/{{key}}/", issue_tag, methods=["GET"]),
+        Route(f"{base}/tags/{{key}}/values/", issue_tag_values, methods=["GET"]),
     ]
 
 

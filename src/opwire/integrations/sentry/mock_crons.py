@@ -24,12 +24,12 @@ from starlette.responses import JSONResponse, Response
 
 from opwire.integrations.sentry.mock_events import iso
 from opwire.integrations.sentry.mock_state import (
-    PAGE,
     Project,
     SentryState,
     api_auth,
     limit,
     not_there,
+    paged,
     state_of,
 )
 from opwire.mock.app import json_body
@@ -215,7 +215,7 @@ async def monitors(request: Request) -> Response:
         for m in owned
         if not wanted or wanted & {m["_project"].slug, str(m["_project"].id)}
     ]
-    return JSONResponse(shown[: limit(request)])
+    return paged(request, shown, limit(request))
 
 
 def _create(request: Request, state: SentryState, body: Any) -> Response:
@@ -298,7 +298,7 @@ async def monitor_checkins(request: Request) -> Response:
         return not_there()
     wanted = set(request.query_params.getlist("environment"))
     shown = [c for c in reversed(found["_checkins"]) if not wanted or c["environment"] in wanted]
-    return JSONResponse(shown[: min(limit(request), PAGE)])
+    return paged(request, shown, limit(request))
 
 
 def routes(base: str) -> list[tuple[str, Any, list[str]]]:

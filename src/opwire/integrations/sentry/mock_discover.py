@@ -27,6 +27,7 @@ from opwire.integrations.sentry.mock_state import (
     api_auth,
     detail,
     not_there,
+    paged,
     state_of,
     visible,
 )
@@ -279,9 +280,9 @@ async def project_events(request: Request) -> Response:
             **(event_body(r[0], r[1]) if full else event_summary(r[0], r[1])),
             "event.type": r[1]["payload"]["type"],
         }
-        for r in rows[:PAGE]
+        for r in rows
     ]
-    return JSONResponse(shown)
+    return paged(request, shown, PAGE)
 
 
 async def organization_event(request: Request) -> Response:

@@ -28,6 +28,7 @@ from opwire.integrations.sentry.mock_state import (
     api_auth,
     detail,
     not_there,
+    paged,
     state_of,
 )
 from opwire.mock.app import json_body
@@ -131,7 +132,7 @@ async def user_feedback(request: Request) -> Response:
         return not_there()
     if request.method == "GET":
         reports = reversed(project.user_reports.values())
-        return JSONResponse([shown(state, r) for r in reports][:PAGE])
+        return paged(request, [shown(state, r) for r in reports], PAGE)
     body = json_body(await request.body())
     if errors := _errors(body):
         return JSONResponse(errors, 400)

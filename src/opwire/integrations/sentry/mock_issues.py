@@ -14,6 +14,7 @@ is `{"<field>": ["…"]}`), issues/endpoints/group_event_details.py.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -29,13 +30,13 @@ from opwire.integrations.sentry.mock_shapes import (
 )
 from opwire.integrations.sentry.mock_state import (
     ISSUE_STATUSES,
-    PAGE,
     SentryState,
     api_auth,
     detail,
     group_in,
     limit,
     not_there,
+    paged,
     state_of,
     visible,
 )
@@ -48,6 +49,14 @@ FLAGS = ("hasSeen", "isBookmarked", "isSubscribed", "isPublic")
 SUBSTATUS = {"unresolved": "ongoing", "ignored": "archived_until_escalating", "resolved": None}
 PRIORITIES = ("low", "medium", "high")
 SPECIAL_EVENTS = ("latest", "oldest", "recommended")
+# Issue list `sort=`, newest or most first (docs.sentry.io/api/events/list-an-organizations-
+# issues/: date = last seen, new = first seen, freq = events, user = users).
+SORTS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "date": lambda g: g["lastSeen"],
+    "new": lambda g: g["firstSeen"],
+    "freq": lambda g: int(g["count"]),
+    "user": lambda g: g.get("userCount", 0),
+}
 
 
 class FieldError(ValueError):
@@ -148,7 +157,7 @@ async def issue_events(request: Request) -> Response:
         stored = state.events[event_id]
         body = event_body(event_id, stored) if full else event_summary(event_id, stored)
         shown.append({**body, "event.type": stored["payload"]["type"]})
-    return JSONResponse(shown[: min(limit(request), PAGE)])
+    return paged(request, shown, limit(request))
 
 
 async def issue_event(request: Request) -> Response:
@@ -201,8 +210,12 @@ async def _issue_list(request: Request, state: SentryState, projects: set[int]) 
         return Response(status_code=204)
     if request.method == "PUT":
         return _bulk_update(chosen, json_body(await request.body()))
+    order = request.query_params.get("sort", "date")
+    if order not in SORTS:
+        return detail(400, f"sort must be one of {sorted(SORTS)}")
+    chosen.sort(key=SORTS[order], reverse=True)
     found = [listed_group(g, _has_attachments(state, g)) for g in chosen]
-    return JSONResponse(found[: limit(request)])
+    return paged(request, found, limit(request))
 
 
 def _bulk_update(chosen: list[dict[str, Any]], body: Any) -> Response:
@@ -264,3 +277,57 @@ async def short_id(request: Request) -> Response:
                 }
             )
     return not_there()
+
+
+# sentry/tagstore/base.py TAG_LABELS; any other key is shown title-cased (UNCONFIRMED beyond
+# those the module lists).
+TAG_LABELS = {
+    "user": "User",
+    "release": "Release",
+    "os": "OS",
+    "url": "URL",
+    "server_name": "Server",
+}
+
+
+def _label(key: str) -> str:
+    return TAG_LABELS.get(key) or key.replace("_", " ").title()
+
+
+def _values(key: str, seen: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """A tag's values, most seen first, as tagstore's GroupTagValue serializer shows them."""
+    shown = [{"key": key, "name": value, "value": value, **stats} for value, stats in seen.items()]
+    return sorted(shown, key=lambda v: -int(v["count"]))
+
+
+async def issue_tag(request: Request) -> Response:
+    """GET …/issues/{issue_id}/tags/{key}/: the key's label, value counts and top values."""
+    if denied := api_auth(request):
+        return denied
+    group = group_in(request, state_of(request))
+    key = request.path_params["key"]
+    if group is None:
+        return not_there()
+    if key not in group["_tags"]:
+        return detail(404, "The requested resource does not exist")
+    values = _values(key, group["_tags"][key])
+    return JSONResponse(
+        {
+            "key": key,
+            "name": _label(key),
+            "uniqueValues": len(values),
+            "totalValues": sum(v["count"] for v in values),
+            "topValues": values[:9],
+        }
+    )
+
+
+async def issue_tag_values(request: Request) -> Response:
+    """GET …/issues/{issue_id}/tags/{key}/values/: each value seen, most seen first."""
+    if denied := api_auth(request):
+        return denied
+    group = group_in(request, state_of(request))
+    key = request.path_params["key"]
+    if group is None or key not in group["_tags"]:
+        return not_there()
+    return paged(request, _values(key, group["_tags"][key]), limit(request))

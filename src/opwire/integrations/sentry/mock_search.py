@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,7 +81,7 @@ def _like(pattern: str, value: str) -> bool:
     return value.lower() == pattern.lower()
 
 
-def _term_holds(term: Term, group: dict[str, Any], tags: dict[str, set[str]]) -> bool:
+def _term_holds(term: Term, group: dict[str, Any], tags: Mapping[str, Collection[str]]) -> bool:
     if term.key is None:
         text = term.values[0].lower()
         return text in group["title"].lower() or text in str(group.get("culprit", "")).lower()
@@ -92,10 +92,10 @@ def _term_holds(term: Term, group: dict[str, Any], tags: dict[str, set[str]]) ->
     if term.key in FIELDS:
         field = str(group.get(FIELDS[term.key], ""))
         return any(_like(v, field) for v in term.values)
-    seen = tags.get(term.key, set())
+    seen = tags.get(term.key, ())
     return any(_like(v, value) for v in term.values for value in seen)
 
 
-def matches(terms: list[Term], group: dict[str, Any], tags: dict[str, set[str]]) -> bool:
+def matches(terms: list[Term], group: dict[str, Any], tags: Mapping[str, Collection[str]]) -> bool:
     """Every term holds (Sentry ANDs the terms); `!` negates one."""
     return all(_term_holds(t, group, tags) != t.negated for t in terms)
