@@ -962,3 +962,29 @@ def test_legacy_files_upload_is_gone(slack_mock: Mock) -> None:
         )
     assert failed.response.status_code == 200
     assert failed.response["error"] == "method_deprecated"
+
+
+def test_leave_kick_profile_and_presence(slack_mock: Mock) -> None:
+    """conversations.leave (ok; then ok with not_in_channel: true), conversations.kick of the
+    bot by a person (then the bot is not_in_channel), users.profile.get (objs_user_profile),
+    users.getPresence (presence)."""
+    bot, person = web(slack_mock), web(slack_mock, USER_TOKEN)
+    assert "not_in_channel" not in bot.conversations_leave(channel=CHANNEL).data
+    assert bot.conversations_leave(channel=CHANNEL)["not_in_channel"] is True
+    gone = api_error(lambda: bot.conversations_history(channel=CHANNEL))
+    assert gone.response["error"] == "not_in_channel"
+    bot.conversations_join(channel=CHANNEL)
+    person.conversations_kick(channel=CHANNEL, user="U0OPWIRE0")
+    twice = api_error(lambda: person.conversations_kick(channel=CHANNEL, user="U0OPWIRE0"))
+    assert twice.response["error"] == "not_in_channel"
+    self_kick = api_error(lambda: person.conversations_kick(channel=CHANNEL, user="U0OPWIRE1"))
+    assert self_kick.response["error"] == "cant_kick_self"
+    profile = person.users_profile_get()["profile"]
+    assert (profile["real_name"], profile["email"]) == (
+        "opwire operator",
+        "operator@opwire.example",
+    )
+    assert bot.users_profile_get(user="U0OPWIRE0")["profile"]["bot_id"] == "B0OPWIRE0"
+    assert bot.users_getPresence(user="U0OPWIRE1")["presence"] == "active"
+    missing = api_error(lambda: bot.users_profile_get(user="U0NOBODY0"))
+    assert missing.response["error"] == "user_not_found"

@@ -358,3 +358,25 @@ def test_channel_management_matches_the_spec(slack_mock: Mock, spec: dict[str, A
     assert len(mine["channels"]) == 3  # the archived room too: exclude_archived was not set
     validate(spec, "200", mine, "/users.conversations")
     validate(spec, "200", call(slack_mock, "auth.test", BOT), "/auth.test")
+
+
+def test_leave_kick_profile_presence_match_the_spec(slack_mock: Mock, spec: dict[str, Any]) -> None:
+    """/conversations.leave (both ok forms), /conversations.kick, /users.profile.get
+    (objs_user_profile), /users.getPresence."""
+    for _ in range(2):
+        left = call(slack_mock, "conversations.leave", BOT, channel=CHANNEL)
+        validate(spec, "200", left, "/conversations.leave", "post")
+    validate(spec, "default", call(slack_mock, "conversations.leave", USER, channel=CHANNEL),
+             "/conversations.leave", "post")  # fmt: skip
+    call(slack_mock, "conversations.join", BOT, channel=CHANNEL)
+    kicked = call(slack_mock, "conversations.kick", USER, channel=CHANNEL, user="U0OPWIRE0")
+    validate(spec, "200", kicked, "/conversations.kick", "post")
+    again = call(slack_mock, "conversations.kick", USER, channel=CHANNEL, user="U0OPWIRE0")
+    validate(spec, "default", again, "/conversations.kick", "post")
+    for user in ("U0OPWIRE0", "U0OPWIRE1"):
+        profile = httpx.get(
+            f"{slack_mock.url}/api/users.profile.get", params={"user": user}, headers=USER
+        ).json()
+        validate(spec, "200", profile, "/users.profile.get")
+    here = httpx.get(f"{slack_mock.url}/api/users.getPresence", headers=USER).json()
+    validate(spec, "200", here, "/users.getPresence")

@@ -7,14 +7,17 @@ underscores, at most 80 characters; `name_taken`, `invalid_name_specials`,
 separated list; `already_in_channel`, `cant_invite_self`, `user_not_found`),
 conversations.setTopic / setPurpose (`{ok, channel}`; at most 250 characters, `too_long`; a
 `channel_topic` / `channel_purpose` message in the history), conversations.rename,
-conversations.archive (`already_archived`) / unarchive (`not_archived`), conversations.open
+conversations.archive (`already_archived`) / unarchive (`not_archived`), conversations.leave
+(`not_in_channel: true` on an ok answer when not in it), conversations.kick (`cant_kick_self`,
+`not_in_channel`), conversations.open
 (`users` or `channel`; `{ok, channel: {id}}`, the whole im with `return_im`; `already_open` and
 `no_op` when it was open), users.conversations (the caller's conversations, objs_conversation
 without `is_member` and `num_members`).
 
 The mock's workspace has two people: the operator (in every channel it can see) and the bot
 (in the channels it joined or was invited to), so inviting the operator is always
-`already_in_channel`. UNCONFIRMED, chosen as most likely: a new channel's id is a `C…` id for
+`already_in_channel`, and the operator can neither leave (`last_member`) nor be kicked
+(`restricted_action`). UNCONFIRMED, chosen as most likely: a new channel's id is a `C…` id for
 private channels too (as Slack has made them since 2021); the history's topic message reads
 "set the channel topic: …".
 """
@@ -142,6 +145,35 @@ def unarchive(call: Call) -> dict[str, Any]:
     return {}
 
 
+def leave(call: Call) -> dict[str, Any]:
+    """The caller leaves; one that is not there is ok with `not_in_channel: true`. Only the bot
+    can leave (the operator is in every channel it sees, as the mock's workspace has it)."""
+    channel = readable(call, required(call.params, "channel"))
+    if channel.im_user:
+        raise ApiError("method_not_supported_for_channel_type")
+    if channel.archived:
+        raise ApiError("is_archived")
+    if call.kind != "bot":
+        raise ApiError("last_member")
+    if not channel.member:
+        return {"not_in_channel": True}
+    channel.member = False
+    return {}
+
+
+def kick(call: Call) -> dict[str, Any]:
+    channel = _managed(call)
+    user = required(call.params, "user")
+    if user == author(call)["user"]:
+        raise ApiError("cant_kick_self")
+    if user not in USERS:
+        raise ApiError("user_not_found")
+    if user != BOT_USER or not channel.member:
+        raise ApiError("not_in_channel" if user == BOT_USER else "restricted_action")
+    channel.member = False
+    return {}
+
+
 def open_conversation(call: Call) -> dict[str, Any]:
     given, users = text(call.params, "channel"), text(call.params, "users")
     if given:
@@ -201,5 +233,7 @@ def routes() -> list[Route]:
         web_method("conversations.archive", archive),
         web_method("conversations.unarchive", unarchive),
         web_method("conversations.open", open_conversation),
+        web_method("conversations.leave", leave),
+        web_method("conversations.kick", kick),
         web_method("users.conversations", users_conversations),
     ]

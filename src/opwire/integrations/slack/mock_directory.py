@@ -2,11 +2,12 @@
 
 Pages followed (docs.slack.dev/reference/methods/<name>, and shared/specs/slack for each answer's
 schema and error enum): users.info and users.list (objs_user; users.list pages with `limit` and
-`cursor`, and carries `cache_ts`), users.lookupByEmail (`users_not_found`), bots.info (`bot`:
-id, deleted, name, updated, app_id, user_id, icons), team.info (objs_team), conversations.join
-(an already-joined channel answers ok with the `already_in_channel` warning, in `warning` and
-`response_metadata.warnings`; a private channel is `method_not_supported_for_channel_type`),
-conversations.members (member ids, cursor pages).
+`cursor`, and carries `cache_ts`), users.lookupByEmail (`users_not_found`), users.profile.get
+(objs_user_profile; the token's own without `user`), users.getPresence (`presence`: active or
+away), bots.info (`bot`: id, deleted, name, updated, app_id, user_id, icons), team.info
+(objs_team), conversations.join (an already-joined channel answers ok with the
+`already_in_channel` warning, in `warning` and `response_metadata.warnings`; a private channel
+is `method_not_supported_for_channel_type`), conversations.members (member ids, cursor pages).
 
 UNCONFIRMED, chosen as most likely: bots.info without `bot` describes the calling bot (a user
 token: `bot_not_found`); team.info naming another team is `team_not_found`; the bots of
@@ -94,6 +95,32 @@ def users_info(call: Call) -> dict[str, Any]:
     return {"user": user_object(user, flag(call.params, "include_locale"))}
 
 
+def _who(call: Call) -> User:
+    """The `user` argument's user, or the token's own without one."""
+    given = text(call.params, "user") or (BOT_USER if call.kind == "bot" else HUMAN_USER)
+    user = USERS.get(given)
+    if user is None:
+        raise ApiError("user_not_found")
+    return user
+
+
+def profile_get(call: Call) -> dict[str, Any]:
+    profile: dict[str, Any] = user_object(_who(call), False)["profile"]
+    return {"profile": profile}
+
+
+def presence(call: Call) -> dict[str, Any]:
+    """users.getPresence: the operator is active; a bot user is away unless it is the caller's
+    own (Slack shows a bot's presence only for itself; UNCONFIRMED for the mock's bot)."""
+    user = _who(call)
+    active = not user.is_bot or call.kind == "bot"
+    shown: dict[str, Any] = {"presence": "active" if active else "away"}
+    if not text(call.params, "user") or user.id == HUMAN_USER:
+        shown.update(online=active, auto_away=False, manual_away=False, connection_count=1,
+                     last_activity=int(call.now))  # fmt: skip
+    return shown
+
+
 def users_list(call: Call) -> dict[str, Any]:
     locale = flag(call.params, "include_locale")
     everyone = [user_object(user, locale) for user in USERS.values()]
@@ -177,6 +204,8 @@ def routes() -> list[Route]:
         web_method("users.info", users_info),
         web_method("users.list", users_list),
         web_method("users.lookupByEmail", lookup_by_email),
+        web_method("users.profile.get", profile_get),
+        web_method("users.getPresence", presence),
         web_method("bots.info", bots_info),
         web_method("team.info", team_info),
         web_method("conversations.join", join),
