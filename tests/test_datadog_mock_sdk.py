@@ -79,6 +79,11 @@ from datadog_api_client.v2.model.events_sort import EventsSort
 from datadog_api_client.v2.model.formula_limit import FormulaLimit
 from datadog_api_client.v2.model.http_log import HTTPLog
 from datadog_api_client.v2.model.http_log_item import HTTPLogItem
+from datadog_api_client.v2.model.logs_aggregate_request import LogsAggregateRequest
+from datadog_api_client.v2.model.logs_aggregation_function import LogsAggregationFunction
+from datadog_api_client.v2.model.logs_compute import LogsCompute
+from datadog_api_client.v2.model.logs_compute_type import LogsComputeType
+from datadog_api_client.v2.model.logs_group_by import LogsGroupBy
 from datadog_api_client.v2.model.logs_list_request import LogsListRequest
 from datadog_api_client.v2.model.logs_list_request_page import LogsListRequestPage
 from datadog_api_client.v2.model.logs_query_filter import LogsQueryFilter
@@ -1110,3 +1115,50 @@ def test_a_log_with_an_unusable_timestamp_is_kept_at_receipt(mock: Mock, stamp: 
     with client(mock) as api:
         (found,) = LogsApi(api).list_logs_get(filter_query=mine).data
     assert abs(found.attributes.timestamp.timestamp() - time.time()) < 60
+
+
+def test_aggregate_logs_counts_and_measures_by_facet(mock: Mock) -> None:
+    """v2 spec AggregateLogs: `compute` (count, avg over `@duration`, a timeseries count),
+    `group_by` a facet with `missing`, buckets of `by` and `computes`; recorded
+    test_aggregate_events_returns_ok_response (`meta.status` "done", `{"buckets": []}`)."""
+    mine = tag()
+    items = [
+        HTTPLogItem(message="a", ddtags=mine, service="web", duration=10),
+        HTTPLogItem(message="b", ddtags=mine, service="web", duration=30),
+        HTTPLogItem(message="c", ddtags=mine, service="api", duration=5),
+        HTTPLogItem(message="d", ddtags=mine),
+    ]
+    with client(mock) as api:
+        logs = LogsApi(api)
+        logs.submit_log(body=HTTPLog(items))
+        answer = logs.aggregate_logs(
+            body=LogsAggregateRequest(
+                compute=[
+                    LogsCompute(aggregation=LogsAggregationFunction.COUNT),
+                    LogsCompute(aggregation=LogsAggregationFunction.AVG, metric="@duration"),
+                    LogsCompute(
+                        aggregation=LogsAggregationFunction.COUNT,
+                        type=LogsComputeType.TIMESERIES,
+                        interval="1h",
+                    ),
+                ],
+                filter=LogsQueryFilter(query=mine, _from="now-15m", to="now"),
+                group_by=[LogsGroupBy(facet="service", missing="none")],
+            )
+        ).to_dict()
+        assert answer["meta"]["status"] == "done"
+        buckets = {b["by"]["service"]: b["computes"] for b in answer["data"]["buckets"]}
+        assert set(buckets) == {"web", "api", "none"}
+        assert (buckets["web"]["c0"], buckets["web"]["c1"]) == (2.0, 20.0)
+        assert buckets["none"]["c1"] is None
+        assert sum(p["value"] for p in buckets["web"]["c2"]) == 2.0
+        assert next(iter(buckets)) == "web"  # largest count first
+        empty = logs.aggregate_logs(body=LogsAggregateRequest(filter=LogsQueryFilter(query=tag())))
+        assert empty.to_dict()["data"] == {"buckets": []}
+    reply = httpx.post(
+        f"{mock.url}/api/v2/logs/analytics/aggregate",
+        json={"compute": [{"aggregation": "pc42"}]},
+        headers=KEYS,
+    )
+    assert reply.status_code == 400
+    check(spec("v2"), API, reply)

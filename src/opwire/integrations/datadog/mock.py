@@ -8,7 +8,8 @@ limits, encodings, error shapes), the recorded exchanges in shared/specs/datadog
 tests/cassettes/test_retry/test_retry_get_list_logs.yaml (a real 429 and its rate-limit
 headers), docs.datadoghq.com/api/latest/rate-limits; vendor-contracts.md § 1. The routes live in
 mock_intake.py, mock_events.py (with mock_events_v2.py and mock_search.py), query.py,
-mock_formulas.py, mock_metrics.py, mock_logs.py (with mock_logs_search.py) and mock_monitors.py.
+mock_formulas.py, mock_metrics.py, mock_logs.py (with mock_logs_search.py and
+mock_logs_aggregate.py) and mock_monitors.py.
 
 Submit routes need `DD-API-KEY` (or `?api_key=`); read routes and the v2 event intake need
 `DD-APPLICATION-KEY` too (each operation's `security` in the spec). Stores keep the newest
@@ -41,6 +42,7 @@ from opwire.integrations.datadog import mock_events as events
 from opwire.integrations.datadog import mock_formulas as formulas
 from opwire.integrations.datadog import mock_intake as intake
 from opwire.integrations.datadog import mock_logs as logs
+from opwire.integrations.datadog import mock_logs_aggregate as log_analytics
 from opwire.integrations.datadog import mock_logs_search as log_reads
 from opwire.integrations.datadog import mock_metrics as metrics
 from opwire.integrations.datadog import mock_monitors as monitors
@@ -201,6 +203,7 @@ ROUTES: list[BaseRoute] = [
     Route("/api/v2/logs/events", log_reads.list_logs_get, methods=["GET"]),
     Route("/api/v2/logs/events/search", log_reads.list_logs, methods=["POST"]),
     Route("/api/v1/logs-queries/list", log_reads.list_logs_v1, methods=["POST"]),
+    Route("/api/v2/logs/analytics/aggregate", log_analytics.aggregate_logs, methods=["POST"]),
 ]
 
 
