@@ -116,6 +116,22 @@ def test_snooze_until_a_time_then_it_wakes(alerts: opsgenie_sdk.AlertApi, mock: 
     assert alerts.get_alert(identifier="snooze", identifier_type="alias").data.snoozed is False
 
 
+def test_report_times_count_from_creation(alerts: opsgenie_sdk.AlertApi, mock: Mock) -> None:
+    """Get Alert's `report`: ackTime and closeTime are the milliseconds from creation to the
+    acknowledge and the close (docs.opsgenie.com/docs/alert-api "Get Alert" sample)."""
+    alert = _create(alerts, "timed")
+    assert (alert.report.ack_time, alert.report.close_time) == (0, 0)
+    mock.control("POST", "clock", {"advance_s": 15})
+    ack = opsgenie_sdk.AcknowledgeAlertPayload(user="ana")
+    alerts.acknowledge_alert(identifier=alert.id, acknowledge_alert_payload=ack)
+    mock.control("POST", "clock", {"advance_s": 45})
+    close = opsgenie_sdk.CloseAlertPayload(user="bo")
+    alerts.close_alert(identifier=alert.id, close_alert_payload=close)
+    report = alerts.get_alert(identifier=alert.id).data.report
+    assert 15_000 <= report.ack_time < 16_000 and 60_000 <= report.close_time < 61_000
+    assert (report.acknowledged_by, report.closed_by) == ("ana", "bo")
+
+
 def test_snooze_without_end_time_is_422(mock: Mock, alerts: opsgenie_sdk.AlertApi) -> None:
     """SnoozeAlertPayload requires endTime: refused at once (422, a field map)."""
     _create(alerts, "s422")
@@ -190,7 +206,8 @@ def test_close_then_the_alias_is_free_again(alerts: opsgenie_sdk.AlertApi) -> No
         close_alert_payload=opsgenie_sdk.CloseAlertPayload(user="ana", note="fixed"),
     )
     assert _done(alerts, closing, "Close").alert_id == first.id
-    assert alerts.get_alert(identifier=first.id).data.status == "closed"
+    closed = alerts.get_alert(identifier=first.id).data
+    assert closed.status == "closed" and closed.report.closed_by == "ana"
     second = _create(alerts, "again")
     assert second.id != first.id and second.status == "open" and second.count == 1
 
