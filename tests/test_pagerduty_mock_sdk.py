@@ -630,3 +630,29 @@ def test_a_service_made_through_rest_takes_events_through_its_new_integration(mo
     assert [i["id"] for i in listed["integrations"]] == [integration["id"]]
     email = {"integration": {"type": "generic_email_inbound_integration"}}
     assert checked(client.post(path, json=email))["error"]["code"] == 2001
+
+
+def test_incidents_belong_to_the_policys_team_and_on_call(mock: Mock) -> None:
+    """An incident is assigned to its escalation policy's on-call and carries the policy's
+    teams (Incident.assignments, escalation_policy, teams), so listIncidents' `team_ids[]` and
+    `user_ids[]` and listLogEntries' `team_ids[]` find it; a resolved incident is assigned to
+    no one, and reopening assigns the on-call again."""
+    events(mock, new_key()).trigger("team", "src", dedup_key="team-1")
+    client = rest(mock, default_from=USER)
+    (team,) = client.list_all("teams")
+    (oncall,) = client.list_all("oncalls")
+    incident = only_incident(client, "team-1")
+    assert incident["teams"][0]["id"] == team["id"]
+    assert incident["escalation_policy"]["id"] == oncall["escalation_policy"]["id"]
+    assert [a["assignee"]["id"] for a in incident["assignments"]] == [oncall["user"]["id"]]
+    scope = {"date_range": "all", "incident_key": "team-1"}
+    for name, value in (("team_ids[]", team["id"]), ("user_ids[]", oncall["user"]["id"])):
+        assert [i["id"] for i in client.iter_all("incidents", params={**scope, name: [value]})] == [
+            incident["id"]
+        ]
+    entries = client.list_all("log_entries", params={"team_ids[]": [team["id"]]})
+    assert incident["id"] in {e["incident"]["id"] for e in entries}
+    resolved = client.rput(incident, json={"type": "incident_reference", "status": "resolved"})
+    assert resolved["assignments"] == []
+    reopened = client.rput(incident, json={"type": "incident_reference", "status": "triggered"})
+    assert [a["assignee"]["id"] for a in reopened["assignments"]] == [oncall["user"]["id"]]

@@ -32,10 +32,8 @@ from opwire.integrations.pagerduty.mock_rest import Refused, answer, page, token
 from opwire.integrations.pagerduty.mock_state import PagerDutyState, vendor
 from opwire.mock.state import clock_of
 
-OWNER = {"id": "PMOCK01", "name": "Opwire Mock Owner", "email": "owner@opwire-mock.example"}
-TEAM = ("PMOCKT1", "Operations")
-POLICY = ("PMOCKE1", "Default")
-SCHEDULE = ("PMOCKS1", "Primary on-call")
+OWNER = {"id": shapes.OWNER[0], "name": shapes.OWNER[1], "email": "owner@opwire-mock.example"}
+TEAM, POLICY, SCHEDULE = shapes.TEAM, shapes.POLICY, shapes.SCHEDULE
 LAYER_START = "2026-01-05T00:00:00Z"  # a Monday; one weekly layer of one user
 PRIORITIES = (
     ("PMOCKP1", "P1", "Critical issue that warrants public notification"),
@@ -55,12 +53,7 @@ def _ref(kind: str, pair: tuple[str, str]) -> dict[str, Any]:
     return shapes.ref(kind, *pair)
 
 
-def owner_ref() -> dict[str, Any]:
-    return shapes.ref("user_reference", OWNER["id"], OWNER["name"])
-
-
-def policy_ref() -> dict[str, Any]:
-    return _ref("escalation_policy_reference", POLICY)
+owner_ref, policy_ref = shapes.owner_ref, shapes.policy_ref
 
 
 def _full(reference: dict[str, Any], kind: str, **fields: Any) -> dict[str, Any]:

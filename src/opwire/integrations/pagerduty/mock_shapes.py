@@ -71,6 +71,31 @@ REF_PATHS = {
 }
 
 
+# The mock account (mock_directory.py answers it whole): its owner, the owner's team, the one
+# escalation policy, paging the one schedule.
+OWNER = ("PMOCK01", "Opwire Mock Owner")
+TEAM = ("PMOCKT1", "Operations")
+POLICY = ("PMOCKE1", "Default")
+SCHEDULE = ("PMOCKS1", "Primary on-call")
+
+
+def owner_ref() -> dict[str, Any]:
+    return ref("user_reference", *OWNER)
+
+
+def team_ref() -> dict[str, Any]:
+    return ref("team_reference", *TEAM)
+
+
+def policy_ref() -> dict[str, Any]:
+    return ref("escalation_policy_reference", *POLICY)
+
+
+def assigned(now: str) -> list[dict[str, Any]]:
+    """An open incident's assignments: the policy's on-call, the owner."""
+    return [{"at": now, "assignee": owner_ref()}]
+
+
 def new_id(prefix: str) -> str:
     return prefix + uuid.uuid4().hex[:13].upper()
 
@@ -167,7 +192,7 @@ def log_entry(
         "channel": {"type": channel, **extra.pop("channel", {})},
         "service": incident["service"],
         "incident": ref("incident_reference", incident["id"], incident["summary"]),
-        "teams": [],
+        "teams": incident.get("teams", []),
         "contexts": extra.pop("contexts", []),
         "event_details": {"description": incident["title"]},
         **extra,

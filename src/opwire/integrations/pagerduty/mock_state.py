@@ -222,6 +222,10 @@ class PagerDutyState:
             status=status, updated_at=now, last_status_change_at=now, last_status_change_by=agent
         )
         incident.pop("pending_actions", None)  # a snooze ends with the status it held
+        if status == "resolved":
+            incident["assignments"] = []
+        elif not incident.get("assignments"):  # reopened: the on-call again
+            incident["assignments"] = shapes.assigned(now)
         _acknowledgements(incident, status, agent, now)
         incident.pop("resolved_at", None)  # the spec's resolved_at is a string, never null
         if status == "resolved":
@@ -333,14 +337,15 @@ def _incident(
         "status": "triggered",
         "incident_key": dedup,
         "service": service.ref,
-        "assignments": [],
+        "assignments": shapes.assigned(now),
         "assigned_via": "escalation_policy",
+        "escalation_policy": shapes.policy_ref(),
         "acknowledgements": [],
         "last_status_change_at": now,
         "last_status_change_by": service.ref,
         "urgency": "high" if payload["severity"] in ("critical", "error") else "low",
         "alert_counts": {"all": 1, "triggered": 1, "resolved": 0},
-        "teams": [],
+        "teams": [shapes.team_ref()],
         "is_mergeable": True,
     }
 

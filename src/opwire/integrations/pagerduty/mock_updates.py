@@ -10,7 +10,8 @@ createIncidentSnooze: `duration` in seconds, answer 201 `{"incident"}`; Incident
 `pending_actions`); developer.pagerduty.com REST-API/14-Errors (2001 Invalid Input Provided).
 
 UNCONFIRMED, chosen here: each change is checked whole before any of it applies; a `priority`
-of null or "" clears it; `escalation_level` must be a level of the policy (it has one) and
+of null or "" clears it; empty `assignments` change nothing (a resolved incident sent back
+whole has them empty); `escalation_level` must be a level of the policy (it has one) and
 assigns that level's on-call again; an assignee must be a user the account knows (the owner, or
 someone the mock has seen act); reassigning writes an assign log entry; only an acknowledged
 incident can be snoozed, and the snooze shows as a pending `unacknowledge` at its end (the mock
@@ -85,7 +86,7 @@ def _priority(change: dict[str, Any]) -> dict[str, Any] | None:
 def _assignees(state: PagerDutyState, change: dict[str, Any]) -> list[dict[str, Any]]:
     items = change["assignments"]
     if not isinstance(items, list) or not items:
-        raise _invalid("incident.assignments must be a non-empty array")
+        raise _invalid("incident.assignments must be an array")
     known = directory.users_by_id(state)
     found = []
     for item in items:
@@ -105,7 +106,9 @@ def _checked(state: PagerDutyState, given: Any, bulk: bool) -> dict[str, Any]:
     _basics(change, bulk)
     if "priority" in change:
         change = {**change, "priority": _priority(change)}
-    if "assignments" in change:
+    if change.get("assignments") == []:  # an incident read back and sent whole: no change
+        change = {k: v for k, v in change.items() if k != "assignments"}
+    elif "assignments" in change:
         change = {**change, "assignments": _assignees(state, change)}
     if "escalation_policy" in change:
         policy = _reference(
