@@ -988,3 +988,24 @@ def test_leave_kick_profile_and_presence(slack_mock: Mock) -> None:
     assert bot.users_getPresence(user="U0OPWIRE1")["presence"] == "active"
     missing = api_error(lambda: bot.users_profile_get(user="U0NOBODY0"))
     assert missing.response["error"] == "user_not_found"
+
+
+@pytest.mark.parametrize(
+    ("method", "params", "field"),
+    [
+        ("conversations.history", {}, "channel"),
+        ("conversations.replies", {"channel": CHANNEL}, "ts"),
+        ("conversations.info", {}, "channel"),
+    ],
+)
+def test_reads_without_their_required_argument(
+    slack_mock: Mock, method: str, params: dict[str, str], field: str
+) -> None:
+    """conversations.history without `channel`: invalid_arguments, "[ERROR] missing required
+    field: channel" in response_metadata.messages (as node-slack-sdk#1415 shows Slack's answer)."""
+    failed = api_error(lambda: web(slack_mock).api_call(method, http_verb="GET", params=params))
+    assert failed.response.data == {
+        "ok": False,
+        "error": "invalid_arguments",
+        "response_metadata": {"messages": [f"[ERROR] missing required field: {field}"]},
+    }

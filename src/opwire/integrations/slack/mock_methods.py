@@ -9,6 +9,9 @@ conversations.list (`types`, default public_channel; `exclude_archived`; `limit`
 cursor pages), users.info, auth.test, api.test (echoes its arguments as `args`; `error=` makes it
 fail with that error, `args` included).
 
+Leaving out conversations.history's, .replies' or .info's `channel` (or .replies' `ts`) is
+`invalid_arguments`, the field named in `response_metadata.messages` (node-slack-sdk#1415).
+
 UNCONFIRMED, chosen as most likely: a `thread_ts` that is no message of the channel is
 `thread_not_found` (malformed: `invalid_thread_ts`); text past 40,000 characters is
 `msg_too_long`; conversations.replies on a reply's ts answers that reply alone.
@@ -46,6 +49,7 @@ from opwire.integrations.slack.mock_web import (
     limit,
     page,
     ratelimited,
+    required,
     text,
     ts_window,
     web_method,
@@ -192,7 +196,7 @@ def update(call: Call) -> dict[str, Any]:
 
 
 def member_channel(call: Call) -> Channel:
-    channel = readable(call, text(call.params, "channel"))
+    channel = readable(call, required(call.params, "channel"))
     if not channel.member:
         raise ApiError("not_in_channel")
     return channel
@@ -218,7 +222,7 @@ def history(call: Call) -> dict[str, Any]:
 def replies(call: Call) -> dict[str, Any]:
     channel = member_channel(call)
     held = call.state.in_channel(channel.id)
-    parent = call.state.message(channel.id, text(call.params, "ts"))
+    parent = call.state.message(channel.id, required(call.params, "ts"))
     if parent is None:
         raise ApiError("thread_not_found")
     thread = [parent] if is_reply(parent) else [parent, *replies_to(held, parent["ts"])]
@@ -272,7 +276,7 @@ def _about(value: tuple[str, str, int]) -> dict[str, Any]:
 
 
 def info(call: Call) -> dict[str, Any]:
-    channel = readable(call, text(call.params, "channel"))
+    channel = readable(call, required(call.params, "channel"))
     return {"channel": conversation(channel, flag(call.params, "include_num_members"))}
 
 
