@@ -1162,3 +1162,32 @@ def test_aggregate_logs_counts_and_measures_by_facet(mock: Mock) -> None:
     )
     assert reply.status_code == 400
     check(spec("v2"), API, reply)
+
+
+def test_v2_metric_list_pages_until_next_cursor_is_null(mock: Mock) -> None:
+    """v2 spec ListTagConfigurations: metrics reporting within `window[seconds]`, filtered by
+    `filter[tags]`; with `page[size]` the answer carries `meta.pagination.next_cursor`, null on
+    the last page, which is where the SDK's list_tag_configurations_with_pagination stops."""
+    mine = uuid.uuid4().hex[:8]
+    for n in range(3):
+        _submit_count(mock, f"app.{mine}.m{n}", [f"run:{mine}"])
+    with client(mock) as api:
+        metrics = MetricsApi(api)
+        listed = metrics.list_tag_configurations(filter_tags=f"run:{mine}")
+        assert [m.id for m in listed.data] == [f"app.{mine}.m{n}" for n in range(3)]
+        assert "meta" not in listed.to_dict()  # only with pagination parameters (spec)
+        first = metrics.list_tag_configurations(filter_tags=f"run:{mine}", page_size=2)
+        assert len(first.data) == 2 and first.meta.pagination.next_cursor
+        rest = metrics.list_tag_configurations(
+            filter_tags=f"run:{mine}", page_size=2, page_cursor=first.meta.pagination.next_cursor
+        )
+        assert [m.id for m in rest.data] == [f"app.{mine}.m2"]
+        assert rest.meta.pagination.next_cursor is None
+        paged = list(
+            metrics.list_tag_configurations_with_pagination(filter_tags=f"run:{mine}", page_size=1)
+        )
+        assert [m.id for m in paged] == [f"app.{mine}.m{n}" for n in range(3)]
+    check(spec("v2"), API, httpx.get(f"{mock.url}/api/v2/metrics?page[size]=1", headers=KEYS))
+    bad = httpx.get(f"{mock.url}/api/v2/metrics?window[seconds]=0", headers=KEYS)
+    assert bad.status_code == 400
+    check(spec("v2"), API, bad)

@@ -189,6 +189,7 @@ ROUTES: list[BaseRoute] = [
     Route("/api/v1/metrics/{metric_name}", metrics.get_metadata, methods=["GET"]),
     Route("/api/v1/metrics/{metric_name}", metrics.update_metadata, methods=["PUT"]),
     Route("/api/v1/search", metrics.search, methods=["GET"]),
+    Route("/api/v2/metrics", metrics.list_v2, methods=["GET"]),
     Route("/api/v2/query/timeseries", formulas.query_timeseries, methods=["POST"]),
     Route("/api/v2/query/scalar", formulas.query_scalar, methods=["POST"]),
     Route("/api/v1/monitor", monitors.create, methods=["POST"]),

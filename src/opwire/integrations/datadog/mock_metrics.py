@@ -1,12 +1,16 @@
 """Metric listing and metadata of the Datadog mock: GET /api/v1/metrics (active metrics),
-GET and PUT /api/v1/metrics/{metric_name} (metadata), GET /api/v1/search (metric names).
+GET and PUT /api/v1/metrics/{metric_name} (metadata), GET /api/v1/search (metric names),
+GET /api/v2/metrics (ListTagConfigurations: the metrics reporting in a window).
 
 Pages followed: shared/specs/datadog/v1/openapi.yaml (`ListActiveMetrics`: `from` required,
 `host`, `tag_filter`, `MetricsListResponse` with `from` as a string; `GetMetricMetadata`,
 `UpdateMetricMetadata` and `MetricMetadata` with a read-only `integration`; `ListMetrics`: `q`
 "can optionally be prefixed with `metrics:`", `MetricSearchResponse`), each with
 `security: apiKeyAuth + appKeyAuth`; docs.datadoghq.com/metrics/types (a metric's type is set
-by its submission).
+by its submission); v2/openapi.yaml (`ListTagConfigurations`: `window[seconds]` default 3600
+at most 2592000, `filter[tags]`, `filter[metric_type]`, `page[size]` at most 10000 and
+`page[cursor]`, `meta.pagination` and `links` "only present if pagination query parameters were
+provided", complete "when `next_cursor` is null"; a `Metric` is `{"id", "type": "metrics"}`).
 
 | fact | value |
 |---|---|
@@ -15,11 +19,15 @@ by its submission).
 | metadata of a submitted metric | its submitted `type`, unset fields left out (UNCONFIRMED) |
 | unknown metric | 404 `{"errors":["Metric not found"]}` (text UNCONFIRMED) |
 | a PUT with a mistyped field | 400 APIErrorResponse naming the field (text UNCONFIRMED) |
+| v2 cursor | base64url of the last name of the page (layout UNCONFIRMED) |
+| other v2 filters | accepted, not applied: nothing is configured or queried here |
 | search | a case-sensitive substring of the name (UNCONFIRMED), of the last 24 hours (SDK) |
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import fnmatch
 import re
 from typing import Any
@@ -144,3 +152,73 @@ async def search(request: Request) -> Response:
     names = {row[0] for row in state_of(request).points if row[2] >= since}
     found = sorted(name for name in names if text in name)
     return JSONResponse({"results": {"metrics": found}})
+
+
+# --- v2 ---------------------------------------------------------------------------------------
+
+
+class ListError(ValueError):
+    """A v2 list request Datadog refuses with a 400."""
+
+
+def _bounded(params: Any, name: str, default: int, high: int) -> int:
+    try:
+        value = int(params.get(name, default))
+    except ValueError:
+        raise ListError(f"{name} must be an integer") from None
+    if not 1 <= value <= high:
+        raise ListError(f"{name} must be between 1 and {high}")
+    return value
+
+
+def _after(cursor: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (ValueError, binascii.Error):
+        raise ListError("Invalid page[cursor]") from None
+
+
+def _v2_names(request: Request) -> list[str]:
+    params, state = request.query_params, state_of(request)
+    since = clock_of(request).now() - _bounded(params, "window[seconds]", 3600, 2_592_000)
+    wanted = tag_filter(params.get("filter[tags]") or "*")
+    kind = params.get("filter[metric_type]")
+    names = {m for m, tags, stamp, _ in state.points if stamp >= since and wanted(tags)}
+    if kind is not None:
+        distribution = kind == "distribution"
+        names = {n for n in names if (state.metric_types.get(n) == "distribution") == distribution}
+    return sorted(names)
+
+
+async def list_v2(request: Request) -> Response:
+    """GET /api/v2/metrics: `{"data": [{"id", "type": "metrics"}, ...]}`, cursor pages."""
+    if denied := auth(request, read=True):
+        return denied
+    params = request.query_params
+    try:
+        names = _v2_names(request)
+        paged = "page[size]" in params or "page[cursor]" in params
+        size = _bounded(params, "page[size]", 10_000, 10_000)
+        cursor = params.get("page[cursor]")
+        if cursor:
+            after = _after(cursor)
+            names = [n for n in names if n > after]
+    except ListError as exc:
+        return errors(400, str(exc))
+    page = names[:size] if paged else names
+    body: dict[str, Any] = {"data": [{"id": n, "type": "metrics"} for n in page]}
+    if paged:
+        following = len(names) > size
+        token = (
+            base64.urlsafe_b64encode(page[-1].encode()).decode().rstrip("=") if following else None
+        )
+        body["meta"] = {
+            "pagination": {
+                "cursor": cursor,
+                "limit": size,
+                "next_cursor": token,
+                "type": "cursor_limit",
+            }
+        }
+        body["links"] = {"self": str(request.url), "first": str(request.url)}
+    return JSONResponse(body)
