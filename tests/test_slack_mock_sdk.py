@@ -1009,3 +1009,33 @@ def test_reads_without_their_required_argument(
         "error": "invalid_arguments",
         "response_metadata": {"messages": [f"[ERROR] missing required field: {field}"]},
     }
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        (
+            {"blocks": [{"type": "divider"}] * 51},
+            "invalid_blocks",
+            "[ERROR] no more than 50 items allowed [json-pointer:/blocks]",
+        ),
+        (
+            {"blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}]},
+            "invalid_blocks",
+            "[ERROR] must be less than 3001 characters [json-pointer:/blocks/0/text/text]",
+        ),
+        ({"attachments": ["not an object"]}, "invalid_attachments", None),
+    ],
+)
+def test_block_kit_limits(
+    slack_mock: Mock, kwargs: dict[str, Any], error: str, message: str | None
+) -> None:
+    """Block Kit's limits (docs.slack.dev/reference/block-kit/blocks: 50 blocks a message, 3000
+    characters of section text) are invalid_blocks, the problem in response_metadata.messages;
+    an attachment that is no object is invalid_attachments."""
+    failed = api_error(
+        lambda: web(slack_mock).chat_postMessage(channel=CHANNEL, text="x", **kwargs)
+    )
+    assert failed.response["error"] == error
+    if message:
+        assert failed.response["response_metadata"]["messages"] == [message]
