@@ -656,3 +656,40 @@ def test_incidents_belong_to_the_policys_team_and_on_call(mock: Mock) -> None:
     assert resolved["assignments"] == []
     reopened = client.rput(incident, json={"type": "incident_reference", "status": "triggered"})
     assert [a["assignee"]["id"] for a in reopened["assignments"]] == [oncall["user"]["id"]]
+
+
+def test_the_on_calls_contact_methods_and_notification_rules(mock: Mock) -> None:
+    """getUserContactMethods and getUserNotificationRules (neither paginated): how the on-call
+    is reached, as a paging check reads it (jget: the whole body)."""
+    client = rest(mock)
+    (oncall,) = client.list_all("oncalls")
+    user = client.rget(oncall["user"])
+    methods = checked(client.get(f"/users/{user['id']}/contact_methods"))["contact_methods"]
+    assert [(m["type"], m["address"]) for m in methods] == [("email_contact_method", user["email"])]
+    assert [m["id"] for m in methods] == [r["id"] for r in user["contact_methods"]]
+    rules = client.jget(f"/users/{user['id']}/notification_rules")["notification_rules"]
+    assert rules[0]["contact_method"]["id"] == methods[0]["id"]
+    checked(client.get(f"/users/{user['id']}/notification_rules"))
+    nobody = client.get("/users/PNOBODY/contact_methods")  # the spec lists no 404 here
+    assert (nobody.status_code, nobody.json()["error"]["code"]) == (404, 2100)
+
+
+def test_rdelete_removes_a_service_and_paging_past_10000_is_refused(mock: Mock) -> None:
+    """deleteService (204, then getService 404) through rdelete, as a script cleans up what it
+    made; classic pagination refuses offset + limit past 10000 (the limit python-pagerduty's
+    iter_all stops short of)."""
+    client = rest(mock)
+    policy = client.find("escalation_policies", "Default")
+    assert policy is not None
+    made = client.rpost(
+        "services",
+        json={
+            "name": f"scratch-{uuid.uuid4().hex[:6]}",
+            "escalation_policy": {"id": policy["id"], "type": "escalation_policy_reference"},
+        },
+    )
+    assert client.rdelete(made).status_code == 204
+    assert checked(client.get(f"/services/{made['id']}"))["error"]["code"] == 2100
+    assert made["id"] not in client.dict_all("services")
+    far = client.get("/incidents", params={"offset": 9950, "limit": 100})
+    assert checked(far)["error"]["code"] == 2001

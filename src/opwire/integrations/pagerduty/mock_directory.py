@@ -4,10 +4,10 @@ on-calls and priorities an operator script lists before it acts, as REST API v2 
 Pages followed: shared/specs/pagerduty/REST/openapiv3.json (listUsers, getUser, getCurrentUser:
 "can only be used with a user-level API key or a key generated through an OAuth flow";
 listEscalationPolicies, getEscalationPolicy, listSchedules, getSchedule, listOnCalls,
-listPriorities, listTeams, and their schemas User, EscalationPolicy, Schedule, Oncall,
-Priority, Team); PagerDuty/python-pagerduty tests (test_api_key_access: the 400 answer of
-GET /users/me to an account-level token, its `error` a bare string, "valid/current as of
-2025-11-14").
+listPriorities, listTeams, getUserContactMethods, getUserNotificationRules, and their schemas User,
+EscalationPolicy, Schedule, Oncall, Priority, Team); PagerDuty/python-pagerduty tests
+(test_api_key_access: the 400 answer of GET /users/me to an account-level token, its `error` a bare
+string, "valid/current as of 2025-11-14").
 
 The account is fixed: one owner, one team, one escalation policy whose only rule pages one
 schedule of that owner, P1-P5. The other users listed are the people the mock has seen act
@@ -75,9 +75,22 @@ def user(user_id: str, name: str, email: str, role: str = "user") -> dict[str, A
         avatar_url="https://pd-static-assets.pagerduty.com/users/blank-avatar.png",
         invitation_sent=False,
         teams=[_ref("team_reference", TEAM)],
-        contact_methods=[],
-        notification_rules=[],
+        contact_methods=[_method_ref(user_id)],
+        notification_rules=[_rule_ref(user_id)],
     )
+
+
+def _method_ref(user_id: str) -> dict[str, Any]:
+    """Each user's one contact method: the email address they sign in with."""
+    path = f"users/{user_id}/contact_methods"
+    return shapes.ref_at("email_contact_method_reference", f"PCM{user_id}", "Default", path)
+
+
+def _rule_ref(user_id: str) -> dict[str, Any]:
+    """Each user's one notification rule: email at once, for high urgency."""
+    path = f"users/{user_id}/notification_rules"
+    kind = "assignment_notification_rule_reference"
+    return shapes.ref_at(kind, f"PNR{user_id}", "Default", path)
 
 
 def owner() -> dict[str, Any]:
@@ -128,10 +141,33 @@ async def list_users(request: Request) -> Response:
 
 async def get_user(request: Request) -> Response:
     """getUser."""
+    return answer(request, {"user": _known(request)})
+
+
+def _known(request: Request) -> dict[str, Any]:
     found = _seen(vendor(request)).get(request.path_params["id"])
     if found is None:
         raise Refused(*NOT_FOUND)
-    return answer(request, {"user": found})
+    return found
+
+
+async def contact_methods(request: Request) -> Response:
+    """getUserContactMethods: not paginated."""
+    found = _known(request)
+    method = {**_method_ref(found["id"]), "type": "email_contact_method", "label": "Default"}
+    method.update(address=found["email"], send_short_email=False)
+    return answer(request, {"contact_methods": [method]})
+
+
+async def notification_rules(request: Request) -> Response:
+    """getUserNotificationRules: not paginated; `urgency` high (the default), low or any."""
+    found = _known(request)
+    urgency = request.query_params.get("urgency", "high")
+    if urgency not in ("high", "low", "any"):
+        raise Refused(400, "Invalid Input Provided", 2001, "urgency must be high, low or any")
+    rule = {**_rule_ref(found["id"]), "type": "assignment_notification_rule"}
+    rule.update(start_delay_in_minutes=0, contact_method=_method_ref(found["id"]), urgency="high")
+    return answer(request, {"notification_rules": [rule] if urgency != "low" else []})
 
 
 async def current_user(request: Request) -> Response:
@@ -340,6 +376,8 @@ ROUTES = (
     ("/users", "GET", list_users),
     ("/users/me", "GET", current_user),
     ("/users/{id}", "GET", get_user),
+    ("/users/{id}/contact_methods", "GET", contact_methods),
+    ("/users/{id}/notification_rules", "GET", notification_rules),
     ("/services", "GET", list_services),
     ("/services/{id}", "GET", get_service),
     ("/escalation_policies", "GET", list_policies),

@@ -41,6 +41,9 @@ from opwire.mock.state import clock_of
 
 API_TOKEN = re.compile(r"^[A-Za-z0-9_+=.-]{16,}$")  # 20-char keys are usual; shape UNCONFIRMED
 SCHEMES = ("Token token=", "Bearer ")
+# Classic pagination stops at the 10000th result (the pagination page; python-pagerduty's
+# ITERATION_LIMIT: "enforced server-side", a 400; its error code UNCONFIRMED).
+ITERATION_LIMIT = 10_000
 DEFAULT_RANGE = timedelta(days=30)  # listIncidents: "default is 1 month"
 FROM_MISSING = (
     'You must specify a user\'s email address in the "From" header to perform this action',
@@ -155,6 +158,8 @@ def page(request: Request, key: str, items: Sequence[dict[str, Any]]) -> Respons
     params = request.query_params
     limit = min(max(_number(params, "limit", 25), 1), 100)
     offset = max(_number(params, "offset", 0), 0)
+    if offset + limit > ITERATION_LIMIT:
+        raise Refused(400, *INVALID_INPUT, f"offset + limit must be at most {ITERATION_LIMIT}")
     return answer(
         request,
         {

@@ -1,7 +1,7 @@
 """What an operator script makes through the PagerDuty mock's REST API v2: incidents
 (createIncident), notes on them (listIncidentNotes, createIncidentNote), merges
-(mergeIncidents), one alert read (getIncidentAlert), services (createService) and their Events
-API v2 integrations (createServiceIntegration, getServiceIntegration).
+(mergeIncidents), one alert read (getIncidentAlert), services (createService, deleteService)
+and their Events API v2 integrations (createServiceIntegration, getServiceIntegration).
 
 Pages followed: shared/specs/pagerduty/REST/openapiv3.json (createIncident: `incident` with
 `type` "incident", `title`, `service` required, `urgency`, `priority`, `incident_key`,
@@ -309,6 +309,16 @@ async def get_integration(request: Request) -> Response:
     return answer(request, {"integration": _integration_json(service, found)})
 
 
+async def delete_service(request: Request) -> Response:
+    """deleteService: 204; its routing keys reach no service any more (a later event makes a
+    new one, as any unknown key does here)."""
+    service = _service_of(request)
+    state = vendor(request)
+    for key in [k for k, s in state.services.items() if s is service]:
+        del state.services[key]
+    return Response(status_code=204)
+
+
 # The REST routes of what is made (authenticated by mock.py).
 ROUTES = (
     ("/incidents", "POST", create_incident),
@@ -317,6 +327,7 @@ ROUTES = (
     ("/incidents/{id}/notes", "POST", create_note),
     ("/incidents/{id}/alerts/{alert_id}", "GET", get_alert),
     ("/services", "POST", create_service),
+    ("/services/{id}", "DELETE", delete_service),
     ("/services/{id}/integrations", "POST", create_integration),
     ("/services/{id}/integrations/{integration_id}", "GET", get_integration),
 )
