@@ -1,13 +1,15 @@
-"""Opsgenie mock: alerts and their actions, asynchronous request status, logs, notes, search,
-count, heartbeats.
+"""Opsgenie mock: alerts and their actions, asynchronous request status, logs, notes,
+recipients, attachments, search, count, saved searches; heartbeats; the account; incidents.
 
 Pages followed: docs.opsgenie.com/docs/alert-api and /docs/alert-api-continued (create, actions,
-delete, get, list, count, logs, notes, request status), docs.opsgenie.com/docs/response
+updates, delete, get, list, count, logs, notes, recipients, attachments (mock_attachments.py),
+saved searches (mock_searches.py), request status), docs.opsgenie.com/docs/response
 (statuses, `X-Request-ID`), docs.opsgenie.com/docs/pagination, docs.opsgenie.com/docs/
 alerts-search-query-help (mock_query.py), docs.opsgenie.com/docs/heartbeat-api
-(mock_heartbeats.py), docs.opsgenie.com/docs/api-rate-limiting, opsgenie-go-sdk-v2 client.go
-(404 + `X-Opsgenie-Errortype: RequestNotProcessed` while pending), shared/specs/opsgenie/
-swagger.json; vendor-contracts.md § 4.
+(mock_heartbeats.py), docs.opsgenie.com/docs/account-api (mock_account.py), docs.opsgenie.com/
+docs/incident-api (mock_incidents.py), docs.opsgenie.com/docs/api-rate-limiting,
+opsgenie-go-sdk-v2 client.go (404 + `X-Opsgenie-Errortype: RequestNotProcessed` while pending),
+shared/specs/opsgenie/swagger.json; vendor-contracts.md § 4.
 
 Every write is accepted (202) and processed after a delay (mock_store.py, which also holds the
 state); what fails fails at processing (`isSuccess: false`), not at the 202. A body that misses

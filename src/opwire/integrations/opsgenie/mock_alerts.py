@@ -1,24 +1,23 @@
-"""Opsgenie alert actions, logs and notes, for the mock: what each action needs and what it does.
+"""Opsgenie alert actions, for the mock: what each action needs and what it does.
 
 Pages followed: docs.opsgenie.com/docs/alert-api (Acknowledge, Unacknowledge, Close, Snooze,
-Escalate to Next, Assign, Add Responder, Add Note, Add/Remove Tags, Add/Remove Details, Delete:
-each "processed asynchronously", answered 202 with a requestId; List Alert Logs and List Alert
-Notes with `offset`/`direction`/`limit`/`order` and a `paging` of `first`/`next`),
-docs.opsgenie.com/docs/pagination, shared/specs/opsgenie/swagger.json (the payload schemas:
-SnoozeAlertPayload needs `endTime`, EscalateAlertToNextPayload `escalation`, AssignAlertPayload
-`owner`, AddResponderToAlertPayload `responder`, AddNoteToAlertPayload `note`,
-AddTagsToAlertPayload `tags`, AddDetailsToAlertPayload `details`; DELETE tags/details take the
-comma-separated `tags`/`keys` query parameter).
+Escalate to Next, Assign, Add Responder, Add Team, Add Note, Add/Remove Tags, Add/Remove
+Details, Update Priority/Message/Description, Custom Action, Delete: each "processed
+asynchronously", answered 202 with a requestId), shared/specs/opsgenie/swagger.json (the
+payload schemas: SnoozeAlertPayload needs `endTime`, EscalateAlertToNextPayload `escalation`,
+AssignAlertPayload `owner`, AddResponderToAlertPayload `responder`, AddNoteToAlertPayload
+`note`, AddTagsToAlertPayload `tags`, AddDetailsToAlertPayload `details`,
+AddTeamToAlertPayload `team`, UpdateAlertPriorityPayload `priority` P1-P5,
+UpdateAlertMessagePayload `message`, UpdateAlertDescriptionPayload `description`; DELETE
+tags/details take the comma-separated `tags`/`keys` query parameter).
 
-Pure functions on plain alert dicts: mock.py owns the routes, the state and the clock.
+Pure functions on plain alert dicts: mock.py owns the routes, mock_store.py the state.
 """
 
 from __future__ import annotations
 
-import re
-from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,9 +27,7 @@ Body = dict[str, Any]
 NOTE_LIMIT, TAG_LIMIT, TAGS_LIMIT = 25000, 50, 20
 MESSAGE_LIMIT, DESCRIPTION_LIMIT = 130, 15000
 PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
-ENTRIES_PER_ALERT = 500  # logs, and notes, kept per alert; the oldest go first
 RESPONDER_TYPES = ("team", "user", "escalation", "schedule")
-OFFSET = re.compile(r"^\d{1,15}_(\d{1,30})$")
 # Wording of logs and statuses that no page we could read records: UNCONFIRMED, kept here.
 LOG_TYPE = "system"
 
@@ -328,72 +325,3 @@ def check(action: Action, body: Body, query: Mapping[str, str]) -> dict[str, str
         if name in body and not isinstance(body[name], str):
             errors[name] = f"{name.capitalize()} should be a string."
     return errors
-
-
-@dataclass(slots=True)
-class Journal:
-    """An alert's logs and notes, newest last, each entry with its paging `offset`."""
-
-    logs: deque[dict[str, str]] = field(default_factory=lambda: deque(maxlen=ENTRIES_PER_ALERT))
-    notes: deque[dict[str, str]] = field(default_factory=lambda: deque(maxlen=ENTRIES_PER_ALERT))
-    # the users the alert was routed to (its user responders), by their id, as List Recipients
-    recipients: dict[str, dict[str, Any]] = field(default_factory=dict)
-    # attachment id -> {"id", "name", "size"} (mock_attachments.py; their bytes are not kept)
-    attachments: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    @property
-    def weight(self) -> int:
-        entries = len(self.logs) + len(self.notes) + len(self.recipients) + len(self.attachments)
-        return sum(len(n["note"]) for n in self.notes) + 200 * entries
-
-
-def add_recipients(journal: Journal, body: Body, now: str) -> None:
-    """The users a create (`responders`) or Add Responder (`responder`) routed the alert to.
-    Opsgenie lists each notified user; whom a team or schedule reaches is account data the
-    mock lacks, so only user responders are listed, each `state` "pending" (UNCONFIRMED)."""
-    given = body.get("responders")
-    for responder in [*(given if isinstance(given, list) else []), body.get("responder")]:
-        if not isinstance(responder, dict) or responder.get("type") != "user":
-            continue
-        if len(journal.recipients) >= ENTRIES_PER_ALERT:
-            return
-        ident = resolved(responder)["id"]
-        user = {"id": ident, "username": str(responder.get("username") or "")}
-        entry = {"user": user, "state": "pending", "method": "", "createdAt": now}
-        journal.recipients.setdefault(ident, {**entry, "updatedAt": now})
-
-
-def offset_of(millis: int, sequence: int) -> str:
-    """An entry's offset as Opsgenie writes them (`<ms>_<ns>`); `sequence` keeps them unique."""
-    return f"{millis}_{millis * 1_000_000 + sequence % 1_000_000}"
-
-
-def offset_key(offset: str) -> int | None:
-    match = OFFSET.match(offset)
-    return int(match.group(1)) if match else None
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    entries: list[dict[str, str]]
-    next_offset: str | None  # where the following page starts, when there is one
-
-
-def page(
-    entries: list[dict[str, str]], offset: str | None, direction: str, limit: int, order: str
-) -> Page:
-    """One page of logs or notes: `order` by offset, those after `offset` (direction `next`) or
-    before it (`prev`), at most `limit`."""
-    ordered = sorted(entries, key=lambda e: offset_key(e["offset"]) or 0, reverse=order == "desc")
-    if offset is not None:
-        at, descending = offset_key(offset) or 0, order == "desc"
-        keys = [offset_key(e["offset"]) or 0 for e in ordered]
-        position = [(k < at) if descending else (k > at) for k in keys]
-        if direction == "next":
-            ordered = [e for e, ok in zip(ordered, position, strict=True) if ok]
-        else:
-            before = [e for e, ok in zip(ordered, position, strict=True) if not ok]
-            ordered = [e for e in before if e["offset"] != offset][-limit:]
-    chosen = ordered[:limit]
-    more = len(ordered) > limit and direction == "next"
-    return Page(chosen, chosen[-1]["offset"] if more and chosen else None)

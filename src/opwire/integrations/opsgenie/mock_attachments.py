@@ -26,8 +26,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from opwire.integrations.opsgenie import mock_alerts as actions
 from opwire.integrations.opsgenie.mock_http import answer, unprocessable
+from opwire.integrations.opsgenie.mock_journal import Journal
 from opwire.integrations.opsgenie.mock_store import alert_of, record, settled
 from opwire.mock.state import clock_of
 
@@ -73,7 +73,7 @@ async def add_attachment(request: Request) -> Response:
         return unprocessable({"file": TEXTS["no_file"]})
     content = part.get_payload(decode=True)
     state, now = await settled(request), clock_of(request).now()
-    journal = state.journals.setdefault(alert["id"], actions.Journal())
+    journal = state.journals.setdefault(alert["id"], Journal())
     while len(journal.attachments) >= PER_ALERT:
         journal.attachments.pop(next(iter(journal.attachments)))
     size = len(content) if isinstance(content, bytes) else 0
@@ -89,7 +89,7 @@ async def list_attachments(request: Request) -> Response:
     alert = await alert_of(request, param="alertIdentifierType")
     if isinstance(alert, Response):
         return alert
-    journal = (await settled(request)).journals.get(alert["id"]) or actions.Journal()
+    journal = (await settled(request)).journals.get(alert["id"]) or Journal()
     shown = [{"name": a["name"], "id": a["id"]} for a in journal.attachments.values()]
     return answer(200, {"data": shown})
 
@@ -100,7 +100,7 @@ async def _attachment(
     alert = await alert_of(request, write=write, param="alertIdentifierType")
     if isinstance(alert, Response):
         return alert
-    journal = (await settled(request)).journals.get(alert["id"]) or actions.Journal()
+    journal = (await settled(request)).journals.get(alert["id"]) or Journal()
     found = journal.attachments.get(request.path_params["attachment_id"])
     return answer(404, {"message": TEXTS["missing"]}) if found is None else (alert, found)
 

@@ -16,10 +16,10 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
-from opwire.integrations.opsgenie import mock_alerts as actions
 from opwire.integrations.opsgenie import mock_searches as searches
 from opwire.integrations.opsgenie.mock_http import answer as _answer
 from opwire.integrations.opsgenie.mock_http import auth as _auth
+from opwire.integrations.opsgenie.mock_journal import Journal, offset_key, page
 from opwire.integrations.opsgenie.mock_query import QueryError, compile_query, sort_key
 from opwire.integrations.opsgenie.mock_store import (
     TEXTS,
@@ -79,13 +79,13 @@ async def alert_journal(request: Request) -> Response:
         direction = _choice(request, "direction", ("next", "prev"))
         order = _choice(request, "order", ("desc", "asc"))
         offset = request.query_params.get("offset") or None
-        if offset is not None and actions.offset_key(offset) is None:
+        if offset is not None and offset_key(offset) is None:
             raise ValueError("offset is not an offset this list gave")
     except ValueError as exc:
         return _answer(422, {"message": f"Invalid parameter: {exc}"})
-    journal = (await settled(request)).journals.get(alert["id"]) or actions.Journal()
+    journal = (await settled(request)).journals.get(alert["id"]) or Journal()
     kind = "logs" if request.url.path.endswith("/logs") else "notes"
-    found = actions.page(list(getattr(journal, kind)), offset, direction, limit, order)
+    found = page(list(getattr(journal, kind)), offset, direction, limit, order)
     paging = {"first": _page_url(request, {"offset": None, "direction": None})}
     if found.next_offset is not None:
         paging["next"] = _page_url(request, {"offset": found.next_offset, "direction": "next"})
@@ -97,7 +97,7 @@ async def alert_recipients(request: Request) -> Response:
     alert = await alert_of(request)
     if isinstance(alert, Response):
         return alert
-    journal = (await settled(request)).journals.get(alert["id"]) or actions.Journal()
+    journal = (await settled(request)).journals.get(alert["id"]) or Journal()
     return _answer(200, {"data": list(journal.recipients.values())})
 
 

@@ -32,6 +32,7 @@ from opwire.integrations.opsgenie.mock_http import answer as _answer
 from opwire.integrations.opsgenie.mock_http import auth as _auth
 from opwire.integrations.opsgenie.mock_http import iso as _iso
 from opwire.integrations.opsgenie.mock_incidents import Incidents
+from opwire.integrations.opsgenie.mock_journal import Journal, add_recipients, offset_of
 from opwire.mock.app import mock_state
 from opwire.mock.clock import MockClock
 from opwire.mock.limits import CONFIGURED, ENTRIES, CappedDict
@@ -86,7 +87,7 @@ class OpsgenieState:
     sequence: itertools.count[int] = field(default_factory=itertools.count)
     dropped: Counter[str] = field(default_factory=Counter)
     # each alert's logs and notes, by alert id; an alert dropped from `alerts` takes its own
-    journals: dict[str, actions.Journal] = field(default_factory=dict)
+    journals: dict[str, Journal] = field(default_factory=dict)
     keys: CappedDict[str, str] = field(init=False)
     alerts: CappedDict[str, dict[str, Any]] = field(init=False)
     requests: CappedDict[str, Pending] = field(init=False)
@@ -113,7 +114,7 @@ class OpsgenieState:
 
     def keep_alert(self, alert: dict[str, Any]) -> None:
         """Store (or re-weigh) an alert with its journal; the oldest make room, journals too."""
-        journal = self.journals.setdefault(alert["id"], actions.Journal())
+        journal = self.journals.setdefault(alert["id"], Journal())
         weight = len(str(alert)) + OVERHEAD + journal.weight
         for gone, _ in self.alerts.put(alert["id"], alert, weight):
             self.journals.pop(gone, None)
@@ -176,14 +177,14 @@ def record(
     state: OpsgenieState, alert: dict[str, Any], log: str, body: Mapping[str, Any], now: float
 ) -> None:
     """The alert's log of an action, and its note when the action carried one."""
-    journal = state.journals.setdefault(alert["id"], actions.Journal())
+    journal = state.journals.setdefault(alert["id"], Journal())
     owner, millis = actions.by(dict(body), INTEGRATION_NAME), int(now * 1000)
     entry = {"log": log, "type": actions.LOG_TYPE, "owner": owner, "createdAt": _iso(now)}
-    journal.logs.append({**entry, "offset": actions.offset_of(millis, next(state.sequence))})
-    actions.add_recipients(journal, dict(body), _iso(now))
+    journal.logs.append({**entry, "offset": offset_of(millis, next(state.sequence))})
+    add_recipients(journal, dict(body), _iso(now))
     note = body.get("note")
     if isinstance(note, str) and note:
-        offset = actions.offset_of(millis, next(state.sequence))
+        offset = offset_of(millis, next(state.sequence))
         journal.notes.append(
             {"note": note, "owner": owner, "createdAt": _iso(now), "offset": offset}
         )
