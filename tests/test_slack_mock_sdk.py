@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -1039,3 +1040,23 @@ def test_block_kit_limits(
     assert failed.response["error"] == error
     if message:
         assert failed.response["response_metadata"]["messages"] == [message]
+
+
+def test_history_cursor_survives_new_messages(slack_mock: Mock) -> None:
+    """conversations.history's cursor names where the next page starts (Slack's decode to
+    `next_ts:<ts>`): a message posted between two pages neither repeats nor skips one, and the
+    SDK's page iterator ends."""
+    client = web(slack_mock)
+    for n in range(4):
+        client.chat_postMessage(channel=CHANNEL, text=f"m{n}")
+    first = client.conversations_history(channel=CHANNEL, limit=2)
+    cursor = first["response_metadata"]["next_cursor"]
+    assert base64.b64decode(cursor).decode().startswith("next_ts:")
+    client.chat_postMessage(channel=CHANNEL, text="late")
+    second = client.conversations_history(channel=CHANNEL, limit=2, cursor=cursor)
+    assert [m["text"] for m in first["messages"] + second["messages"]] == ["m3", "m2", "m1", "m0"]
+    assert second["response_metadata"]["next_cursor"] == "" and second["has_more"] is False
+    pages = [
+        len(page["messages"]) for page in client.conversations_history(channel=CHANNEL, limit=2)
+    ]
+    assert pages == [2, 2, 1]

@@ -51,6 +51,7 @@ from opwire.integrations.slack.mock_web import (
     ratelimited,
     required,
     text,
+    ts_page,
     ts_window,
     web_method,
 )
@@ -225,7 +226,7 @@ def history(call: Call) -> dict[str, Any]:
     held = call.state.in_channel(channel.id)
     hits = [with_thread(m, held) for m in reversed(held) if in_history(m) and within(m)]
     size = limit(call.params, 100, HISTORY_LIMIT_MAX)
-    found, cursor = page(hits, call.params, size)
+    found, cursor = ts_page(hits, call.params, size, newest_first=True)
     return {
         "messages": found,
         "has_more": bool(cursor),
@@ -245,7 +246,7 @@ def replies(call: Call) -> dict[str, Any]:
     thread = [parent] if is_reply(parent) else [parent, *replies_to(held, parent["ts"])]
     within = ts_window(call.params, call.now)
     hits = [with_thread(m, held) for m in thread if within(m)]
-    found, cursor = page(hits, call.params, limit(call.params, 1000, LIST_LIMIT_MAX))
+    found, cursor = ts_page(hits, call.params, limit(call.params, 1000, LIST_LIMIT_MAX), False)
     return {
         "messages": found,
         "has_more": bool(cursor),

@@ -269,6 +269,38 @@ def page(items: list[Any], params: dict[str, Any], size: int) -> tuple[list[Any]
     return items[offset : offset + size], cursor
 
 
+def ts_page(
+    messages: list[dict[str, Any]], params: dict[str, Any], size: int, newest_first: bool
+) -> tuple[list[dict[str, Any]], str]:
+    """One page of messages from the call's cursor, and the next page's cursor ("" at the end).
+
+    A history's cursor names the ts its next page starts at, as Slack's do (base64 of
+    `next_ts:<ts without its dot>`), so messages posted while a reader pages do not shift it."""
+    start = 0
+    cursor = text(params, "cursor")
+    if cursor:
+        at = _decoded(cursor).removeprefix("next_ts:")
+        if not at.isdigit():
+            raise ApiError("invalid_cursor")
+        digits = [int(m["ts"].replace(".", "")) for m in messages]
+        later = [
+            n for n, d in enumerate(digits) if (d <= int(at) if newest_first else d >= int(at))
+        ]
+        start = later[0] if later else len(messages)
+    found = messages[start : start + size]
+    if start + size >= len(messages):
+        return found, ""
+    following = messages[start + size]["ts"].replace(".", "")
+    return found, base64.b64encode(f"next_ts:{following}".encode()).decode()
+
+
+def _decoded(cursor: str) -> str:
+    try:
+        return base64.b64decode(cursor.encode(), validate=True).decode()
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError("invalid_cursor") from None
+
+
 def _cursor_offset(cursor: str) -> int:
     if not cursor:
         return 0
