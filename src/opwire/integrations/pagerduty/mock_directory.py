@@ -13,14 +13,16 @@ The account is fixed: one owner, one team, one escalation policy whose only rule
 schedule of that owner, P1-P5. The other users listed are the people the mock has seen act
 (a `From` address, a user-level token), read from the incidents' log, so nothing new is held.
 
-UNCONFIRMED, chosen here: a user-level API key is told from an account-level one by its `u+`
-prefix (PagerDuty's personal keys have it) and an OAuth token is always a user's; `query`
-matches a case-insensitive substring of the name (and of a user's email); the on-call of the
-seeded schedule is shown from the start of the asked window (now by default) for a week.
+UNCONFIRMED, chosen here: an account-level API key is told from a user-level one by its shape: 20
+characters (as PagerDuty's keys are) without the `u+` prefix of personal keys; any other token is
+taken as a user's, and an OAuth token always is; `query` matches a case-insensitive substring of
+the name (and of a user's email); the on-call of the seeded schedule is shown from the start of the
+asked window (now by default) for a week.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -47,6 +49,8 @@ ACCOUNT_TOKEN = (
     "determine the user's identity. Please use a user-level token."
 )
 NOT_FOUND = (404, "Not Found", 2100)
+# An account-level REST key: 20 characters, not a personal key's `u+` (UNCONFIRMED, see above).
+ACCOUNT_KEY = re.compile(r"^(?!u\+)[A-Za-z0-9_+-]{20}$")
 
 
 def _ref(kind: str, pair: tuple[str, str]) -> dict[str, Any]:
@@ -174,7 +178,7 @@ async def current_user(request: Request) -> Response:
     """getCurrentUser: the token's own user; an account-level key cannot name one."""
     header = request.headers.get("authorization", "")
     token = token_of(header)
-    if header.startswith("Token ") and not token.startswith("u+"):
+    if header.startswith("Token ") and ACCOUNT_KEY.match(token):
         return JSONResponse({"error": ACCOUNT_TOKEN}, 400)
     return answer(request, {"user": token_user(token)})
 

@@ -21,7 +21,10 @@ HOST = "https://api.pagerduty.com"
 APP = "https://opwire-mock.pagerduty.com"
 TIME = "%Y-%m-%dT%H:%M:%SZ"
 
-# UNCONFIRMED facts, each easy to correct against a live account.
+# UNCONFIRMED facts, each easy to correct against a live account. (Each REST module's docstring
+# lists its own: mock_rest.py, mock_updates.py, mock_writes.py, mock_directory.py.)
+# A REST-made incident's trigger entry is "Triggered through the API by <user>"; a note's,
+# reassignment's and snooze's entries are annotate, assign and snooze log entries so named.
 # The spec's listIncidentLogEntries example: a trigger through the Events API is "Triggered
 # through the API" by the service, channel {"type": "api"}. The other summaries follow it.
 SUMMARIES = {
