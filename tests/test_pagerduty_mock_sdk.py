@@ -37,6 +37,7 @@ REST_SPEC = "pagerduty/REST/openapiv3.json"
 EVENTS_SPEC = "pagerduty/events-v2/openapiv3.json"
 EVENTS_API = "https://events.pagerduty.com/v2"
 OPEN: list[Any] = []
+TRIGGER_BODY = {"payload": {"summary": "sent whole", "source": "app", "severity": "warning"}}
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +104,8 @@ def only_incident(client: pagerduty.RestApiV2Client, dedup: str) -> dict[str, An
 
 def test_trigger_links_and_images_are_the_alerts_contexts(mock: Mock) -> None:
     """02-Trigger-Events: `links` {href, text} and `images` {src, href, alt}; listIncidentAlerts'
-    Alert.body.contexts (Context: type link|image) and the trigger log entry's contexts."""
+    Alert.body.contexts (Context: type link|image) and the trigger log entry's contexts; the
+    event's `client` and `client_url` (send_event) on the trigger entry's channel."""
     links = [{"href": "https://runbook.example/db", "text": "runbook"}]
     images = [
         {"src": "https://graphs.example/p99.png", "href": "https://graphs.example", "alt": "p99"}
@@ -111,6 +113,8 @@ def test_trigger_links_and_images_are_the_alerts_contexts(mock: Mock) -> None:
     dedup = events(mock, new_key()).trigger(
         "db down", "db-1", dedup_key="ctx-1", links=links, images=images, custom_details={"a": 1}
     )
+    monitor = {"client": "Prometheus", "client_url": "https://prom.example/alerts"}
+    events(mock, new_key()).send_event("trigger", dedup_key="ctx-2", **TRIGGER_BODY, **monitor)
     client = rest(mock)
     incident = only_incident(client, dedup)
     alerts = checked(client.get(f"/incidents/{incident['id']}/alerts"))["alerts"]
@@ -125,6 +129,8 @@ def test_trigger_links_and_images_are_the_alerts_contexts(mock: Mock) -> None:
         and trigger["contexts"] == alerts[0]["body"]["contexts"]
     )
     assert incident["first_trigger_log_entry"]["id"] == trigger["id"]
+    (first,) = client.iter_all(f"/incidents/{only_incident(client, 'ctx-2')['id']}/log_entries")
+    assert {k: first["channel"][k] for k in monitor} == monitor
 
 
 def test_events_acknowledge_and_resolve_move_acknowledgements_and_alert_counts(

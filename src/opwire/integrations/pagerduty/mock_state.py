@@ -317,7 +317,10 @@ def _trigger_channel(body: dict[str, Any]) -> dict[str, Any]:
     """What a trigger log entry's channel shows of the event (UNCONFIRMED: its summary and
     custom details, as the Events API v1 channel did)."""
     payload = body["payload"]
-    return {"summary": payload["summary"], "details": payload.get("custom_details") or {}}
+    channel = {"summary": payload["summary"], "details": payload.get("custom_details") or {}}
+    # The event's monitoring client, as the Events API v1 channel showed it (UNCONFIRMED).
+    channel.update({k: body[k] for k in ("client", "client_url") if isinstance(body.get(k), str)})
+    return channel
 
 
 def _incident(
