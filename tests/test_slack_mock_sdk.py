@@ -1060,3 +1060,21 @@ def test_history_cursor_survives_new_messages(slack_mock: Mock) -> None:
         len(page["messages"]) for page in client.conversations_history(channel=CHANNEL, limit=2)
     ]
     assert pages == [2, 2, 1]
+
+
+def test_message_metadata(slack_mock: Mock) -> None:
+    """chat.postMessage's metadata ({event_type, event_payload}, docs.slack.dev/messaging/
+    message-metadata) comes back from conversations.history with include_all_metadata=true
+    (not without it); a metadata without event_type is invalid_metadata_format."""
+    client = web(slack_mock)
+    metadata = {"event_type": "incident_opened", "event_payload": {"id": "INC-7", "sev": 2}}
+    sent = client.chat_postMessage(channel=CHANNEL, text="INC-7 opened", metadata=metadata)
+    assert sent["message"]["metadata"] == metadata
+    (plain,) = client.conversations_history(channel=CHANNEL)["messages"]
+    assert "metadata" not in plain
+    (tagged,) = client.conversations_history(channel=CHANNEL, include_all_metadata=True)["messages"]
+    assert tagged["metadata"] == metadata
+    bad = api_error(
+        lambda: client.chat_postMessage(channel=CHANNEL, text="x", metadata={"event_payload": {}})
+    )
+    assert bad.response["error"] == "invalid_metadata_format"

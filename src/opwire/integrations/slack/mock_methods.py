@@ -6,19 +6,24 @@ schema and error enum): chat.postMessage (channel by ID or name; `thread_ts` mak
 chat.update (`{ok, channel, ts, text, message}`), conversations.history (parents only, newest
 first), conversations.replies (the parent, then its replies, oldest first), conversations.info,
 conversations.list (`types`, default public_channel; `exclude_archived`; `limit` at most 1000;
-cursor pages), users.info, auth.test, api.test (echoes its arguments as `args`; `error=` makes it
+cursor pages), auth.test, api.test (echoes its arguments as `args`; `error=` makes it
 fail with that error, `args` included).
 
 Leaving out conversations.history's, .replies' or .info's `channel` (or .replies' `ts`) is
 `invalid_arguments`, the field named in `response_metadata.messages` (node-slack-sdk#1415).
 
-UNCONFIRMED, chosen as most likely: a `thread_ts` that is no message of the channel is
+chat.postMessage and chat.update take `metadata` (docs.slack.dev/messaging/message-metadata:
+`event_type`, `event_payload`); conversations.history shows it with `include_all_metadata`.
+
+UNCONFIRMED, chosen as most likely: without `include_all_metadata` the history shows no
+metadata at all; a `thread_ts` that is no message of the channel is
 `thread_not_found` (malformed: `invalid_thread_ts`); text past 40,000 characters is
 `msg_too_long`; conversations.replies on a reply's ts answers that reply alone.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -149,7 +154,33 @@ def content(call: Call) -> dict[str, Any]:
         content["blocks"] = blocks
     if attachments:
         content["attachments"] = numbered(attachments)
+    metadata = _metadata(call)
+    if metadata:
+        content["metadata"] = metadata
     return content
+
+
+def _metadata(call: Call) -> dict[str, Any] | None:
+    """`metadata` (an object, or one "presented as a URL-encoded string"): its `event_type`
+    (text) and `event_payload` (an object), or `invalid_metadata_format`."""
+    given = call.params.get("metadata")
+    if given is None or given == "":
+        return None
+    if isinstance(given, str):
+        try:
+            given = json.loads(given)
+        except ValueError:
+            raise ApiError("invalid_metadata_format") from None
+    if not isinstance(given, dict):
+        raise ApiError("invalid_metadata_format")
+    kind, payload = given.get("event_type"), given.get("event_payload", {})
+    if not isinstance(kind, str) or not kind or not isinstance(payload, dict):
+        raise ApiError("invalid_metadata_format")
+    return {"event_type": kind, "event_payload": payload}
+
+
+def _without_metadata(message: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in message.items() if k != "metadata"}
 
 
 def postable(call: Call) -> Channel:
@@ -225,6 +256,8 @@ def history(call: Call) -> dict[str, Any]:
     within = ts_window(call.params, call.now)
     held = call.state.in_channel(channel.id)
     hits = [with_thread(m, held) for m in reversed(held) if in_history(m) and within(m)]
+    if not flag(call.params, "include_all_metadata"):
+        hits = [_without_metadata(m) for m in hits]
     size = limit(call.params, 100, HISTORY_LIMIT_MAX)
     found, cursor = ts_page(hits, call.params, size, newest_first=True)
     return {
