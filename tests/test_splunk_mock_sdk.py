@@ -692,3 +692,42 @@ def test_job_entry_reports_what_operator_code_prints(events: Mock) -> None:
     assert float(job["runDuration"]) >= 0 and job["scanCount"] == "1"
     assert (job["resultCount"], job["isFailed"], job["isRealTimeSearch"]) == ("1", "0", "0")
     assert job["keywords"] == "index=main level=error"
+
+
+def test_full_queues_refuse_intake_and_splunk_handler_retries(splunk_mock: Mock) -> None:
+    """With HEC's queues full, /health is 503 code 18 and intake 503 code 9 "Server is busy"
+    (vendor-contracts § 6.4 backpressure); splunk_handler retries 503 (its Retry
+    status_forcelist), so a send that meets one busy answer still lands."""
+    splunk_mock.control("POST", "splunk/config", {"health": "queues_full"})
+    health = httpx.get(f"{splunk_mock.url}/services/collector/health")
+    assert (health.status_code, health.json()["code"]) == (503, 18)
+    busy = httpx.post(f"{splunk_mock.url}/services/collector/event", headers=HEC, content="{}")
+    assert (busy.status_code, busy.json()) == (503, {"text": "Server is busy", "code": 9})
+    splunk_mock.control("POST", "splunk/config", {"health": "healthy"})
+    splunk_mock.control(
+        "POST",
+        "faults",
+        {"method": "POST", "path": "/services/collector/event", "status": 503, "times": 1},
+    )
+    handler = SplunkHandler(
+        host="127.0.0.1",
+        port=port(splunk_mock),
+        token=TOKEN,
+        index="main",
+        protocol="http",
+        verify=False,
+        flush_interval=0,
+        retry_backoff=0.01,
+        sourcetype="retried",
+    )
+    logger = logging.getLogger("opwire.test.splunk.retry")
+    logger.addHandler(handler)
+    try:
+        logger.error("after a busy answer")
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+    statuses = [r["status"] for r in splunk_mock.requests() if r["path"].endswith("/event")]
+    assert statuses[-2:] == [503, 200]
+    found = rows(login(splunk_mock).jobs.oneshot("search sourcetype=retried", output_mode="json"))
+    assert [r["_raw"] for r in found] == ["after a busy answer"]

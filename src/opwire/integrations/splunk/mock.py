@@ -145,6 +145,13 @@ def _header_token(header: str) -> str:
     raise HecError(3)
 
 
+def _not_busy(request: Request) -> None:
+    """With its queues full HEC refuses intake: 503 code 9 "Server is busy" (the backpressure
+    answer of vendor-contracts § 6.4), after the token is checked (order UNCONFIRMED)."""
+    if _state(request).health in ("queues_full", "both"):
+        raise HecError(9)
+
+
 def _channel(request: Request, token: Token) -> str | None:
     channel = request.headers.get("x-splunk-request-channel") or request.query_params.get("channel")
     if channel is None:
@@ -200,6 +207,7 @@ def _store(
 async def event_endpoint(request: Request) -> Response:
     try:
         _, token = _token(request)
+        _not_busy(request)
         channel = _channel(request, token)
         raw = await _body(request)
         items = [
@@ -216,6 +224,7 @@ async def event_endpoint(request: Request) -> Response:
 async def raw_endpoint(request: Request) -> Response:
     try:
         _, token = _token(request)
+        _not_busy(request)
         channel = _channel(request, token)
         raw = await _body(request)
         defaults = {

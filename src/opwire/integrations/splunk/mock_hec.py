@@ -55,6 +55,7 @@ UNCONFIRMED = {
     "time range": "a time before 1970 or past the year 9999 is code 6",
     "unknown HEC path": "404 {text: The requested URL was not found on this server., code: 404}",
     "HEC trailing slash": "not routed: the same 404 as an unknown path",
+    "queues full": "event and raw intake answer 503 code 9 while /health says 18 or 20",
 }
 EVENT_NUMBER_BASE = 0
 
