@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 import logging
 import ssl
@@ -731,3 +732,21 @@ def test_full_queues_refuse_intake_and_splunk_handler_retries(splunk_mock: Mock)
     assert statuses[-2:] == [503, 200]
     found = rows(login(splunk_mock).jobs.oneshot("search sourcetype=retried", output_mode="json"))
     assert [r["_raw"] for r in found] == ["after a busy answer"]
+
+
+def test_results_in_csv_json_rows_json_cols_and_raw(events: Mock) -> None:
+    """A job's results, a oneshot and an export in the other documented output modes (Search
+    endpoints, output_mode: csv, json_rows, json_cols, raw)."""
+    service = login(events)
+    job = service.jobs.create("search sourcetype=app | stats count by level")
+    table = list(csv.DictReader(io.StringIO(job.results(output_mode="csv").read().decode())))
+    assert table == [{"level": "ERROR", "count": "1"}, {"level": "info", "count": "1"}]
+    as_rows = json.loads(service.jobs.oneshot(job["eventSearch"], output_mode="json_rows").read())
+    assert {"fields", "rows", "init_offset"} <= set(as_rows) and len(as_rows["rows"]) == 2
+    assert as_rows["rows"][0][as_rows["fields"].index("msg")] == "started"
+    query = "search sourcetype=app | stats count by level"
+    cols = json.loads(job.results(output_mode="json_cols").read())
+    assert dict(zip(cols["fields"], cols["columns"], strict=True))["level"] == ["ERROR", "info"]
+    exported = service.jobs.export("search sourcetype=app:text", output_mode="raw").read()
+    assert exported.decode() == "worker ready level=INFO\n"
+    assert service.jobs.export(query, output_mode="csv").read().decode().startswith("level,count")

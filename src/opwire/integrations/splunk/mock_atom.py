@@ -29,7 +29,7 @@ NAMESPACES = (
 HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
 # Headers splunkd sends on every management answer (the recordings).
 HEADERS = {"Cache-Control": "no-store, must-revalidate, no-cache, max-age=0", "Server": "Splunkd"}
-OUTPUT_MODES = ("xml", "json")
+OUTPUT_MODES = ("xml", "json", "atom", "csv", "json_rows", "json_cols", "raw")
 PER_PAGE = 30  # a collection's default `count`
 
 

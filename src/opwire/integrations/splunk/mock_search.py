@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from opwire.integrations.splunk import mock_atom as atom
+from opwire.integrations.splunk import mock_formats as formats
 from opwire.integrations.splunk.mock_rows import SERVER_NAME, row_of
 from opwire.integrations.splunk.search import Row, Search, SearchError, parse, run
 from opwire.mock.limits import CONFIGURED, CappedDict
@@ -52,6 +53,7 @@ UNCONFIRMED = {
     "control texts": "'Search job cancelled.' is recorded; the other actions' INFO follow it",
     # receivers/simple (mock_receivers.py)
     "receivers lines": "one event per non-blank line of the body (no line merging)",
+    "output modes": "json_rows/json_cols `fields` are names; csv joins a multivalue by lines",
     "receivers json": "output_mode=json: one flat object {index, bytes, host, source, sourcetype}",
 }
 
@@ -249,7 +251,8 @@ def run_search(request: Request, params: dict[str, str]) -> Ran | Response:
 def _format_problem(params: dict[str, str]) -> Response | None:
     mode = params.get("output_mode", "xml").lower()
     if mode not in atom.OUTPUT_MODES:
-        text = f"Invalid value '{params['output_mode']}' for output_mode: the mock writes xml, json"
+        modes = ", ".join(atom.OUTPUT_MODES)
+        text = f"Invalid value '{params['output_mode']}' for output_mode: one of {modes}"
         return atom.messages("ERROR", text, 400, False)
     return None
 
@@ -269,6 +272,8 @@ def results_answer(rows: list[Row], params: dict[str, str]) -> Response:
         return atom.messages("ERROR", "count and offset are whole numbers", 400, json_mode(params))
     count, offset = page
     shown = rows[offset : offset + count] if count else rows[offset:]
+    if (mode := params.get("output_mode", "").lower()) in formats.MODES:
+        return formats.results_in(mode, shown, offset)
     if json_mode(params):
         return atom.reply(atom.results_json(shown, offset), json_mode=True)
     return atom.reply(atom.results_xml(shown, offset))
@@ -292,6 +297,8 @@ async def export(request: Request) -> Response:
     if isinstance(done := run_search(request, params), Response):
         return done
     rows = done[1]
+    if (mode := params.get("output_mode", "").lower()) in formats.MODES:
+        return formats.results_in(mode, rows)
     if json_mode(params):
         return atom.reply(atom.export_json(rows), json_mode=True)
     return atom.reply(atom.results_xml(rows))
