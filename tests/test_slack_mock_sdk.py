@@ -81,6 +81,9 @@ def test_webhook_client_payload_errors(slack_mock: Mock) -> None:
     assert (bad.status_code, bad.body) == (400, "invalid_payload")
     many = client.send(text="x", attachments=[{"text": str(i)} for i in range(101)])
     assert (many.status_code, many.body) == (400, "too_many_attachments")
+    # A block the Web API refuses is a bare 400 invalid_blocks (java-slack-sdk#1017).
+    blocks = client.send(text="x", blocks=[{"type": "banner"}])
+    assert (blocks.status_code, blocks.body) == (400, "invalid_blocks")
 
 
 def test_malformed_json_and_form_payloads(slack_mock: Mock) -> None:

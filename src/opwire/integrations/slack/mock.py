@@ -47,7 +47,7 @@ from opwire.integrations.slack import (
     mock_methods,
 )
 from opwire.integrations.slack.mock_state import DEFAULT_CHANNEL, Hook, SlackState
-from opwire.integrations.slack.mock_web import not_found
+from opwire.integrations.slack.mock_web import ApiError, not_found
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
 from opwire.mock.clock import MockClock
 from opwire.mock.inventory import Inventory, Item, run_id_in
@@ -121,10 +121,22 @@ async def webhook(request: Request) -> Response:
         return _word(400, "no_text")
     if len(message.get("attachments") or []) > 100:
         return _word(400, "too_many_attachments")
+    if not _blocks_ok(message.get("blocks") or []):
+        return _word(400, "invalid_blocks")
     state.deliver_due(clock_of(request).now())
     stored = _stored(message, match.group(2), state.next_ts(clock_of(request).now()))
     state.messages.append((channel.id, stored), len(raw) + MESSAGE_OVERHEAD)
     return _word(200, "ok")
+
+
+def _blocks_ok(blocks: list[Any]) -> bool:
+    """Blocks the Web API would take; a webhook answers others with a bare 400 `invalid_blocks`
+    (java-slack-sdk#1017: "a 400 invalid_blocks back ... posting a message to our webhook")."""
+    try:
+        mock_methods.check_blocks(blocks)
+    except ApiError:
+        return False
+    return True
 
 
 def _valid_shape(message: dict[str, Any]) -> bool:
