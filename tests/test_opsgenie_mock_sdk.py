@@ -500,6 +500,19 @@ def test_an_alias_with_a_slash_is_one_identifier(alerts: opsgenie_sdk.AlertApi, 
     assert alerts.get_alert(identifier=alert.id).data.status == "closed"
 
 
+def test_a_base_url_ending_in_a_slash_still_reaches_the_api(mock: Mock) -> None:
+    """Configuration.host + resource_path (api_client.py) makes `//v2/alerts` from a host
+    written with a trailing slash; runs of slashes match as one (UNCONFIRMED for Opsgenie)."""
+    configuration = opsgenie_sdk.Configuration()
+    configuration.host = mock.url + "/"
+    configuration.api_key["Authorization"] = KEY
+    configuration.api_key_prefix["Authorization"] = "GenieKey"
+    alerts = opsgenie_sdk.AlertApi(api_client=opsgenie_sdk.ApiClient(configuration=configuration))
+    alert = _create(alerts, "slashy")
+    assert alerts.get_alert(identifier=alert.id).data.alias == "slashy"
+    assert _raw(mock, "GET", "/v2/alerts/").status_code == 404  # a trailing slash is not one
+
+
 # --- logs and notes (GET /v2/alerts/{identifier}/logs, /notes: AlertPaging) -------------------
 
 
