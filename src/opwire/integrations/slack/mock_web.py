@@ -26,6 +26,21 @@ Facts the sources here leave open, in one table (each the most likely behaviour;
 | a JSON body without a charset | ok + `warning: missing_charset` (changelog 2016-09-28) |
 | a form body with a charset | ok + `warning: superfluous_charset` (python-slack-sdk#692) |
 | a multipart/form-data body | its plain fields read as arguments (file parts ignored)* |
+| Block Kit problems' wording | `[ERROR] unsupported type: … [json-pointer:/blocks/N/type]`* |
+| chat.delete of a parent with replies | a tombstone stays ("This message was deleted.")* |
+| a scheduled message | posted at the first request once the mock's clock passes post_at* |
+| reactions with colons (`:eyes:`) | the name without them* |
+| bots.info without `bot` | the calling bot (a user token: `bot_not_found`)* |
+| team.info naming another team | `team_not_found`* |
+| files: the upload URL | on the mock itself; an unknown one: HTTP 404 text `not_found`* |
+| files.completeUploadExternal, a file never uploaded | `file_not_found`* |
+| files.upload (sunset 2025-11-12) | `method_deprecated`* |
+| history without `include_all_metadata` | no `metadata` on its messages* |
+| the scope headers | lower-case `x-oauth-scopes`, `x-accepted-oauth-scopes`; all scopes granted* |
+| conversations.create, private | a `C…` id; history gets "set the channel topic: …" on setTopic* |
+
+Each module names its own pages and such facts: mock_methods.py, mock_chat.py, mock_items.py,
+mock_directory.py, mock_channels.py, mock_files.py, mock_scopes.py.
 """
 
 from __future__ import annotations
