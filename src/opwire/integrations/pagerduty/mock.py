@@ -1,8 +1,8 @@
 """PagerDuty mock: Events API v2 (alert and change events) here; the REST API v2 in mock_rest.py
-(reads), mock_updates.py (changing an incident), mock_writes.py (making incidents, notes,
-merges, services) and mock_directory.py (users, services, policies, schedules, on-calls,
-priorities, teams); what the mock holds and how an incident moves in mock_state.py, the REST
-shapes in mock_shapes.py.
+(reads), mock_updates.py (changing an incident), mock_writes.py (making incidents, notes, merges,
+services), mock_directory.py (users, services, policies, schedules, on-calls, priorities, teams)
+and mock_analytics.py (incident counts); what the mock holds and how an incident moves in
+mock_state.py, the REST shapes in mock_shapes.py.
 
 Pages followed: developer.pagerduty.com docs/events-API-v2/{01-Overview,02-Trigger-Events,
 03-Change-Events,05-Rate-Limits}, REST-API/{02-Authentication,04-Rate-Limits,14-Errors};
@@ -42,6 +42,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from opwire.integrations.pagerduty import mock_analytics as analytics
 from opwire.integrations.pagerduty import mock_directory as directory
 from opwire.integrations.pagerduty import mock_rest as rest
 from opwire.integrations.pagerduty import mock_shapes as shapes
@@ -383,6 +384,7 @@ REST_ROUTES = (
     *writes.ROUTES,
     *updates.ROUTES,
     *directory.ROUTES,
+    *analytics.ROUTES,
 )
 
 

@@ -176,11 +176,15 @@ async def notification_rules(request: Request) -> Response:
 
 async def current_user(request: Request) -> Response:
     """getCurrentUser: the token's own user; an account-level key cannot name one."""
-    header = request.headers.get("authorization", "")
-    token = token_of(header)
-    if header.startswith("Token ") and ACCOUNT_KEY.match(token):
+    if account_level(request):
         return JSONResponse({"error": ACCOUNT_TOKEN}, 400)
-    return answer(request, {"user": token_user(token)})
+    return answer(request, {"user": token_user(token_of(request.headers["authorization"]))})
+
+
+def account_level(request: Request) -> bool:
+    """Whether the request's credential is an account-level API key (see the docstring)."""
+    header = request.headers.get("authorization", "")
+    return header.startswith("Token ") and bool(ACCOUNT_KEY.match(token_of(header)))
 
 
 def service_json(state: PagerDutyState, service: Any) -> dict[str, Any]:
