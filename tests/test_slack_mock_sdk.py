@@ -1081,3 +1081,25 @@ def test_message_metadata(slack_mock: Mock) -> None:
         lambda: client.chat_postMessage(channel=CHANNEL, text="x", metadata={"event_payload": {}})
     )
     assert bad.response["error"] == "invalid_metadata_format"
+
+
+def test_async_webhook_client_and_async_upload(slack_mock: Mock) -> None:
+    """AsyncWebhookClient (aiohttp): 200 "ok", and the bare-word errors; AsyncWebClient's
+    files_upload_v2 makes the same three steps as the sync client's."""
+    pytest.importorskip("aiohttp")
+    from slack_sdk.web.async_client import AsyncWebClient
+    from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+    async def run() -> tuple[Any, Any, Any]:
+        hook = AsyncWebhookClient(hook_url(slack_mock))
+        sent, empty = await hook.send(text="async hello"), await hook.send(text="")
+        client = AsyncWebClient(token=BOT_TOKEN, base_url=f"{slack_mock.url}/api/")
+        done = await client.files_upload_v2(channel=CHANNEL, content="abc", filename="a.txt")
+        return sent, empty, done
+
+    sent, empty, done = asyncio.run(run())
+    assert (sent.status_code, sent.body) == (200, "ok")
+    assert (empty.status_code, empty.body) == (400, "no_text")
+    assert done["file"]["name"] == "a.txt" and done["file"]["size"] == 3
+    texts = [m["text"] for m in web(slack_mock).conversations_history(channel=CHANNEL)["messages"]]
+    assert texts == ["", "async hello"]
