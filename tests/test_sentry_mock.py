@@ -301,3 +301,22 @@ def test_every_auth_form_is_fingerprinted_and_masked(
     assert reply.status_code == 200
     (logged,) = sentry_mock.requests()
     assert logged["credential"] and KEY not in json.dumps(logged)
+
+
+def test_a_check_in_of_odd_shape_never_fails_the_envelope(sentry_mock: Mock) -> None:
+    """Relay drops an invalid item and still answers 200: a check-in that is not JSON, has no
+    status, or a duration serde cannot read (1e400 overflows an f64) is dropped."""
+    config = {"schedule": {"type": "crontab", "value": "* * * * *"}}
+    payloads = [
+        b"{",
+        json.dumps({"monitor_slug": "odd", "monitor_config": config}).encode(),
+        b'{"status": "ok", "monitor_slug": "odd", "duration": 1e400, "monitor_config": '
+        + json.dumps(config).encode()
+        + b"}",
+    ]
+    for payload in payloads:
+        item = json.dumps({"type": "check_in", "length": len(payload)}).encode()
+        reply = post(sentry_mock, b"{}\n" + item + b"\n" + payload)
+        assert (reply.status_code, reply.json()) == (200, {})
+    path = "organizations/opwire-mock/monitors/odd/checkins/"
+    assert api(sentry_mock, path).status_code == 404

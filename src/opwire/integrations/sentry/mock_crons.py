@@ -15,7 +15,7 @@ list and `owner` is null when nobody owns the monitor.
 
 from __future__ import annotations
 
-import json
+import math
 import uuid
 from typing import Any
 
@@ -33,7 +33,7 @@ from opwire.integrations.sentry.mock_state import (
     state_of,
 )
 from opwire.mock.app import json_body
-from opwire.mock.state import clock_of
+from opwire.mock.state import clock_of, strict_json
 
 STATUSES = ("in_progress", "ok", "error")
 CHECKINS_PER_MONITOR = 100
@@ -61,8 +61,8 @@ def _api_config(raw: Any) -> dict[str, Any] | None:
 def keep_checkin(project: Project, payload: bytes, now: float) -> None:
     """Take one check-in item; one Relay or the consumer would drop is dropped quietly."""
     try:
-        checkin = json.loads(payload)
-    except ValueError:
+        checkin = strict_json(payload)
+    except (ValueError, UnicodeDecodeError):
         return
     if not isinstance(checkin, dict) or checkin.get("status") not in STATUSES:
         return
@@ -108,7 +108,9 @@ def _record(monitor: dict[str, Any], checkin: dict[str, Any], now: float) -> Non
     environment = checkin.get("environment")
     environment = environment if isinstance(environment, str) and environment else "production"
     duration = checkin.get("duration")
-    duration_ms = round(duration * 1000) if isinstance(duration, int | float) else None
+    duration_ms = None
+    if isinstance(duration, int | float) and math.isfinite(duration) and duration >= 0:
+        duration_ms = round(duration * 1000)
     kept: list[dict[str, Any]] = monitor["_checkins"]
     found = next((c for c in kept if c["id"] == checkin_id), None)
     if found is None:

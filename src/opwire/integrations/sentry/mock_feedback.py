@@ -12,7 +12,6 @@ event cannot be modified."; the event's issue counts its reports).
 
 from __future__ import annotations
 
-import json
 from itertools import count
 from typing import Any
 
@@ -32,7 +31,7 @@ from opwire.integrations.sentry.mock_state import (
     state_of,
 )
 from opwire.mock.app import json_body
-from opwire.mock.state import clock_of
+from opwire.mock.state import clock_of, strict_json
 
 REQUIRED = ("event_id", "name", "email", "comments")
 REPORTS_PER_PROJECT = 100
@@ -112,8 +111,8 @@ def shown(state: SentryState, report: dict[str, Any]) -> dict[str, Any]:
 def keep_item(state: SentryState, project: Project, payload: bytes, now: float) -> None:
     """A `user_report` envelope item; one Relay would reject is dropped quietly."""
     try:
-        body = json.loads(payload)
-    except ValueError:
+        body = strict_json(payload)
+    except (ValueError, UnicodeDecodeError):
         return
     if _errors(body) is None:
         try:
