@@ -88,6 +88,8 @@ def _managed(call: Call) -> Channel:
 def invite(call: Call) -> dict[str, Any]:
     channel = _managed(call)
     users = [u.strip() for u in required(call.params, "users").split(",") if u.strip()]
+    if not users:
+        raise ApiError("no_user")
     me = author(call)["user"]
     if me in users:
         raise ApiError("cant_invite_self")

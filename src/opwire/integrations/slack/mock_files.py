@@ -16,6 +16,7 @@ file whose bytes never reached its upload URL; an unknown upload URL answers HTT
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from starlette.requests import Request
@@ -122,7 +123,7 @@ def complete_upload(call: Call) -> dict[str, Any]:
 
 
 def _with(call: Call, name: str, value: str) -> Call:
-    return Call({**call.params, name: value}, call.kind, call.state, call.now, call.monotonic)
+    return dataclasses.replace(call, params={**call.params, name: value})
 
 
 def _share(call: Call, channel_id: str, files: list[dict[str, Any]]) -> None:
