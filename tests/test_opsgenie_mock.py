@@ -241,3 +241,32 @@ def test_a_longer_delay_still_answers_request_not_processed(opsgenie_mock: Mock)
         alerts.get_request_status(request_id=created.request_id)
     assert pending.value.status == 404
     assert pending.value.headers["X-Opsgenie-Errortype"] == "RequestNotProcessed"
+
+
+def test_the_sdk_alert_sample_runs_through(opsgenie_mock: Mock) -> None:
+    """opsgenie-python-sdk samples/alert.py against a mock nobody configured: its retry policy
+    (`['4xx', '5xx']`), create, poll Get Request Status until `is_success`, get, count, list
+    `status=open`, snooze, close, delete."""
+    client = _default_client(opsgenie_mock)
+    client.configuration.retry_http_response = ["4xx", "5xx"]
+    client.configuration.retry_delay = 2
+    alerts = opsgenie_sdk.AlertApi(api_client=client)
+    body = opsgenie_sdk.CreateAlertPayload(
+        message="Example Closed", description="Creating example alert", priority="P5"
+    )
+    request_id = alerts.create_alert(create_alert_payload=body).request_id
+    status = alerts.get_request_status(request_id)
+    assert status.data is not None and status.data.is_success is True
+    alert_id = status.data.alert_id
+    assert alerts.get_alert(identifier=alert_id, identifier_type="id").data.priority == "P5"
+    assert alerts.count_alerts().data.count == 1
+    assert [a.id for a in alerts.list_alerts(query="status=open").data] == [alert_id]
+    snooze = opsgenie_sdk.SnoozeAlertPayload(end_time="2999-04-03T20:05:50.894Z")
+    snoozed = alerts.snooze_alert(identifier=alert_id, snooze_alert_payload=snooze)
+    assert alerts.get_request_status(snoozed.request_id).data.is_success is True
+    close = opsgenie_sdk.CloseAlertPayload(note="Example Closed")
+    closed = alerts.close_alert(identifier=alert_id, close_alert_payload=close)
+    assert alerts.get_request_status(closed.request_id).data.is_success is True
+    deleted = alerts.delete_alert(identifier=alert_id, identifier_type="id")
+    assert alerts.get_request_status(deleted.request_id).data.is_success is True
+    assert alerts.count_alerts().data.count == 0

@@ -776,6 +776,20 @@ def test_incident_create_status_get_list_close_delete(
     swagger_check("ErrorResponse", _raw(mock, "GET", f"/v1/incidents/{read.id}"))
 
 
+def test_incident_retrieve_result_as_the_sdk_sample_does(
+    incidents: opsgenie_sdk.IncidentApi,
+) -> None:
+    """opsgenie-python-sdk samples/incident.py: create, `retrieve_result()` (its
+    get_incident_request_status), then `response.id` is the incident's id."""
+    payload = opsgenie_sdk.CreateIncidentPayload(
+        message="Example Incident", service_id="svc", priority="P5"
+    )
+    response = incidents.create_incident(create_incident_payload=payload)
+    assert response.retrieve_result().data.is_success is True
+    assert incidents.get_incident(response.id).data.message == "Example Incident"
+    assert [i.id for i in incidents.list_incidents("status=open", limit=5).data] == [response.id]
+
+
 def test_incident_refusals(mock: Mock) -> None:
     """CreateIncidentPayload requires message and serviceId (422 field map); List Incidents'
     `query` is required; closing one that does not exist fails at processing."""
@@ -789,6 +803,39 @@ def test_incident_refusals(mock: Mock) -> None:
     status = _raw(mock, "GET", f"/v1/incidents/requests/{closing.json()['requestId']}")
     assert status.json()["data"]["isSuccess"] is False
     swagger_check("GetIncidentRequestStatusResponse", status)
+
+
+def test_heartbeat_as_the_sdk_sample_does(heartbeats: opsgenie_sdk.HeartbeatApi) -> None:
+    """opsgenie-python-sdk samples/heartbeat.py: add (owner_team a
+    CreateHeartbeatPayloadAllOfOwnerTeam), ping, get, update the description alone, disable,
+    enable, list, delete."""
+    from opsgenie_sdk.api.heartbeat.create_heartbeat_payload_all_of_owner_team import (
+        CreateHeartbeatPayloadAllOfOwnerTeam,
+    )
+
+    body = opsgenie_sdk.CreateHeartbeatPayload(
+        name="PythonSDK",
+        description="Created via the python sdk",
+        interval=5,
+        owner_team=CreateHeartbeatPayloadAllOfOwnerTeam(name="tardis_team"),
+        interval_unit="minutes",
+        enabled=True,
+        alert_message="testingPythonSDK",
+        alert_tags=["tag1"],
+        alert_priority="P2",
+    )
+    assert heartbeats.create_heartbeat(create_heartbeat_payload=body).data.name == "PythonSDK"
+    assert heartbeats.ping("PythonSDK").result == "PONG - Heartbeat received"
+    change = opsgenie_sdk.UpdateHeartbeatPayload(description="UpdatedPythonSDK")
+    heartbeats.update_heartbeat(name="PythonSDK", update_heartbeat_payload=change)
+    read = heartbeats.get_heartbeat("PythonSDK").data
+    assert (read.description, read.interval, read.enabled) == ("UpdatedPythonSDK", 5, True)
+    assert read.last_ping_time is not None
+    assert heartbeats.disable_heartbeat("PythonSDK").data.enabled is False
+    assert heartbeats.enable_heartbeat("PythonSDK").data.enabled is True
+    assert [h.name for h in heartbeats.list_heart_beats().data.heartbeats] == ["PythonSDK"]
+    assert heartbeats.delete_heartbeat("PythonSDK").result == "Deleted"
+    assert heartbeats.list_heart_beats().data.heartbeats == []
 
 
 # --- account (swagger GET /v2/account) ---------------------------------------------------------
