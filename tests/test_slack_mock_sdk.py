@@ -1103,3 +1103,26 @@ def test_async_webhook_client_and_async_upload(slack_mock: Mock) -> None:
     assert done["file"]["name"] == "a.txt" and done["file"]["size"] == 3
     texts = [m["text"] for m in web(slack_mock).conversations_history(channel=CHANNEL)["messages"]]
     assert texts == ["", "async hello"]
+
+
+def test_every_paged_list_iterates_to_its_end(slack_mock: Mock) -> None:
+    """slack_sdk's page iterator follows response_metadata.next_cursor until it is "": each
+    cursor-paged method the mock serves ends (chat.scheduledMessages.list, users.conversations,
+    conversations.replies)."""
+    client = web(slack_mock)
+    now = int(_mock_now(slack_mock))
+    for n in range(3):
+        client.chat_scheduleMessage(channel=CHANNEL, text=f"s{n}", post_at=now + 60 + n)
+    for n in range(2):
+        slack_mock.control("POST", "slack/channels", {"id": f"C0PAGED00{n}"})
+    parent = client.chat_postMessage(channel=CHANNEL, text="p")
+    for n in range(2):
+        client.chat_postMessage(channel=CHANNEL, text=f"r{n}", thread_ts=parent["ts"])
+
+    def sizes(pages: Any, key: str) -> list[int]:
+        return [len(page[key]) for page in pages]
+
+    assert sizes(client.chat_scheduledMessages_list(limit=2), "scheduled_messages") == [2, 1]
+    assert sizes(client.users_conversations(limit=2), "channels") == [2, 1]
+    replies = client.conversations_replies(channel=CHANNEL, ts=parent["ts"], limit=2)
+    assert sizes(replies, "messages") == [2, 1]
