@@ -102,6 +102,7 @@ def test_session_key_as_authorization_header(events: Mock) -> None:
         data={"username": "admin", "password": PASSWORD, "output_mode": "json"},
     )
     key = reply.json()["sessionKey"]
+    assert reply.json() == {"sessionKey": key, "message": "", "code": ""}
     service = client.Service(host="127.0.0.1", port=port(events), scheme="http", token=key)
     assert service.info["version"] == "9.3.2"
     wrong = client.Service(host="127.0.0.1", port=port(events), scheme="http", token="nope")

@@ -41,6 +41,7 @@ UNCONFIRMED = {
     "login failed": "401 WARN 'Login failed', code incorrect_username_or_password",
     "unknown sid": "404 FATAL 'Unknown sid.'",
     "unknown path": "404 ERROR 'Not Found'; a method the path lacks 405 'Method Not Allowed'",
+    "login json": "output_mode=json answers {sessionKey, message: '', code: ''}",
     "cookie": "login with cookie=1 sets splunkd_<port> to the session key",
     "token user": "an auth token acts as the user `admin`",
     # the collections (mock_entities.py, mock_saved.py, mock_access.py)
@@ -174,7 +175,9 @@ async def login(request: Request) -> Response:
         return atom.messages("WARN", "Login failed", 401, as_json, code)
     key = secrets.token_urlsafe(32)
     state.sessions[key] = user
-    answer = atom.response({"sessionKey": key}, 200, as_json)
+    # In JSON splunkd adds an empty message and code beside the key (UNCONFIRMED).
+    shown = {"sessionKey": key, "message": "", "code": ""} if as_json else {"sessionKey": key}
+    answer = atom.response(shown, 200, as_json)
     if params.get("cookie") == "1":
         secure = request.url.scheme == "https"
         port = request.url.port or 8089
