@@ -734,3 +734,25 @@ def test_analytics_counts_the_incidents_of_a_service(mock: Mock) -> None:
         "/analytics/metrics/incidents/all", json={"filters": {}}
     )
     assert sum(r["total_incident_count"] for r in account["data"]) >= 3
+
+
+def test_the_token_invalid_scenario_refuses_every_rest_route(mock: Mock) -> None:
+    """pagerduty/token_invalid: every REST route, read or write, answers 401 code 2006 (the
+    SDK raises at once on a 401), while the Events API, which takes no token, still accepts."""
+    sender = events(mock, new_key())
+    mock.control("POST", "scenarios", {"name": "pagerduty/token_invalid"})
+    try:
+        client = rest(mock, default_from=USER)
+        for call in (
+            lambda: client.rget("/users/me"),
+            lambda: client.list_all("services"),
+            lambda: client.list_all("oncalls"),
+            lambda: client.rpost("incidents", json={"type": "incident", "title": "t"}),
+            lambda: client.jpost("/analytics/metrics/incidents/all", json={}),
+        ):
+            with pytest.raises(pagerduty.HttpError) as refused:
+                call()
+            assert refused.value.response.json()["error"]["code"] == 2006
+        assert sender.trigger("still paged", "src") != ""
+    finally:
+        mock.control("DELETE", "faults")

@@ -1,8 +1,8 @@
 """PagerDuty mock: Events API v2 (alert and change events) here; the REST API v2 in mock_rest.py
 (reads), mock_updates.py (changing an incident), mock_writes.py (making incidents, notes, merges,
 services), mock_directory.py (users, services, policies, schedules, on-calls, priorities, teams)
-and mock_analytics.py (incident counts); what the mock holds and how an incident moves in
-mock_state.py, the REST shapes in mock_shapes.py.
+and mock_analytics.py (incident counts); the control routes in mock_control.py; what the mock
+holds and how an incident moves in mock_state.py, the REST shapes in mock_shapes.py.
 
 Pages followed: developer.pagerduty.com docs/events-API-v2/{01-Overview,02-Trigger-Events,
 03-Change-Events,05-Rate-Limits}, REST-API/{02-Authentication,04-Rate-Limits,14-Errors};
@@ -48,17 +48,16 @@ from opwire.integrations.pagerduty import mock_rest as rest
 from opwire.integrations.pagerduty import mock_shapes as shapes
 from opwire.integrations.pagerduty import mock_updates as updates
 from opwire.integrations.pagerduty import mock_writes as writes
-from opwire.integrations.pagerduty.extensions import parse_extensions, slack_message
-from opwire.integrations.pagerduty.mock_state import RATE, PagerDutyState, Service, vendor
+from opwire.integrations.pagerduty.extensions import slack_message
+from opwire.integrations.pagerduty.mock_control import control_extensions, control_services
+from opwire.integrations.pagerduty.mock_state import ROUTING_KEY, PagerDutyState, Service, vendor
 from opwire.mock.app import Incoming, create_mock_app, json_body
 from opwire.mock.clock import MockClock
 from opwire.mock.inventory import Inventory, Item, run_id_in, unix
 from opwire.mock.limits import TOO_LARGE
 from opwire.mock.scenarios import Scenario, Throttle, faults
 from opwire.mock.state import clock_of
-from opwire.mock.values import ControlError, positive, whole_number
 
-ROUTING_KEY = re.compile(r"^[A-Za-z0-9]{32}$")
 ACTIONS = ("trigger", "acknowledge", "resolve")
 SEVERITIES = ("critical", "error", "warning", "info")
 MAX_BYTES = 512_000
@@ -237,60 +236,6 @@ async def change_enqueue(request: Request) -> Response:
     return JSONResponse({"message": "Change event processed", "status": "success"}, 202)
 
 
-def _service_problem(data: Any) -> str | None:
-    """What is wrong with a service body, or None (checked whole before any of it applies)."""
-    if not isinstance(data, dict) or not ROUTING_KEY.match(str(data.get("routing_key", ""))):
-        return "expected {routing_key (32 chars), paused?, name?, rate_limit?, rate_window_s?}"
-    if not isinstance(data.get("paused", False), bool) or not isinstance(data.get("name", ""), str):
-        return "paused is true or false, name a string"
-    try:
-        whole_number(data.get("rate_limit", 0), "rate_limit")
-        positive(data.get("rate_window_s", RATE[1]), "rate_window_s")
-    except ControlError as exc:
-        return str(exc)
-    return None
-
-
-async def control_services(request: Request) -> Response:
-    state, data = vendor(request), json_body(await request.body())
-    if request.method == "POST":
-        if problem := _service_problem(data):
-            return JSONResponse({"error": problem}, 400)
-        service = state.service(data["routing_key"])
-        service.paused = data.get("paused", service.paused)
-        service.name = data.get("name", service.name)
-        if "rate_limit" in data:
-            state.rate = (data["rate_limit"], float(data.get("rate_window_s", RATE[1])))
-    return JSONResponse(
-        {
-            "services": [
-                {"id": s.id, "name": s.name, "paused": s.paused}
-                for s in {s.id: s for s in state.services.values()}.values()
-            ]
-        }
-    )
-
-
-async def control_extensions(request: Request) -> Response:
-    """Slack extensions: GET lists them (secrets masked) with what each sent; POST one or a
-    list (each replaces the extension with its id, or is added); DELETE `?id=` one, or all."""
-    state = vendor(request)
-    if request.method == "POST":
-        try:
-            added = parse_extensions(json_body(await request.body()), len(state.extensions))
-        except ControlError as exc:
-            return JSONResponse({"error": str(exc)}, 400)
-        for extension in added:
-            if extension.id in state.extensions:
-                del state.extensions[extension.id]
-            state.extensions.put(extension.id, extension)
-    elif request.method == "DELETE":
-        wanted = request.query_params.get("id")
-        for ext_id in [e for e in state.extensions if wanted in (None, e)]:
-            del state.extensions[ext_id]
-    return JSONResponse({"extensions": [e.to_json() for e in state.extensions.values()]})
-
-
 def items(state: PagerDutyState, clock: MockClock) -> Iterator[Item]:
     """Each incident (its run id is its dedup key, PagerDuty's `incident_key`, or in its title,
     as an alert from Sentry carries it) and change event held, as the REST API answers them."""
@@ -320,6 +265,26 @@ def _pause_all(state: Any) -> None:
     state.vendor.pause_all = True
     for service in state.vendor.services.values():
         service.paused = True
+
+
+# Every REST route's path family (the Events API, /v2/*, takes no token).
+REST_PREFIXES = tuple(
+    f"/{family}*"
+    for family in (
+        "incidents",
+        "abilities",
+        "change_events",
+        "log_entries",
+        "services",
+        "users",
+        "escalation_policies",
+        "schedules",
+        "oncalls",
+        "priorities",
+        "teams",
+        "analytics",
+    )
+)
 
 
 SCENARIOS = (
@@ -354,13 +319,13 @@ SCENARIOS = (
         faults(
             *(
                 {
-                    "method": "GET",
+                    "method": "*",
                     "path": path,
                     "status": 401,
                     "content_type": "application/json",
                     "body": '{"error":{"message":"Authentication failed","code":2006}}',
                 }
-                for path in ("/incidents*", "/abilities*", "/change_events*")
+                for path in REST_PREFIXES
             )
         ),
     ),

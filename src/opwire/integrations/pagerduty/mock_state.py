@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,7 @@ from opwire.mock.deliver import Outbox
 from opwire.mock.limits import CONFIGURED, CappedDict, CappedList
 
 RATE = (120, 60.0)  # events per window seconds per routing key
+ROUTING_KEY = re.compile(r"^[A-Za-z0-9]{32}$")  # an Events API v2 integration key
 # Each allowed event is a timestamp held for the rate window: at most this many are held, so a
 # rate set above it from the control route means unlimited, not an unlimited store.
 MAX_RATE = 100_000
