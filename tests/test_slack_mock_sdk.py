@@ -1126,3 +1126,26 @@ def test_every_paged_list_iterates_to_its_end(slack_mock: Mock) -> None:
     assert sizes(client.users_conversations(limit=2), "channels") == [2, 1]
     replies = client.conversations_replies(channel=CHANNEL, ts=parent["ts"], limit=2)
     assert sizes(replies, "messages") == [2, 1]
+
+
+def test_search_messages(slack_mock: Mock) -> None:
+    """search.messages (a user token; search:read): {query, messages: {total, matches, paging,
+    pagination}}, each match with its channel, permalink and text; `in:` narrows to a channel;
+    a bot token is not_allowed_token_type; no query is no_query."""
+    bot, person = web(slack_mock), web(slack_mock, USER_TOKEN)
+    slack_mock.control("POST", "slack/channels", {"id": "C0PUBLIC02", "name": "deploys"})
+    bot.chat_postMessage(channel=CHANNEL, text="run r-1234 failed")
+    bot.chat_postMessage(channel="C0PUBLIC02", text="deploy of r-1234 started")
+    bot.chat_postMessage(channel=CHANNEL, text="unrelated")
+    found = person.search_messages(query="r-1234")
+    assert found["query"] == "r-1234" and found["messages"]["total"] == 2
+    (first, second) = found["messages"]["matches"]
+    assert (first["channel"]["id"], first["text"]) == ("C0PUBLIC02", "deploy of r-1234 started")
+    assert second["permalink"].endswith(f"/archives/{CHANNEL}/p{second['ts'].replace('.', '')}")
+    assert found["messages"]["paging"] == {"count": 20, "total": 2, "page": 1, "pages": 1}
+    narrowed = person.search_messages(query="r-1234 in:#opwire-alerts")["messages"]["matches"]
+    assert [m["text"] for m in narrowed] == ["run r-1234 failed"]
+    refused = api_error(lambda: bot.search_messages(query="r-1234"))
+    assert refused.response["error"] == "not_allowed_token_type"
+    empty = api_error(lambda: person.search_messages(query=""))
+    assert empty.response["error"] == "no_query"

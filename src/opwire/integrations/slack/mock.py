@@ -3,9 +3,8 @@
 Pages followed: api.slack.com/messaging/webhooks; api.slack.com/changelog/2016-05-17-changes-to-
 errors-for-incoming-webhooks; docs.slack.dev/apis/web-api/rate-limits;
 shared/specs/slack/slack_web_openapi_v2.json; vendor-contracts.md § 5. The Web API methods live
-in mock_methods.py, mock_chat.py, mock_items.py, mock_directory.py, mock_channels.py and
-mock_files.py (their
-plumbing in mock_web.py), the state in mock_state.py.
+in mock_methods.py, mock_chat.py, mock_items.py, mock_directory.py, mock_channels.py,
+mock_files.py and mock_search.py (their plumbing in mock_web.py), the state in mock_state.py.
 
 Webhook answers are bare words as text/plain; the Web API answers HTTP 200 with `ok` true or
 false (a 429 `ratelimited` when throttled). Any well-formed webhook path and any `xoxb-`/`xoxp-`
@@ -45,6 +44,7 @@ from opwire.integrations.slack import (
     mock_files,
     mock_items,
     mock_methods,
+    mock_search,
 )
 from opwire.integrations.slack.mock_state import DEFAULT_CHANNEL, Hook, SlackState
 from opwire.integrations.slack.mock_web import ApiError, not_found
@@ -293,7 +293,9 @@ SCENARIOS = (
 
 
 def _web_routes() -> list[Route]:
-    modules = (mock_methods, mock_chat, mock_items, mock_directory, mock_channels, mock_files)
+    modules = (
+        mock_methods, mock_chat, mock_items, mock_directory, mock_channels, mock_files, mock_search
+    )  # fmt: skip
     return [route for module in modules for route in module.routes()]
 
 

@@ -69,6 +69,7 @@ ACCEPTED: dict[str, str] = {
     "files.getUploadURLExternal": "files:write",
     "files.completeUploadExternal": "files:write",
     "files.info": "files:read",
+    "search.messages": "search:read",
 }
 
 # What the mock's tokens were granted: every scope a method above accepts.
