@@ -8,6 +8,7 @@ Pages: docs.opsgenie.com/docs/alert-api, /docs/alert-api-continued, /docs/pagina
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -601,6 +602,19 @@ def test_created_at_compares_unix_milliseconds(searchable: opsgenie_sdk.AlertApi
     assert [a.alias for a in after] == ["db-slow"]
     before = searchable.count_alerts(query=f"createdAt < {millis}").data.count
     assert before == 2
+
+
+def test_created_at_in_unix_seconds_as_the_sdk_sample_queries(
+    searchable: opsgenie_sdk.AlertApi,
+) -> None:
+    """opsgenie-python-sdk samples/alert_samples.py list_open_alerts_since_one_week:
+    `createdAt<%d AND createdAt>%d AND status: open` with time.time() seconds."""
+    now = round(time.time()) + 600  # past the fixture's clock advances
+    week = 7 * 24 * 60 * 60
+    query = f"createdAt<{now} AND createdAt>{now - week} AND status: open"
+    listed = searchable.list_alerts(limit=25, query=query, order="desc", sort="createdAt")
+    assert [a.alias for a in listed.data] == ["db-slow", "db-down"]
+    assert searchable.count_alerts(query=f"createdAt<{now - week}").data.count == 0
 
 
 def test_sort_order_offset_limit_and_paging(searchable: opsgenie_sdk.AlertApi, mock: Mock) -> None:

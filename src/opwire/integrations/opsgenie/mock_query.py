@@ -58,6 +58,10 @@ FIELDS: dict[str, tuple[str, str]] = {
 FREE_TEXT = ("message", "description", "alias", "entity", "source")
 # Day formats the docs show beside unix milliseconds (`createdAt > 10-08-2016`): UNCONFIRMED.
 DAY_FORMATS = ("%d-%m-%Y", "%d-%m-%YT%H:%M:%S")
+# A time below this is unix seconds, not milliseconds (the SDK's own samples/alert_samples.py
+# queries `createdAt<%d` with `time.time()` seconds; as milliseconds it would be January 1970,
+# a date no alert has). UNCONFIRMED that Opsgenie reads seconds so.
+SECONDS_BELOW = 100_000_000_000
 TOKEN = re.compile(
     r'\s*(?:(?P<paren>[()])|(?P<quoted>"(?:[^"\\]|\\.)*")|(?P<op>!=|<=|>=|[:=<>])'
     r'|(?P<word>[^\s()":=<>!]+|!))'
@@ -269,9 +273,12 @@ def _free_text(phrase: str) -> Match:
 
 def _number(value: str, kind: str) -> float:
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         pass
+    else:
+        seconds = kind == "time" and abs(number) < SECONDS_BELOW
+        return number * 1000 if seconds else number
     if kind == "time":
         for form in DAY_FORMATS:
             try:
