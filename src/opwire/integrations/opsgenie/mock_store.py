@@ -7,10 +7,11 @@ Create Alert's alias deduplication while open), vendor-contracts.md § 4.3-4.5.
 
 Every write is accepted (202) and processed after `request_delay_s` on the mock clock; what
 fails (a responder team that does not exist, an alert that is not there) fails at processing
-(`isSuccess: false`), not at the 202. A read (request status, get, list, count) waits for the
-writes that are due within SETTLE_S first, so a client that reads right after a write sees it,
-as it does against Opsgenie, whose processing takes a moment (the mock's default delay is that
-moment); a longer delay (`request_delay_s` above SETTLE_S) keeps the 404 RequestNotProcessed.
+(`isSuccess: false`), not at the 202. A read (request status, get, list, count, logs) first
+waits for the writes due within SETTLE_S, so a client that reads right after a write sees it:
+the SDK's own samples and its SuccessResponse.retrieve_result() ask at once and do not catch a
+404. How long Opsgenie takes to process a request is UNCONFIRMED (the default 0.2 s stands for
+it); a delay beyond SETTLE_S keeps answering 404 RequestNotProcessed until it passes.
 """
 
 from __future__ import annotations
