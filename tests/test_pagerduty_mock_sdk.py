@@ -756,3 +756,24 @@ def test_the_token_invalid_scenario_refuses_every_rest_route(mock: Mock) -> None
         assert sender.trigger("still paged", "src") != ""
     finally:
         mock.control("DELETE", "faults")
+
+
+def test_persist_provisions_a_user_once_and_updates_it(mock: Mock) -> None:
+    """createUser (201 `{"user"}`, `From` required) through persist("users", "email", …), the
+    python-pagerduty docs' own example: found by `query` the second time; update=True sends it
+    whole to updateUser; a taken email is 400 code 2001; deleteUser 204 through rdelete."""
+    client = rest(mock, default_from=USER)
+    email = f"new.responder.{uuid.uuid4().hex[:6]}@example.com"
+    values = {"name": "New Responder", "email": email, "type": "user", "role": "limited_user"}
+    made = client.persist("users", "email", values)
+    assert (made["email"], made["role"], made["type"]) == (email, "limited_user", "user")
+    assert checked(client.get(f"/users/{made['id']}"))["user"] == made
+    assert client.persist("users", "email", values)["id"] == made["id"]
+    changed = client.persist("users", "email", {**values, "job_title": "SRE"}, update=True)
+    assert (changed["id"], changed["job_title"]) == (made["id"], "SRE")
+    taken = client.post("/users", json={"user": {**values, "email": email.upper()}})
+    assert checked(taken)["error"]["code"] == 2001
+    no_from = rest(mock).post("/users", json={"user": {**values, "email": "x" + email}})
+    assert no_from.json()["error"]["code"] == 2016
+    assert client.rdelete(made).status_code == 204
+    assert client.find("users", email, attribute="email") is None

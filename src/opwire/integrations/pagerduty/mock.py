@@ -1,8 +1,9 @@
 """PagerDuty mock: Events API v2 (alert and change events) here; the REST API v2 in mock_rest.py
 (reads), mock_updates.py (changing an incident), mock_writes.py (making incidents, notes, merges,
-services), mock_directory.py (users, services, policies, schedules, on-calls, priorities, teams)
-and mock_analytics.py (incident counts); the control routes in mock_control.py; what the mock
-holds and how an incident moves in mock_state.py, the REST shapes in mock_shapes.py.
+services), mock_directory.py (users, services, policies, schedules, on-calls, priorities, teams),
+mock_users.py (users made) and mock_analytics.py (incident counts); the control routes in
+mock_control.py; what the mock holds and how an incident moves in mock_state.py, the REST shapes
+in mock_shapes.py.
 
 Pages followed: developer.pagerduty.com docs/events-API-v2/{01-Overview,02-Trigger-Events,
 03-Change-Events,05-Rate-Limits}, REST-API/{02-Authentication,04-Rate-Limits,14-Errors};
@@ -47,6 +48,7 @@ from opwire.integrations.pagerduty import mock_directory as directory
 from opwire.integrations.pagerduty import mock_rest as rest
 from opwire.integrations.pagerduty import mock_shapes as shapes
 from opwire.integrations.pagerduty import mock_updates as updates
+from opwire.integrations.pagerduty import mock_users as users
 from opwire.integrations.pagerduty import mock_writes as writes
 from opwire.integrations.pagerduty.extensions import slack_message
 from opwire.integrations.pagerduty.mock_control import control_extensions, control_services
@@ -350,6 +352,7 @@ REST_ROUTES = (
     *updates.ROUTES,
     *directory.ROUTES,
     *analytics.ROUTES,
+    *users.ROUTES,
 )
 
 

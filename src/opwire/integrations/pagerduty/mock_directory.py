@@ -112,8 +112,9 @@ def _email(user_id: str) -> str:
 
 
 def _seen(state: PagerDutyState) -> dict[str, dict[str, Any]]:
-    """The users the log shows acting, by id: the owner first, then the others as seen."""
-    found = {OWNER["id"]: owner()}
+    """The account's users by id: the owner, those made through REST, then the others the log
+    shows acting."""
+    found = {OWNER["id"]: owner(), **state.users}
     for entry in state.log.values():
         agent = entry["agent"]
         if agent["type"] == "user_reference" and agent["id"] not in found:

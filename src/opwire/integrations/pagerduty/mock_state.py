@@ -89,6 +89,9 @@ class PagerDutyState:
     change_events: CappedList[dict[str, Any]] = field(init=False)
     extensions: CappedDict[str, Extension] = field(init=False)
     outbox: Outbox = field(default_factory=Outbox)
+    # Users made through REST (createUser), by id: at most MAX_USERS, past which createUser is
+    # the API's 402 (an account's seats are limited), so none is ever dropped.
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
     # An incident merged away (mergeIncidents) goes when the incident it was merged into goes.
     merged: dict[str, list[str]] = field(default_factory=dict)
 
