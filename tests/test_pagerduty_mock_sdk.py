@@ -359,6 +359,10 @@ def test_the_directory_lists_with_find_dict_all_and_iter_all(mock: Mock) -> None
     service_id = only_incident(client, "dir-1")["service"]["id"]
     assert services[service_id]["escalation_policy"]["id"] == policy["id"]
     assert checked(client.get(f"/services/{service_id}"))["service"] == services[service_id]
+    (team,) = client.list_all("teams")
+    for teams, expected in (([team["id"], "POTHER"], True), (["POTHER"], False)):
+        found = client.dict_all("services", params={"team_ids[]": teams})
+        assert (service_id in found) is expected
     assert client.subdomain == "opwire-mock"
     assert client.account_has_ability("teams") is True
     with pytest.raises(pagerduty.HttpError):
