@@ -1149,3 +1149,22 @@ def test_search_messages(slack_mock: Mock) -> None:
     assert refused.response["error"] == "not_allowed_token_type"
     empty = api_error(lambda: person.search_messages(query=""))
     assert empty.response["error"] == "no_query"
+
+
+def test_a_person_sees_every_channel_the_bot_only_its_own(slack_mock: Mock) -> None:
+    """The mock's workspace: the operator (a person's token) is in every channel, the bot only
+    where it joined or was invited. A private channel a person made is theirs to read and post
+    in; to the bot it is channel_not_found until it is invited (is_member each caller's own)."""
+    bot, person = web(slack_mock), web(slack_mock, USER_TOKEN)
+    room = person.conversations_create(name="sec-incident", is_private=True)["channel"]["id"]
+    assert person.chat_postMessage(channel=room, text="private note")["ok"] is True
+    assert person.conversations_info(channel=room)["channel"]["is_member"] is True
+    hidden = api_error(lambda: bot.conversations_info(channel=room))
+    assert hidden.response["error"] == "channel_not_found"
+    assert room not in [
+        c["id"] for c in bot.conversations_list(types="private_channel")["channels"]
+    ]
+    person.conversations_invite(channel=room, users="U0OPWIRE0")
+    assert bot.conversations_info(channel=room)["channel"]["is_member"] is True
+    (note,) = bot.conversations_history(channel=room)["messages"]
+    assert note["text"] == "private note"

@@ -38,6 +38,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from opwire.integrations.slack import (
+    mock_blocks,
     mock_channels,
     mock_chat,
     mock_directory,
@@ -133,7 +134,7 @@ def _blocks_ok(blocks: list[Any]) -> bool:
     """Blocks the Web API would take; a webhook answers others with a bare 400 `invalid_blocks`
     (java-slack-sdk#1017: "a 400 invalid_blocks back ... posting a message to our webhook")."""
     try:
-        mock_methods.check_blocks(blocks)
+        mock_blocks.check_blocks(blocks)
     except ApiError:
         return False
     return True

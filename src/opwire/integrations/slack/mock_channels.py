@@ -213,7 +213,7 @@ def users_conversations(call: Call) -> dict[str, Any]:
         kind = (
             "im" if channel.im_user else "private_channel" if channel.private else "public_channel"
         )
-        member = channel.member or (not bot and not channel.private)
+        member = channel.member or not bot
         return kind in types and member and not (hide_archived and channel.archived)
 
     shown = [_without_membership(conversation(c)) for c in call.state.channels.values() if mine(c)]

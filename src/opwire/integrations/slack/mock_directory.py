@@ -20,7 +20,7 @@ from typing import Any
 
 from starlette.routing import Route
 
-from opwire.integrations.slack.mock_methods import conversation, readable
+from opwire.integrations.slack.mock_methods import conversation, in_it, readable
 from opwire.integrations.slack.mock_state import (
     APP_ID,
     BOT_ICON,
@@ -179,7 +179,7 @@ def join(call: Call) -> dict[str, Any]:
         raise ApiError("method_not_supported_for_channel_type")
     if channel.archived:
         raise ApiError("is_archived")
-    if channel.member:
+    if in_it(call, channel):
         warning = "already_in_channel"
         return {
             "channel": conversation(channel),

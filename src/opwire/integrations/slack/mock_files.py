@@ -23,7 +23,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from opwire.integrations.slack.mock_methods import author, check_blocks, postable
+from opwire.integrations.slack.mock_blocks import check_blocks
+from opwire.integrations.slack.mock_methods import author, postable
 from opwire.integrations.slack.mock_state import TEAM_ID, WORKSPACE_URL, Upload
 from opwire.integrations.slack.mock_web import (
     ApiError,

@@ -29,6 +29,7 @@ from typing import Any
 
 from starlette.routing import Route
 
+from opwire.integrations.slack.mock_blocks import check_blocks
 from opwire.integrations.slack.mock_state import (
     APP_ID,
     BOT_ICON,
@@ -74,43 +75,6 @@ def numbered(attachments: list[Any]) -> list[dict[str, Any]]:
     return [{**a, "id": n} for n, a in enumerate(attachments, 1) if isinstance(a, dict)]
 
 
-# Block Kit's layout blocks (docs.slack.dev/reference/block-kit/blocks): at most 50 in a
-# message, a section's text at most 3000 characters.
-BLOCKS_MAX, SECTION_TEXT_MAX = 50, 3000
-BLOCK_TYPES = {
-    "actions", "call", "context", "context_actions", "divider", "file", "header", "image",
-    "input", "markdown", "rich_text", "section", "table", "video",
-}  # fmt: skip
-
-
-def check_blocks(blocks: list[Any]) -> None:
-    """`invalid_blocks` for more than 50 blocks, a block that is no object or names no known
-    type, or a section's text past 3000 characters: each problem in `errors` and in
-    `response_metadata.messages` with its JSON pointer (wording UNCONFIRMED)."""
-    problems = []
-    if len(blocks) > BLOCKS_MAX:
-        problems.append(f"no more than {BLOCKS_MAX} items allowed [json-pointer:/blocks]")
-    for n, block in enumerate(blocks):
-        kind = block.get("type") if isinstance(block, dict) else None
-        if not isinstance(kind, str):
-            problems.append(f"missing required field: type [json-pointer:/blocks/{n}]")
-        elif kind not in BLOCK_TYPES:
-            problems.append(f"unsupported type: {kind} [json-pointer:/blocks/{n}/type]")
-        elif kind == "section" and len(_section_text(block)) > SECTION_TEXT_MAX:
-            problems.append(
-                f"must be less than 3001 characters [json-pointer:/blocks/{n}/text/text]"
-            )
-    if problems:
-        metadata = {"messages": [f"[ERROR] {p}" for p in problems]}
-        raise ApiError("invalid_blocks", extra={"errors": problems, "response_metadata": metadata})
-
-
-def _section_text(block: dict[str, Any]) -> str:
-    inner = block.get("text")
-    value = inner.get("text") if isinstance(inner, dict) else None
-    return value if isinstance(value, str) else ""
-
-
 def author(call: Call) -> dict[str, str]:
     """Who a message of this call is from: the bot (and its bot_id), or the token's user."""
     return {"user": BOT_USER, "bot_id": BOT_ID} if call.kind == "bot" else {"user": HUMAN_USER}
@@ -126,9 +90,15 @@ def bot_profile(call: Call) -> dict[str, Any]:
     return {"bot_profile": profile}
 
 
+def in_it(call: Call, channel: Channel) -> bool:
+    """Whether the caller is in the channel: the bot where it joined (`member`), the operator
+    (a person's token) in every channel of the mock's workspace."""
+    return channel.member or call.kind == "user"
+
+
 def readable(call: Call, given: str) -> Channel:
     channel = call.state.channels.get(given)
-    if channel is None or (channel.private and not channel.member):
+    if channel is None or (channel.private and not in_it(call, channel)):
         raise ApiError("channel_not_found")
     return channel
 
@@ -187,11 +157,11 @@ def postable(call: Call) -> Channel:
     given = text(call.params, "channel")
     # A user's id posts into the app's direct message with that user (chat.postMessage).
     channel = call.state.im_with(given) if given in USERS else call.state.find_channel(given)
-    if channel is None or (channel.private and not channel.member):
+    if channel is None or (channel.private and not in_it(call, channel)):
         raise ApiError("channel_not_found")
     if channel.archived:
         raise ApiError("is_archived")
-    if not channel.member:
+    if not in_it(call, channel):
         raise ApiError("not_in_channel")
     return channel
 
@@ -246,7 +216,7 @@ def update(call: Call) -> dict[str, Any]:
 
 def member_channel(call: Call) -> Channel:
     channel = readable(call, required(call.params, "channel"))
-    if not channel.member:
+    if not in_it(call, channel):
         raise ApiError("not_in_channel")
     return channel
 
@@ -328,7 +298,15 @@ def _about(value: tuple[str, str, int]) -> dict[str, Any]:
 
 def info(call: Call) -> dict[str, Any]:
     channel = readable(call, required(call.params, "channel"))
-    return {"channel": conversation(channel, flag(call.params, "include_num_members"))}
+    return {"channel": seen_by(call, channel, flag(call.params, "include_num_members"))}
+
+
+def seen_by(call: Call, channel: Channel, num_members: bool = False) -> dict[str, Any]:
+    """The channel as the caller sees it (its `is_member` is the caller's)."""
+    shown = conversation(channel, num_members)
+    if "is_member" in shown:
+        shown["is_member"] = in_it(call, channel)
+    return shown
 
 
 def types_of(call: Call) -> set[str]:
@@ -345,10 +323,10 @@ def list_conversations(call: Call) -> dict[str, Any]:
     def listed(channel: Channel) -> bool:
         kind = "private_channel" if channel.private else "public_channel"
         kind = "im" if channel.im_user else kind
-        visible = channel.member or not channel.private
+        visible = in_it(call, channel) or not channel.private
         return kind in types and visible and not (hide_archived and channel.archived)
 
-    shown = [conversation(c) for c in call.state.channels.values() if listed(c)]
+    shown = [seen_by(call, c) for c in call.state.channels.values() if listed(c)]
     found, cursor = page(shown, call.params, size)
     return {"channels": found, "response_metadata": {"next_cursor": cursor}}
 
