@@ -4,7 +4,8 @@ Pages followed: api.slack.com/messaging/webhooks; api.slack.com/changelog/2016-0
 errors-for-incoming-webhooks; docs.slack.dev/apis/web-api/rate-limits;
 shared/specs/slack/slack_web_openapi_v2.json; vendor-contracts.md § 5. The Web API methods live
 in mock_methods.py, mock_chat.py, mock_items.py, mock_directory.py, mock_channels.py,
-mock_files.py and mock_search.py (their plumbing in mock_web.py), the state in mock_state.py.
+mock_files.py and mock_search.py (their plumbing in mock_web.py, Block Kit's limits in
+mock_blocks.py, the OAuth scopes in mock_scopes.py), the state in mock_state.py.
 
 Webhook answers are bare words as text/plain; the Web API answers HTTP 200 with `ok` true or
 false (a 429 `ratelimited` when throttled). Any well-formed webhook path and any `xoxb-`/`xoxp-`

@@ -38,9 +38,12 @@ Facts the sources here leave open, in one table (each the most likely behaviour;
 | history without `include_all_metadata` | no `metadata` on its messages* |
 | the scope headers | lower-case `x-oauth-scopes`, `x-accepted-oauth-scopes`; all scopes granted* |
 | conversations.create, private | a `C…` id; history gets "set the channel topic: …" on setTopic* |
+| search.messages | every word in the text, `in:`/`from:` honoured, newest first* |
+| who is in a channel | a person's token: every one; the bot: where it joined or was invited* |
 
 Each module names its own pages and such facts: mock_methods.py, mock_chat.py, mock_items.py,
-mock_directory.py, mock_channels.py, mock_files.py, mock_scopes.py.
+mock_directory.py, mock_channels.py, mock_files.py, mock_search.py, mock_blocks.py,
+mock_scopes.py.
 """
 
 from __future__ import annotations
