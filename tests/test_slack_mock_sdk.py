@@ -1168,3 +1168,14 @@ def test_a_person_sees_every_channel_the_bot_only_its_own(slack_mock: Mock) -> N
     assert bot.conversations_info(channel=room)["channel"]["is_member"] is True
     (note,) = bot.conversations_history(channel=room)["messages"]
     assert note["text"] == "private note"
+
+
+def test_fetch_one_message_idiom(slack_mock: Mock) -> None:
+    """The documented way to read one message (docs.slack.dev/messaging/retrieving-messages):
+    conversations.history with latest=<ts>, inclusive=true, limit=1 answers that message."""
+    client = web(slack_mock)
+    sent = [client.chat_postMessage(channel=CHANNEL, text=f"m{n}")["ts"] for n in range(3)]
+    (one,) = client.conversations_history(channel=CHANNEL, latest=sent[1], inclusive=True, limit=1)[
+        "messages"
+    ]
+    assert (one["ts"], one["text"]) == (sent[1], "m1")
