@@ -258,10 +258,18 @@ def test_an_enormous_answer_is_sent_in_pieces_never_built_whole(slack_mock: Mock
 
 SHARED_STORES = {"request_log", "credentials", "active_scenarios"}
 STORES = {
-    "datadog": {"events", "points", "service_checks"},
+    "datadog": {"events", "points", "service_checks", "logs"},
     "sentry": {"projects", "events", "issues", "alert_rules"},
     "pagerduty": {"services", "alerts", "change_events", "extensions", "log_entries"},
-    "opsgenie": {"keys", "alerts", "requests", "heartbeats"},
+    "opsgenie": {
+        "keys",
+        "alerts",
+        "requests",
+        "heartbeats",
+        "searches",
+        "incidents",
+        "incident_requests",
+    },
     "slack": {"hooks", "channels", "messages"},
     "splunk": {"tokens", "events", "channels", "acks", "sessions", "jobs"},
 }

@@ -49,8 +49,8 @@ TEXTS = {
 
 @dataclass(slots=True)
 class Incidents:
-    """The incidents and their request outcomes (kept beside the alert state, capped alike;
-    their drops are not in /_opwire/health yet: test_mock_bounds names each mock's stores)."""
+    """The incidents and their request outcomes (kept beside the alert state, capped alike,
+    their drops counted in the alert state's counter that /_opwire/health reports)."""
 
     dropped: Counter[str] = field(default_factory=Counter)
     tiny_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
