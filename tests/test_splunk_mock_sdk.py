@@ -751,3 +751,37 @@ def test_results_in_csv_json_rows_json_cols_and_raw(events: Mock) -> None:
     exported = service.jobs.export("search sourcetype=app:text", output_mode="raw").read()
     assert exported.decode() == "worker ready level=INFO\n"
     assert service.jobs.export(query, output_mode="csv").read().decode().startswith("level,count")
+
+
+def test_hec_tokens_managed_through_data_inputs_http(splunk_mock: Mock) -> None:
+    """data/inputs/http as splunklib's Inputs reads it: the `http` kind, each token an entry
+    named http://<name> with its GUID, index, indexes and useACK; a token made there is the one
+    HEC checks (its allowed indexes, disable, useACK needing a channel), and deleting it ends
+    its entry (HEC REST API endpoints, data/inputs/http)."""
+    splunk_mock.control("POST", "splunk/config", {"tokens": {TOKEN: {"ack": True}}})
+    service = login(splunk_mock)
+    assert service.inputs.kinds == ["http"]
+    (configured,) = service.inputs.list("http")
+    assert (configured["token"], configured["useACK"], configured.kind) == (TOKEN, "1", "http")
+    made = service.inputs.create("opwire", "http", index="ops", indexes="ops,main")
+    assert made.name == "http://opwire" and made["index"] == "ops"
+    auth = {"Authorization": f"Splunk {made['token']}"}
+
+    def post(body: str) -> tuple[int, int]:
+        reply = httpx.post(
+            f"{splunk_mock.url}/services/collector/event", headers=auth, content=body
+        )
+        return reply.status_code, reply.json()["code"]
+
+    assert post('{"event": "x", "index": "security"}') == (400, 7)
+    assert post('{"event": "via the new token"}') == (200, 0)
+    made.disable()
+    assert post('{"event": "x"}') == (403, 1)
+    made.enable()
+    made.update(useACK="1")
+    assert post('{"event": "x"}') == (400, 10)
+    assert ("opwire", "http") in service.inputs
+    found = rows(service.jobs.oneshot("search index=ops", output_mode="json"))
+    assert [r["_raw"] for r in found] == ["via the new token"]
+    made.delete()
+    assert [i.name for i in service.inputs.list("http")] == [configured.name]

@@ -87,8 +87,8 @@ def _make_message(name: str, given: dict[str, str], _owner: str, _app: str) -> r
 def password_for(request: Request, name: str, params: dict[str, str]) -> None:
     """A user created while the mock checks passwords can log in with the one it was given."""
     users = search_state(request).users
-    if users is not None:
-        users[name] = params.get("password", "")
+    if users is not None and params.get("password"):
+        users[name] = params["password"]
 
 
 USERS = rest.Kind("authentication/users", "users", (), _make_user, after=password_for)

@@ -56,8 +56,13 @@ class Kind:
     links: tuple[str, ...]  # an entry's links besides alternate and list
     make: Callable[[str, dict[str, str], str, str], Stored | str]  # name, params, owner, app
     live: Callable[[Request, Stored], dict[str, Any]] = lambda _r, s: s.content
-    # what a create does besides storing the object (a new user's password)
+    # what a create or an edit does besides storing the object (a new user's password)
     after: Callable[[Request, str, dict[str, str]], None] = lambda *_: None
+    removed: Callable[[Request, Stored], None] = lambda *_: None
+    # objects splunkd shows though nobody created them here (an index HEC wrote to)
+    extra: Callable[[Request], list[Stored]] = lambda _r: []
+    # the stored name a path's name stands for (an HEC token's foo is http://foo)
+    normalize: Callable[[str], str] = lambda name: name
 
 
 @dataclass(slots=True)
@@ -152,24 +157,24 @@ def visible(request: Request, stored: Stored) -> bool:
 
 def listed(request: Request, kind: Kind) -> list[Stored]:
     found = [s for s in rest_state(request).of(kind).values() if visible(request, s)]
-    if kind is INDEXES:
-        known = {s.name for s in found}
-        seen = {e["index"] for e in mock_state(request).vendor.events} - known
-        found += [_index(name, {}) for name in seen]
+    known = {s.name for s in found}
+    found += [s for s in kind.extra(request) if s.name not in known]
     return sorted(found, key=lambda s: s.name.lower())
 
 
 def lookup(request: Request, kind: Kind, name: str) -> Stored | None:
+    name = kind.normalize(name)
     stored = rest_state(request).of(kind).get(name)
-    events = mock_state(request).vendor.events
-    if stored is None and kind is INDEXES and any(e["index"] == name for e in events):
-        return _index(name, {})
-    return stored if stored is not None and visible(request, stored) else None
+    if stored is None:
+        return next((s for s in kind.extra(request) if s.name == name), None)
+    return stored if visible(request, stored) else None
 
 
 def entity_name(request: Request, action: bool = False) -> str:
     """The object's name as splunkd reads its path segment: splunklib quotes it with `+` for a
     space (UrlEncoded), so the raw segment is decoded as a form value."""
+    if "/" in (whole := str(request.path_params.get("name", "")).rstrip("/")):
+        return whole  # a {name:path} route: a name such as http://opwire
     raw = request.scope.get("raw_path") or request.url.path.encode()
     segments = raw.decode("latin-1").rstrip("/").split("/")
     return unquote_plus(segments[-2 if action else -1], encoding="utf-8", errors="replace")
@@ -226,7 +231,8 @@ def item(kind: Kind) -> Callable[[Request], Any]:
             return _delete(request, kind, stored, params)
         if request.method == "POST":
             stored.content.update(settings(params))
-            rest_state(request).of(kind)[name] = stored
+            rest_state(request).of(kind)[stored.name] = stored
+            kind.after(request, stored.name, params)
         return answer(request, kind, [stored], params)
 
     return handle
@@ -235,9 +241,8 @@ def item(kind: Kind) -> Callable[[Request], Any]:
 def _delete(request: Request, kind: Kind, stored: Stored, params: dict[str, str]) -> Response:
     if stored.builtin:
         return _problem(f"In handler '{kind.handler}': Cannot remove {stored.name}", 400, params)
-    rest_state(request).of(kind).pop(stored.name)
-    if kind is INDEXES:
-        _drop_events(mock_state(request).vendor.events, stored.name)
+    rest_state(request).of(kind).pop(stored.name, stored)
+    kind.removed(request, stored)
     return answer(request, kind, listed(request, kind), params)
 
 
@@ -277,6 +282,7 @@ def toggle(kind: Kind, disabled: bool) -> Callable[[Request], Any]:
             return missing(kind, name, params)
         stored.content["disabled"] = disabled
         rest_state(request).of(kind)[stored.name] = stored
+        kind.after(request, stored.name, {})
         return answer(request, kind, [stored], params)
 
     return handle
@@ -356,7 +362,23 @@ def _make_app(name: str, given: dict[str, str], _owner: str, _app_name: str) -> 
     return _app(name, given)
 
 
-INDEXES = Kind("data/indexes", "indexes", ("_reload", "disable"), _make_index, live=_index_live)
+def _seen_indexes(request: Request) -> list[Stored]:
+    return [_index(n, {}) for n in {e["index"] for e in mock_state(request).vendor.events}]
+
+
+def _index_removed(request: Request, stored: Stored) -> None:
+    _drop_events(mock_state(request).vendor.events, stored.name)
+
+
+INDEXES = Kind(
+    "data/indexes",
+    "indexes",
+    ("_reload", "disable"),
+    _make_index,
+    live=_index_live,
+    removed=_index_removed,
+    extra=_seen_indexes,
+)
 APPS = Kind("apps/local", "localapps", ("_reload", "disable", "package"), _make_app)
 BUILTIN_INDEXES = ("_audit", "_internal", "_introspection", "_telemetry", "history", "main")
 BUILTINS: dict[str, tuple[Stored, ...]] = {

@@ -14,13 +14,13 @@ from typing import Any
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Mount, Route
 
-from opwire.integrations.splunk import mock_access, mock_receivers
+from opwire.integrations.splunk import mock_access, mock_receivers, mock_tokens
 from opwire.integrations.splunk import mock_entities as rest
 from opwire.integrations.splunk import mock_jobs as jobs
 from opwire.integrations.splunk import mock_saved as saved
 from opwire.integrations.splunk.mock_search import export, login, server_info
 
-KINDS = (rest.INDEXES, rest.APPS, saved.SAVED, *mock_access.KINDS)
+KINDS = (rest.INDEXES, rest.APPS, saved.SAVED, mock_tokens.HTTP, *mock_access.KINDS)
 
 
 def _variants(path: str) -> list[str]:
@@ -61,11 +61,15 @@ def _collections(prefix: str) -> list[BaseRoute]:
             actions |= {"dispatch": saved.dispatch, "history": saved.history}
         if kind is rest.INDEXES:
             actions["roll-hot-buckets"] = rest.roll_hot_buckets
+        # an HEC token's name (http://opwire) holds slashes once splunklib unquotes it
+        name = "{name:path}" if kind is mock_tokens.HTTP else "{name}"
         for action, handler in actions.items():
             verbs = ["GET"] if action == "history" else ["POST"]
-            found.append(Route(f"{base}/{{name}}/{action}", handler, methods=verbs))
+            found.append(Route(f"{base}/{name}/{action}", handler, methods=verbs))
         methods = ["GET", "POST", "DELETE"]
-        found += [Route(p, rest.item(kind), methods=methods) for p in _variants(f"{base}/{{name}}")]
+        found += [Route(p, rest.item(kind), methods=methods) for p in _variants(f"{base}/{name}")]
+    for path in _variants(f"{prefix}/data/inputs"):
+        found.append(Route(path, mock_tokens.kinds, methods=["GET"]))
     return found
 
 
