@@ -279,6 +279,10 @@ def test_users_info(slack_mock: Mock) -> None:
     assert (bot["id"], bot["is_bot"], bot["profile"]["bot_id"]) == ("U0OPWIRE0", True, "B0OPWIRE0")
     human = client.users_info(user="U0OPWIRE1", include_locale=True)["user"]
     assert (human["is_bot"], human["locale"]) == (False, "en-US")
+    # What apps show of a person: names and the avatar sizes (objs_user_profile).
+    profile = human["profile"]
+    assert (profile["first_name"], profile["last_name"]) == ("opwire", "operator")
+    assert all(profile[f"image_{n}"].startswith("https://") for n in (24, 32, 48, 72, 192, 512))
     assert api_error(lambda: client.users_info(user="U0NOBODY0")).response["error"] == (
         "user_not_found"
     )

@@ -45,6 +45,7 @@ from opwire.integrations.slack.mock_web import (
 )
 
 USERS_LIMIT_MAX = 1000
+AVATAR = "https://avatars.slack-edge.com/opwire/{id}_{size}.png"  # a profile's image_<size>
 
 
 def user_object(user: User, locale: bool) -> dict[str, Any]:
@@ -61,6 +62,9 @@ def user_object(user: User, locale: bool) -> dict[str, Any]:
         "status_text": "",
         "status_emoji": "",
         "fields": None,
+        "first_name": user.real_name.split(" ")[0],
+        "last_name": " ".join(user.real_name.split(" ")[1:]),
+        **{f"image_{n}": AVATAR.format(id=user.id, size=n) for n in (24, 32, 48, 72, 192, 512)},
         "team": TEAM_ID,
         **({"email": user.email} if user.email else {}),
         **({"bot_id": BOT_ID} if user.is_bot else {}),
