@@ -79,9 +79,11 @@ def _make_role(name: str, given: dict[str, str], _owner: str, _app: str) -> rest
 
 
 def _make_message(name: str, given: dict[str, str], _owner: str, _app: str) -> rest.Stored | str:
+    """A message's entry holds its text under its own name (splunklib Message.value)."""
     if not given.get("value"):
         return "Missing argument: value"
-    return rest.Stored(name, {"message": given["value"], "severity": "info", **given})
+    severity = given.get("severity", "info")
+    return rest.Stored(name, {name: given["value"], "help": "", "severity": severity})
 
 
 def password_for(request: Request, name: str, params: dict[str, str]) -> None:
