@@ -737,3 +737,82 @@ def test_an_issues_tag_values_are_counted(sdk: Mock) -> None:
     detail = spec_checked(sdk, f"{base}/")
     assert (detail["key"], detail["uniqueValues"], detail["totalValues"]) == ("shard", 2, 3)
     assert api(sdk, f"organizations/opwire-mock/issues/{group}/tags/nope/").status_code == 404
+
+
+PARAMETER = "sentry.message.parameter.cart_id"
+
+
+def test_sdk_logs_read_back_from_the_logs_table(mock: Mock) -> None:
+    """docs.sentry.io/platforms/python/logs/ and the events table's `dataset=logs`: each
+    sentry_sdk.logger line is a row (message; severity as the SDK sends it, `warn`; trace; its
+    attributes, a template's parameters as `sentry.message.parameter.<name>`)."""
+    from sentry_sdk import logger as sentry_logger
+
+    mock.control("POST", "sentry/config", {"processing_delay_s": 0})
+    host = mock.url.removeprefix("http://")
+    client = sentry_sdk.Client(
+        dsn=f"http://{KEY}@{host}/42",
+        default_integrations=False,
+        enable_logs=True,
+        environment="staging",
+    )
+    with sentry_sdk.new_scope() as scope:
+        scope.set_client(client)
+        sentry_logger.warning("opwire sdk cart {cart_id} is stale", cart_id="c-9")
+        sentry_logger.info("opwire sdk cart ok")
+        client.close(timeout=5)
+    params = {
+        "dataset": "logs",
+        "field": ["message", "severity", "timestamp", "trace", PARAMETER, "environment"],
+        "query": "severity:warn",
+    }
+    table = spec_checked(mock, "organizations/opwire-mock/events/", params=params)
+    (row,) = table["data"]
+    assert (row["message"], row["severity"], row[PARAMETER]) == (
+        "opwire sdk cart c-9 is stale",
+        "warn",
+        "c-9",
+    )
+    assert row["environment"] == "staging" and len(row["trace"]) == 32
+    assert table["meta"]["fields"]["timestamp"] == "date"
+    counted = {
+        "dataset": "logs",
+        "field": ["severity", "count()"],
+        "sort": "severity",
+        "query": 'message:"opwire sdk cart*"',
+    }
+    table = spec_checked(mock, "organizations/opwire-mock/events/", params=counted)
+    assert table["data"] == [
+        {"severity": "info", "count()": 1},
+        {"severity": "warn", "count()": 1},
+    ]
+
+
+def test_a_transactions_spans_read_back_from_the_spans_table(sdk: Mock) -> None:
+    """The events table's `dataset=spans` (docs.sentry.io/product/explore/traces/): the root
+    span (`is_transaction`) and each child, with op, description and duration in ms; the
+    transactions dataset shows `transaction.duration`."""
+    transaction = sentry_sdk.start_transaction(name="opwire-sdk-spans", op="task")
+    with transaction, transaction.start_child(op="db.query", name="SELECT 42"):
+        pass
+    sentry_sdk.flush(timeout=5)
+    params = {
+        "dataset": "spans",
+        "field": ["span.op", "span.description", "span.duration", "is_transaction", "trace"],
+        "query": "transaction:opwire-sdk-spans",
+    }
+    rows = spec_checked(sdk, "organizations/opwire-mock/events/", params=params)["data"]
+    by_op = {r["span.op"]: r for r in rows}
+    assert by_op["task"]["is_transaction"] and by_op["task"]["span.description"] == (
+        "opwire-sdk-spans"
+    )
+    assert by_op["db.query"]["span.description"] == "SELECT 42"
+    assert by_op["db.query"]["trace"] == by_op["task"]["trace"]
+    assert all(r["span.duration"] >= 0 for r in rows)
+    params = {
+        "dataset": "transactions",
+        "field": ["transaction", "transaction.duration", "transaction.op"],
+        "query": "transaction:opwire-sdk-spans",
+    }
+    (row,) = spec_checked(sdk, "organizations/opwire-mock/events/", params=params)["data"]
+    assert row["transaction.op"] == "task" and row["transaction.duration"] >= 0

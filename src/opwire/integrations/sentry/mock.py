@@ -39,6 +39,8 @@ Vendor facts chosen where the sources are silent (UNCONFIRMED):
 | `substatus` of an ignored issue | `archived_until_escalating`; a regression: `regressed` |
 | deleting an issue | its events go at once (Sentry deletes them in a task) |
 | a `user_report` item or POST for an event of another project | kept, linked to no event |
+| logs table `severity` | the level text the SDK sends (`warn`), not renamed |
+| a cell holding a list or object | its JSON text (Sentry's columns are scalars) |
 | events table without `field=` | 400 "No columns selected"; logs/spans/metrics datasets: |
 | | an empty table (the mock keeps no such rows) |
 """
@@ -88,6 +90,7 @@ from opwire.integrations.sentry.mock_events import (
     normalize,
     title,
 )
+from opwire.integrations.sentry.mock_explore import keep_logs
 from opwire.integrations.sentry.mock_feedback import keep_item as keep_report
 from opwire.integrations.sentry.mock_feedback import user_feedback
 from opwire.integrations.sentry.mock_issues import (
@@ -222,6 +225,8 @@ def _accept(request: Request, project: Project, envelope: Envelope, size: int) -
             keep_checkin(project, item.payload, now)
         elif item.headers.get("type") == "user_report":
             keep_report(state_of(request), project, item.payload, now)
+        elif item.headers.get("type") == "log":
+            keep_logs(project, item.payload, now)
     return JSONResponse({"id": stored_id} if stored_id else {})
 
 

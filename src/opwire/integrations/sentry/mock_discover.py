@@ -18,6 +18,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from opwire.integrations.sentry.mock_events import all_tags, formatted, iso
+from opwire.integrations.sentry.mock_explore import (
+    LOG_KINDS,
+    SPAN_KINDS,
+    Found,
+    log_rows,
+    scalars,
+    seconds,
+    span_rows,
+)
 from opwire.integrations.sentry.mock_search import SearchError, matches
 from opwire.integrations.sentry.mock_search import parse as search
 from opwire.integrations.sentry.mock_shapes import event_body, event_summary
@@ -37,8 +46,8 @@ Row = tuple[str, dict[str, Any], dict[str, Any] | None]  # event id, what is sto
 PER_PAGE = 50  # Discover's default page; 100 at most
 PERIOD = re.compile(r"^(\d+)([smhdw])$")
 SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-# dataset -> which event types it reads. UNCONFIRMED: the mock keeps no spans, logs or metrics
-# as rows, so those datasets answer an empty table.
+# dataset -> which event types it reads; logs and spans have their own rows (mock_explore.py).
+# UNCONFIRMED: the mock keeps no metrics, profiles or uptime results, so those tables are empty.
 DATASETS: dict[str, tuple[str, ...]] = {
     "errors": ("error", "default"),
     "discover": ("error", "default", "transaction"),
@@ -84,6 +93,12 @@ def _sdk(key: str) -> Callable[[Row], Any]:
     return read
 
 
+def _duration(row: Row) -> float | None:
+    event = row[1]["payload"]
+    start, end = seconds(event.get("start_timestamp")), seconds(event.get("timestamp"))
+    return (end - start) * 1000 if start is not None and end is not None else None
+
+
 COLUMNS: dict[str, tuple[str, Callable[[Row], Any]]] = {
     "id": ("string", lambda r: r[0]),
     "title": ("string", lambda r: r[1]["title"]),
@@ -104,6 +119,9 @@ COLUMNS: dict[str, tuple[str, Callable[[Row], Any]]] = {
     "culprit": ("string", _payload("culprit")),
     "logger": ("string", _payload("logger")),
     "server_name": ("string", _payload("server_name")),
+    "transaction.duration": ("duration", _duration),
+    "transaction.op": ("string", _context("trace", "op")),
+    "transaction.status": ("string", _context("trace", "status")),
     "trace": ("string", _context("trace", "trace_id")),
     "trace.span": ("string", _context("trace", "span_id")),
     "user.id": ("string", _user("id")),
@@ -119,22 +137,27 @@ def _tags(row: Row) -> dict[str, str]:
     return {t["key"]: t["value"] for t in all_tags(row[1]["payload"])}
 
 
-def _cell(row: Row, name: str) -> Any:
-    if name in COLUMNS:
-        return COLUMNS[name][1](row)
-    key = name.removeprefix("tags[").removesuffix("]")
-    return _tags(row).get(key)
+def _event_cells(row: Row) -> dict[str, Any]:
+    """An event's cells: its tags by key, then the columns (a column wins over a tag)."""
+    kinds = {k: kind for k, (kind, _) in COLUMNS.items()}
+    cells = {**_tags(row), **{k: read(row) for k, (_, read) in COLUMNS.items()}}
+    return {**scalars(cells), "_kinds": kinds}
 
 
-def _searchable(row: Row) -> tuple[dict[str, Any], dict[str, set[str]]]:
+def _cell(cells: dict[str, Any], name: str) -> Any:
+    if name in cells:
+        return cells[name]
+    return cells.get(name.removeprefix("tags[").removesuffix("]"))
+
+
+def _searchable(cells: dict[str, Any]) -> tuple[dict[str, Any], dict[str, set[str]]]:
     """The row as issue search reads a group: title and level fields, the rest as tags."""
-    cells = {k: _cell(row, k) for k in COLUMNS}
-    tags = {k: {str(v)} for k, v in {**_tags(row), **cells}.items() if v is not None}
+    tags = {k: {str(v)} for k, v in cells.items() if v is not None and not k.startswith("_")}
     group = {
-        "title": row[1]["title"],
-        "culprit": cells["culprit"] or "",
-        "level": cells["level"],
-        "shortId": cells["issue"] or "",
+        "title": str(cells.get("title") or cells.get("message") or ""),
+        "culprit": cells.get("culprit") or "",
+        "level": cells.get("level") or cells.get("severity"),
+        "shortId": cells.get("issue") or "",
         "status": "unresolved",
     }
     return group, tags
@@ -149,34 +172,46 @@ def _window(request: Request, now: float) -> float:
     return now - int(found[1]) * SECONDS[found[2]]
 
 
-def _rows(
-    request: Request, state: SentryState, projects: set[int], kinds: tuple[str, ...]
-) -> list[Row]:
-    """The processed events of `projects` of those types, in the window, matching `query`."""
+def _source(request: Request, state: SentryState, projects: set[int], dataset: str) -> list[Found]:
+    """The dataset's rows of `projects`, newest first, before any filter."""
     now = clock_of(request).now()
-    oldest, terms = _window(request, now), search(request.query_params.get("query", ""))
-    environments = set(request.query_params.getlist("environment"))
+    if dataset == "logs":
+        return log_rows(state, projects)
+    if dataset == "spans":
+        return span_rows(state, projects, now)
+    kinds = DATASETS[dataset]
     found = []
     for event_id, stored in reversed(state.events.items()):
-        if not visible(state, event_id, now) or stored["received"] < oldest:
+        if stored["project"].id not in projects or stored["payload"]["type"] not in kinds:
             continue
-        payload = stored["payload"]
-        if stored["project"].id not in projects or payload["type"] not in kinds:
-            continue
-        if environments and payload.get("environment") not in environments:
-            continue
-        row = (event_id, stored, state.groups.get(stored["group"] or ""))
-        if matches(terms, *_searchable(row)):
-            found.append(row)
+        if visible(state, event_id, now):
+            row = (event_id, stored, state.groups.get(stored["group"] or ""))
+            found.append((stored["received"], {**_event_cells(row), "_row": row}))
     return found
 
 
-def _aggregate(name: str, rows: list[Row]) -> Any:
+def _rows(
+    request: Request, state: SentryState, projects: set[int], dataset: str
+) -> list[dict[str, Any]]:
+    """The dataset's rows in the window and environments, matching `query`."""
+    oldest = _window(request, clock_of(request).now())
+    terms = search(request.query_params.get("query", ""))
+    environments = set(request.query_params.getlist("environment"))
+    return [
+        cells
+        for received, cells in _source(request, state, projects, dataset)
+        if received >= oldest
+        and (not environments or cells.get("environment") in environments)
+        and matches(terms, *_searchable(cells))
+    ]
+
+
+def _aggregate(name: str, rows: list[dict[str, Any]]) -> Any:
     if name == "count()":
         return len(rows)
     if name in ("last_seen()", "first_seen()"):
-        times = [r[1]["received"] for r in rows]
-        return iso(max(times) if name == "last_seen()" else min(times))
+        times = [str(r.get("timestamp")) for r in rows]
+        return max(times) if name == "last_seen()" else min(times)
     inner = name.removeprefix("count_unique(").removesuffix(")")
     return len({_cell(r, inner) for r in rows} - {None})
 
@@ -187,20 +222,24 @@ def _is_aggregate(name: str) -> bool:
     )
 
 
-def _kind(name: str) -> str:
+def _kind(name: str, rows: list[dict[str, Any]], dataset: str) -> str:
     if name in ("count()",) or name.startswith("count_unique("):
         return "integer"
     if name in ("last_seen()", "first_seen()"):
         return "date"
-    return COLUMNS.get(name, ("string", None))[0]
+    empty = {"logs": LOG_KINDS, "spans": SPAN_KINDS}.get(dataset) or {
+        k: kind for k, (kind, _) in COLUMNS.items()
+    }
+    kinds = rows[0]["_kinds"] if rows else empty
+    return str(kinds.get(name, "string"))
 
 
-def _table(fields: list[str], rows: list[Row]) -> list[dict[str, Any]]:
+def _table(fields: list[str], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per event, or, with an aggregate among the fields, per distinct plain columns."""
     plain = [f for f in fields if not _is_aggregate(f)]
     if len(plain) == len(fields):
         return [{f: _cell(r, f) for f in fields} for r in rows]
-    groups: dict[tuple[Any, ...], list[Row]] = {}
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for row in rows:
         groups.setdefault(tuple(_cell(row, f) for f in plain), []).append(row)
     return [
@@ -209,9 +248,10 @@ def _table(fields: list[str], rows: list[Row]) -> list[dict[str, Any]]:
     ]
 
 
-def _sorted(
-    request: Request, fields: list[str], table: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
+Table = list[dict[str, Any]]
+
+
+def _sorted(request: Request, fields: list[str], table: Table) -> Table:
     raw = request.query_params.get("sort", "")
     if not raw:
         return table
@@ -219,7 +259,8 @@ def _sorted(
     if name not in fields:
         raise SearchError(f"Cannot sort by a field that is not selected: {name}")
     present = [r for r in table if r[name] is not None]
-    present.sort(key=lambda r: r[name], reverse=raw.startswith("-"))
+    # Text after numbers, so a column of mixed kinds still sorts.
+    present.sort(key=lambda r: (isinstance(r[name], str), r[name]), reverse=raw.startswith("-"))
     return present + [r for r in table if r[name] is None]
 
 
@@ -245,12 +286,12 @@ async def organization_events(request: Request) -> Response:
     owned = [p for p in state.projects.values() if p.org == org]
     projects = {p.id for p in owned if not wanted or wanted & {p.slug, str(p.id)}}
     try:
-        rows = _rows(request, state, projects, DATASETS[dataset])
+        rows = _rows(request, state, projects, dataset)
         table = _sorted(request, fields, _table(fields, rows))
     except SearchError as exc:
         return detail(400, str(exc))
     meta = {
-        "fields": {f: _kind(f) for f in fields},
+        "fields": {f: _kind(f, rows, dataset) for f in fields},
         "units": {f: None for f in fields},
         "isMetricsData": False,
         "isMetricsExtractedData": False,
@@ -272,7 +313,7 @@ async def project_events(request: Request) -> Response:
         return not_there()
     full = request.query_params.get("full", "").lower() in ("1", "true")
     try:
-        rows = _rows(request, state, {project.id}, DATASETS["errors"])
+        rows = [r["_row"] for r in _rows(request, state, {project.id}, "errors")]
     except SearchError as exc:
         return detail(400, str(exc))
     shown = [

@@ -41,6 +41,7 @@ class Project:
     # event, the project's own cap bounds them: no store of their own in /_opwire/health).
     monitors: dict[str, dict[str, Any]] = field(default_factory=dict)
     user_reports: dict[str, dict[str, Any]] = field(default_factory=dict)  # by event id
+    logs: list[tuple[float, dict[str, Any]]] = field(default_factory=list)  # (received, cells)
 
     def add_monitor(self, monitor: dict[str, Any]) -> None:
         self.monitors[monitor["slug"]] = monitor
