@@ -677,10 +677,12 @@ def test_users_list_lookup_by_email_bots_and_team(slack_mock: Mock) -> None:
     users.lookupByEmail (users_not_found), bots.info (bot_not_found), team.info."""
     client = web(slack_mock)
     everyone = client.users_list()
-    assert [u["id"] for u in everyone["members"]] == ["U0OPWIRE0", "U0OPWIRE1"]
+    assert [u["id"] for u in everyone["members"]] == ["U0OPWIRE0", "U0OPWIRE1", "USLACKBOT"]
     assert isinstance(everyone["cache_ts"], int)
-    pages = [[u["id"] for u in page["members"]] for page in client.users_list(limit=1)]
-    assert pages == [["U0OPWIRE0"], ["U0OPWIRE1"]]
+    pages = [[u["id"] for u in page["members"]] for page in client.users_list(limit=2)]
+    assert pages == [["U0OPWIRE0", "U0OPWIRE1"], ["USLACKBOT"]]
+    slackbot = client.users_info(user="USLACKBOT")["user"]
+    assert (slackbot["name"], slackbot["is_bot"]) == ("slackbot", False)
     found = client.users_lookupByEmail(email="operator@opwire.example")["user"]
     assert found["id"] == "U0OPWIRE1" and found["profile"]["email"] == "operator@opwire.example"
     nobody = api_error(lambda: client.users_lookupByEmail(email="nobody@opwire.example"))

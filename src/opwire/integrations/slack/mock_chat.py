@@ -29,6 +29,7 @@ from opwire.integrations.slack.mock_methods import (
     thread_fields,
 )
 from opwire.integrations.slack.mock_state import (
+    SLACKBOT,
     TEAM_ID,
     USERS,
     WORKSPACE_URL,
@@ -76,7 +77,7 @@ def post_ephemeral(call: Call) -> dict[str, Any]:
     channel = postable(call)
     content(call)
     thread_fields(call, channel)
-    if text(call.params, "user") not in USERS:
+    if text(call.params, "user") not in USERS or text(call.params, "user") == SLACKBOT:
         raise ApiError("user_not_in_channel")
     return {"message_ts": call.state.next_ts(call.now)}
 

@@ -73,11 +73,13 @@ class User:
     email: str = ""  # a bot user has none (users.lookupByEmail cannot find it)
 
 
+SLACKBOT = "USLACKBOT"  # every workspace has Slackbot, a user that is no bot user (is_bot false)
 USERS = {
     BOT_USER: User(BOT_USER, "opwire-bot", "opwire bot", is_bot=True),
     HUMAN_USER: User(
         HUMAN_USER, "opwire-operator", "opwire operator", False, "operator@opwire.example"
     ),
+    SLACKBOT: User(SLACKBOT, "slackbot", "Slackbot", is_bot=False),
 }
 
 
