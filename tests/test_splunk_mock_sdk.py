@@ -757,7 +757,8 @@ def test_hec_tokens_managed_through_data_inputs_http(splunk_mock: Mock) -> None:
     """data/inputs/http as splunklib's Inputs reads it: the `http` kind, each token an entry
     named http://<name> with its GUID, index, indexes and useACK; a token made there is the one
     HEC checks (its allowed indexes, disable, useACK needing a channel), and deleting it ends
-    its entry (HEC REST API endpoints, data/inputs/http)."""
+    its entry (HEC REST API endpoints, data/inputs/http); its events' default source is
+    http:<name>."""
     splunk_mock.control("POST", "splunk/config", {"tokens": {TOKEN: {"ack": True}}})
     service = login(splunk_mock)
     assert service.inputs.kinds == ["http"]
@@ -783,5 +784,6 @@ def test_hec_tokens_managed_through_data_inputs_http(splunk_mock: Mock) -> None:
     assert ("opwire", "http") in service.inputs
     found = rows(service.jobs.oneshot("search index=ops", output_mode="json"))
     assert [r["_raw"] for r in found] == ["via the new token"]
+    assert (found[0]["source"], found[0]["sourcetype"]) == ("http:opwire", "httpevent")
     made.delete()
     assert [i.name for i in service.inputs.list("http")] == [configured.name]

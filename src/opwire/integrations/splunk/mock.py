@@ -191,8 +191,8 @@ def _store(
             epoch(item.get("time"), now),
             ready,
             index=item.get("index", defaults.get("index", token.default_index)),
-            sourcetype=item.get("sourcetype", defaults.get("sourcetype", "httpevent")),
-            source=item.get("source", defaults.get("source", "http:opwire-mock")),
+            sourcetype=item.get("sourcetype", defaults.get("sourcetype", token.sourcetype)),
+            source=item.get("source", defaults.get("source", token.source)),
             host=item.get("host", defaults.get("host", "opwire-mock")),
             fields=item.get("fields") or {},
         )

@@ -72,6 +72,9 @@ class Token:
     ack: bool = False
     indexes: list[str] | None = None
     default_index: str = "main"
+    # an event's source and sourcetype when it names none (a named token's http:<name>)
+    source: str = "http:opwire-mock"
+    sourcetype: str = "httpevent"
 
 
 def objects(text: str) -> list[Any]:

@@ -59,7 +59,7 @@ def _make(name: str, given: dict[str, str], _owner: str, _app: str) -> rest.Stor
     return made
 
 
-def _token_of(content: dict[str, Any]) -> Token:
+def _token_of(name: str, content: dict[str, Any]) -> Token:
     indexes = content.get("indexes") or []
     listed = indexes if isinstance(indexes, list) else [i for i in str(indexes).split(",") if i]
     return Token(
@@ -67,6 +67,8 @@ def _token_of(content: dict[str, Any]) -> Token:
         ack=_truthy(content.get("useACK", False)),
         indexes=listed or None,
         default_index=str(content.get("index") or "main"),
+        source=str(content.get("source") or f"http:{name.removeprefix(PREFIX)}"),
+        sourcetype=str(content.get("sourcetype") or "httpevent"),
     )
 
 
@@ -74,7 +76,8 @@ def _sync(request: Request, name: str, _params: dict[str, str]) -> None:
     """The stored token's settings become the ones HEC intake checks."""
     stored = rest.rest_state(request).of(HTTP).get(name)
     if stored is not None:
-        mock_state(request).vendor.tokens[str(stored.content["token"])] = _token_of(stored.content)
+        tokens = mock_state(request).vendor.tokens
+        tokens[str(stored.content["token"])] = _token_of(stored.name, stored.content)
 
 
 def _removed(request: Request, stored: rest.Stored) -> None:
