@@ -816,3 +816,22 @@ def test_a_transactions_spans_read_back_from_the_spans_table(sdk: Mock) -> None:
     }
     (row,) = spec_checked(sdk, "organizations/opwire-mock/events/", params=params)["data"]
     assert row["transaction.op"] == "task" and row["transaction.duration"] >= 0
+
+
+def test_an_attachment_is_described_and_downloaded(sdk: Mock) -> None:
+    """docs.sentry.io/api/events/retrieve-an-event-attachment/: the metadata, and with
+    `download` the bytes sent, with their Content-Type and a Content-Disposition naming the
+    file (event_attachment_details.py)."""
+    data = b"\x89PNG\r\n\x1a\n fake image bytes"
+    with sentry_sdk.new_scope() as scope:
+        scope.add_attachment(bytes=data, filename="shot.png", content_type="image/png")
+        event_id = sentry_sdk.capture_message("opwire sdk screenshot")
+    sentry_sdk.flush(timeout=5)
+    (listed,) = spec_checked(sdk, f"{PROJECT}/events/{event_id}/attachments/")
+    path = f"{PROJECT}/events/{event_id}/attachments/{listed['id']}/"
+    assert spec_checked(sdk, path) == listed
+    download = api(sdk, path, params={"download": "1"})
+    assert (download.status_code, download.content) == (200, data)
+    assert download.headers["content-type"] == "image/png"
+    assert download.headers["content-disposition"] == 'attachment; filename="shot.png"'
+    assert api(sdk, f"{PROJECT}/events/{event_id}/attachments/999999/").status_code == 404

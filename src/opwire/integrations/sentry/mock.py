@@ -64,7 +64,8 @@ from starlette.types import ASGIApp
 from opwire.encoding import DecodeError, decode_body
 from opwire.integrations.sentry.alerts import parse_rules, trigger
 from opwire.integrations.sentry.envelope import Envelope, EnvelopeError, parse
-from opwire.integrations.sentry.envelope import Item as EnvelopeItem
+from opwire.integrations.sentry.mock_attachments import event_attachment, event_attachments
+from opwire.integrations.sentry.mock_attachments import keep as keep_attachments
 from opwire.integrations.sentry.mock_auth import (
     BAD_PROJECT,
     MISSING,
@@ -127,7 +128,6 @@ from opwire.mock.values import ControlError, number, whole_number
 BODY_LIMIT = 200 << 20  # decompressed envelope (develop.sentry.dev envelopes "size limits")
 EVENT_OVERHEAD = 512
 ENVELOPE_TYPE = "application/x-sentry-envelope"
-ATTACHMENTS_PER_EVENT = 100
 TAG_VALUES_PER_ISSUE = 100  # what issue search remembers of each tag
 # Relay's 429 (common.rs RateLimited; vendor-contracts § 2.4).
 THROTTLED_BODY = json.dumps(
@@ -217,17 +217,27 @@ def _accept(request: Request, project: Project, envelope: Envelope, size: int) -
     if event is not None and item is not None:
         stored_id = header_id or _payload_id(event) or uuid.uuid4().hex
         _keep(request, project, stored_id, event, str(item.headers["type"]), size)
-    if stored_id is not None:
-        _keep_attachments(request, stored_id, envelope.items)
-    now, kept = clock_of(request).now(), not state_of(request).drop_events
-    for item in envelope.items if kept else []:
-        if item.headers.get("type") == "check_in":
-            keep_checkin(project, item.payload, now)
-        elif item.headers.get("type") == "user_report":
-            keep_report(state_of(request), project, item.payload, now)
-        elif item.headers.get("type") == "log":
-            keep_logs(project, item.payload, now)
+    _keep_items(request, project, envelope, stored_id, event is not None)
     return JSONResponse({"id": stored_id} if stored_id else {})
+
+
+def _keep_items(
+    request: Request, project: Project, envelope: Envelope, stored_id: str | None, event: bool
+) -> None:
+    """The envelope's other items the mock reads back: attachments on the event, check-ins,
+    user reports and logs. Any other type (session, client_report, profile, …) is accepted
+    and not kept."""
+    state, now = state_of(request), clock_of(request).now()
+    if stored_id is not None:
+        keep_attachments(state, stored_id, envelope.items, now, event)
+    for item in [] if state.drop_events else envelope.items:
+        kind = item.headers.get("type")
+        if kind == "check_in":
+            keep_checkin(project, item.payload, now)
+        elif kind == "user_report":
+            keep_report(state, project, item.payload, now)
+        elif kind == "log":
+            keep_logs(project, item.payload, now)
 
 
 def _payload_id(event: dict[str, Any]) -> str | None:
@@ -248,34 +258,6 @@ def _keep(
     state, received = state_of(request), clock_of(request).now()
     new = _store(state, project, stored_id, normalize(event, item_type, stored_id), size, received)
     _alert(request, stored_id, new)
-
-
-def _keep_attachments(request: Request, stored_id: str, items: list[EnvelopeItem]) -> None:
-    """Each attachment item, as the web API lists it, on its event (its bytes are not kept).
-    One for an event the mock does not hold is dropped (UNCONFIRMED: Sentry keeps it)."""
-    state, now = state_of(request), clock_of(request).now()
-    stored = state.events.get(stored_id)
-    if stored is None:
-        return
-    kept: list[dict[str, Any]] = stored["attachments"]
-    for item in items:
-        if item.headers.get("type") != "attachment":
-            continue
-        mimetype = item.headers.get("content_type")
-        mimetype = mimetype if isinstance(mimetype, str) else "application/octet-stream"
-        listed = {
-            "id": str(next(state.attachment_ids)),
-            "event_id": stored_id,
-            "type": str(item.headers.get("attachment_type") or "event.attachment"),
-            "name": str(item.headers.get("filename") or "Unnamed Attachment"),
-            "mimetype": mimetype,
-            "dateCreated": iso(now),
-            "size": len(item.payload),
-            "headers": {"Content-Type": mimetype},
-            "sha1": hashlib.sha1(item.payload, usedforsecurity=False).hexdigest(),
-        }
-        if len(kept) < ATTACHMENTS_PER_EVENT:
-            kept.append(listed)
 
 
 async def store_endpoint(request: Request) -> Response:
@@ -435,20 +417,6 @@ async def project_event(request: Request) -> Response:
     if stored is None or stored["project"] is not project:
         return detail(404, "Event not found")
     return JSONResponse(event_body(p["event_id"], stored))
-
-
-async def event_attachments(request: Request) -> Response:
-    """GET …/events/{event_id}/attachments/: what the event's envelope carried."""
-    if denied := api_auth(request):
-        return denied
-    p, state = request.path_params, state_of(request)
-    project = state.find_project(p["org"], p["project"])
-    stored = visible(state, p["event_id"], clock_of(request).now())
-    if project is None or stored is None or stored["project"] is not project:
-        return not_there()
-    wanted = request.query_params.get("query", "").lower()
-    listed = [a for a in stored["attachments"] if wanted in a["name"].lower()]
-    return JSONResponse(listed)
 
 
 async def resolve_event_id(request: Request) -> Response:
@@ -652,6 +620,7 @@ def issue_routes(base: str) -> list[Route]:
 
 
 PROJECT = "/api/0/projects/{org}/{project}"
+EVENT = f"{PROJECT}/events/{{event_id}}"
 ORG = "/api/0/organizations/{org}"
 
 
@@ -665,9 +634,8 @@ def create_app() -> ASGIApp:
             Route(f"{PROJECT}/events/{{event_id}}/", project_event, methods=["GET"]),
             Route(f"{ORG}/events/", organization_events, methods=["GET"]),
             Route(f"{ORG}/events/{{ref}}/", organization_event, methods=["GET"]),
-            Route(
-                f"{PROJECT}/events/{{event_id}}/attachments/", event_attachments, methods=["GET"]
-            ),
+            Route(f"{EVENT}/attachments/", event_attachments, methods=["GET"]),
+            Route(f"{EVENT}/attachments/{{attachment_id}}/", event_attachment, methods=["GET"]),
             Route(f"{PROJECT}/issues/", project_issues, methods=BULK),
             Route(f"{PROJECT}/user-feedback/", user_feedback, methods=["GET", "POST"]),
             Route(f"{ORG}/eventids/{{event_id}}/", resolve_event_id, methods=["GET"]),
