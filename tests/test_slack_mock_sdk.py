@@ -798,7 +798,6 @@ def test_unfurl_and_broadcast_flags_are_taken(slack_mock: Mock) -> None:
 def test_async_web_client(slack_mock: Mock) -> None:
     """AsyncWebClient (aiohttp) makes the same calls: auth.test, chat.postMessage, and
     conversations.history through its async page iterator, which ends on next_cursor ""."""
-    pytest.importorskip("aiohttp")
     from slack_sdk.web.async_client import AsyncWebClient
 
     async def run() -> list[list[str]]:
@@ -922,7 +921,6 @@ def test_async_web_client_rate_limit_retry_handler(
 ) -> None:
     """AsyncWebClient with AsyncRateLimitErrorRetryHandler: HTTP 429 + Retry-After on
     chat.postMessage, one wait, then ok."""
-    pytest.importorskip("aiohttp")
     from slack_sdk.http_retry import builtin_async_handlers
     from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
     from slack_sdk.web.async_client import AsyncWebClient
@@ -1092,7 +1090,6 @@ def test_message_metadata(slack_mock: Mock) -> None:
 def test_async_webhook_client_and_async_upload(slack_mock: Mock) -> None:
     """AsyncWebhookClient (aiohttp): 200 "ok", and the bare-word errors; AsyncWebClient's
     files_upload_v2 makes the same three steps as the sync client's."""
-    pytest.importorskip("aiohttp")
     from slack_sdk.web.async_client import AsyncWebClient
     from slack_sdk.webhook.async_client import AsyncWebhookClient
 
