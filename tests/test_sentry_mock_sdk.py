@@ -835,3 +835,37 @@ def test_an_attachment_is_described_and_downloaded(sdk: Mock) -> None:
     assert download.headers["content-type"] == "image/png"
     assert download.headers["content-disposition"] == 'attachment; filename="shot.png"'
     assert api(sdk, f"{PROJECT}/events/{event_id}/attachments/999999/").status_code == 404
+
+
+def _raise_in(name: str) -> str | None:
+    try:
+        raise KeyError(name)
+    except KeyError:
+        return sentry_sdk.capture_exception()
+
+
+def test_culprit_users_and_default_fingerprints_group_as_sentry_does(sdk: Mock) -> None:
+    """event_manager.py `get_culprit`: `module in function` of the newest in-app frame; the
+    issue's userCount counts distinct users; `{{ default }}` in a fingerprint stands for
+    Sentry's own grouping, so different errors under one scope fingerprint stay apart
+    (docs.sentry.io/concepts/data-management/event-grouping/fingerprint-rules/)."""
+    ids = []
+    for user in ("u-1", "u-2", "u-1"):
+        with sentry_sdk.new_scope() as scope:
+            scope.clear()  # no transaction name left from other tests: it would be the culprit
+            scope.set_user({"id": user})
+            scope.fingerprint = ["{{ default }}", "checkout"]
+            ids.append(_raise_in("opwire-culprit"))
+    with sentry_sdk.new_scope() as scope:
+        scope.fingerprint = ["{{ default }}", "checkout"]
+        other = _raise_in("opwire-other")
+    sentry_sdk.flush(timeout=5)
+    event = spec_checked(sdk, f"{PROJECT}/events/{ids[0]}/")
+    assert event["culprit"] == "test_sentry_mock_sdk in _raise_in"
+    issue = spec_checked(sdk, f"organizations/opwire-mock/issues/{event['groupID']}/")
+    assert (issue["count"], issue["userCount"], issue["culprit"]) == (
+        "3",
+        2,
+        "test_sentry_mock_sdk in _raise_in",
+    )
+    assert spec_checked(sdk, f"{PROJECT}/events/{other}/")["groupID"] != event["groupID"]

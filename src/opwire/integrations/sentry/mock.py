@@ -51,6 +51,7 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 import uuid
 import zlib
 from collections.abc import Iterator
@@ -125,6 +126,7 @@ from opwire.mock.scenarios import Scenario, credentials_abroad, faults, vendor_s
 from opwire.mock.state import clock_of, strict_json
 from opwire.mock.values import ControlError, number, whole_number
 
+DEFAULT_PART = re.compile(r"^\{\{\s*default\s*\}\}$")
 BODY_LIMIT = 200 << 20  # decompressed envelope (develop.sentry.dev envelopes "size limits")
 EVENT_OVERHEAD = 512
 ENVELOPE_TYPE = "application/x-sentry-envelope"
@@ -312,6 +314,10 @@ def _event_json(payload: bytes) -> dict[str, Any]:
 def _group_key(project: Project, event: dict[str, Any], title: str) -> str:
     """Explicit fingerprint, else the title (exception type/value, or the message)."""
     fingerprint = event.get("fingerprint")
+    if isinstance(fingerprint, list) and fingerprint:
+        # `{{ default }}` stands for Sentry's own grouping (docs.sentry.io/concepts/data-
+        # management/event-grouping/fingerprint-rules/): here, the title.
+        fingerprint = [title if DEFAULT_PART.match(str(p)) else p for p in fingerprint]
     key = json.dumps(fingerprint) if fingerprint else title
     return hashlib.sha256(f"{project.id}:{key}".encode()).hexdigest()
 
@@ -350,6 +356,7 @@ def _count_into(group: dict[str, Any], event: dict[str, Any], now: str) -> None:
             values[tag["value"]] = {"count": 0, "firstSeen": now}
         if tag["value"] in values:
             values[tag["value"]] |= {"count": values[tag["value"]]["count"] + 1, "lastSeen": now}
+    group["userCount"] = len(seen.get("user", {}))
 
 
 def _store(

@@ -153,7 +153,27 @@ def normalize(event: dict[str, Any], item_type: str, stored_id: str) -> dict[str
         "logentry": message if isinstance(message, dict) else None,
         "tags": client_tags(event),
         "contexts": typed_contexts(event.get("contexts")),
+        "culprit": culprit(event),
     }
+
+
+def culprit(event: dict[str, Any]) -> str:
+    """Sentry's culprit (event_manager.py `get_culprit`, utils/event_frames.py): the client's,
+    else the transaction, else `module in function` of the newest in-app frame, else the
+    request's URL."""
+    for key in ("culprit", "transaction"):
+        if isinstance(event.get(key), str) and event[key]:
+            return str(event[key])[:200]
+    for value in reversed(exceptions(event)):
+        trace = value.get("stacktrace")
+        frames = trace.get("frames") if isinstance(trace, dict) else None
+        for frame in reversed(frames if isinstance(frames, list) else []):
+            if isinstance(frame, dict) and frame.get("in_app"):
+                where = frame.get("module") or frame.get("filename") or "?"
+                return f"{where} in {frame.get('function') or '?'}"[:200]
+    request = event.get("request")
+    url = request.get("url") if isinstance(request, dict) else None
+    return url.split("?", 1)[0][:200] if isinstance(url, str) else ""
 
 
 def typed_contexts(raw: Any) -> dict[str, Any]:

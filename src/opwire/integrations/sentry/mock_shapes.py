@@ -137,7 +137,11 @@ def listed_group(group: dict[str, Any], has_attachments: bool) -> dict[str, Any]
         "integrationIssues": [],
         "isUnhandled": "no" in group["_tags"].get("handled", set()),
         "latestEventHasAttachments": has_attachments,
-        "lifetime": {"count": group["count"], "userCount": 0, "firstSeen": group["firstSeen"]},
+        "lifetime": {
+            "count": group["count"],
+            "userCount": group.get("userCount", 0),
+            "firstSeen": group["firstSeen"],
+        },
         "matchingEventEnvironment": None,
         "matchingEventId": latest,
         "owners": {"type": "", "owner": "", "date_added": group["firstSeen"]},
