@@ -869,3 +869,27 @@ def test_culprit_users_and_default_fingerprints_group_as_sentry_does(sdk: Mock) 
         "test_sentry_mock_sdk in _raise_in",
     )
     assert spec_checked(sdk, f"{PROJECT}/events/{other}/")["groupID"] != event["groupID"]
+
+
+def test_an_sdk_with_default_integrations_in_the_mocks_process_sends_no_storm() -> None:
+    """sentry_sdk.init with its default (auto-enabling) integrations and tracing, beside an
+    in-process mock: the SDK's Starlette integration must not trace the mock's own envelope
+    handling, or each envelope the mock takes becomes a transaction sent to it, without end
+    (sentry_sdk/integrations/asgi.py `_asgi_middleware_applied` is the SDK's own guard)."""
+    import time
+
+    for mock in serve("sentry"):
+        mock.control("POST", "sentry/config", {"processing_delay_s": 0})
+        host = mock.url.removeprefix("http://")
+        sentry_sdk.init(dsn=f"http://{KEY}@{host}/42", traces_sample_rate=1.0)
+        try:
+            assert "starlette" in sentry_sdk.get_client().integrations
+            event_id = sentry_sdk.capture_message("opwire sdk with default integrations")
+            sentry_sdk.flush(timeout=5)
+            time.sleep(0.5)
+            sent = [r for r in mock.requests() if r["path"] == "/api/42/envelope/"]
+            assert len(sent) <= 2  # the message, and at most a session/client report
+            assert api(mock, f"{PROJECT}/events/{event_id}/").status_code == 200
+        finally:
+            sentry_sdk.get_client().close(timeout=1)
+            sentry_sdk.init()

@@ -52,15 +52,17 @@ import binascii
 import hashlib
 import json
 import re
+import sys
 import uuid
 import zlib
 from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from opwire.encoding import DecodeError, decode_body
 from opwire.integrations.sentry.alerts import parse_rules, trigger
@@ -631,7 +633,39 @@ EVENT = f"{PROJECT}/events/{{event_id}}"
 ORG = "/api/0/organizations/{org}"
 
 
+class _Untraced:
+    """The mock, unseen by a sentry-sdk running in the same process (a test that serves the
+    mock in-process and calls sentry_sdk.init with tracing): its ASGI/Starlette integration
+    would trace each envelope the mock takes and send that as a transaction, which the mock
+    takes, without end (seen: 1,100 transactions in 2 s). A real Sentry runs elsewhere, so
+    the mock sets the SDK's own recursion guard (`_asgi_middleware_applied` in
+    sentry_sdk/integrations/asgi.py) while it serves; read from sys.modules, so the mock
+    never imports the SDK. Every other attribute is the wrapped app's."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.app, name)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        asgi = sys.modules.get("sentry_sdk.integrations.asgi")
+        guard = getattr(asgi, "_asgi_middleware_applied", None)
+        if not isinstance(guard, ContextVar):
+            await self.app(scope, receive, send)
+            return
+        token = guard.set(True)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            guard.reset(token)
+
+
 def create_app() -> ASGIApp:
+    return _Untraced(_create_app())
+
+
+def _create_app() -> ASGIApp:
     return create_mock_app(
         "sentry",
         [
