@@ -871,6 +871,24 @@ def test_culprit_users_and_default_fingerprints_group_as_sentry_does(sdk: Mock) 
     assert spec_checked(sdk, f"{PROJECT}/events/{other}/")["groupID"] != event["groupID"]
 
 
+def test_the_sdks_release_is_listed_with_its_health(sdk: Mock) -> None:
+    """docs.sentry.io/api/releases/: the release an SDK reports exists once an event names
+    it (shortVersion without its package); a session marks its health data
+    (develop.sentry.dev/sdk/telemetry/sessions/)."""
+    sentry_sdk.capture_message("opwire sdk release")
+    sentry_sdk.start_session()
+    sentry_sdk.end_session()
+    sentry_sdk.flush(timeout=5)
+    found = spec_checked(sdk, "organizations/opwire-mock/releases/shop@1.2.3/")
+    assert (found["version"], found["shortVersion"]) == ("shop@1.2.3", "1.2.3")
+    assert found["versionInfo"]["package"] == "shop" and found["firstEvent"]
+    (project,) = found["projects"]
+    assert (project["slug"], project["hasHealthData"]) == ("project-42", True)
+    listed = spec_checked(sdk, "organizations/opwire-mock/releases/", params={"query": "shop@"})
+    assert [r["version"] for r in listed] == ["shop@1.2.3"]
+    assert api(sdk, "organizations/opwire-mock/releases/nope@0/").status_code == 404
+
+
 def test_an_sdk_with_default_integrations_in_the_mocks_process_sends_no_storm() -> None:
     """sentry_sdk.init with its default (auto-enabling) integrations and tracing, beside an
     in-process mock: the SDK's Starlette integration must not trace the mock's own envelope

@@ -85,6 +85,7 @@ from opwire.integrations.sentry.mock_issues import (
     project_issues,
     short_id,
 )
+from opwire.integrations.sentry.mock_releases import release, releases
 from opwire.integrations.sentry.mock_shapes import (
     event_body,
     public_group,
@@ -388,6 +389,8 @@ def _create_app() -> ASGIApp:
             *issue_routes(f"{ORG}/issues/{{issue_id}}"),
             *issue_routes("/api/0/issues/{issue_id}"),
             Route(f"{ORG}/monitors/", monitors, methods=["GET", "POST"]),
+            Route(f"{ORG}/releases/", releases, methods=["GET"]),
+            Route(f"{ORG}/releases/{{version}}/", release, methods=["GET"]),
             *(Route(p, h, methods=m) for p, h, m in [*crons(ORG), *crons(PROJECT)]),
             Route(f"{ORG}/", organization, methods=["GET"]),
         ],

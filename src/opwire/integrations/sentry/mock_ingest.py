@@ -47,6 +47,8 @@ from opwire.integrations.sentry.mock_events import (
 )
 from opwire.integrations.sentry.mock_explore import keep_logs
 from opwire.integrations.sentry.mock_feedback import keep_item as keep_report
+from opwire.integrations.sentry.mock_releases import observe as observe_release
+from opwire.integrations.sentry.mock_releases import observe_sessions
 from opwire.integrations.sentry.mock_shapes import (
     public_group,
 )
@@ -162,6 +164,8 @@ def _keep_items(
             keep_report(state, project, item.payload, now)
         elif kind == "log":
             keep_logs(project, item.payload, now)
+        elif kind in ("session", "sessions"):
+            observe_sessions(project, item.payload, now)
 
 
 def _payload_id(event: dict[str, Any]) -> str | None:
@@ -180,7 +184,10 @@ def _keep(
     size: int,
 ) -> None:
     state, received = state_of(request), clock_of(request).now()
-    new = _store(state, project, stored_id, normalize(event, item_type, stored_id), size, received)
+    normalized = normalize(event, item_type, stored_id)
+    new = _store(state, project, stored_id, normalized, size, received)
+    if not state.drop_events:
+        observe_release(project, normalized.get("release"), received, new is not None, False)
     _alert(request, stored_id, new)
 
 

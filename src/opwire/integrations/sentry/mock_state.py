@@ -42,6 +42,7 @@ class Project:
     monitors: dict[str, dict[str, Any]] = field(default_factory=dict)
     user_reports: dict[str, dict[str, Any]] = field(default_factory=dict)  # by event id
     logs: list[tuple[float, dict[str, Any]]] = field(default_factory=list)  # (received, cells)
+    releases: dict[str, dict[str, Any]] = field(default_factory=dict)  # by version
 
     def add_monitor(self, monitor: dict[str, Any]) -> None:
         self.monitors[monitor["slug"]] = monitor
