@@ -320,3 +320,19 @@ def test_a_check_in_of_odd_shape_never_fails_the_envelope(sentry_mock: Mock) -> 
         assert (reply.status_code, reply.json()) == (200, {})
     path = "organizations/opwire-mock/monitors/odd/checkins/"
     assert api(sentry_mock, path).status_code == 404
+
+
+def _log_item(*bodies: str) -> bytes:
+    payload = json.dumps({"items": [{"body": b, "level": "info", "timestamp": 1} for b in bodies]})
+    item = json.dumps({"type": "log", "item_count": len(bodies), "length": len(payload)})
+    return b"{}\n" + item.encode() + b"\n" + payload.encode()
+
+
+def test_logs_are_bounded_and_an_oversized_one_is_dropped(sentry_mock: Mock) -> None:
+    """Each log is kept as a row of the logs table, the newest first; one over the mock's
+    per-log size (1 MiB, as Relay's max_log_size: UNCONFIRMED) is dropped with a 200."""
+    assert post(sentry_mock, _log_item("small one", "small two")).status_code == 200
+    assert post(sentry_mock, _log_item("x" * (2 << 20))).status_code == 200
+    params = {"dataset": "logs", "field": ["message"]}
+    table = api(sentry_mock, "organizations/opwire-mock/events/", params=params).json()
+    assert [r["message"] for r in table["data"]] == ["small two", "small one"]

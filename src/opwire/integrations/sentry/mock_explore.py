@@ -22,7 +22,9 @@ from opwire.integrations.sentry.mock_events import iso
 from opwire.integrations.sentry.mock_state import Project, SentryState, visible
 from opwire.mock.state import strict_json
 
-LOGS_PER_PROJECT = 1000
+LOGS_KEPT = 10_000
+LOGS_WEIGHT = 16 << 20
+LOG_BYTES = 1 << 20  # one log's JSON (UNCONFIRMED: Relay's `max_log_size`)
 ATTRIBUTE_KINDS = {"integer": "integer", "double": "number", "boolean": "boolean"}
 LOG_KINDS = {"timestamp": "date", "severity_number": "integer", "project.id": "integer"}
 SPAN_KINDS = {
@@ -68,17 +70,22 @@ def _attributes(raw: Any) -> tuple[dict[str, Any], dict[str, str]]:
     return values, kinds
 
 
-def keep_logs(project: Project, payload: bytes, now: float) -> None:
-    """A `log` item's logs, kept as table rows; what is not a log is dropped, as Relay does."""
+def keep_logs(state: SentryState, project: Project, payload: bytes, now: float) -> None:
+    """A `log` item's logs, kept as table rows; what is not a log is dropped, as Relay does,
+    and so is one over LOG_BYTES. The newest LOGS_KEPT, within LOGS_WEIGHT bytes, stay."""
     try:
         body = strict_json(payload)
     except (ValueError, UnicodeDecodeError):
         return
     logs = body.get("items") if isinstance(body, dict) else None
     for log in logs if isinstance(logs, list) else []:
-        if isinstance(log, dict) and isinstance(log.get("body"), str):
-            project.logs.append((now, scalars(_log_cells(project, log, now))))
-    del project.logs[:-LOGS_PER_PROJECT]
+        weight = len(json.dumps(log, default=str))
+        if isinstance(log, dict) and isinstance(log.get("body"), str) and weight <= LOG_BYTES:
+            cells = scalars(_log_cells(project, log, now))
+            state.logs.append((project.id, now, cells, weight))
+    total = sum(row[3] for row in state.logs)
+    while state.logs and (len(state.logs) > LOGS_KEPT or total > LOGS_WEIGHT):
+        total -= state.logs.pop(0)[3]
 
 
 def _log_cells(project: Project, log: dict[str, Any], now: float) -> dict[str, Any]:
@@ -102,8 +109,7 @@ def _log_cells(project: Project, log: dict[str, Any], now: float) -> dict[str, A
 
 def log_rows(state: SentryState, projects: set[int]) -> list[Found]:
     """The logs of `projects`, newest first."""
-    found = [row for p in state.projects.values() if p.id in projects for row in p.logs]
-    return sorted(found, key=lambda row: -row[0])
+    return [(row[1], row[2]) for row in reversed(state.logs) if row[0] in projects]
 
 
 def _span(event: dict[str, Any], span: dict[str, Any], root: bool) -> dict[str, Any]:

@@ -163,7 +163,7 @@ def _keep_items(
         elif kind == "user_report":
             keep_report(state, project, item.payload, now)
         elif kind == "log":
-            keep_logs(project, item.payload, now)
+            keep_logs(state, project, item.payload, now)
         elif kind in ("session", "sessions"):
             observe_sessions(project, item.payload, now)
 

@@ -41,7 +41,6 @@ class Project:
     # event, the project's own cap bounds them: no store of their own in /_opwire/health).
     monitors: dict[str, dict[str, Any]] = field(default_factory=dict)
     user_reports: dict[str, dict[str, Any]] = field(default_factory=dict)  # by event id
-    logs: list[tuple[float, dict[str, Any]]] = field(default_factory=list)  # (received, cells)
     releases: dict[str, dict[str, Any]] = field(default_factory=dict)  # by version
 
     def add_monitor(self, monitor: dict[str, Any]) -> None:
@@ -64,6 +63,9 @@ class SentryState:
     groups: CappedDict[str, dict[str, Any]] = field(init=False)
     rules: CappedDict[str, AlertRule] = field(init=False)
     outbox: Outbox = field(default_factory=Outbox)
+    # Logs as table rows, (project id, received, cells, weight), oldest first: bounded by
+    # count and bytes in mock_explore.py (not one of the health's stores).
+    logs: list[tuple[int, float, dict[str, Any], int]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.projects = CappedDict("projects", self.dropped, CONFIGURED)
