@@ -781,3 +781,15 @@ def test_persist_provisions_a_user_once_and_updates_it(mock: Mock) -> None:
     assert no_from.json()["error"]["code"] == 2016
     assert client.rdelete(made).status_code == 204
     assert client.find("users", email, attribute="email") is None
+
+
+def test_oncalls_since_near_the_end_of_time_and_a_naive_since(mock: Mock) -> None:
+    """listOnCalls `since` (openapiv3.json: "The start of the time range over which you want to
+    search"): a week from a `since` past 9999-12-24 cannot be written, so it is PagerDuty's
+    400 Invalid Input Provided (code 2001, 14-Errors), not a 500; a `since` without an offset
+    is read as UTC, as every other REST window of the mock reads it."""
+    client = rest(mock)
+    far = client.get("/oncalls", params={"since": "9999-12-30T00:00:00Z"})
+    assert (far.status_code, checked(far)["error"]["code"]) == (400, 2001)
+    (oncall,) = checked(client.get("/oncalls", params={"since": "2026-03-02T10:00:00"}))["oncalls"]
+    assert (oncall["start"], oncall["end"]) == ("2026-03-02T10:00:00Z", "2026-03-09T10:00:00Z")

@@ -30,7 +30,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from opwire.integrations.pagerduty import mock_shapes as shapes
-from opwire.integrations.pagerduty.mock_rest import Refused, answer, page, token_of
+from opwire.integrations.pagerduty.mock_rest import Refused, answer, page, parse_time, token_of
 from opwire.integrations.pagerduty.mock_state import PagerDutyState, vendor
 from opwire.mock.state import clock_of
 
@@ -319,28 +319,30 @@ async def get_schedule(request: Request) -> Response:
     return answer(request, {"schedule": schedule()})
 
 
-def _oncall_start(request: Request) -> datetime:
+def _oncall_window(request: Request) -> tuple[str, str]:
+    """The on-call's start (`since`, read as UTC without an offset, as the other windows are;
+    else now) and its end a week later; a time whose week ends past 9999 is 400 code 2001."""
     text = request.query_params.get("since")
-    if not text:
-        return datetime.fromtimestamp(clock_of(request).now(), UTC)
     try:
-        return datetime.fromisoformat(text.strip().replace(" ", "+")).astimezone(UTC)
+        start = parse_time(text) if text else datetime.fromtimestamp(clock_of(request).now(), UTC)
+        end = start + timedelta(days=7)
     except (ValueError, OverflowError):
         raise Refused(400, "Invalid Input Provided", 2001, "since must be ISO 8601") from None
+    return start.strftime(shapes.TIME), end.strftime(shapes.TIME)
 
 
 async def list_oncalls(request: Request) -> Response:
     """listOnCalls: the owner, on the schedule, at level 1; filtered by `user_ids[]`,
     `escalation_policy_ids[]`, `schedule_ids[]`."""
     params = request.query_params
-    start = _oncall_start(request)
+    start, end = _oncall_window(request)
     oncall = {
         "user": owner_ref(),
         "schedule": _ref("schedule_reference", SCHEDULE),
         "escalation_policy": policy_ref(),
         "escalation_level": 1,
-        "start": start.strftime(shapes.TIME),
-        "end": (start + timedelta(days=7)).strftime(shapes.TIME),
+        "start": start,
+        "end": end,
     }
     filters = (
         ("user_ids[]", OWNER["id"]),

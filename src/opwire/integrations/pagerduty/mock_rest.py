@@ -172,7 +172,7 @@ def page(request: Request, key: str, items: Sequence[dict[str, Any]]) -> Respons
     )
 
 
-def _parse_time(text: str, utc_only: bool = False) -> datetime:
+def parse_time(text: str, utc_only: bool = False) -> datetime:
     moment = datetime.fromisoformat(text.strip().replace(" ", "+"))
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
@@ -190,9 +190,9 @@ def _window(request: Request, default: timedelta | None, utc_only: bool = False)
         return "", "9999"
     try:
         now = datetime.fromtimestamp(clock_of(request).now(), UTC)
-        until = _parse_time(params["until"], utc_only) if "until" in params else now
+        until = parse_time(params["until"], utc_only) if "until" in params else now
         since = (
-            _parse_time(params["since"], utc_only)
+            parse_time(params["since"], utc_only)
             if "since" in params
             else until - (default or DEFAULT_RANGE)
         )
@@ -372,7 +372,7 @@ async def related_change_events(request: Request) -> Response:
     RELATED_WINDOW before it opened, newest first, each with its `correlation_reason`."""
     state = vendor(request)
     incident = incident_of(state, request.path_params["id"])
-    opened = _parse_time(incident["created_at"])
+    opened = parse_time(incident["created_at"])
     earliest = (opened - RELATED_WINDOW).strftime(shapes.TIME)
     hits = [
         {**e, "correlation_reason": {"reason": "related_service"}}
