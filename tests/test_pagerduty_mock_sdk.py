@@ -793,3 +793,15 @@ def test_oncalls_since_near_the_end_of_time_and_a_naive_since(mock: Mock) -> Non
     assert (far.status_code, checked(far)["error"]["code"]) == (400, 2001)
     (oncall,) = checked(client.get("/oncalls", params={"since": "2026-03-02T10:00:00"}))["oncalls"]
     assert (oncall["start"], oncall["end"]) == ("2026-03-02T10:00:00Z", "2026-03-09T10:00:00Z")
+
+
+def test_analytics_refuses_a_time_zone_that_names_no_zone(mock: Mock) -> None:
+    """getAnalyticsMetricsIncidentsAll `time_zone` ("The time zone to use for the results
+    grouping", an IANA name): a region alone ("America") or a name too long for any zone is
+    400 Invalid Input Provided (code 2001, 14-Errors), never a 500."""
+    client = rest(mock, token=ACCOUNT_KEY)
+    for zone in ("America", "A" * 300, "Europe"):
+        reply = client.post("/analytics/metrics/incidents/all", json={"time_zone": zone})
+        assert (reply.status_code, checked(reply)["error"]["code"]) == (400, 2001)
+    good = client.post("/analytics/metrics/incidents/all", json={"time_zone": "America/Chicago"})
+    assert good.status_code == 200

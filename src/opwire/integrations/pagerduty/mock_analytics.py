@@ -62,7 +62,7 @@ def _zone(body: dict[str, Any]) -> ZoneInfo:
     name = body.get("time_zone", "Etc/UTC")
     try:
         return ZoneInfo(name) if isinstance(name, str) else ZoneInfo("")
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # a directory ("America"), a long name
         raise _invalid("time_zone must be an IANA time zone") from None
 
 
