@@ -462,7 +462,6 @@ def test_merge_moves_the_alerts_and_resolves_the_sources(mock: Mock) -> None:
     after = client.rget(target)
     assert after["alert_counts"] == {"all": 3, "triggered": 2, "resolved": 1}
     assert after["status"] == "triggered"
-    assert client.rput(f"/incidents/{target['id']}/merge", json=refs[:1])["id"] == target["id"]
     itself = client.put(
         f"/incidents/{target['id']}/merge",
         json={"source_incidents": [{"id": target["id"], "type": "incident_reference"}]},
@@ -805,3 +804,28 @@ def test_analytics_refuses_a_time_zone_that_names_no_zone(mock: Mock) -> None:
         assert (reply.status_code, checked(reply)["error"]["code"]) == (400, 2001)
     good = client.post("/analytics/metrics/incidents/all", json={"time_zone": "America/Chicago"})
     assert good.status_code == 200
+
+
+def test_merge_refuses_a_resolved_target_and_a_source_without_alerts(mock: Mock) -> None:
+    """mergeIncidents: "The target incident must be open" and "Only incidents that have alerts
+    ... can be merged" (openapiv3.json), each a 400 Invalid Input Provided (code 2001,
+    14-Errors): a source merged away already (its alerts moved) cannot be merged again, and a
+    refused merge leaves every incident as it was."""
+    sender = events(mock, new_key())
+    for n in range(3):
+        sender.trigger(f"remerge {n}", "src", dedup_key=f"remerge-{n}")
+    client = rest(mock, default_from=USER)
+    target, source, other = [only_incident(client, f"remerge-{n}") for n in range(3)]
+    ref = [{"id": source["id"], "type": "incident_reference"}]
+    client.rput(f"/incidents/{target['id']}/merge", json=ref)
+    for _ in range(2):
+        again = client.put(f"/incidents/{other['id']}/merge", json={"source_incidents": ref})
+        assert (again.status_code, checked(again)["error"]["code"]) == (400, 2001)
+    assert client.rget(other)["alert_counts"]["all"] == 1
+    sender.resolve("remerge-2")
+    closed = client.put(
+        f"/incidents/{other['id']}/merge",
+        json={"source_incidents": [{"id": target["id"], "type": "incident_reference"}]},
+    )
+    assert (closed.status_code, checked(closed)["error"]["code"]) == (400, 2001)
+    assert client.rget(target)["alert_counts"] == {"all": 2, "triggered": 2, "resolved": 0}

@@ -93,7 +93,8 @@ class PagerDutyState:
     # the API's 402 (an account's seats are limited), so none is ever dropped.
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     # An incident merged away (mergeIncidents) goes when the incident it was merged into goes.
-    merged: dict[str, list[str]] = field(default_factory=dict)
+    # A set: each source once, however often a merge names it.
+    merged: dict[str, set[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.services = CappedDict("services", self.dropped, CONFIGURED)
@@ -275,8 +276,8 @@ class PagerDutyState:
         target["updated_at"] = now
         self.move(source, "resolved", user, now)
         self.count_alerts(source)
-        moved = [source["id"], *self.merged.pop(source["id"], [])]
-        self.merged.setdefault(target["id"], []).extend(moved)
+        moved = {source["id"], *self.merged.pop(source["id"], set())}
+        self.merged.setdefault(target["id"], set()).update(moved)
 
     def log_entries(self, incident_id: str | None = None) -> list[dict[str, Any]]:
         """The log, newest first (UNCONFIRMED order), of one incident or of all."""

@@ -7,7 +7,9 @@ Pages followed: shared/specs/pagerduty/REST/openapiv3.json (createIncident: `inc
 `type` "incident", `title`, `service` required, `urgency`, `priority`, `incident_key`,
 `body.details`, `escalation_policy`, `From` required, answer 201; createIncidentNote: `note`
 with `content`, `From` required, answer 200 `{"note"}`; mergeIncidents: `source_incidents`
-references, `From` required, answer `{"incident"}` an IncidentReference; getIncidentAlert;
+references, `From` required, answer `{"incident"}` an IncidentReference, "Only incidents that
+have alerts ... can be merged", "The target incident must be open", at most 1000 alerts;
+getIncidentAlert;
 createService: `service` with `name`, `escalation_policy`, answer 201);
 developer.pagerduty.com REST-API/14-Errors (2001 Invalid Input Provided, 2100 Not Found).
 
@@ -16,8 +18,10 @@ and is assigned to the escalation policy's on-call (the seeded owner); a second 
 with the same `incident_key` on a service is 400 code 2001 "Open incident with key '…' already
 exists"; a note is kept as the incident's annotate log entry (the note's id is that entry's
 id) and holds at most 25000 characters; a merged-away incident is resolved by the acting user
-and its alerts, still open, answer the target's dedup as before; a service name already taken
-is 400 code 2001 "Name has already been taken"; only Events API v2 integrations can be made.
+and its alerts, still open, answer the target's dedup as before; a refused merge (a resolved
+target, a source without alerts, past 1000 alerts) is 400 code 2001 and merges none; a service
+name already taken is 400 code 2001 "Name has already been taken"; only Events API v2
+integrations can be made.
 An integration's `integration_key` (its routing key) is not in the spec's Integration schema;
 PagerDuty answers it (go-pagerduty's Integration.IntegrationKey, the Terraform provider's
 pagerduty_service_integration.integration_key).
@@ -45,6 +49,7 @@ from opwire.mock.app import json_body
 from opwire.mock.state import clock_of
 
 NOTE_MAX = 25_000
+MERGE_MAX_ALERTS = 1_000  # mergeIncidents: "An incident cannot have more than 1000 alerts"
 INTEGRATION_TYPE = "events_api_v2_inbound_integration"
 URGENCIES = ("high", "low")
 
@@ -220,7 +225,12 @@ def _sources(body: Any, target: dict[str, Any], state: PagerDutyState) -> list[d
         source = incident_of(state, item["id"])
         if source["id"] == target["id"]:
             raise _invalid("an incident cannot be merged into itself")
+        if not state.alerts_of(source):  # merged away already, or made through REST
+            raise _invalid(f"incident {source['id']} has no alerts to merge")
         found.append(source)
+    alerts = sum(len(state.alerts_of(i)) for i in (target, *found))
+    if alerts > MERGE_MAX_ALERTS:
+        raise _invalid(f"an incident cannot have more than {MERGE_MAX_ALERTS} alerts")
     return found
 
 
@@ -231,6 +241,8 @@ async def merge_incidents(request: Request) -> Response:
     body = json_body(await request.body())
     state, now = vendor(request), _now(request)
     target = incident_of(state, request.path_params["id"])
+    if target["status"] == "resolved":
+        raise _invalid("The target incident must be open")
     for source in _sources(body, target, state):
         state.merge(target, source, user, now)
     reference = shapes.ref("incident_reference", target["id"], target["summary"])
