@@ -33,6 +33,7 @@ from opwire.integrations.slack.mock_web import (
     required,
     text,
     web_method,
+    whole,
 )
 from opwire.mock.app import mock_state
 
@@ -41,10 +42,10 @@ UPLOAD_PATH = "/upload/v1/"
 
 def get_upload_url(call: Call) -> dict[str, Any]:
     name = required(call.params, "filename")
-    length = required(call.params, "length")
-    if not length.isdigit():
+    length = whole(required(call.params, "length"))
+    if length is None:
         raise ApiError("invalid_arguments")
-    upload = Upload(call.state.new_id("F"), name, int(length), author(call)["user"], int(call.now))
+    upload = Upload(call.state.new_id("F"), name, length, author(call)["user"], int(call.now))
     call.state.uploads[upload.id] = upload
     return {"upload_url": f"{call.base_url}{UPLOAD_PATH}{upload.id}", "file_id": upload.id}
 

@@ -21,14 +21,14 @@ from typing import Any
 from starlette.routing import Route
 
 from opwire.integrations.slack.mock_state import TEAM_ID, USERS, WORKSPACE_URL, Channel
-from opwire.integrations.slack.mock_web import ApiError, Call, text, web_method
+from opwire.integrations.slack.mock_web import ApiError, Call, text, web_method, whole
 
 COUNT_DEFAULT, COUNT_MAX = 20, 100
 
 
 def _number(call: Call, name: str, default: int, most: int) -> int:
-    given = text(call.params, name)
-    return min(max(int(given), 1), most) if given.isdigit() else default
+    given = whole(text(call.params, name))
+    return default if given is None else min(max(given, 1), most)
 
 
 def _filters(query: str) -> tuple[list[str], str, str]:

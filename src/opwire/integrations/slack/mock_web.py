@@ -196,6 +196,17 @@ async def _arguments(request: Request) -> tuple[dict[str, Any], str | None]:
     return {**params, **form}, token
 
 
+def whole(given: str) -> int | None:
+    """An ASCII decimal number, or None: `str.isdigit()` also takes "²", which `int()` refuses,
+    and `int()` refuses past 4300 digits."""
+    if not (given.isascii() and given.isdigit()):
+        return None
+    try:
+        return int(given)
+    except ValueError:
+        return None
+
+
 def _multipart(content_type: str, body: bytes) -> dict[str, str]:
     """The plain fields of a multipart/form-data body (a part with a filename is the file)."""
     head = f"Content-Type: {content_type}\r\n\r\n".encode()
@@ -272,11 +283,12 @@ def limit(params: dict[str, Any], default: int, most: int, refuse: bool = False)
     given = text(params, "limit")
     if not given:
         return default
-    if not given.isdigit():
+    number = whole(given)
+    if number is None:
         if refuse:
             raise ApiError("invalid_limit")
         return default
-    return min(max(int(given), 1), most)
+    return min(max(number, 1), most)
 
 
 def page(items: list[Any], params: dict[str, Any], size: int) -> tuple[list[Any], str]:
@@ -297,13 +309,11 @@ def ts_page(
     start = 0
     cursor = text(params, "cursor")
     if cursor:
-        at = _decoded(cursor).removeprefix("next_ts:")
-        if not at.isdigit():
+        at = whole(_decoded(cursor).removeprefix("next_ts:"))
+        if at is None:
             raise ApiError("invalid_cursor")
         digits = [int(m["ts"].replace(".", "")) for m in messages]
-        later = [
-            n for n, d in enumerate(digits) if (d <= int(at) if newest_first else d >= int(at))
-        ]
+        later = [n for n, d in enumerate(digits) if (d <= at if newest_first else d >= at)]
         start = later[0] if later else len(messages)
     found = messages[start : start + size]
     if start + size >= len(messages):
@@ -326,10 +336,10 @@ def _cursor_offset(cursor: str) -> int:
         decoded = base64.b64decode(cursor.encode(), validate=True).decode()
     except (ValueError, UnicodeDecodeError):
         raise ApiError("invalid_cursor") from None
-    offset = decoded.removeprefix("offset:")
-    if not decoded.startswith("offset:") or not offset.isdigit():
+    offset = whole(decoded.removeprefix("offset:"))
+    if not decoded.startswith("offset:") or offset is None:
         raise ApiError("invalid_cursor")
-    return int(offset)
+    return offset
 
 
 def ts_window(params: dict[str, Any], now: float) -> Callable[[dict[str, Any]], bool]:

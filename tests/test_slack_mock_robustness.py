@@ -1,0 +1,82 @@
+"""The official slack_sdk clients against the Slack mock: odd input a real workspace refuses,
+and the mock's bounds and secrets holding under it (findings of a review of the mock)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+
+from conftest import Mock
+
+BOT_TOKEN, USER_TOKEN = "xoxb-robust-test-token-0", "xoxp-robust-user-token-0"
+CHANNEL = "C0OPWIRE01"
+HOOK = "/services/T0ROBUST0/B0ROBUST0/RobustSecretRobustSecret"
+LONE_SURROGATE = "\ud800"
+
+
+def web(mock: Mock, token: str = BOT_TOKEN) -> WebClient:
+    return WebClient(token=token, base_url=f"{mock.url}/api/")
+
+
+def api_error(call: Callable[[], Any]) -> SlackApiError:
+    with pytest.raises(SlackApiError) as raised:
+        call()
+    return raised.value
+
+
+SUPERSCRIPT_TWO = "\u00b2"  # str.isdigit() says yes, int() says no
+
+
+def _cursor(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+@pytest.mark.parametrize("cursor", [f"offset:{SUPERSCRIPT_TWO}", f"next_ts:{SUPERSCRIPT_TWO}"])
+@pytest.mark.parametrize(
+    "method",
+    [
+        "conversations.list",
+        "conversations.members",
+        "conversations.history",
+        "conversations.replies",
+        "users.list",
+        "users.conversations",
+        "chat.scheduledMessages.list",
+    ],
+)
+def test_unicode_digits_in_limits_and_cursors(slack_mock: Mock, method: str, cursor: str) -> None:
+    """A `limit` or cursor that is no ASCII decimal number: the method's default page or
+    `invalid_limit`, and `invalid_cursor` (docs.slack.dev/apis/web-api/pagination: "invalid_cursor
+    ... the cursor is invalid"), never a failure of the mock."""
+    client = web(slack_mock)
+    ts = client.chat_postMessage(channel=CHANNEL, text="x")["ts"]
+    args = {"channel": CHANNEL, "ts": ts}
+    try:
+        assert client.api_call(method, params={**args, "limit": SUPERSCRIPT_TWO})["ok"] is True
+    except SlackApiError as failure:
+        assert failure.response["error"] == "invalid_limit"
+    failure = api_error(lambda: client.api_call(method, params={**args, "cursor": _cursor(cursor)}))
+    assert failure.response["error"] == "invalid_cursor"
+
+
+def test_unicode_digits_in_search_paging_and_upload_length(slack_mock: Mock) -> None:
+    """search.messages' `count`/`page` that are no numbers fall back to their defaults (20, 1:
+    docs.slack.dev/reference/methods/search.messages); files.getUploadURLExternal's `length` is
+    a required integer (docs.slack.dev/reference/methods/files.getUploadURLExternal)."""
+    person = web(slack_mock, USER_TOKEN)
+    for name in ("count", "page"):
+        found = person.search_messages(query="x", **{name: SUPERSCRIPT_TWO})
+        assert found["messages"]["paging"]["count"] == 20
+    failure = api_error(
+        lambda: web(slack_mock).files_getUploadURLExternal(filename="a", length=SUPERSCRIPT_TWO)  # type: ignore[arg-type]
+    )
+    assert failure.response["error"] == "invalid_arguments"
+
