@@ -32,6 +32,26 @@ def api_error(call: Callable[[], Any]) -> SlackApiError:
     return raised.value
 
 
+def test_lone_surrogates_are_refused_and_reads_keep_working(slack_mock: Mock) -> None:
+    """slack_sdk's json.dumps escapes a lone surrogate as `"\\ud800"`, which no UTF-8 text can
+    hold: chat.postMessage answers `invalid_json` (shared/specs/slack, the error every method
+    lists), the webhook a 400 `invalid_payload` (api.slack.com/changelog/2016-05-17-changes-to-
+    errors-for-incoming-webhooks), and the channel's history and the mock's own message list
+    stay readable."""
+    client = web(slack_mock)
+    refused = api_error(lambda: client.chat_postMessage(channel=CHANNEL, text=LONE_SURROGATE))
+    assert refused.response["error"] == "invalid_json"
+    in_metadata = {"event_type": "t", "event_payload": {"k": LONE_SURROGATE}}
+    refused = api_error(
+        lambda: client.chat_postMessage(channel=CHANNEL, text="x", metadata=in_metadata)
+    )
+    assert refused.response["error"] == "invalid_json"
+    hook = WebhookClient(f"{slack_mock.url}{HOOK}").send(text=LONE_SURROGATE)
+    assert (hook.status_code, hook.body) == (400, "invalid_payload")
+    assert client.conversations_history(channel=CHANNEL)["messages"] == []
+    assert httpx.get(f"{slack_mock.url}/_opwire/slack/messages").status_code == 200
+
+
 SUPERSCRIPT_TWO = "\u00b2"  # str.isdigit() says yes, int() says no
 
 

@@ -49,7 +49,7 @@ from opwire.integrations.slack import (
     mock_search,
 )
 from opwire.integrations.slack.mock_state import DEFAULT_CHANNEL, Hook, SlackState
-from opwire.integrations.slack.mock_web import ApiError, not_found
+from opwire.integrations.slack.mock_web import ApiError, encodable, not_found
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
 from opwire.mock.clock import MockClock
 from opwire.mock.inventory import Inventory, Item, run_id_in
@@ -97,7 +97,8 @@ def _parse_message(content_type: str, body: bytes) -> dict[str, Any] | None:
         document = json_body(payload.encode())
     else:
         document = json_body(body)
-    return document if isinstance(document, dict) else None
+    # A lone surrogate ("\ud800") parses but could never be answered back: refused here.
+    return document if isinstance(document, dict) and encodable(document) else None
 
 
 async def webhook(request: Request) -> Response:
