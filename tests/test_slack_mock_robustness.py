@@ -100,3 +100,17 @@ def test_unicode_digits_in_search_paging_and_upload_length(slack_mock: Mock) -> 
     )
     assert failure.response["error"] == "invalid_arguments"
 
+
+def test_a_token_in_a_multipart_field_is_masked_in_the_request_log(slack_mock: Mock) -> None:
+    """docs.slack.dev/apis/web-api: the token may be a POST body parameter, and multipart/form-
+    data is a POST body the Web API reads: the call is authenticated by it, and the mock's
+    request log never shows it."""
+    planted = "xoxb-PLANTED0SECRET-4711"
+    reply = httpx.post(
+        f"{slack_mock.url}/api/auth.test",
+        data={"token": planted},
+        files={"file": ("a.txt", b"zz")},
+    )
+    assert reply.json()["ok"] is True
+    logged = json.dumps(slack_mock.requests())
+    assert "PLANTED0SECRET" not in logged

@@ -49,7 +49,7 @@ from opwire.integrations.slack import (
     mock_search,
 )
 from opwire.integrations.slack.mock_state import DEFAULT_CHANNEL, Hook, SlackState
-from opwire.integrations.slack.mock_web import ApiError, encodable, not_found
+from opwire.integrations.slack.mock_web import ApiError, encodable, form_fields, not_found
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
 from opwire.mock.clock import MockClock
 from opwire.mock.inventory import Inventory, Item, run_id_in
@@ -259,6 +259,10 @@ def credential_of(incoming: Incoming) -> str | None:
         token = parse_qs(source).get("token")
         if token:
             return token[0]
+    # The Web API takes a token from a multipart body's field too (mock_web._arguments).
+    content_type = incoming.headers.get("content-type", "")
+    if content_type.lower().startswith("multipart/form-data"):
+        return form_fields(content_type, incoming.body).get("token") or None
     # Slack ignores a token inside a JSON body, but the log must not show it either.
     document = json_body(incoming.body) if incoming.body.startswith(b"{") else None
     token_in_json = document.get("token") if isinstance(document, dict) else None

@@ -219,6 +219,15 @@ def whole(given: str) -> int | None:
         return None
 
 
+def form_fields(content_type: str, body: bytes) -> dict[str, str]:
+    """The plain fields of a multipart body, none when it is no readable multipart (the request
+    log's masking looks for a token there)."""
+    try:
+        return _multipart(content_type, body)
+    except ApiError:
+        return {}
+
+
 def _multipart(content_type: str, body: bytes) -> dict[str, str]:
     """The plain fields of a multipart/form-data body (a part with a filename is the file)."""
     head = f"Content-Type: {content_type}\r\n\r\n".encode()
