@@ -829,3 +829,17 @@ def test_merge_refuses_a_resolved_target_and_a_source_without_alerts(mock: Mock)
     )
     assert (closed.status_code, checked(closed)["error"]["code"]) == (400, 2001)
     assert client.rget(target)["alert_counts"] == {"all": 2, "triggered": 2, "resolved": 0}
+
+
+def test_a_change_event_time_past_9999_in_utc_falls_back_to_its_arrival(mock: Mock) -> None:
+    """03-Change-Events payload.timestamp ("The time at which the emitting tool detected or
+    generated the event", ISO 8601): a time that is past 9999 once in UTC is unreadable as
+    any other is, so the event is accepted (202) and timed when it arrived, not a 500."""
+    key = new_key()
+    before = datetime.now(UTC).replace(microsecond=0)
+    payload = {"summary": "deploy at the end", "timestamp": "9999-12-31T23:59:59-05:00"}
+    events(mock, key).send_change_event(payload=payload)
+    listed = rest(mock).list_all("change_events")
+    (event,) = [e for e in listed if e["summary"] == "deploy at the end"]
+    arrived = datetime.fromisoformat(event["timestamp"].replace("Z", "+00:00"))
+    assert before <= arrived <= datetime.now(UTC)

@@ -220,10 +220,10 @@ def event_time(payload: dict[str, Any], received: str) -> str:
         return received
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC).strftime(TIME)
+    except (ValueError, OverflowError):  # unreadable, or past 9999 in UTC
         return received
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime(TIME)
 
 
 def change_event(
