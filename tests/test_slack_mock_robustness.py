@@ -114,3 +114,18 @@ def test_a_token_in_a_multipart_field_is_masked_in_the_request_log(slack_mock: M
     assert reply.json()["ok"] is True
     logged = json.dumps(slack_mock.requests())
     assert "PLANTED0SECRET" not in logged
+
+
+def test_completing_an_upload_twice_lists_its_channel_once(slack_mock: Mock) -> None:
+    """files.completeUploadExternal shares the file into `channel_id`; a file's `channels` are
+    the channels it is in (objs_file in shared/specs/slack), so a retried completion into the
+    same channel leaves it listed there once."""
+    client = web(slack_mock)
+    upload = client.files_getUploadURLExternal(filename="a.txt", length=2)
+    httpx.post(upload["upload_url"], content=b"zz")
+    for _ in range(3):
+        done = client.files_completeUploadExternal(
+            files=[{"id": upload["file_id"]}], channel_id=CHANNEL
+        )
+    assert done["files"][0]["channels"] == [CHANNEL]
+    assert client.files_info(file=upload["file_id"])["file"]["channels"] == [CHANNEL]

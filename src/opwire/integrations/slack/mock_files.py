@@ -117,7 +117,8 @@ def complete_upload(call: Call) -> dict[str, Any]:
     channels = [postable(_with(call, "channel", target)) for target in wanted]
     for upload, title in listed:
         upload.title = title or upload.title
-        upload.channels = [*upload.channels, *(c.id for c in channels)]
+        # Completed again into a channel it is in already, a file is listed there once.
+        upload.channels = list(dict.fromkeys([*upload.channels, *(c.id for c in channels)]))
     files = [file_object(upload) for upload, _ in listed]
     for channel in channels:
         _share(call, channel.id, files)
