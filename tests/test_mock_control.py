@@ -227,3 +227,17 @@ def test_a_method_the_path_does_not_take_names_the_ones_it_does(
     assert reply.status_code == 405
     allowed = {m.strip() for m in reply.headers["allow"].split(",")}
     assert allowed and method not in allowed, reply.headers
+
+
+def test_a_password_in_a_form_body_is_masked_though_not_the_credential(
+    splunk_mock: Mock,
+) -> None:
+    """Splunk's auth/login takes username and password as form fields (docs.splunk.com
+    RESTREF auth/login): the request log keeps neither the password nor any part of it."""
+    httpx.post(
+        f"{splunk_mock.url}/services/auth/login",
+        data={"username": "admin", "password": "Planted-Pa55word-xyz"},
+    )
+    (entry,) = splunk_mock.requests()
+    assert "Planted-Pa55word" not in json.dumps(entry)
+    assert "username=admin" in entry["body"] and "password=****" in entry["body"]

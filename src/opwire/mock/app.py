@@ -70,7 +70,8 @@ SENSITIVE_HEADERS = frozenset(
 )
 # Query parameters that carry a secret, whichever credential the request is fingerprinted by.
 SECRET_PARAM = re.compile(
-    r"(?i)((?:^|&)(?:api_key|application_key|app_key|token|sentry_key|sentry_secret)=)[^&]*"
+    r"(?i)((?:^|&)(?:api_key|application_key|app_key|token|sentry_key|sentry_secret"
+    r"|password|client_secret)=)[^&]*"
 )
 BODY_LIMIT = 64 * 1024
 # A credential cut by BODY_LIMIT leaves its start at the edge; this much of it is masked too.
@@ -268,6 +269,9 @@ def _logged_body(body: bytes, credential: str | None) -> str:
     if credential:
         body = body.replace(credential.encode(), b"****")
     text = body[:BODY_LIMIT].decode("utf-8", "replace")
+    # A form body's secret-named fields (Splunk's `password=` to auth/login or a user edit) are
+    # secrets too, though not the request's credential.
+    text = _mask_params(text)
     return _mask_edge(text, credential) if credential else text
 
 

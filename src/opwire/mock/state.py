@@ -127,10 +127,35 @@ STRICT_JSON = json.JSONDecoder(parse_float=_finite, parse_constant=_not_json)
 
 
 def strict_json(text: str | bytes) -> Any:
-    """Parse JSON text strictly (see STRICT_JSON); ValueError when it is not JSON."""
+    """Parse JSON text strictly (see STRICT_JSON); ValueError when it is not JSON, or nests
+    deeper than Python's parser goes, or holds a lone surrogate (`"\\ud800"`: text no UTF-8
+    answer can carry, so a mock that stored it could never write it back; Relay's serde_json and
+    PHP's json_decode refuse it too; that every vendor does is UNCONFIRMED)."""
     if isinstance(text, bytes):  # as json.loads reads bytes: UTF-8, -16 or -32
         text = text.decode(json.detect_encoding(text), "surrogatepass")
-    return STRICT_JSON.decode(text)
+    try:
+        document = STRICT_JSON.decode(text)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    if _has_surrogate(document):
+        raise ValueError("a string holds a lone surrogate")
+    return document
+
+
+def _has_surrogate(document: Any) -> bool:
+    """Any key or string of the document that UTF-8 cannot encode (walked without recursion)."""
+    pending = [document]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if not value.isascii() and any("\ud800" <= c <= "\udfff" for c in value):
+                return True
+        elif isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False
 
 
 def json_body(request_body: bytes) -> Any:
