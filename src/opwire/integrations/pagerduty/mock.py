@@ -44,6 +44,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from opwire.integrations.pagerduty import mock_analytics as analytics
+from opwire.integrations.pagerduty import mock_changes as changes
 from opwire.integrations.pagerduty import mock_directory as directory
 from opwire.integrations.pagerduty import mock_rest as rest
 from opwire.integrations.pagerduty import mock_shapes as shapes
@@ -334,7 +335,7 @@ SCENARIOS = (
 )
 
 
-# The REST API's routes (mock_rest.py); each is authenticated first.
+# The REST API's routes (mock_rest.py and the modules it names); each is authenticated first.
 REST_ROUTES = (
     ("/incidents", "GET", rest.list_incidents),
     ("/incidents/{id}", "GET", rest.get_incident),
@@ -342,10 +343,7 @@ REST_ROUTES = (
     ("/incidents/{id}/log_entries", "GET", rest.incident_log_entries),
     ("/log_entries", "GET", rest.log_entries),
     ("/log_entries/{id}", "GET", rest.get_log_entry),
-    ("/change_events", "GET", rest.change_events),
-    ("/incidents/{id}/related_change_events", "GET", rest.related_change_events),
-    ("/change_events/{id}", "GET", rest.get_change_event),
-    ("/services/{id}/change_events", "GET", rest.service_change_events),
+    *changes.ROUTES,
     ("/abilities", "GET", rest.abilities),
     ("/abilities/{id}", "GET", rest.ability),
     *writes.ROUTES,

@@ -1,14 +1,13 @@
 """The PagerDuty mock's REST API v2: what every route shares (auth, the error body, pages, the
-acting `From` user), incidents listed with their filters and read, an incident's alerts, log
-entries and related change events, the account's log entries, change events and abilities.
-Changing an incident is in mock_updates.py, making one (and notes, merges, services) in
+acting `From` user), incidents listed with their filters and read, an incident's alerts and log
+entries, the account's log entries and abilities. Change events are read in mock_changes.py,
+changing an incident is in mock_updates.py, making one (and notes, merges, services) in
 mock_writes.py, the account's users, policies, schedules and services in mock_directory.py.
 
 Pages followed: shared/specs/pagerduty/REST/openapiv3.json (listIncidents with `statuses[]`,
 `incident_key`, `service_ids[]`, `team_ids[]`, `user_ids[]`, `urgencies[]`, `date_range`,
 `since`/`until`, `sort_by`; the `From` header the writes require; listIncidentAlerts;
-listIncidentRelatedChangeEvents; listIncidentLogEntries, listLogEntries, getLogEntry;
-listChangeEvents, getChangeEvent, listServiceChangeEvents; listAbilities, getAbility; Pagination),
+listIncidentLogEntries, listLogEntries, getLogEntry; listAbilities, getAbility; Pagination),
 developer.pagerduty.com docs/REST-API/{02-Authentication,04-Rate-Limits,14-Errors} and the
 pagination page (limit ≤ 100 on incidents, offset, `total` only when asked for, `more`).
 
@@ -53,9 +52,6 @@ FROM_MALFORMED = ('Malformed "From" header', 1028)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 UPDATE_STATUSES = ("triggered", "acknowledged", "resolved")
 INVALID_INPUT = ("Invalid Input Provided", 2001)  # the REST error doc's code for bad input
-# How far back a change event is related to an incident of its service (UNCONFIRMED: the
-# Change Correlation feature documents time, service and learned factors, no window).
-RELATED_WINDOW = timedelta(hours=24)
 BAD_TIMES = "Invalid time values in 'since' and/or 'until' parameters"
 # The REST spec's example answer of GET /abilities (listAbilities): the names, nothing else.
 ABILITIES = ("teams", "read_only_users", "service_support_hours", "urgencies")
@@ -181,7 +177,7 @@ def parse_time(text: str, utc_only: bool = False) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _window(request: Request, default: timedelta | None, utc_only: bool = False) -> tuple[str, str]:
+def window(request: Request, default: timedelta | None, utc_only: bool = False) -> tuple[str, str]:
     """(since, until) as sortable UTC strings; with no `default` and neither given, all."""
     params = request.query_params
     if params.get("date_range") == "all" or (
@@ -260,7 +256,7 @@ def _sort_value(incident: dict[str, Any], name: str) -> str:
 
 async def list_incidents(request: Request) -> Response:
     """listIncidents: the filters of the spec, then `sort_by`, then the page."""
-    since, until = _window(request, DEFAULT_RANGE)
+    since, until = window(request, DEFAULT_RANGE)
     wanted = _wanted(request.query_params)
     hits = [
         i
@@ -319,7 +315,7 @@ async def incident_log_entries(request: Request) -> Response:
     state = vendor(request)
     incident = incident_of(state, request.path_params["id"])
     entries = state.log_entries(incident["id"])
-    return page(request, "log_entries", _in_window(entries, _window(request, None)))
+    return page(request, "log_entries", _in_window(entries, window(request, None)))
 
 
 async def log_entries(request: Request) -> Response:
@@ -327,7 +323,7 @@ async def log_entries(request: Request) -> Response:
     entries = vendor(request).log_entries()
     if teams := set(request.query_params.getlist("team_ids[]")):
         entries = [e for e in entries if any(t["id"] in teams for t in e["teams"])]
-    return page(request, "log_entries", _in_window(entries, _window(request, DEFAULT_RANGE)))
+    return page(request, "log_entries", _in_window(entries, window(request, DEFAULT_RANGE)))
 
 
 async def get_log_entry(request: Request) -> Response:
@@ -336,60 +332,6 @@ async def get_log_entry(request: Request) -> Response:
     if entry is None:
         raise Refused(404, "Not Found", 2100)
     return answer(request, {"log_entry": entry})
-
-
-def _change_events(request: Request, service_id: str | None) -> Response:
-    since, until = _window(request, None, utc_only=True)
-    params = request.query_params
-    integrations = set(params.getlist("integration_ids[]"))
-    teams = params.getlist("team_ids[]")
-    hits = [
-        e
-        for e in vendor(request).change_events
-        if since <= e["timestamp"] <= until
-        and service_id in (None, e["services"][0]["id"])
-        and (not integrations or e["integration"]["id"] in integrations)
-        and not teams  # change events carry no teams here
-    ]
-    return page(request, "change_events", hits)
-
-
-async def change_events(request: Request) -> Response:
-    """listChangeEvents: whole, as they were sent, oldest first."""
-    return _change_events(request, None)
-
-
-async def service_change_events(request: Request) -> Response:
-    """listServiceChangeEvents: 404 for a service the mock never saw."""
-    service = vendor(request).service_by_id(request.path_params["id"])
-    if service is None:
-        raise Refused(404, "Not Found", 2100)
-    return _change_events(request, service.id)
-
-
-async def related_change_events(request: Request) -> Response:
-    """listIncidentRelatedChangeEvents: the change events of the incident's service in the
-    RELATED_WINDOW before it opened, newest first, each with its `correlation_reason`."""
-    state = vendor(request)
-    incident = incident_of(state, request.path_params["id"])
-    opened = parse_time(incident["created_at"])
-    earliest = (opened - RELATED_WINDOW).strftime(shapes.TIME)
-    hits = [
-        {**e, "correlation_reason": {"reason": "related_service"}}
-        for e in reversed(state.change_events)
-        if e["services"][0]["id"] == incident["service"]["id"]
-        and earliest <= e["timestamp"] <= incident["created_at"]
-    ]
-    return page(request, "change_events", hits)
-
-
-async def get_change_event(request: Request) -> Response:
-    """getChangeEvent."""
-    wanted = request.path_params["id"]
-    event = next((e for e in vendor(request).change_events if e["id"] == wanted), None)
-    if event is None:
-        raise Refused(404, "Not Found", 2100)
-    return answer(request, {"change_event": event})
 
 
 async def abilities(request: Request) -> Response:
