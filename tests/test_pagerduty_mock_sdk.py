@@ -843,3 +843,18 @@ def test_a_change_event_time_past_9999_in_utc_falls_back_to_its_arrival(mock: Mo
     (event,) = [e for e in listed if e["summary"] == "deploy at the end"]
     arrived = datetime.fromisoformat(event["timestamp"].replace("Z", "+00:00"))
     assert before <= arrived <= datetime.now(UTC)
+
+
+def test_change_events_of_the_accounts_team(mock: Mock) -> None:
+    """listChangeEvents `team_ids[]` ("An array of team IDs. Only results related to these
+    teams will be returned"): every service is on the account's team (getService `teams`), so
+    that team keeps its change events and a team the account lacks keeps none."""
+    key = new_key()
+    events(mock, key).send_change_event(payload={"summary": "team deploy", "source": "ci"})
+    client = rest(mock)
+    (event,) = [e for e in client.list_all("change_events") if e["summary"] == "team deploy"]
+    (team,) = client.rget(f"/services/{event['services'][0]['id']}")["teams"]
+    ours = client.list_all("change_events", params={"team_ids[]": [team["id"]]})
+    assert event in ours
+    assert client.list_all("change_events", params={"team_ids[]": ["PNOTEAM"]}) == []
+    checked(client.get("/change_events", params={"team_ids[]": [team["id"]]}))

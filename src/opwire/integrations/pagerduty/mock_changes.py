@@ -3,7 +3,8 @@ service's, those related to an incident, and one by id (the Events API v2 takes 
 mock.py).
 
 Pages followed: shared/specs/pagerduty/REST/openapiv3.json (listChangeEvents: `since`/`until`
-in UTC, `integration_ids[]`, `team_ids[]`; getChangeEvent; listServiceChangeEvents;
+in UTC, `integration_ids[]`, `team_ids[]` (every service is on the account's one team, so its
+id keeps them all and any other none); getChangeEvent; listServiceChangeEvents;
 listIncidentRelatedChangeEvents with its `correlation_reason`; ChangeEvent).
 
 UNCONFIRMED, chosen here: change events are listed oldest first (related ones newest first); a
@@ -45,7 +46,7 @@ def _change_events(request: Request, service_id: str | None) -> Response:
         if since <= e["timestamp"] <= until
         and service_id in (None, e["services"][0]["id"])
         and (not integrations or e["integration"]["id"] in integrations)
-        and not teams  # change events carry no teams here
+        and (not teams or shapes.TEAM[0] in teams)  # every service is the account's team's
     ]
     return page(request, "change_events", hits)
 
