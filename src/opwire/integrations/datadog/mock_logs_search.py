@@ -194,7 +194,8 @@ def _v1_page(body: Any) -> tuple[mock_search.Page, int]:
         body.get("sort", "desc"),
         body.get("limit", V1_LIMIT),
     )
-    if not isinstance(query, str) or sort not in V1_SORTS:
+    # A JSON array or object is no `LogsSort` (and unhashable, so test the type first).
+    if not isinstance(query, str) or not isinstance(sort, str) or sort not in V1_SORTS:
         raise V1Error("query is a string and sort one of asc, desc")
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 1000:
         raise V1Error("limit must be between 1 and 1000")

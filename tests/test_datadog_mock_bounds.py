@@ -1,0 +1,56 @@
+"""Requests an application can send the Datadog mock by mistake (odd JSON types, unbounded
+numbers, non-ASCII digits, oversized client text) get Datadog's 400, never a 500, and what the
+mock holds for a client stays bounded.
+
+Each test follows the spec (shared/specs/datadog/{v1,v2}/openapi.yaml) for the field it sends;
+the mock is the real loopback server (conftest.serve).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from conftest import Mock, serve
+
+API_KEY, APP_KEY = "0" * 31 + "a", "1" * 39 + "b"
+KEYS = {"DD-API-KEY": API_KEY, "DD-APPLICATION-KEY": APP_KEY}
+WINDOW = {"from": "2020-01-01T00:00:00Z", "to": "2030-01-01T00:00:00Z"}
+
+
+@pytest.fixture(scope="module")
+def mock() -> Iterator[Mock]:
+    yield from serve("datadog")
+
+
+def tag() -> str:
+    return f"t:{uuid.uuid4().hex[:10]}"
+
+
+def post(mock: Mock, path: str, body: Any) -> httpx.Response:
+    return httpx.post(f"{mock.url}{path}", json=body, headers=KEYS)
+
+
+def get(mock: Mock, path: str, **params: Any) -> httpx.Response:
+    return httpx.get(f"{mock.url}{path}", params=params, headers=KEYS)
+
+
+def _logs(mock: Mock, mine: str) -> None:
+    items = [{"message": "m", "ddtags": mine, "duration": n} for n in (1, 2)]
+    assert post(mock, "/api/v2/logs", items).status_code == 202
+
+
+# --- v1 logs list -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sort", [[], {}, ["desc"]])
+def test_v1_logs_list_refuses_a_sort_that_is_not_a_string(mock: Mock, sort: Any) -> None:
+    """`LogsListRequest.sort` is the `LogsSort` string enum (asc, desc; v1 spec): an array or
+    object is the v1 400 `{"error": {"code", "message"}}` (`LogsAPIErrorResponse`)."""
+    answer = post(mock, "/api/v1/logs-queries/list", {"time": WINDOW, "sort": sort})
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "InvalidArgument"
