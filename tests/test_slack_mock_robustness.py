@@ -129,3 +129,17 @@ def test_completing_an_upload_twice_lists_its_channel_once(slack_mock: Mock) -> 
         )
     assert done["files"][0]["channels"] == [CHANNEL]
     assert client.files_info(file=upload["file_id"])["file"]["channels"] == [CHANNEL]
+
+
+def test_a_refill_rate_too_slow_to_wait_for_is_refused(slack_mock: Mock) -> None:
+    """POST /_opwire/slack/rate takes a per_second of 0.001 or more (README: a control value of
+    the wrong kind "gets 400 and {"error": ...}", never a 500); at the slowest, a webhook's 429
+    still carries a whole-second Retry-After (docs.slack.dev/apis/web-api/rate-limits)."""
+    reply = httpx.post(
+        f"{slack_mock.url}/_opwire/slack/rate", json={"burst": 0, "per_second": 1e-320}
+    )
+    assert reply.status_code == 400 and "per_second" in reply.json()["error"]
+    slack_mock.control("POST", "slack/rate", {"burst": 0, "per_second": 0.001})
+    throttled = WebhookClient(f"{slack_mock.url}{HOOK}").send(text="x")
+    assert (throttled.status_code, throttled.body) == (429, "rate_limited")
+    assert throttled.headers["Retry-After"] == "1000"  # one message at 0.001 per second

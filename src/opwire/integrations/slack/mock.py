@@ -48,7 +48,7 @@ from opwire.integrations.slack import (
     mock_methods,
     mock_search,
 )
-from opwire.integrations.slack.mock_state import DEFAULT_CHANNEL, Hook, SlackState
+from opwire.integrations.slack.mock_state import DEFAULT_CHANNEL, PER_SECOND_MIN, Hook, SlackState
 from opwire.integrations.slack.mock_web import ApiError, encodable, form_fields, not_found
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
 from opwire.mock.clock import MockClock
@@ -56,7 +56,7 @@ from opwire.mock.inventory import Inventory, Item, run_id_in
 from opwire.mock.limits import TOO_LARGE
 from opwire.mock.scenarios import Scenario, Throttle, vendor_state
 from opwire.mock.state import clock_of
-from opwire.mock.values import ControlError, number, positive
+from opwire.mock.values import ControlError, number
 
 TEAM, BOT, SECRET = r"T[A-Z0-9]{6,}", r"B[A-Z0-9]{6,}", r"[A-Za-z0-9]{24}"
 WEBHOOK = re.compile(rf"^/services/({TEAM})/({BOT})/({SECRET})$")
@@ -219,9 +219,11 @@ async def control_rate(request: Request) -> Response:
     if not isinstance(data, dict):
         return JSONResponse({"error": "expected {burst, per_second} numbers"}, 400)
     try:
-        # per_second is divided by (the Retry-After), so it is above 0.
+        # per_second is divided by (the Retry-After): at least one message in ~17 minutes, so
+        # the wait stays a number (1e-320 made it infinite, and every webhook a 500).
         burst = number(data.get("burst", state.burst), "burst")
-        state.per_second = positive(data.get("per_second", state.per_second), "per_second")
+        per_second = data.get("per_second", state.per_second)
+        state.per_second = number(per_second, "per_second", minimum=PER_SECOND_MIN)
     except ControlError as exc:
         return JSONResponse({"error": str(exc)}, 400)
     state.burst = burst

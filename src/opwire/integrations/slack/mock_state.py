@@ -29,6 +29,8 @@ APP_ID = "A0OPWIRE0"  # the app the bot belongs to (bots.info, a bot message's b
 BOT_ICON = "https://a.slack-edge.com/80588/img/plugins/app/bot_{size}.png"
 # Who each kind of token is (auth.test, a message's `user`); the bot's user is a bot user.
 BOT_ID, BOT_USER, HUMAN_USER = "B0OPWIRE0", "U0OPWIRE0", "U0OPWIRE1"
+# The slowest refill POST /_opwire/slack/rate takes, and the longest Retry-After it can earn.
+PER_SECOND_MIN, RETRY_AFTER_MAX_S = 0.001, 3600
 CREATED = 1_700_000_000  # when the mock's channels and users were "created" (unix seconds)
 
 
@@ -217,7 +219,7 @@ class SlackState:
 
     def wait_s(self, bucket: Bucket) -> int:
         """Whole seconds until the bucket holds one message again (a Retry-After)."""
-        return max(1, round((1 - bucket.tokens) / self.per_second))
+        return max(1, round(min((1 - bucket.tokens) / self.per_second, RETRY_AFTER_MAX_S)))
 
     def buckets(self) -> Iterator[Bucket]:
         yield from (hook.bucket for hook in self.hooks.values())
