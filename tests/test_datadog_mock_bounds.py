@@ -54,3 +54,38 @@ def test_v1_logs_list_refuses_a_sort_that_is_not_a_string(mock: Mock, sort: Any)
     answer = post(mock, "/api/v1/logs-queries/list", {"time": WINDOW, "sort": sort})
     assert answer.status_code == 400
     assert answer.json()["error"]["code"] == "InvalidArgument"
+
+
+# --- logs aggregate ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"compute": [{"aggregation": "sum", "metric": 5}]},
+        {"compute": [{"aggregation": "count", "metric": ["@duration"]}]},
+        {"group_by": [{"facet": "service", "sort": {"aggregation": "sum", "metric": 5}}]},
+        {"group_by": [{"facet": "service", "sort": "desc"}]},
+    ],
+)
+def test_aggregate_refuses_a_metric_that_is_not_a_string(mock: Mock, extra: Any) -> None:
+    """`LogsCompute.metric` and `LogsAggregateSort.metric` are strings, `LogsGroupBy.sort` an
+    object (v2 spec): anything else is a 400 `APIErrorResponse`, even with logs to measure."""
+    mine = tag()
+    _logs(mock, mine)
+    body = {"filter": {"query": mine, "from": "now-1h", "to": "now+1h"}, **extra}
+    answer = post(mock, "/api/v2/logs/analytics/aggregate", body)
+    assert answer.status_code == 400 and answer.json()["errors"]
+
+
+def test_aggregate_takes_an_overlong_interval_as_unreadable(mock: Mock) -> None:
+    """`LogsCompute.interval` is a duration string (v2 spec, e.g. "1h"); one of 5,000 digits
+    names no duration the mock can use, so the default step applies (a 200, not a 500)."""
+    mine = tag()
+    _logs(mock, mine)
+    compute = {"aggregation": "count", "type": "timeseries", "interval": "9" * 5000}
+    body = {"filter": {"query": mine, "from": "now-1h", "to": "now+1h"}, "compute": [compute]}
+    answer = post(mock, "/api/v2/logs/analytics/aggregate", body)
+    assert answer.status_code == 200
+    (bucket,) = answer.json()["data"]["buckets"]
+    assert sum(point["value"] for point in bucket["computes"]["c0"]) == 2

@@ -39,7 +39,8 @@ from opwire.integrations.datadog.mock_logs_search import FACETS, LOGS
 from opwire.mock.state import clock_of, json_body
 
 Log = dict[str, Any]
-INTERVAL = re.compile(r"^(?P<n>\d+)(?P<unit>ms|s|m|h|d|w)?$")
+# At most 15 digits: any longer names no usable step (and int() refuses past 4,300 digits).
+INTERVAL = re.compile(r"^(?P<n>\d{1,15})(?P<unit>ms|s|m|h|d|w)?$", re.ASCII)
 UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
 MAX_POINTS = 1500  # a finer interval is coarsened (UNCONFIRMED)
 
@@ -97,6 +98,8 @@ def _computes(body: dict[str, Any]) -> list[dict[str, Any]]:
             raise mock_search.SearchError(f"Invalid aggregation: {aggregation!r}")
         if compute.get("type", "total") not in ("total", "timeseries"):
             raise mock_search.SearchError(f"Invalid compute type: {compute.get('type')!r}")
+        if not isinstance(compute.get("metric", ""), str):
+            raise mock_search.SearchError("compute.metric is a string")
     return computes
 
 
@@ -107,6 +110,11 @@ def _group_bys(body: dict[str, Any]) -> list[dict[str, Any]]:
     )
     if not valid:
         raise mock_search.SearchError("group_by is an array of objects, each with a facet")
+    for rule in group_by:
+        # `LogsAggregateSort`: an object whose `metric` is a string (v2 spec).
+        sort = {} if rule.get("sort") is None else rule["sort"]
+        if not isinstance(sort, dict) or not isinstance(sort.get("metric", ""), str):
+            raise mock_search.SearchError("group_by.sort is an object and its metric a string")
     return group_by
 
 
