@@ -858,3 +858,23 @@ def test_change_events_of_the_accounts_team(mock: Mock) -> None:
     assert event in ours
     assert client.list_all("change_events", params={"team_ids[]": ["PNOTEAM"]}) == []
     checked(client.get("/change_events", params={"team_ids[]": [team["id"]]}))
+
+
+def test_a_deleted_user_stays_deleted_though_the_log_shows_them_act(mock: Mock) -> None:
+    """deleteUser (204), then getUser and a second deleteUser are 404 Not Found (code 2100,
+    14-Errors), and listUsers leaves the user out, even when the incidents' log shows the user
+    acting (their `From` address on a note); createUser with the address makes them again."""
+    email = f"leaver.{uuid.uuid4().hex[:6]}@example.com"
+    admin = rest(mock, default_from=USER)
+    values = {"name": "Leaver", "email": email, "type": "user"}
+    made = admin.rpost("users", json=values)
+    events(mock, new_key()).trigger("leaver acts", "src", dedup_key=f"leave-{email}")
+    incident = only_incident(admin, f"leave-{email}")
+    note = {"note": {"content": "on it"}}
+    rest(mock, default_from=email).rpost(f"/incidents/{incident['id']}/notes", json=note)
+    assert admin.rdelete(made).status_code == 204
+    for reply in (admin.get(f"/users/{made['id']}"), admin.delete(f"/users/{made['id']}")):
+        assert (reply.status_code, reply.json()["error"]["code"]) == (404, 2100)
+    assert admin.find("users", email, attribute="email") is None
+    again = admin.rpost("users", json=values)
+    assert again["id"] == made["id"] and admin.rget(f"/users/{made['id']}")["email"] == email

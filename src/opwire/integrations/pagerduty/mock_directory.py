@@ -113,11 +113,12 @@ def _email(user_id: str) -> str:
 
 def _seen(state: PagerDutyState) -> dict[str, dict[str, Any]]:
     """The account's users by id: the owner, those made through REST, then the others the log
-    shows acting."""
+    shows acting (but those deleted)."""
     found = {OWNER["id"]: owner(), **state.users}
     for entry in state.log.values():
         agent = entry["agent"]
-        if agent["type"] == "user_reference" and agent["id"] not in found:
+        gone = agent["id"] in found or agent["id"] in state.deleted_users
+        if agent["type"] == "user_reference" and not gone:
             email = agent["summary"] if "@" in agent["summary"] else _email(agent["id"])
             found[agent["id"]] = user(agent["id"], agent["summary"], email)
     return found
@@ -320,8 +321,7 @@ async def get_schedule(request: Request) -> Response:
 
 
 def _oncall_window(request: Request) -> tuple[str, str]:
-    """The on-call's start (`since`, read as UTC without an offset, as the other windows are;
-    else now) and its end a week later; a time whose week ends past 9999 is 400 code 2001."""
+    """`since` (UTC without an offset) or now, and a week later; past 9999 is a 400."""
     text = request.query_params.get("since")
     try:
         start = parse_time(text) if text else datetime.fromtimestamp(clock_of(request).now(), UTC)
@@ -353,10 +353,6 @@ async def list_oncalls(request: Request) -> Response:
         not params.getlist(name) or wanted in params.getlist(name) for name, wanted in filters
     )
     return page(request, "oncalls", [oncall] if keep else [])
-
-
-def _allows(asked: list[str], value: str) -> bool:
-    return not asked or value in asked
 
 
 async def list_priorities(request: Request) -> Response:

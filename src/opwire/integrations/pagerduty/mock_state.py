@@ -37,6 +37,9 @@ ROUTING_KEY = re.compile(r"^[A-Za-z0-9]{32}$")  # an Events API v2 integration k
 # rate set above it from the control route means unlimited, not an unlimited store.
 MAX_RATE = 100_000
 ALERT_OVERHEAD = 1024  # an alert and its incident beyond the event's own bytes
+# Users deleted (deleteUser) stay left out of the users read from the log; the oldest of them
+# is forgotten past this many.
+MAX_DELETED_USERS = 10_000
 # The log entry a move writes, by (status before, status after).
 MOVES = {
     ("triggered", "acknowledged"): "acknowledge",
@@ -92,6 +95,8 @@ class PagerDutyState:
     # Users made through REST (createUser), by id: at most MAX_USERS, past which createUser is
     # the API's 402 (an account's seats are limited), so none is ever dropped.
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Ids of users deleted, oldest first (a dict as an ordered set), at most MAX_DELETED_USERS.
+    deleted_users: dict[str, None] = field(default_factory=dict)
     # An incident merged away (mergeIncidents) goes when the incident it was merged into goes.
     # A set: each source once, however often a merge names it.
     merged: dict[str, set[str]] = field(default_factory=dict)
@@ -263,6 +268,14 @@ class PagerDutyState:
         if resolved:
             for key in [k for k, alert_id in self.open_alerts.items() if alert_id == alert["id"]]:
                 del self.open_alerts[key]
+
+    def delete_user(self, user_id: str) -> None:
+        """deleteUser: the user goes, and is not read back from what the log shows them do."""
+        self.users.pop(user_id, None)
+        self.deleted_users.pop(user_id, None)
+        self.deleted_users[user_id] = None
+        while len(self.deleted_users) > MAX_DELETED_USERS:
+            del self.deleted_users[next(iter(self.deleted_users))]
 
     def merge(
         self, target: dict[str, Any], source: dict[str, Any], user: dict[str, Any], now: str

@@ -12,7 +12,8 @@ already been taken"; past MAX_USERS made users the answer is 402 code 2012 "Acco
 reached its user limit" (the spec names the 402, not its body); a user's id is the one the
 mock gives the same address in a `From` header, so what they did before they were made is
 theirs; only users made through REST can be changed or deleted (the owner and the users only
-seen acting are 400 and 404); updateUser changes the fields given, not `email`.
+seen acting are 400 and 404), and a deleted user is gone (404) though the log shows them act,
+until made again; updateUser changes the fields given, not `email`.
 """
 
 from __future__ import annotations
@@ -93,6 +94,7 @@ async def create_user(request: Request) -> Response:
     )
     made.update({k: v for k, v in fields.items() if k in TEXT_FIELDS})
     state.users[user_id] = made
+    state.deleted_users.pop(user_id, None)  # made again: no longer left out
     reply = answer(request, {"user": made})
     reply.status_code = 201
     return reply
@@ -121,7 +123,7 @@ async def update_user(request: Request) -> Response:
 async def delete_user(request: Request) -> Response:
     """deleteUser: 204."""
     found = _made(request)
-    del vendor(request).users[found["id"]]
+    vendor(request).delete_user(found["id"])
     return Response(status_code=204)
 
 
