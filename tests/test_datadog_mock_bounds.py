@@ -89,3 +89,44 @@ def test_aggregate_takes_an_overlong_interval_as_unreadable(mock: Mock) -> None:
     assert answer.status_code == 200
     (bucket,) = answer.json()["data"]["buckets"]
     assert sum(point["value"] for point in bucket["computes"]["c0"]) == 2
+
+
+# --- time bounds and page limits of the v2 searches -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"filter[from]": "²"},
+        {"filter[to]": "١٢٣"},
+        {"page[limit]": "²"},
+        {"page[limit]": "١٠"},
+        {"filter[from]": "9" * 5000},
+        {"filter[from]": "9" * 400},
+        {"filter[from]": f"now-{'9' * 400}s"},
+    ],
+)
+@pytest.mark.parametrize("path", ["/api/v2/logs/events", "/api/v2/events"])
+def test_search_get_refuses_unusable_bounds_and_limits(
+    mock: Mock, path: str, params: dict[str, str]
+) -> None:
+    """`filter[from]`/`filter[to]` are a date math, an ISO 8601 time or milliseconds, and
+    `page[limit]` an integer at most 1000 (v2 spec ListLogsGet, ListEvents): digits that are
+    not ASCII, or a time past any date, are the 400 `APIErrorResponse`."""
+    answer = get(mock, path, **params)
+    assert answer.status_code == 400 and answer.json()["errors"]
+
+
+@pytest.mark.parametrize(
+    "bounds",
+    [{"from": "9" * 5000}, {"from": 10**400}, {"to": f"now+{'9' * 400}d"}, {"from": "²"}],
+)
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v2/logs/events/search", "/api/v2/events/search", "/api/v2/logs/analytics/aggregate"],
+)
+def test_search_post_refuses_unusable_bounds(mock: Mock, path: str, bounds: Any) -> None:
+    """`LogsQueryFilter.from`/`to` and `EventsQueryFilter.from`/`to` are strings of date math,
+    ISO 8601 or milliseconds (v2 spec): one no date can hold is the 400 `APIErrorResponse`."""
+    answer = post(mock, path, {"filter": bounds})
+    assert answer.status_code == 400 and answer.json()["errors"]
