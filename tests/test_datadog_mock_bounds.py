@@ -8,6 +8,7 @@ the mock is the real loopback server (conftest.serve).
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -130,3 +131,32 @@ def test_search_post_refuses_unusable_bounds(mock: Mock, path: str, bounds: Any)
     ISO 8601 or milliseconds (v2 spec): one no date can hold is the 400 `APIErrorResponse`."""
     answer = post(mock, path, {"filter": bounds})
     assert answer.status_code == 400 and answer.json()["errors"]
+
+
+# --- log intake -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stamp", [10**400, -(10**400)])
+def test_a_log_stamped_past_any_float_is_kept_at_receipt(mock: Mock, stamp: Any) -> None:
+    """Datadog takes a log's `timestamp` when it can (docs logs/log_configuration/pipelines,
+    date remapper) and the receipt time otherwise: a stamp no float can hold is unreadable."""
+    mine = tag()
+    item = {"message": "m", "ddtags": mine, "timestamp": stamp}
+    assert post(mock, "/api/v2/logs", [item]).status_code == 202
+    answer = get(mock, "/api/v2/logs/events", **{"filter[query]": mine, "filter[from]": "now-1h"})
+    assert answer.status_code == 200
+    (found,) = answer.json()["data"]
+    assert found["attributes"]["timestamp"].startswith(time.strftime("%Y-", time.gmtime()))
+
+
+@pytest.mark.parametrize("stamp", [-(10**30), -1e300])
+def test_a_log_stamped_long_before_the_epoch_is_accepted_and_not_kept(
+    mock: Mock, stamp: Any
+) -> None:
+    """A log may be "up to 18 hours in the past" (v2 spec SubmitLog): an older one, however far
+    back, is answered 202 and not kept (the room's table)."""
+    mine = tag()
+    item = {"message": "m", "ddtags": mine, "timestamp": stamp}
+    assert post(mock, "/api/v2/logs", [item]).status_code == 202
+    answer = get(mock, "/api/v2/logs/events", **{"filter[query]": mine, "filter[from]": "now-1h"})
+    assert answer.status_code == 200 and answer.json()["data"] == []

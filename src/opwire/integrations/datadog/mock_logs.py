@@ -24,6 +24,7 @@ as its `attributes` (a remapped `hostname`/`timestamp` stays there too, as recor
 | a log older than 18 hours | 202 and not kept (spec: "up to 18 hours in the past"; UNCONFIRMED) |
 | `timestamp` of a log | its `timestamp`/`date` (ms, s or ISO 8601), else receipt time |
 | a log over 2 hours ahead | kept at receipt time (UNCONFIRMED) |
+| a log stamped past any float (10**400) | kept at receipt time, as an unreadable stamp |
 | an empty array | 400 `Malformed payload` (UNCONFIRMED) |
 """
 
@@ -121,7 +122,10 @@ def _stated(value: Any) -> float | None:
 
 def _when(item: dict[str, Any], now: float) -> float:
     """The log's time: its own, unless absent, unreadable or too far ahead (then receipt)."""
-    stated = _stated(item.get("timestamp", item.get("date")))
+    try:
+        stated = _stated(item.get("timestamp", item.get("date")))
+    except OverflowError:  # an integer no float can hold (10**400)
+        stated = None
     return now if stated is None or not stated <= now + MAX_AHEAD_S else stated
 
 
