@@ -160,3 +160,30 @@ def test_a_log_stamped_long_before_the_epoch_is_accepted_and_not_kept(
     assert post(mock, "/api/v2/logs", [item]).status_code == 202
     answer = get(mock, "/api/v2/logs/events", **{"filter[query]": mine, "filter[from]": "now-1h"})
     assert answer.status_code == 200 and answer.json()["data"] == []
+
+
+# --- metric queries ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["timeseries", "scalar"])
+@pytest.mark.parametrize("bounds", [(0, 10**400), (-(10**400), 0), (0, 2**53)])
+def test_formula_query_refuses_a_bound_past_any_date(
+    mock: Mock, kind: str, bounds: tuple[int, int]
+) -> None:
+    """`from`/`to` are int64 milliseconds (v2 spec TimeseriesFormulaRequestAttributes); one past
+    any date (2**53 ms and over) is the recorded `API input validation failed` 400."""
+    query = {"data_source": "metrics", "query": "avg:system.cpu.user{*}", "name": "a"}
+    attributes = {"from": bounds[0], "to": bounds[1], "queries": [query]}
+    body = {"data": {"type": f"{kind}_request", "attributes": attributes}}
+    answer = post(mock, f"/api/v2/query/{kind}", body)
+    assert answer.status_code == 400
+    assert answer.json()["errors"][0].startswith("API input validation failed")
+
+
+@pytest.mark.parametrize("bounds", [("0", "9" * 400), ("-" + "9" * 400, "0"), ("0", str(2**53))])
+def test_v1_query_refuses_a_bound_past_any_date(mock: Mock, bounds: tuple[str, str]) -> None:
+    """GET /api/v1/query `from`/`to` are int64 seconds (v1 spec QueryMetrics); one past any
+    date is a 400 `APIErrorResponse`."""
+    params = {"from": bounds[0], "to": bounds[1], "query": "avg:system.cpu.user{*}"}
+    answer = get(mock, "/api/v1/query", **params)
+    assert answer.status_code == 400 and answer.json()["errors"]

@@ -22,6 +22,7 @@ through query.py, as GET /api/v1/query does.
 | group column | one per grouped tag key, named by the key, values `[[value], ...]` (UNCONFIRMED) |
 | division by zero, overflow | null (UNCONFIRMED) |
 | a formula over 200 characters | 400 (UNCONFIRMED) |
+| `from`/`to` at or past ±2**53 ms | 400 `API input validation failed` (UNCONFIRMED) |
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from opwire.integrations.datadog.mock_base import auth, errors, finite, state_of
 from opwire.integrations.datadog.query import QueryError, run_query
 from opwire.mock.state import json_body
 
+MAX_MS = 2**53  # a bound past any date; Datadog's own limit: UNCONFIRMED
 MAX_FORMULA = 200  # keeps the evaluator's recursion shallow; Datadog's own limit: UNCONFIRMED
 Group = tuple[str, ...]
 Series = dict[Group, dict[int, float]]  # group tags -> ms -> value
@@ -78,6 +80,8 @@ def _attributes(body: Any, kind: str) -> dict[str, Any]:
         value = attributes.get(name)
         if not isinstance(value, int) or isinstance(value, bool):
             raise FormulaError(f"API input validation failed: {name} is a required integer (ms).")
+        if not -MAX_MS < value < MAX_MS:
+            raise FormulaError(f"API input validation failed: {name} is past any date.")
     if attributes["to"] <= attributes["from"]:
         raise FormulaError("API input validation failed: 'to' must be after 'from'.")
     return attributes

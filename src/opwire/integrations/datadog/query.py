@@ -24,6 +24,8 @@ QUERY = re.compile(
 )
 FUNCTION = re.compile(r"\.(\w+)\(([^()]*)\)")
 # Bucket widths Datadog rolls up to; a range gets at most 300 buckets (1 day -> 300 s, recorded).
+# Seconds past any date (2**53 ms): such a bound is refused. Datadog's own limit: UNCONFIRMED.
+MAX_S = 2**53 // 1000
 INTERVALS = (1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400, 43200, 86400)
 AGGREGATES: dict[str, Callable[[list[float]], float]] = {
     "sum": sum,
@@ -176,6 +178,8 @@ def run_query(
     distribution = query.metric in distributions
     if end <= start:
         raise QueryError("'to' must be after 'from'")
+    if start <= -MAX_S or end >= MAX_S:
+        raise QueryError("'from' and 'to' must be seconds within any date")
     interval = max(_interval(end - start), query.interval)
     groups = _buckets(query, points, start, end, interval)
     series = [
