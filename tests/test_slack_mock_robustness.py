@@ -143,3 +143,39 @@ def test_a_refill_rate_too_slow_to_wait_for_is_refused(slack_mock: Mock) -> None
     throttled = WebhookClient(f"{slack_mock.url}{HOOK}").send(text="x")
     assert (throttled.status_code, throttled.body) == (429, "rate_limited")
     assert throttled.headers["Retry-After"] == "1000"  # one message at 0.001 per second
+
+
+BIG = [{"fallback": "big", "text": "A" * (12 << 20)}]  # 12 MiB: six of them pass the 64 MiB store
+
+
+def _dropped_messages(mock: Mock) -> int:
+    return int(mock.control("GET", "health")["dropped"]["messages"])
+
+
+def test_messages_grown_by_chat_update_count_against_the_store(slack_mock: Mock) -> None:
+    """chat.update replaces a message's attachments (docs.slack.dev/reference/methods/
+    chat.update); the mock's messages share one budget (README "Mocks": each store keeps the
+    newest entries and counts what it drops in /_opwire/health), so updates that grow messages
+    past it drop the oldest, as posting that much would."""
+    client = web(slack_mock)
+    for _ in range(6):
+        ts = client.chat_postMessage(channel=CHANNEL, text="x")["ts"]
+        client.chat_update(channel=CHANNEL, ts=ts, text="y", attachments=BIG)
+    assert _dropped_messages(slack_mock) > 0
+    assert client.conversations_history(channel=CHANNEL, limit=10)["ok"] is True
+
+
+def test_scheduled_messages_count_against_the_store(slack_mock: Mock) -> None:
+    """chat.scheduleMessage keeps a message until its post_at (docs.slack.dev/reference/methods/
+    chat.scheduleMessage); the scheduled messages are weighed like posted ones, so large ones
+    drop the oldest and are counted under `messages` in /_opwire/health."""
+    client = web(slack_mock)
+    now = float(
+        client.chat_postEphemeral(channel=CHANNEL, user="U0OPWIRE1", text=".")["message_ts"]
+    )
+    for n in range(6):
+        client.chat_scheduleMessage(
+            channel=CHANNEL, text="later", post_at=int(now) + 3600 + n, attachments=BIG
+        )
+    assert _dropped_messages(slack_mock) > 0
+    assert len(client.chat_scheduledMessages_list()["scheduled_messages"]) < 6

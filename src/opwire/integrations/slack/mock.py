@@ -48,7 +48,13 @@ from opwire.integrations.slack import (
     mock_methods,
     mock_search,
 )
-from opwire.integrations.slack.mock_state import DEFAULT_CHANNEL, PER_SECOND_MIN, Hook, SlackState
+from opwire.integrations.slack.mock_state import (
+    DEFAULT_CHANNEL,
+    MESSAGE_OVERHEAD,
+    PER_SECOND_MIN,
+    Hook,
+    SlackState,
+)
 from opwire.integrations.slack.mock_web import ApiError, encodable, form_fields, not_found
 from opwire.mock.app import Incoming, create_mock_app, json_body, mock_state
 from opwire.mock.clock import MockClock
@@ -79,7 +85,6 @@ WEB_RATELIMITED = json.dumps({"ok": False, "error": "ratelimited"})
 # Slack documents no rate-limit header but Retry-After (docs.slack.dev/apis/web-api/rate-limits).
 THROTTLE_HEADERS: dict[str, str] = {}
 TEXT = "text/plain; charset=utf-8"
-MESSAGE_OVERHEAD = 512
 
 
 def _state(request: Request) -> SlackState:
@@ -128,7 +133,7 @@ async def webhook(request: Request) -> Response:
         return _word(400, "invalid_blocks")
     state.deliver_due(clock_of(request).now())
     stored = _stored(message, match.group(2), state.next_ts(clock_of(request).now()))
-    state.messages.append((channel.id, stored), len(raw) + MESSAGE_OVERHEAD)
+    state.store(channel.id, stored, len(raw) + MESSAGE_OVERHEAD)
     return _word(200, "ok")
 
 

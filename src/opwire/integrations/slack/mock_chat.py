@@ -35,6 +35,7 @@ from opwire.integrations.slack.mock_state import (
     WORKSPACE_URL,
     Scheduled,
     replies_to,
+    weigh,
 )
 from opwire.integrations.slack.mock_web import (
     ApiError,
@@ -111,7 +112,7 @@ def schedule(call: Call) -> dict[str, Any]:
     who = author(call)
     message = {"type": "message", **who, **bot_profile(call), **body, "team": TEAM_ID, **thread}
     scheduled = Scheduled(call.state.new_id("Q"), channel.id, post_at, int(call.now), message)
-    call.state.scheduled[scheduled.id] = scheduled
+    call.state.scheduled.put(scheduled.id, scheduled, weigh(message))
     # The answer's message is the delayed one, in the spec's few fields.
     shown = {"type": "delayed_message", "text": body["text"], **who, "team": TEAM_ID}
     return {

@@ -49,7 +49,7 @@ def _name(call: Call) -> str:
 
 def add_reaction(call: Call) -> dict[str, Any]:
     name = _name(call)
-    _, message = _target(call)
+    channel_id, message = _target(call)
     user = author(call)["user"]
     reactions: list[dict[str, Any]] = message.setdefault("reactions", [])
     found = next((r for r in reactions if r["name"] == name), None)
@@ -60,6 +60,7 @@ def add_reaction(call: Call) -> dict[str, Any]:
     else:
         found["users"].append(user)
         found["count"] = len(found["users"])
+    call.state.store(channel_id, message)  # weighed again with its reactions
     return {}
 
 

@@ -210,6 +210,7 @@ def update(call: Call) -> dict[str, Any]:
     for key in ("blocks", "attachments"):
         message.pop(key, None)
     message.update(changed, edited={"user": message["user"], "ts": call.state.next_ts(call.now)})
+    call.state.store(channel.id, message)  # weighed again: an update may make it far larger
     shown = {k: v for k, v in message.items() if k in ("text", "user", "bot_id", *changed)}
     return {"channel": channel.id, "ts": message["ts"], "text": message["text"], "message": shown}
 

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from opwire.mock.limits import CONFIGURED, CappedDict, CappedList
+from opwire.mock.limits import CONFIGURED, CappedDict
 
 DEFAULT_CHANNEL = "C0OPWIRE01"
 DEFAULT_CHANNEL_NAME = "opwire-alerts"
@@ -32,6 +32,7 @@ BOT_ID, BOT_USER, HUMAN_USER = "B0OPWIRE0", "U0OPWIRE0", "U0OPWIRE1"
 # The slowest refill POST /_opwire/slack/rate takes, and the longest Retry-After it can earn.
 PER_SECOND_MIN, RETRY_AFTER_MAX_S = 0.001, 3600
 CREATED = 1_700_000_000  # when the mock's channels and users were "created" (unix seconds)
+MESSAGE_OVERHEAD = 512  # bytes a stored message costs beyond its own text
 
 
 @dataclass(slots=True)
@@ -122,9 +123,10 @@ class SlackState:
     # Every well-formed webhook path makes a hook, so they are capped like the rest.
     hooks: CappedDict[str, Hook] = field(init=False)
     channels: CappedDict[str, Channel] = field(init=False)
-    # (channel id, message), oldest first
-    messages: CappedList[tuple[str, dict[str, Any]]] = field(init=False)
-    # "channel/ts" of each message chat.delete removed (the store itself only appends)
+    # "channel/ts" -> (channel id, message), oldest first; a message changed in place (an
+    # update, a reaction) is weighed again under its key
+    messages: CappedDict[str, tuple[str, dict[str, Any]]] = field(init=False)
+    # "channel/ts" of each message chat.delete removed (held until the cap drops it)
     deleted: CappedDict[str, bool] = field(init=False)
     scheduled: CappedDict[str, Scheduled] = field(init=False)
     uploads: CappedDict[str, Upload] = field(init=False)
@@ -135,7 +137,7 @@ class SlackState:
     def __post_init__(self) -> None:
         self.hooks = CappedDict("hooks", self.dropped)
         self.channels = CappedDict("channels", self.dropped, CONFIGURED)
-        self.messages = CappedList("messages", self.dropped)
+        self.messages = CappedDict("messages", self.dropped)
         # What hangs off messages (deletions, pins, scheduled posts, file uploads) counts its
         # drops under "messages": health's store names are pinned by tests/test_mock_bounds.py.
         self.deleted = CappedDict("messages", self.dropped)
@@ -151,12 +153,14 @@ class SlackState:
 
     def held(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """Every (channel, message) still there, oldest first (a deleted one is gone)."""
-        for cid, message in self.messages:
+        for cid, message in self.messages.values():
             if f"{cid}/{message['ts']}" not in self.deleted:
                 yield cid, message
 
-    def store(self, channel_id: str, message: dict[str, Any]) -> None:
-        self.messages.append((channel_id, message), len(str(message)) + 512)
+    def store(self, channel_id: str, message: dict[str, Any], weight: int | None = None) -> None:
+        """Keep a new message, or weigh again one changed in place (it keeps its place)."""
+        key = f"{channel_id}/{message['ts']}"
+        self.messages.put(key, (channel_id, message), weigh(message) if weight is None else weight)
 
     def delete(self, channel_id: str, ts: str) -> None:
         self.deleted[f"{channel_id}/{ts}"] = True
@@ -224,6 +228,11 @@ class SlackState:
     def buckets(self) -> Iterator[Bucket]:
         yield from (hook.bucket for hook in self.hooks.values())
         yield from (channel.bucket for channel in self.channels.values())
+
+
+def weigh(message: dict[str, Any]) -> int:
+    """What a message costs the store: its text form and a fixed overhead."""
+    return len(str(message)) + MESSAGE_OVERHEAD
 
 
 def _post_at(scheduled: Scheduled) -> int:
