@@ -187,3 +187,42 @@ def test_v1_query_refuses_a_bound_past_any_date(mock: Mock, bounds: tuple[str, s
     params = {"from": bounds[0], "to": bounds[1], "query": "avg:system.cpu.user{*}"}
     answer = get(mock, "/api/v1/query", **params)
     assert answer.status_code == 400 and answer.json()["errors"]
+
+
+# --- what monitors and metric metadata may hold -----------------------------------------------
+
+
+def test_monitors_are_weighed_not_only_counted(mock: Mock) -> None:
+    """A monitor's message is client text: the mock holds at most its weight budget (about
+    64 MiB, opwire.mock.limits.WEIGHT) of monitors, dropping the oldest past it and counting
+    them in health, as its other stores do."""
+    message = "x" * (15 << 20)
+    ids = []
+    for _ in range(6):
+        answer = post(
+            mock, "/api/v1/monitor", {"type": "event alert", "query": "q", "message": message}
+        )
+        assert answer.status_code == 200
+        ids.append(answer.json()["id"])
+    held = [get(mock, f"/api/v1/monitor/{i}").status_code for i in ids]
+    assert held[-1] == 200 and 404 in held
+    assert mock.control("GET", "health")["dropped"]["monitors"] >= 1
+    for i in ids:
+        httpx.delete(f"{mock.url}/api/v1/monitor/{i}", headers=KEYS)
+
+
+def test_metric_metadata_is_weighed_not_only_counted(mock: Mock) -> None:
+    """A metric's metadata description is client text (v1 spec MetricMetadata): metadata is
+    held up to the weight budget, the oldest dropped past it."""
+    now, names = int(time.time()), [f"bounds.meta.{uuid.uuid4().hex[:8]}" for _ in range(6)]
+    series = [{"metric": n, "points": [[now, 1]]} for n in names]
+    assert post(mock, "/api/v1/series", {"series": series}).status_code == 202
+    description = "d" * (15 << 20)
+    for name in names:
+        answer = httpx.put(
+            f"{mock.url}/api/v1/metrics/{name}", json={"description": description}, headers=KEYS
+        )
+        assert answer.status_code == 200 and answer.json()["description"] == description
+    kept = [get(mock, f"/api/v1/metrics/{n}").json().get("description") for n in names]
+    assert kept[-1] == description and None in kept
+    assert mock.control("GET", "health")["dropped"]["metadata"] >= 1

@@ -19,14 +19,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from opwire.mock.app import mock_state
-from opwire.mock.limits import CappedList
+from opwire.mock.limits import CappedDict, CappedList
 
 APP_URL = "https://app.datadoghq.com"
 # Key shapes: 32 hex (API), 40 hex (APP). UNCONFIRMED (widely known; vendor-contracts § 1.2).
 API_KEY = re.compile(r"^[0-9a-f]{32}$")
 APP_KEY = re.compile(r"^[0-9a-f]{40}$")
 # Stored points: one row is a small tuple sharing its series' metric and tags, so count alone
-# bounds them; events and service checks carry client text and are weighed too.
+# bounds them; events, service checks, logs, monitors and metric metadata carry client text
+# and are weighed too (`weight`), the oldest dropped past the budget and counted in health.
 POINTS = 200_000
 ENTRY_OVERHEAD = 512
 JSON = "application/json"
@@ -46,9 +47,9 @@ class DatadogState:
     logs: CappedList[dict[str, Any]] = field(init=False)
     log_ids: itertools.count[int] = field(default_factory=itertools.count)
     # PUT /api/v1/metrics/{name}: what an operator set, by metric name, at most ENTRIES.
-    metadata: dict[str, dict[str, Any]] = field(default_factory=dict)
+    metadata: CappedDict[str, dict[str, Any]] = field(init=False)
     # Monitors by id, at most ENTRIES; ids as the recorded ones (cassettes/test_edit_a_monitor_*).
-    monitors: dict[int, dict[str, Any]] = field(default_factory=dict)
+    monitors: CappedDict[int, dict[str, Any]] = field(init=False)
     monitor_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(155845150))
     # The type each metric was first submitted with (its metadata `type`), at most ENTRIES.
     metric_types: dict[str, str] = field(default_factory=dict)
@@ -60,6 +61,13 @@ class DatadogState:
         self.points = CappedList("points", self.dropped, POINTS)
         self.service_checks = CappedList("service_checks", self.dropped)
         self.logs = CappedList("logs", self.dropped)
+        self.metadata = CappedDict("metadata", self.dropped)
+        self.monitors = CappedDict("monitors", self.dropped)
+
+
+def weight(value: Any) -> int:
+    """About the bytes a stored JSON value holds."""
+    return len(json.dumps(value, default=str)) + ENTRY_OVERHEAD
 
 
 def state_of(request: Request) -> DatadogState:

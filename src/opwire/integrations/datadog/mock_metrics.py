@@ -35,7 +35,14 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from opwire.integrations.datadog.mock_base import DatadogState, auth, errors, numbers, state_of
+from opwire.integrations.datadog.mock_base import (
+    DatadogState,
+    auth,
+    errors,
+    numbers,
+    state_of,
+    weight,
+)
 from opwire.mock.limits import ENTRIES
 from opwire.mock.state import clock_of, json_body
 
@@ -136,7 +143,8 @@ async def update_metadata(request: Request) -> Response:
         return errors(400, problem)
     edits = {k: body[k] for k in (*TEXT_FIELDS, "statsd_interval") if k in body}
     if metric in state.metadata or len(state.metadata) < ENTRIES:
-        state.metadata.setdefault(metric, {}).update(edits)
+        held = {**state.metadata.get(metric, {}), **edits}
+        state.metadata.put(metric, held, weight(held))
     return JSONResponse(metadata_of(state, metric))
 
 

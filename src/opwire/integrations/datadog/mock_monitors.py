@@ -34,7 +34,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from opwire.integrations.datadog.mock_base import auth, errors, state_of
+from opwire.integrations.datadog.mock_base import auth, errors, state_of, weight
 from opwire.mock.limits import ENTRIES
 from opwire.mock.state import clock_of, json_body
 
@@ -167,7 +167,7 @@ async def create(request: Request) -> Response:
     if len(monitors) >= ENTRIES:
         return errors(400, f"Monitor limit reached: this mock holds at most {ENTRIES}")
     monitor = _created(body, next(state_of(request).monitor_ids), clock_of(request).now())
-    monitors[monitor["id"]] = monitor
+    monitors.put(monitor["id"], monitor, weight(monitor))
     return JSONResponse(monitor)
 
 
@@ -212,6 +212,7 @@ async def update(request: Request) -> Response:
     found["multi"] = _multi(found["query"])
     if "options" in body:
         found["options"] = _options(kind, body["options"] or {}, created=False)
+    state_of(request).monitors.put(found["id"], found, weight(found))
     return JSONResponse({k: v for k, v in found.items() if k != "creator"})
 
 

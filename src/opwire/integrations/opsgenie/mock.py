@@ -98,6 +98,9 @@ def _create_errors(body: dict[str, Any]) -> dict[str, str]:
             errors["recipients#type"] = f"Invalid recipient type '{kind}'"
     if not isinstance(body.get("details") or {}, dict):
         errors["details"] = "Details should be a map of strings."
+    listed = body.get("actions") or []
+    if not isinstance(listed, list) or not all(isinstance(a, str) for a in listed):
+        errors["actions"] = "Actions should be a list of strings."
     return errors
 
 

@@ -54,6 +54,7 @@ TEXTS = {
     "bad_identifier_type": "Invalid identifierType: use id, alias or tiny",
     "no_saved_search": "Saved search does not exist",
     "created_log": "Alert created via API",
+    "failed": "Request could not be processed",
 }
 SETTLE_S = 1.0  # a read waits for the writes due within this many seconds (see above)
 OVERHEAD = 512  # a stored alert or request beyond its body's bytes
@@ -129,7 +130,11 @@ class OpsgenieState:
         now = clock.monotonic()
         while self.unprocessed and self.unprocessed[0].ready_at <= now:
             pending = self.unprocessed.popleft()
-            pending.result = process(self, pending, clock.now())
+            try:
+                pending.result = process(self, pending, clock.now())
+            except Exception:  # one request's fault is its own failure, never the queue's
+                failed = {**_failed(TEXTS["failed"]), "alertId": "", "alias": ""}
+                pending.result = {**_base(self, pending, clock.now()), **failed}
 
 
 def state_of(request: Request) -> OpsgenieState:
@@ -193,13 +198,7 @@ def record(
 
 def process(state: OpsgenieState, pending: Pending, now: float) -> dict[str, Any]:
     """The request's outcome, processed at `now` (unix seconds)."""
-    result = {
-        "success": True,
-        "action": pending.action,
-        "processedAt": _iso(now),
-        "integrationId": state.integration_id,
-        "isSuccess": True,
-    }
+    result = _base(state, pending, now)
     if pending.action == "Create":
         return {**result, **_process_create(state, pending.body, now)}
     alert = find(state, pending.identifier, pending.identifier_type)
@@ -210,6 +209,16 @@ def process(state: OpsgenieState, pending: Pending, now: float) -> dict[str, Any
         state.forget_alert(alert["id"])
         return {**result, **done, "status": actions.DELETE.status}
     return {**result, **done, **_process_action(state, pending, fresh(alert, now), now)}
+
+
+def _base(state: OpsgenieState, pending: Pending, now: float) -> dict[str, Any]:
+    return {
+        "success": True,
+        "action": pending.action,
+        "processedAt": _iso(now),
+        "integrationId": state.integration_id,
+        "isSuccess": True,
+    }
 
 
 def _failed(status: str) -> dict[str, Any]:

@@ -1,0 +1,94 @@
+"""The Opsgenie mock refuses, as it arrives, what it could not process, and no request (nor two
+racing) breaks another: the official opsgenie-sdk where it can send the body, raw JSON where the
+SDK's models would not build it.
+
+Pages: docs.opsgenie.com/docs/alert-api (Create Alert: `actions` a list of strings, `responders`
+teams/users/escalations/schedules by id or name/username), /docs/alert-api-continued (Add Team,
+attachments), /docs/heartbeat-api (`intervalUnit` minutes/hours/days), /docs/incident-api
+(List Incidents: `GET /v1/incidents?query=`), /docs/response (422 "Request body is not
+processable", 404); swagger.json CreateAlertPayload, TeamRecipient, CreateHeartbeatPayload.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import opsgenie_sdk
+import pytest
+from opsgenie_sdk.exceptions import ConfigurationException
+
+from conftest import Mock, serve
+
+KEY = "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b"
+HEADERS = {"Authorization": f"GenieKey {KEY}"}
+MiB = 1 << 20
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Mock]:
+    yield from serve("opsgenie")
+
+
+@pytest.fixture
+def mock(server: Mock) -> Mock:
+    server.control("POST", "reset")
+    server.control("POST", "opsgenie/config", {"request_delay_s": 0, "teams": ["SRE"]})
+    return server
+
+
+@pytest.fixture
+def alerts(mock: Mock) -> Iterator[opsgenie_sdk.AlertApi]:
+    configuration = opsgenie_sdk.Configuration()
+    configuration.host = mock.url
+    configuration.api_key["Authorization"] = KEY
+    configuration.api_key_prefix["Authorization"] = "GenieKey"
+    configuration.retry_enabled = False
+    client = opsgenie_sdk.ApiClient(configuration=configuration)
+    yield opsgenie_sdk.AlertApi(api_client=client)
+    client.rest_client.pool_manager.clear()
+
+
+def _raw(mock: Mock, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    return httpx.request(method, f"{mock.url}{path}", headers=HEADERS, timeout=30, **kwargs)
+
+
+def _created(alerts: opsgenie_sdk.AlertApi, alias: str) -> Any:
+    payload = opsgenie_sdk.CreateAlertPayload(message=alias, alias=alias)
+    accepted = alerts.create_alert(create_alert_payload=payload)
+    assert alerts.get_request_status(request_id=accepted.request_id).data.is_success is True
+    return alerts.get_alert(identifier=alias, identifier_type="alias").data
+
+
+def _refused(reply: httpx.Response, field: str) -> None:
+    assert reply.status_code == 422, reply.text
+    assert field in reply.json()["errors"], reply.text
+
+
+# --- Create Alert's `actions` (a list of strings) -----------------------------------------------
+
+
+@pytest.mark.parametrize("listed", [5, True, "ack", [1], [["a"]], {"a": "b"}])
+def test_actions_that_are_not_strings_are_422_and_jam_nothing(
+    alerts: opsgenie_sdk.AlertApi, mock: Mock, listed: Any
+) -> None:
+    """CreateAlertPayload.actions is `array of string`: anything else is refused at arrival;
+    it used to be accepted, then raised in processing, so its status 500'd and the next write
+    from anyone 500'd and was lost."""
+    payload = opsgenie_sdk.CreateAlertPayload(message="m", alias="bad", actions=listed)
+    with pytest.raises(ConfigurationException) as refused:
+        alerts.create_alert(create_alert_payload=payload)
+    assert refused.value.status == 422 and "actions" in str(refused.value.body)
+    alert = _created(alerts, "after-bad-actions")
+    assert alert.alias == "after-bad-actions"
+
+
+def test_actions_listed_as_strings_are_kept(alerts: opsgenie_sdk.AlertApi) -> None:
+    """Create Alert with `actions` as strings: Get Alert answers them (Alert.actions)."""
+    payload = opsgenie_sdk.CreateAlertPayload(message="m", alias="acts", actions=["Restart"])
+    accepted = alerts.create_alert(create_alert_payload=payload)
+    assert alerts.get_request_status(request_id=accepted.request_id).data.is_success is True
+    assert alerts.get_alert(identifier="acts", identifier_type="alias").data.actions == ["Restart"]
