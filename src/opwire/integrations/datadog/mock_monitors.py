@@ -220,8 +220,10 @@ async def delete(request: Request) -> Response:
     if denied := auth(request, read=True):
         return denied
     monitor_id = request.path_params["monitor_id"]
-    if state_of(request).monitors.pop(monitor_id, None) is None:
+    monitors = state_of(request).monitors
+    if monitor_id not in monitors:
         return errors(404, NOT_FOUND)
+    monitors.pop(monitor_id)
     return JSONResponse({"deleted_monitor_id": monitor_id})
 
 
