@@ -11,8 +11,6 @@ processable", 404); swagger.json CreateAlertPayload, TeamRecipient, CreateHeartb
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
