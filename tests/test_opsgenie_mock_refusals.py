@@ -90,3 +90,45 @@ def test_actions_listed_as_strings_are_kept(alerts: opsgenie_sdk.AlertApi) -> No
     accepted = alerts.create_alert(create_alert_payload=payload)
     assert alerts.get_request_status(request_id=accepted.request_id).data.is_success is True
     assert alerts.get_alert(identifier="acts", identifier_type="alias").data.actions == ["Restart"]
+
+
+# --- responders and Add Team name themselves by strings -------------------------------------
+
+
+@pytest.mark.parametrize(
+    "responder",
+    [
+        {"type": "team", "name": ["SRE"]},
+        {"type": "team", "name": {"n": "SRE"}},
+        {"type": "team", "id": 7},
+        {"type": "team"},
+        {"type": "user", "username": ["ana"]},
+        {"type": ["team"], "name": "SRE"},
+    ],
+)
+def test_a_responder_not_named_by_a_string_is_422(
+    alerts: opsgenie_sdk.AlertApi, mock: Mock, responder: dict[str, Any]
+) -> None:
+    """Create Alert `responders`: a team by `id` or `name`, a user by `id` or `username`, all
+    strings (TeamRecipient, UserRecipient). A list as a team's name raised in processing once
+    teams were configured; now it is refused at arrival and the next write is processed."""
+    body = {"message": "m", "responders": [responder]}
+    reply = _raw(mock, "POST", "/v2/alerts", json=body)
+    assert reply.status_code == 422, reply.text
+    assert _created(alerts, "after-bad-responder").alias == "after-bad-responder"
+
+
+def test_add_team_whose_name_is_not_a_string_is_422(
+    alerts: opsgenie_sdk.AlertApi, mock: Mock
+) -> None:
+    """POST /v2/alerts/{id}/teams: `team` {id | name}, strings (AddTeamToAlertPayload); an object
+    as its name is refused (it raised in processing while teams were configured)."""
+    alert = _created(alerts, "team-target")
+    for team in ({"id": "a", "name": {}}, {"name": ["SRE"]}, {"id": 3}):
+        reply = _raw(mock, "POST", f"/v2/alerts/{alert.id}/teams", json={"team": team})
+        _refused(reply, "team")
+    accepted = alerts.add_team(
+        identifier=alert.id,
+        add_team_to_alert_payload=opsgenie_sdk.AddTeamToAlertPayload(team={"name": "SRE"}),
+    )
+    assert alerts.get_request_status(request_id=accepted.request_id).data.is_success is True

@@ -72,6 +72,13 @@ from opwire.mock.values import ControlError, number
 # The throttle answer and headers (spec responses.Accepted names the headers; their
 # values and the body's text are UNCONFIRMED).
 THROTTLED = '{"message":"Rate limit exceeded","took":0.0,"requestId":"throttled"}'
+# How each responder type names itself (Create Alert's `responders`: id, name, username).
+RESPONDER_KEYS = {
+    "team": ("id", "name"),
+    "user": ("id", "username"),
+    "escalation": ("id", "name"),
+    "schedule": ("id", "name"),
+}
 THROTTLE_HEADERS = {
     "X-RateLimit-State": "THROTTLED",
     "X-RateLimit-Reason": "Alert",
@@ -91,16 +98,28 @@ def _create_errors(body: dict[str, Any]) -> dict[str, str]:
         errors["tags"] = f"Tags should be a list of at most {TAGS_LIMIT} items."
     if body.get("priority", "P3") not in PRIORITIES:
         errors["priority"] = f"Priority should be one of {list(PRIORITIES)}"
-    responders = body.get("responders") or []
-    for responder in responders if isinstance(responders, list) else [None]:
-        kind = responder.get("type") if isinstance(responder, dict) else None
-        if kind not in actions.RESPONDER_TYPES:
-            errors["recipients#type"] = f"Invalid recipient type '{kind}'"
+    errors.update(_responder_errors(body.get("responders") or []))
     if not isinstance(body.get("details") or {}, dict):
         errors["details"] = "Details should be a map of strings."
     listed = body.get("actions") or []
     if not isinstance(listed, list) or not all(isinstance(a, str) for a in listed):
         errors["actions"] = "Actions should be a list of strings."
+    return errors
+
+
+def _responder_errors(responders: Any) -> dict[str, str]:
+    """A responder has a known type and names itself by strings (a team by its id or name);
+    the wording is UNCONFIRMED."""
+    errors = {}
+    for responder in responders if isinstance(responders, list) else [None]:
+        given = responder if isinstance(responder, dict) else {}
+        kind = given.get("type")
+        if not isinstance(kind, str) or kind not in actions.RESPONDER_TYPES:
+            errors["recipients#type"] = f"Invalid recipient type '{kind}'"
+        elif not actions.named_by(given, RESPONDER_KEYS[kind]):
+            errors["recipients"] = (
+                f"A {kind} responder needs one of: {', '.join(RESPONDER_KEYS[kind])}."
+            )
     return errors
 
 

@@ -69,13 +69,20 @@ def _end_time(body: Body, query: Mapping[str, str]) -> dict[str, str]:
 def _recipient(name: str, keys: tuple[str, ...]) -> Callable[[Body, Mapping[str, str]], Any]:
     def check(body: Body, query: Mapping[str, str]) -> dict[str, str]:
         value = body.get(name)
-        if not isinstance(value, dict) or not any(isinstance(value.get(k), str) for k in keys):
+        if not isinstance(value, dict) or not named_by(value, keys):
             return {name: f"{name.capitalize()} should have one of: {', '.join(keys)}."}
         if name == "responder" and value.get("type") not in RESPONDER_TYPES:
             return {"responder#type": f"Invalid recipient type '{value.get('type')}'"}
         return {}
 
     return check
+
+
+def named_by(value: Mapping[str, Any], keys: tuple[str, ...]) -> bool:
+    """Whether a recipient names itself by one of `keys`, each one it gives being a string
+    (a name that is a list or an object is no name: refused as it arrives, never processed)."""
+    given = [value[k] for k in keys if value.get(k) is not None]
+    return bool(given) and all(isinstance(v, str) for v in given)
 
 
 def _tags(body: Body, query: Mapping[str, str]) -> dict[str, str]:

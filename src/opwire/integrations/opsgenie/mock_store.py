@@ -250,7 +250,7 @@ def _missing_team(state: OpsgenieState, responders: list[Any]) -> str | None:
         if not isinstance(responder, dict) or responder.get("type") != "team":
             continue
         name = responder.get("name") or responder.get("id")
-        if not state.any_team and name not in state.teams:
+        if not state.any_team and (not isinstance(name, str) or name not in state.teams):
             return TEXTS["team_missing"].format(name=name)
     return None
 
