@@ -132,3 +132,17 @@ def test_add_team_whose_name_is_not_a_string_is_422(
         add_team_to_alert_payload=opsgenie_sdk.AddTeamToAlertPayload(team={"name": "SRE"}),
     )
     assert alerts.get_request_status(request_id=accepted.request_id).data.is_success is True
+
+
+# --- heartbeats' `intervalUnit` -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("unit", [[], {}, ["minutes"], 60])
+def test_an_interval_unit_that_is_not_a_string_is_422(mock: Mock, unit: Any) -> None:
+    """CreateHeartbeatPayload / UpdateHeartbeatPayload `intervalUnit`: minutes, hours or days;
+    a list or an object was looked up in a dict and 500'd."""
+    body = {"name": "hb", "interval": 1, "intervalUnit": unit, "enabled": True}
+    _refused(_raw(mock, "POST", "/v2/heartbeats", json=body), "intervalUnit")
+    body["intervalUnit"] = "minutes"
+    assert _raw(mock, "POST", "/v2/heartbeats", json=body).status_code == 201
+    _refused(_raw(mock, "PATCH", "/v2/heartbeats/hb", json={"intervalUnit": unit}), "intervalUnit")

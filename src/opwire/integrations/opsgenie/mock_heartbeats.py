@@ -60,7 +60,8 @@ def create_errors(body: dict[str, Any]) -> dict[str, str]:
     interval = body.get("interval")
     if isinstance(interval, bool) or not isinstance(interval, int) or interval < 1:
         errors["interval"] = "Interval should be a positive integer."
-    if body.get("intervalUnit") not in UNITS:
+    unit = body.get("intervalUnit")
+    if not isinstance(unit, str) or unit not in UNITS:  # a list or an object is unhashable
         errors["intervalUnit"] = f"Interval unit should be one of {list(UNITS)}."
     if not isinstance(body.get("enabled"), bool):
         errors["enabled"] = "Enabled should be true or false."
