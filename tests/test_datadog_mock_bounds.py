@@ -15,6 +15,8 @@ from typing import Any
 
 import httpx
 import pytest
+from datadog_api_client import ApiClient, Configuration
+from datadog_api_client.v1.api.monitors_api import MonitorsApi
 
 from conftest import Mock, serve
 
@@ -26,6 +28,13 @@ WINDOW = {"from": "2020-01-01T00:00:00Z", "to": "2030-01-01T00:00:00Z"}
 @pytest.fixture(scope="module")
 def mock() -> Iterator[Mock]:
     yield from serve("datadog")
+
+
+def client(mock: Mock) -> ApiClient:
+    configuration = Configuration(host=mock.url)
+    configuration.api_key["apiKeyAuth"] = API_KEY
+    configuration.api_key["appKeyAuth"] = APP_KEY
+    return ApiClient(configuration)
 
 
 def tag() -> str:
@@ -226,3 +235,35 @@ def test_metric_metadata_is_weighed_not_only_counted(mock: Mock) -> None:
     kept = [get(mock, f"/api/v1/metrics/{n}").json().get("description") for n in names]
     assert kept[-1] == description and None in kept
     assert mock.control("GET", "health")["dropped"]["metadata"] >= 1
+
+
+# --- monitor fields ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("priority", [True, False, 1.5, "1"])
+def test_monitor_priority_is_an_integer_not_a_bool(mock: Mock, priority: Any) -> None:
+    """`Monitor.priority` is an int64 from 1 to 5 (v1 spec); JSON true is no integer, so the
+    mock answers its 400 as for any other invalid parameter."""
+    body = {"type": "event alert", "query": "q", "priority": priority}
+    answer = post(mock, "/api/v1/monitor", body)
+    assert answer.status_code == 400
+    assert "priority" in answer.json()["errors"][0]
+
+
+@pytest.mark.parametrize("size", ["5000", "0"])
+def test_monitor_list_checks_page_size_without_page(mock: Mock, size: str) -> None:
+    """ListMonitors `page_size` is an int32 at most 1000 (v1 spec, `maximum: 1000`); past it is
+    the 400 `APIErrorResponse` with or without `page` (without `page`: UNCONFIRMED)."""
+    answer = get(mock, "/api/v1/monitor", page_size=size)
+    assert answer.status_code == 400 and answer.json()["errors"]
+
+
+def test_monitor_list_ignores_a_valid_page_size_without_page(mock: Mock) -> None:
+    """Without `page`, ListMonitors "returns all monitors without a `page_size` limit" (v1
+    spec); a valid `page_size` alone leaves the list whole."""
+    mine = tag()
+    with client(mock) as api:
+        for _ in range(3):
+            post(mock, "/api/v1/monitor", {"type": "event alert", "query": "q", "tags": [mine]})
+        listed = MonitorsApi(api).list_monitors(monitor_tags=mine, page_size=2)
+    assert len(listed) == 3

@@ -23,6 +23,7 @@ test_get_all_monitors_returns_ok_response_with_pagination.yaml (a JSON array;
 | other 400 texts | `The value provided for parameter '<name>' is invalid` (UNCONFIRMED) |
 | `tags` filter of the list | tags in the query's scope; `monitor_tags` the monitor's own (spec) |
 | creator | the key's user `frog@datadoghq.com`, as recorded |
+| `page_size` out of 1..1000 without `page` | 400, as with it (UNCONFIRMED) |
 """
 
 from __future__ import annotations
@@ -94,7 +95,9 @@ def _problem(body: Any, *, partial: bool) -> str | None:
     tags, priority = body.get("tags", []), body.get("priority")
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         return "The value provided for parameter 'tags' is invalid"
-    if priority is not None and (not isinstance(priority, int) or not 1 <= priority <= 5):
+    # An int64 from 1 to 5 (spec); JSON true is a Python int, and no integer.
+    valid = isinstance(priority, int) and not isinstance(priority, bool) and 1 <= priority <= 5
+    if priority is not None and not valid:
         return "The value provided for parameter 'priority' is invalid"
     if not isinstance(body.get("options", {}), dict):
         return "The value provided for parameter 'options' is invalid"
@@ -267,9 +270,11 @@ async def list_all(request: Request) -> Response:
         hits = [m for _, m in sorted(state_of(request).monitors.items()) if _listed(m, params)]
     except ValueError:
         return errors(400, "page, page_size and id_offset are integers")
+    # The spec's `maximum: 1000` holds with or without `page` (without it: UNCONFIRMED), though
+    # only `page` pages: without it "the request returns all monitors" (spec).
+    if not 1 <= size <= 1000:
+        return errors(400, "page_size must be between 1 and 1000")
     if page >= 0:
-        if not 1 <= size <= 1000:
-            return errors(400, "page_size must be between 1 and 1000")
         hits = hits[page * size : (page + 1) * size]
     downtimes = params.get("with_downtimes", "true") != "false"
     return JSONResponse([_shown(m, downtimes) for m in hits])

@@ -28,6 +28,7 @@ from starlette.responses import Response
 
 from opwire.integrations.opsgenie.mock_http import answer, unprocessable
 from opwire.integrations.opsgenie.mock_journal import Journal
+from opwire.integrations.opsgenie.mock_store import TEXTS as STORE_TEXTS
 from opwire.integrations.opsgenie.mock_store import alert_of, record, settled
 from opwire.mock.state import clock_of
 
@@ -73,6 +74,8 @@ async def add_attachment(request: Request) -> Response:
         return unprocessable({"file": TEXTS["no_file"]})
     content = part.get_payload(decode=True)
     state, now = await settled(request), clock_of(request).now()
+    if state.alerts.get(alert["id"]) is not alert:  # deleted while this waited: not re-made
+        return answer(404, {"message": STORE_TEXTS["alert_missing"]})
     journal = state.journals.setdefault(alert["id"], Journal())
     while len(journal.attachments) >= PER_ALERT:
         journal.attachments.pop(next(iter(journal.attachments)))
@@ -120,7 +123,11 @@ async def remove_attachment(request: Request) -> Response:
         return found
     alert, entry = found
     state = await settled(request)
-    state.journals[alert["id"]].attachments.pop(entry["id"], None)
+    journal = state.journals.get(alert["id"])
+    if state.alerts.get(alert["id"]) is not alert or journal is None:  # deleted meanwhile
+        return answer(404, {"message": STORE_TEXTS["alert_missing"]})
+    if journal.attachments.pop(entry["id"], None) is None:  # removed by a concurrent DELETE
+        return answer(404, {"message": TEXTS["missing"]})
     by = {"user": request.query_params.get("user", "")}
     record(state, alert, f"Attachment [{entry['name']}] removed", by, clock_of(request).now())
     return answer(200, {"result": "Deleted"})
