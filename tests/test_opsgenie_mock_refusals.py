@@ -11,6 +11,8 @@ processable", 404); swagger.json CreateAlertPayload, TeamRecipient, CreateHeartb
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -146,3 +148,66 @@ def test_an_interval_unit_that_is_not_a_string_is_422(mock: Mock, unit: Any) -> 
     body["intervalUnit"] = "minutes"
     assert _raw(mock, "POST", "/v2/heartbeats", json=body).status_code == 201
     _refused(_raw(mock, "PATCH", "/v2/heartbeats/hb", json={"intervalUnit": unit}), "intervalUnit")
+
+
+# --- an attachment racing the alert's delete --------------------------------------------------
+
+
+def _later(action: Any, at: float, start: float, out: list[Any]) -> threading.Thread:
+    def run() -> None:
+        time.sleep(max(at - (time.monotonic() - start), 0.0))
+        out.append(action())
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def _note(mock: Mock, alert_id: str) -> None:
+    reply = _raw(mock, "POST", f"/v2/alerts/{alert_id}/notes", json={"note": "n"})
+    assert reply.status_code == 202
+
+
+def test_an_attachment_added_while_its_alert_is_deleted_does_not_remake_it(
+    alerts: opsgenie_sdk.AlertApi, mock: Mock
+) -> None:
+    """Add Alert Attachment waits for the writes before it (a read sees them); a delete
+    processed meanwhile answers 404 "Alert does not exist", and the alert stays deleted (it used
+    to be stored again by the attachment's log entry)."""
+    alert = _created(alerts, "race-add")
+    mock.control("POST", "opsgenie/config", {"request_delay_s": 0.9})
+    files = {"file": ("a.log", b"x")}
+    path = f"/v2/alerts/{alert.id}/attachments"
+    start, out = time.monotonic(), []
+    _note(mock, alert.id)  # due at 0.9: the attachment waits for it
+    adding = _later(lambda: _raw(mock, "POST", path, files=files), 0.05, start, out)
+    deleting = _later(lambda: _raw(mock, "DELETE", f"/v2/alerts/{alert.id}"), 0.45, start, out)
+    adding.join(), deleting.join()
+    added = next(r for r in out if r.request.method == "POST")
+    assert added.status_code == 404, added.text
+    time.sleep(1.0)
+    assert _raw(mock, "GET", f"/v2/alerts/{alert.id}").status_code == 404
+
+
+def test_an_attachment_removed_while_its_alert_is_deleted_is_404(
+    alerts: opsgenie_sdk.AlertApi, mock: Mock, tmp_path: Any
+) -> None:
+    """Remove Alert Attachment racing Delete Alert: 404 "Alert does not exist", never a 500
+    (the alert's journal, gone with it, was indexed)."""
+    alert = _created(alerts, "race-remove")
+    log = tmp_path / "a.log"
+    log.write_text("x")
+    alerts.add_attachment(identifier=alert.id, file=str(log))
+    attachment = alerts.list_attachments(identifier=alert.id).data[0]
+    mock.control("POST", "opsgenie/config", {"request_delay_s": 0.9})
+    path = f"/v2/alerts/{alert.id}/attachments/{attachment.id}"
+    start, out = time.monotonic(), []
+    _note(mock, alert.id)  # due at 0.9
+    threads = [
+        _later(lambda: _raw(mock, "DELETE", path), 0.05, start, out),
+        _later(lambda: _note(mock, alert.id), 0.45, start, []),  # due at 1.35
+        _later(lambda: _raw(mock, "DELETE", f"/v2/alerts/{alert.id}"), 1.1, start, []),
+    ]
+    for thread in threads:
+        thread.join()
+    assert out[0].status_code == 404, out[0].text
