@@ -25,7 +25,6 @@ from conftest import Mock, serve
 
 KEY = "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b"
 HEADERS = {"Authorization": f"GenieKey {KEY}"}
-MiB = 1 << 20
 
 
 @pytest.fixture(scope="module")
@@ -148,6 +147,18 @@ def test_an_interval_unit_that_is_not_a_string_is_422(mock: Mock, unit: Any) -> 
     body["intervalUnit"] = "minutes"
     assert _raw(mock, "POST", "/v2/heartbeats", json=body).status_code == 201
     _refused(_raw(mock, "PATCH", "/v2/heartbeats/hb", json={"intervalUnit": unit}), "intervalUnit")
+
+
+# --- List Incidents at its documented path -----------------------------------------------------
+
+
+def test_list_incidents_answers_at_the_documented_path(mock: Mock) -> None:
+    """docs.opsgenie.com/docs/incident-api List Incidents: `GET /v1/incidents?query=...` (the
+    SDK asks /v1/incidents/): both answer the ListIncidentsResponse."""
+    for path in ("/v1/incidents", "/v1/incidents/"):
+        reply = _raw(mock, "GET", path, params={"query": "status:open"})
+        assert reply.status_code == 200, (path, reply.text)
+        assert reply.json()["data"] == [] and "paging" in reply.json()
 
 
 # --- an attachment racing the alert's delete --------------------------------------------------

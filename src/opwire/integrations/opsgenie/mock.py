@@ -336,6 +336,8 @@ def create_app() -> ASGIApp:
             ),
             Route("/v2/account", account.get_info, methods=["GET"]),
             Route("/v1/incidents/create", incidents.create_incident, methods=["POST"]),
+            # the SDK asks /v1/incidents/, the Incident API page documents /v1/incidents
+            Route("/v1/incidents", incidents.list_incidents, methods=["GET"]),
             Route("/v1/incidents/", incidents.list_incidents, methods=["GET"]),
             Route("/v1/incidents/requests/{request_id}", incidents.request_status, methods=["GET"]),
             Route("/v1/incidents/{identifier}", incidents.get_incident, methods=["GET"]),
