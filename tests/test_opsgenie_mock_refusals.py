@@ -25,6 +25,7 @@ from conftest import Mock, serve
 
 KEY = "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b"
 HEADERS = {"Authorization": f"GenieKey {KEY}"}
+MiB = 1 << 20
 
 
 @pytest.fixture(scope="module")
@@ -222,3 +223,26 @@ def test_an_attachment_removed_while_its_alert_is_deleted_is_404(
     for thread in threads:
         thread.join()
     assert out[0].status_code == 404, out[0].text
+
+
+# --- updates that enlarge an entry count against the store's bound ---------------------------
+
+
+def _dropped(mock: Mock) -> dict[str, int]:
+    return dict(httpx.get(f"{mock.url}/_opwire/health").json()["dropped"])
+
+
+def test_a_heartbeat_enlarged_by_update_is_weighed_again(mock: Mock) -> None:
+    """Update Heartbeat (PATCH) of `ownerTeam`: the store weighs the heartbeat as it now is, so
+    heartbeats grown past the mock's bound drop the oldest (`/_opwire/health`), as growing
+    them at create does; they used to keep their create-time weight and grow unbounded."""
+    with httpx.Client(base_url=mock.url, headers=HEADERS, timeout=30) as client:
+        for n in range(70):
+            body = {"name": f"hb-{n}", "interval": 1, "intervalUnit": "hours", "enabled": True}
+            assert client.post("/v2/heartbeats", json=body).status_code == 201
+        for n in range(70):
+            owner = {"ownerTeam": {"name": "z" * MiB}}
+            assert client.patch(f"/v2/heartbeats/hb-{n}", json=owner).status_code == 200
+        first, last = client.get("/v2/heartbeats/hb-0"), client.get("/v2/heartbeats/hb-69")
+    assert _dropped(mock)["heartbeats"] > 0
+    assert (first.status_code, last.status_code) == (404, 200)

@@ -221,6 +221,8 @@ async def update_heartbeat(request: Request) -> Response:
         return unprocessable(errors)
     name, beat = found
     beat.fields |= {k: v for k, v in body.items() if k in UPDATABLE}
+    # re-weighed: a PATCH that enlarges a heartbeat counts against the store's bound
+    mock_state(request).vendor.heartbeats.put(name, beat, len(str(beat.fields)) + OVERHEAD)
     return answer(200, {"result": "Updated", "data": meta(name, beat, clock_of(request).now())})
 
 

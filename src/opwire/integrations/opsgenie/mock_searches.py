@@ -152,6 +152,8 @@ async def update_search(request: Request) -> Response:
     if other is not None and other["id"] != found["id"]:
         return answer(409, {"message": TEXTS["exists"].format(name=body["name"])})
     found |= {**_fields(body), "updatedAt": iso(clock_of(request).now())}
+    # re-weighed: an update that enlarges the search counts against the store's bound
+    mock_state(request).vendor.searches.put(found["id"], found, len(str(found)) + OVERHEAD)
     return answer(200, {"result": "Updated", "data": found})
 
 
