@@ -179,3 +179,37 @@ def test_scheduled_messages_count_against_the_store(slack_mock: Mock) -> None:
         )
     assert _dropped_messages(slack_mock) > 0
     assert len(client.chat_scheduledMessages_list()["scheduled_messages"]) < 6
+
+
+@pytest.mark.parametrize("section_text", ["bare words", ["a", "list"], {"type": "mrkdwn"}])
+def test_a_section_whose_text_is_no_text_object_is_invalid_blocks(
+    slack_mock: Mock, section_text: Any
+) -> None:
+    """A section block's `text` is a text object, `{"type", "text"}` (docs.slack.dev/reference/
+    block-kit/blocks/section-block, composition-objects/text-object): anything else is
+    `invalid_blocks` from chat.postMessage and a bare 400 `invalid_blocks` from a webhook
+    (java-slack-sdk#1017)."""
+    blocks = [{"type": "section", "text": section_text}]
+    failure = api_error(
+        lambda: web(slack_mock).chat_postMessage(channel=CHANNEL, text="x", blocks=blocks)
+    )
+    assert failure.response["error"] == "invalid_blocks"
+    assert failure.response["errors"] == ["must be a text object [json-pointer:/blocks/0/text]"]
+    hook = WebhookClient(f"{slack_mock.url}{HOOK}").send(text="x", blocks=blocks)
+    assert (hook.status_code, hook.body) == (400, "invalid_blocks")
+    fields = [{"type": "section", "fields": [{"type": "mrkdwn", "text": "*a*"}]}]
+    assert web(slack_mock).chat_postMessage(channel=CHANNEL, text="x", blocks=fields)["ok"]
+
+
+def test_a_bot_archives_only_a_channel_it_is_in_and_unarchiving_adds_it(slack_mock: Mock) -> None:
+    """conversations.archive: `not_in_channel`, "The token can not be found in channel"
+    (docs.slack.dev/reference/methods/conversations.archive, its error table); unarchive lists
+    no such error and "the calling user is added to the conversation" (…/conversations.unarchive).
+    """
+    slack_mock.control("POST", "slack/channels", {"id": "C0OUTSIDE1", "member": False})
+    bot, person = web(slack_mock), web(slack_mock, USER_TOKEN)
+    failure = api_error(lambda: bot.conversations_archive(channel="C0OUTSIDE1"))
+    assert failure.response["error"] == "not_in_channel"
+    assert person.conversations_archive(channel="C0OUTSIDE1")["ok"] is True
+    assert bot.conversations_unarchive(channel="C0OUTSIDE1")["ok"] is True
+    assert bot.conversations_info(channel="C0OUTSIDE1")["channel"]["is_member"] is True

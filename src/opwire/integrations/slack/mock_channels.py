@@ -7,7 +7,8 @@ underscores, at most 80 characters; `name_taken`, `invalid_name_specials`,
 separated list; `already_in_channel`, `cant_invite_self`, `user_not_found`),
 conversations.setTopic / setPurpose (`{ok, channel}`; at most 250 characters, `too_long`; a
 `channel_topic` / `channel_purpose` message in the history), conversations.rename,
-conversations.archive (`already_archived`) / unarchive (`not_archived`), conversations.leave
+conversations.archive (`already_archived`, `not_in_channel`) / unarchive (`not_archived`; the
+caller is added), conversations.leave
 (`not_in_channel: true` on an ok answer when not in it), conversations.kick (`cant_kick_self`,
 `not_in_channel`), conversations.open
 (`users` or `channel`; `{ok, channel: {id}}`, the whole im with `return_im`; `already_open` and
@@ -33,6 +34,7 @@ from opwire.integrations.slack.mock_methods import (
     LIST_LIMIT_MAX,
     author,
     conversation,
+    in_it,
     readable,
     types_of,
 )
@@ -131,6 +133,8 @@ def rename(call: Call) -> dict[str, Any]:
 
 def archive(call: Call) -> dict[str, Any]:
     channel = readable(call, required(call.params, "channel"))
+    if not in_it(call, channel):
+        raise ApiError("not_in_channel")
     if channel.archived:
         raise ApiError("already_archived")
     if channel.im_user:
@@ -140,10 +144,13 @@ def archive(call: Call) -> dict[str, Any]:
 
 
 def unarchive(call: Call) -> dict[str, Any]:
+    """Not `not_in_channel` (its error table has none): "The calling user is added to the
+    conversation" (docs.slack.dev/reference/methods/conversations.unarchive)."""
     channel = readable(call, required(call.params, "channel"))
     if not channel.archived:
         raise ApiError("not_archived")
     channel.archived = False
+    channel.member = channel.member or call.kind == "bot"
     return {}
 
 
