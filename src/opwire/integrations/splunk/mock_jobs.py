@@ -12,6 +12,7 @@ Recordings, CanCrudJob): `<msg type="INFO">Search job cancelled.</msg>`, then "U
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from starlette.requests import Request
@@ -45,6 +46,8 @@ ACTIONS = {
     "save": "Search job saved.",
     "unsave": "Search job unsaved.",
 }
+# A ttl or priority: ASCII digits, few enough for a sane number (splunkd's 400 otherwise).
+WHOLE = re.compile(r"[0-9]{1,9}")
 SAVED_TTL = 604800  # a saved job's ttl: 7 days (limits.conf default_save_ttl)
 
 
@@ -250,7 +253,7 @@ def _apply(request: Request, job: Job, action: str, params: dict[str, str]) -> s
     elif action in ("setttl", "setpriority"):
         key = "ttl" if action == "setttl" else "priority"
         value = params.get(key, "")
-        if not value.isdigit():
+        if not WHOLE.fullmatch(value):  # not isdigit(): "²" is a digit int() refuses
             return f"Argument '{key}' must be a whole number"
         setattr(job, key, int(value))
     return None
