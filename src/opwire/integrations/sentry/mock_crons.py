@@ -36,8 +36,17 @@ from opwire.mock.app import json_body
 from opwire.mock.state import clock_of, strict_json
 
 STATUSES = ("in_progress", "ok", "error")
+SLUG_LENGTH = 50  # sentry/constants.py MAX_SLUG_LENGTH
+CRONTAB_LENGTH = 100  # far past any crontab; UNCONFIRMED what Sentry allows
 CHECKINS_PER_MONITOR = 100
-INTERVAL_SECONDS = {"minute": 60, "hour": 3600, "day": 86400, "week": 604800}
+INTERVAL_SECONDS = {
+    "minute": 60,
+    "hour": 3600,
+    "day": 86400,
+    "week": 604800,
+    "month": 2_592_000,  # 30 days, UNCONFIRMED how Sentry counts a month here
+    "year": 31_536_000,
+}
 CONFIG_KEYS = ("checkin_margin", "max_runtime", "failure_issue_threshold", "recovery_threshold")
 
 
@@ -47,14 +56,20 @@ def _api_config(raw: Any) -> dict[str, Any] | None:
         return None
     schedule = raw["schedule"]
     kind = schedule.get("type")
-    if kind == "crontab" and isinstance(schedule.get("value"), str):
-        shown: Any = schedule["value"]
-    elif kind == "interval" and isinstance(schedule.get("value"), int):
-        shown = [schedule["value"], str(schedule.get("unit") or "day")]
+    value = schedule.get("value")
+    if kind == "crontab" and isinstance(value, str) and len(value) <= CRONTAB_LENGTH:
+        shown: Any = value
+    elif (
+        kind == "interval"
+        and isinstance(value, int)
+        and str(schedule.get("unit")) in INTERVAL_SECONDS
+    ):
+        shown = [value, schedule["unit"]]
     else:
         return None
     config = {k: raw.get(k) if isinstance(raw.get(k), int) else None for k in CONFIG_KEYS}
-    timezone = raw.get("timezone") if isinstance(raw.get("timezone"), str) else "UTC"
+    timezone = raw.get("timezone")
+    timezone = timezone if isinstance(timezone, str) and len(timezone) <= 64 else "UTC"
     return {**config, "schedule_type": kind, "schedule": shown, "timezone": timezone}
 
 
@@ -67,6 +82,8 @@ def keep_checkin(project: Project, payload: bytes, now: float) -> None:
     if not isinstance(checkin, dict) or checkin.get("status") not in STATUSES:
         return
     slug = checkin.get("monitor_slug")
+    if isinstance(slug, str):
+        slug = slug[:SLUG_LENGTH]  # the consumer keeps MAX_SLUG_LENGTH characters
     if not isinstance(slug, str) or not slug:
         return
     config = _api_config(checkin.get("monitor_config"))
@@ -227,13 +244,15 @@ def _create(request: Request, state: SentryState, body: Any) -> Response:
     missing = [k for k in ("project", "name", "config") if not body.get(k)]
     if missing:
         return JSONResponse({k: ["This field is required."] for k in missing}, 400)
+    if len(str(body["name"])) > 128:
+        return JSONResponse({"name": ["Ensure this field has no more than 128 characters."]}, 400)
     project = state.find_project(request.path_params["org"], str(body["project"]))
     if project is None:
         return JSONResponse({"project": ["Invalid project"]}, 400)
     config = _config_of(body["config"])
     if config is None:
         return JSONResponse({"config": {"schedule": ["This field is required."]}}, 400)
-    slug = str(body.get("slug") or body["name"]).lower().replace(" ", "-")
+    slug = str(body.get("slug") or body["name"]).lower().replace(" ", "-")[:SLUG_LENGTH]
     if slug in project.monitors:
         return JSONResponse({"slug": [f'The slug "{slug}" is already in use.']}, 400)
     now = clock_of(request).now()
@@ -247,14 +266,20 @@ def _config_of(raw: Any) -> dict[str, Any] | None:
     if not isinstance(raw, dict) or raw.get("schedule_type") not in ("crontab", "interval"):
         return None
     schedule = raw.get("schedule")
-    if raw["schedule_type"] == "crontab" and not isinstance(schedule, str):
+    if raw["schedule_type"] == "crontab" and not (
+        isinstance(schedule, str) and len(schedule) <= CRONTAB_LENGTH
+    ):
         return None
     if raw["schedule_type"] == "interval" and not (
-        isinstance(schedule, list) and len(schedule) == 2 and isinstance(schedule[0], int)
+        isinstance(schedule, list)
+        and len(schedule) == 2
+        and isinstance(schedule[0], int)
+        and str(schedule[1]) in INTERVAL_SECONDS
     ):
         return None
     config = {k: raw.get(k) if isinstance(raw.get(k), int) else None for k in CONFIG_KEYS}
-    timezone = raw.get("timezone") if isinstance(raw.get("timezone"), str) else "UTC"
+    timezone = raw.get("timezone")
+    timezone = timezone if isinstance(timezone, str) and len(timezone) <= 64 else "UTC"
     return {
         **config,
         "schedule_type": raw["schedule_type"],

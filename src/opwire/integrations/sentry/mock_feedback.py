@@ -34,6 +34,8 @@ from opwire.mock.app import json_body
 from opwire.mock.state import clock_of, strict_json
 
 REQUIRED = ("event_id", "name", "email", "comments")
+# sentry/models/userreport.py field lengths (UNCONFIRMED for comments, a TextField there).
+LENGTHS = {"name": 128, "email": 75, "comments": 4096}
 REPORTS_PER_PROJECT = 100
 EVENT_WINDOW_S = 30 * 60
 REPLACE_WINDOW_S = 5 * 60
@@ -52,7 +54,12 @@ def _errors(body: Any) -> dict[str, list[str]] | None:
     wrong = {
         k: ["Not a valid string."] for k in REQUIRED if k in body and not isinstance(body[k], str)
     }
-    errors = missing | wrong
+    long = {
+        k: [f"Ensure this field has no more than {n} characters."]
+        for k, n in LENGTHS.items()
+        if isinstance(body.get(k), str) and len(body[k]) > n
+    }
+    errors = missing | wrong | long
     if not errors and _event_id(body["event_id"]) is None:
         errors = {"event_id": ["Must be a valid UUID."]}
     return errors or None
