@@ -9,7 +9,8 @@ Collector" (batches of concatenated objects; `fields` values a string or an arra
 shared/specs/splunk/splunkadmins_hec_reply_code_lookup.csv), "About HTTP Event Collector
 Indexer Acknowledgment"; vendor-contracts § 6.
 
-Any GUID token is accepted (ack off, every index allowed) unless configured:
+Any GUID token is accepted (ack off, every index allowed) unless configured, or deleted or
+replaced through data/inputs/http (then 403 code 4 "Invalid token"). The config (mock_config.py):
 `POST /_opwire/splunk/config {"tokens": {TOKEN: {"disabled": false, "ack": true,
 "indexes": ["main"]}}, "indexing_delay_s": 0, "health": "healthy", "query_auth": false,
 "search_tokens": ["…"], "users": {"admin": "…"}, "version": "9.3.2"}`
@@ -23,7 +24,6 @@ what they drop (`/_opwire/health`); a body past the limit gets HEC's 413 (mock/l
 from __future__ import annotations
 
 import base64
-import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -36,7 +36,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from opwire.encoding import DecodeError, decode_body
-from opwire.integrations.splunk import mock_atom, mock_routes, mock_search
+from opwire.integrations.splunk import mock_atom, mock_config, mock_routes, mock_search
 from opwire.integrations.splunk.mock_entities import RestState
 from opwire.integrations.splunk.mock_hec import (
     CODES,
@@ -57,10 +57,8 @@ from opwire.mock.inventory import Inventory, Item, field_value, run_id_in
 from opwire.mock.limits import CONFIGURED, TOO_LARGE, CappedDict, CappedList
 from opwire.mock.scenarios import Scenario, vendor_state
 from opwire.mock.state import clock_of
-from opwire.mock.values import ControlError, number
 
 NOT_FOUND_TEXT = "The requested URL was not found on this server."
-VERSION_DEFAULT = mock_search.VERSION
 BODY_LIMIT = 32 << 20  # decompressed bytes per request
 # Stored events: enough for a benchmark's 20 000-event run to be counted whole.
 EVENTS, EVENTS_WEIGHT = 100_000, 128 << 20
@@ -128,6 +126,8 @@ def _token(request: Request) -> tuple[str, Token]:
     if not GUID.match(value):
         raise HecError(4)
     token = state.tokens.get(value.lower(), state.default_token)
+    if token.revoked:
+        raise HecError(4)
     if token.disabled:
         raise HecError(1)
     return value.lower(), token
@@ -253,9 +253,10 @@ async def health(request: Request) -> Response:
     state = _state(request)
     value = request.query_params.get("token")
     if value is not None:
-        if not GUID.match(value):
+        token = state.tokens.get(value.lower(), state.default_token)
+        if not GUID.match(value) or token.revoked:
             return _reply(21)
-        if state.tokens.get(value.lower(), state.default_token).disabled:
+        if token.disabled:
             return _reply(22)
     return _reply(HEALTH[state.health])
 
@@ -283,87 +284,6 @@ async def ack(request: Request) -> Response:
     return JSONResponse({"acks": answer})
 
 
-def _token_problem(spec: Any) -> str | None:
-    if not isinstance(spec, dict):
-        return "each token is an object: {disabled?, ack?, indexes?, default_index?}"
-    indexes = spec.get("indexes")
-    flags_ok = all(isinstance(spec.get(k, False), bool) for k in ("disabled", "ack"))
-    indexes_ok = indexes is None or (
-        isinstance(indexes, list) and all(isinstance(i, str) for i in indexes)
-    )
-    if not (flags_ok and indexes_ok and isinstance(spec.get("default_index", ""), str)):
-        return "token disabled and ack are booleans, indexes a list of names, default_index a name"
-    return None
-
-
-def _config_problem(data: Any, health: str) -> str | None:
-    """What is wrong with a config body, or None (checked whole before any of it applies)."""
-    wanted = data.get("health", health) if isinstance(data, dict) else None
-    if not isinstance(wanted, str) or wanted not in HEALTH:  # a list is unhashable: not `in`
-        return f"health is one of {', '.join(HEALTH)}"
-    tokens = data.get("tokens", {})
-    if not isinstance(tokens, dict):
-        return "tokens maps each HEC token to its settings"
-    if problem := next(filter(None, map(_token_problem, tokens.values())), None):
-        return problem
-    if not isinstance(data.get("query_auth", False), bool):
-        return "query_auth is true or false"
-    if problem := _search_problem(data):
-        return problem
-    try:
-        number(data.get("indexing_delay_s", 0), "indexing_delay_s")
-    except ControlError as exc:
-        return str(exc)
-    return None
-
-
-def _search_problem(data: dict[str, Any]) -> str | None:
-    tokens, users = data.get("search_tokens"), data.get("users")
-    if tokens is not None and not (
-        isinstance(tokens, list) and all(isinstance(t, str) and t for t in tokens)
-    ):
-        return "search_tokens is null or a list of tokens"
-    if users is not None and not (
-        isinstance(users, dict) and all(isinstance(p, str) and p for p in users.values())
-    ):
-        return "users is null or maps each user name to a password"
-    if not re.fullmatch(r"\d+(\.\d+){0,3}", str(data.get("version", VERSION_DEFAULT))):
-        return "version is a Splunk version such as 9.3.2"
-    return None
-
-
-def _apply_search(state: SearchState, data: dict[str, Any]) -> None:
-    if "search_tokens" in data:
-        state.tokens = data["search_tokens"]
-    if "users" in data:
-        state.users = data["users"]
-    state.version = str(data.get("version", state.version))
-
-
-async def control_config(request: Request) -> Response:
-    state, raw = _state(request), await request.body()
-    data = json_body(raw) if raw.strip() else {}
-    if problem := _config_problem(data, state.health):
-        return JSONResponse({"error": problem}, 400)
-    for value, spec in data.get("tokens", {}).items():
-        state.tokens[value.lower()] = Token(
-            **{k: spec[k] for k in spec if k in ("disabled", "ack", "indexes", "default_index")}
-        )
-    state.health = data.get("health", state.health)
-    state.indexing_delay_s = float(data.get("indexing_delay_s", state.indexing_delay_s))
-    state.query_auth = data.get("query_auth", state.query_auth)
-    _apply_search(state.search, data)
-    return JSONResponse(
-        {
-            "health": state.health,
-            "events": len(state.events),
-            "indexing_delay_s": state.indexing_delay_s,
-            "version": state.search.version,
-            "jobs": len(state.search.jobs),
-        }
-    )
-
-
 def items(state: SplunkState, clock: MockClock) -> Iterator[Item]:
     """Each event held (indexed or not yet), as a search export row shows it; the run id is its
     `run_id` field (indexed, or in the event's JSON), else in its raw text."""
@@ -376,7 +296,11 @@ def items(state: SplunkState, clock: MockClock) -> Iterator[Item]:
 
 def credential_of(incoming: Incoming) -> str | None:
     """The secret a request carries: a HEC token (header, Basic password or ?token=), a search
-    token or session key (Bearer / Splunk, the splunkd_<port> cookie), or a login's password."""
+    token or session key (Bearer / Splunk, the splunkd_<port> cookie), or a login's password.
+    A user's new password (authentication/users) comes first: the log masks the one credential
+    this names in the body, and it masks the Authorization header and cookie whatever it is."""
+    if password := mock_search.credential_of_login(incoming.path, incoming.body, incoming.query):
+        return password
     header = incoming.headers.get("authorization", "")
     scheme, _, rest = header.partition(" ")
     if scheme.lower() == "basic":
@@ -386,8 +310,6 @@ def credential_of(incoming: Incoming) -> str | None:
             return None
     if rest.strip():
         return rest.strip()
-    if password := mock_search.credential_of_login(incoming.path, incoming.body):
-        return password
     if session := _cookie_session(incoming.headers.get("cookie", "")):
         return session
     found = parse_qs(incoming.query).get("token")
@@ -463,7 +385,7 @@ def create_app() -> ASGIApp:
         ],
         SplunkState,
         credential_of,
-        [Route("/_opwire/splunk/config", control_config, methods=["GET", "POST"])],
+        [Route("/_opwire/splunk/config", mock_config.control_config, methods=["GET", "POST"])],
         scenarios=SCENARIOS,
         throttled=('{"text":"Server is busy","code":9}', "application/json"),
         # Splunk sends no rate-limit headers (vendor-contracts § 6.4): only Retry-After.

@@ -33,9 +33,13 @@ ROLES = {
 }
 
 
+def _capabilities(roles: Any) -> list[str]:
+    return sorted({c for r in roles if isinstance(r, str) for c in ROLES.get(r, ((), ()))[0]})
+
+
 def _user(name: str, roles: list[str]) -> rest.Stored:
     content: dict[str, Any] = {
-        "capabilities": sorted({c for r in roles for c in ROLES.get(r, ((), ()))[0]}),
+        "capabilities": _capabilities(roles),
         "defaultApp": "launcher",
         "email": "",
         "locked-out": False,
@@ -93,7 +97,27 @@ def password_for(request: Request, name: str, params: dict[str, str]) -> None:
         users[name] = params["password"]
 
 
-USERS = rest.Kind("authentication/users", "users", (), _make_user, after=password_for)
+def _user_removed(request: Request, stored: rest.Stored) -> None:
+    """A deleted user logs in no more (auth/login's 401) when the mock checks passwords."""
+    users = search_state(request).users
+    if users is not None:
+        users.pop(stored.name, None)
+
+
+def _user_live(_request: Request, stored: rest.Stored) -> dict[str, Any]:
+    """A user's capabilities are its roles' (an edit of its roles changes them)."""
+    return {**stored.content, "capabilities": _capabilities(stored.content.get("roles", []))}
+
+
+USERS = rest.Kind(
+    "authentication/users",
+    "users",
+    (),
+    _make_user,
+    live=_user_live,
+    after=password_for,
+    removed=_user_removed,
+)
 ROLES_KIND = rest.Kind("authorization/roles", "roles", (), _make_role)
 MESSAGES = rest.Kind("messages", "messages", (), _make_message)
 rest.BUILTINS[USERS.path] = (_user("admin", ["admin"]),)

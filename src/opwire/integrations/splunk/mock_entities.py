@@ -1,6 +1,8 @@
-"""The Splunk mock's configuration collections as splunkd serves them: data/indexes and
-apps/local (list, get, create, edit, enable/disable, delete), under /services or a
-/servicesNS/{owner}/{app} namespace.
+"""The Splunk mock's configuration collections as splunkd serves them (list, get, create, edit,
+enable/disable, delete), under /services or a /servicesNS/{owner}/{app} namespace: each kind
+(data/indexes and apps/local in mock_indexes.py, users, tokens, saved searches) is a `Kind`.
+Each server keeps its own copy of the built-in objects; list arguments are kept as lists, a
+password never (nor echoed), and an object's settings are weighed (ENTRY_BUDGET).
 
 Pages followed: help.splunk.com "REST API Reference: Input endpoints" (data/indexes,
 data/indexes/{name}), "Application endpoints" (apps/local), "REST API User
@@ -14,7 +16,7 @@ CanGetApplications): the index and app entries' fields, create's 201 feed, "In h
 
 from __future__ import annotations
 
-import re
+import copy
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -25,16 +27,25 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from opwire.integrations.splunk import mock_atom as atom
-from opwire.integrations.splunk.mock_rows import EVENT_OVERHEAD
-from opwire.integrations.splunk.mock_search import BUILD, base_url, checked_caller, search_state
-from opwire.mock.limits import CONFIGURED, CappedDict, CappedList
+from opwire.integrations.splunk.mock_search import (
+    BUILD,
+    LIST_ARGUMENTS,
+    base_url,
+    checked_caller,
+    search_state,
+)
+from opwire.mock.limits import CONFIGURED, CappedDict
 from opwire.mock.state import clock_of, mock_state
 
 # Facts no page settled are in mock_search.UNCONFIRMED.
-INDEX_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
 # Parameters that steer an answer, never a setting (`search` filters a list but is a saved
 # search's own setting when posted).
 CONTROL = frozenset(("output_mode", "name", "count", "offset", "sort_key", "sort_dir"))
+# Arguments a create or an edit acts on but splunkd never shows back: a user's password.
+SECRETS = frozenset(("password", "oldpassword"))
+# One object's settings, in characters of names and values: an edit past it is refused
+# (UNCONFIRMED: no page names splunkd's own bound; a .conf stanza this large is no setting).
+ENTRY_BUDGET = 64 << 10
 
 
 @dataclass(slots=True)
@@ -59,10 +70,16 @@ class Kind:
     # what a create or an edit does besides storing the object (a new user's password)
     after: Callable[[Request, str, dict[str, str]], None] = lambda *_: None
     removed: Callable[[Request, Stored], None] = lambda *_: None
+    # an edit's changes checked (and normalized in place) before they apply: the problem or None
+    check: Callable[[Request, Stored, dict[str, Any]], str | None] = lambda *_: None
     # objects splunkd shows though nobody created them here (an index HEC wrote to)
     extra: Callable[[Request], list[Stored]] = lambda _r: []
     # the stored name a path's name stands for (an HEC token's foo is http://foo)
     normalize: Callable[[str], str] = lambda name: name
+
+
+# Objects every fresh splunkd has, per kind path; each module adds its own (mock_indexes …).
+BUILTINS: dict[str, tuple[Stored, ...]] = {}
 
 
 @dataclass(slots=True)
@@ -74,7 +91,8 @@ class RestState:
         if kind.path not in self.stores:
             store: CappedDict[str, Stored] = CappedDict(kind.handler, self.dropped, CONFIGURED)
             for stored in BUILTINS.get(kind.path, ()):
-                store[stored.name] = stored
+                # each server's own copy: an edit of main on one never shows on the next
+                store[stored.name] = copy.deepcopy(stored)
             self.stores[kind.path] = store
         return self.stores[kind.path]
 
@@ -139,6 +157,35 @@ def settings(params: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in params.items() if k not in CONTROL}
 
 
+def _shown(content: dict[str, Any]) -> dict[str, Any]:
+    """The settings an object keeps: list arguments as lists, no secret."""
+    return {k: v for k, v in listed_values(content).items() if k not in SECRETS}
+
+
+def listed_values(content: dict[str, Any]) -> dict[str, Any]:
+    """A list argument (roles, capabilities, indexes …) kept as the list splunkd shows, however it
+    was posted: repeated keys (splunklib's way for a Python list, joined by params_of) or one
+    comma-separated value."""
+    return {
+        k: [i.strip() for i in v.split(",") if i.strip()]
+        if k in LIST_ARGUMENTS and isinstance(v, str)
+        else v
+        for k, v in content.items()
+    }
+
+
+def _weight(content: dict[str, Any]) -> int:
+    return sum(len(str(k)) + len(str(v)) for k, v in content.items())
+
+
+def keep(request: Request, kind: Kind, stored: Stored) -> str | None:
+    """Store an object weighed by its settings; the problem if it is past ENTRY_BUDGET."""
+    if (weight := _weight(stored.content)) > ENTRY_BUDGET:
+        return f"The settings of {stored.name} are too large ({weight} > {ENTRY_BUDGET})"
+    rest_state(request).of(kind).put(stored.name, stored, weight)
+    return None
+
+
 def namespace(request: Request, user: str) -> tuple[str, str]:
     """The (owner, app) a request's path names; a wildcard or /services is the caller's."""
     owner, app = request.path_params.get("owner", "-"), request.path_params.get("app", "-")
@@ -198,7 +245,7 @@ def _filtered(kind: Kind, found: list[Stored], params: dict[str, str]) -> list[S
     if term := params.get("search", "").strip("*").lower():
         found = [s for s in found if term in s.name.lower()]
     datatype = params.get("datatype", "event")
-    if kind is INDEXES and datatype != "all":
+    if kind.path == "data/indexes" and datatype != "all":
         found = [s for s in found if s.content.get("datatype", "event") == datatype]
     return found
 
@@ -213,7 +260,9 @@ def _create(request: Request, kind: Kind, user: str, params: dict[str, str]) -> 
     made = kind.make(name, settings(params), *namespace(request, user))
     if isinstance(made, str):
         return _problem(f"In handler '{kind.handler}': {made}", 400, params)
-    rest_state(request).of(kind)[made.name] = made
+    made.content = _shown(made.content)
+    if problem := keep(request, kind, made):
+        return _problem(f"In handler '{kind.handler}': {problem}", 400, params)
     kind.after(request, made.name, params)
     return answer(request, kind, [made], params, 201)
 
@@ -229,13 +278,25 @@ def item(kind: Kind) -> Callable[[Request], Any]:
             return missing(kind, name, params)
         if request.method == "DELETE":
             return _delete(request, kind, stored, params)
-        if request.method == "POST":
-            stored.content.update(settings(params))
-            rest_state(request).of(kind)[stored.name] = stored
-            kind.after(request, stored.name, params)
+        if request.method == "POST" and (problem := _edit(request, kind, stored, params)):
+            return _problem(f"In handler '{kind.handler}': {problem}", 400, params)
         return answer(request, kind, [stored], params)
 
     return handle
+
+
+def _edit(request: Request, kind: Kind, stored: Stored, params: dict[str, str]) -> str | None:
+    """POST to an object: its settings changed, checked and weighed before any applies."""
+    changes = _shown(settings(params))
+    if problem := kind.check(request, stored, changes):
+        return problem
+    before = stored.content
+    stored.content = {**before, **changes}
+    if problem := keep(request, kind, stored):
+        stored.content = before
+        return problem
+    kind.after(request, stored.name, params)
+    return None
 
 
 def _delete(request: Request, kind: Kind, stored: Stored, params: dict[str, str]) -> Response:
@@ -244,29 +305,6 @@ def _delete(request: Request, kind: Kind, stored: Stored, params: dict[str, str]
     rest_state(request).of(kind).pop(stored.name, stored)
     kind.removed(request, stored)
     return answer(request, kind, listed(request, kind), params)
-
-
-async def roll_hot_buckets(request: Request) -> Response:
-    """POST data/indexes/{name}/roll-hot-buckets: with the index's size cap or retention at
-    their least (1 MB, 1 s: what splunklib Index.clean sets) its events are frozen, i.e.
-    removed (UNCONFIRMED beyond that use)."""
-    if isinstance(checked := await checked_caller(request), Response):
-        return checked
-    name = entity_name(request, action=True)
-    if (stored := lookup(request, INDEXES, name)) is None:
-        return missing(INDEXES, name, checked[1])
-    limits = (stored.content.get(k) for k in ("maxTotalDataSizeMB", "frozenTimePeriodInSecs"))
-    if any(str(v).strip() in ("0", "1") for v in limits):
-        _drop_events(mock_state(request).vendor.events, name)
-    return answer(request, INDEXES, [stored], checked[1])
-
-
-def _drop_events(events: CappedList[dict[str, Any]], index: str) -> None:
-    """A removed index takes its events with it."""
-    kept = [e for e in events if e["index"] != index]
-    events.clear()
-    for event in kept:
-        events.append(event, len(event["raw"]) + EVENT_OVERHEAD)
 
 
 def toggle(kind: Kind, disabled: bool) -> Callable[[Request], Any]:
@@ -281,120 +319,8 @@ def toggle(kind: Kind, disabled: bool) -> Callable[[Request], Any]:
         if stored is None:
             return missing(kind, name, params)
         stored.content["disabled"] = disabled
-        rest_state(request).of(kind)[stored.name] = stored
+        keep(request, kind, stored)
         kind.after(request, stored.name, {})
         return answer(request, kind, [stored], params)
 
     return handle
-
-
-def _index(name: str, given: dict[str, str], builtin: bool = False) -> Stored:
-    db = "defaultdb" if name == "main" else name
-    content: dict[str, Any] = {
-        "assureUTF8": False,
-        "coldPath": f"$SPLUNK_DB/{db}/colddb",
-        "datatype": "event",
-        "defaultDatabase": "main",
-        "disabled": False,
-        "enableRealtimeSearch": True,
-        "frozenTimePeriodInSecs": 188697600,
-        "homePath": f"$SPLUNK_DB/{db}/db",
-        "isInternal": name.startswith("_"),
-        "isReady": True,
-        "isVirtual": False,
-        "maxDataSize": "auto",
-        "maxHotBuckets": "auto",
-        "maxTotalDataSizeMB": 500000,
-        "repFactor": "0",
-        "thawedPath": f"$SPLUNK_DB/{db}/thaweddb",
-        **given,
-    }
-    return Stored(name, content, builtin=builtin)
-
-
-def _make_index(name: str, given: dict[str, str], _owner: str, _app: str) -> Stored | str:
-    if not INDEX_NAME.match(name):
-        return (
-            "Index name must contain only lowercase letters, numbers, underscores, or hyphens, "
-            "and cannot begin with an underscore or hyphen"
-        )
-    if given.get("datatype", "event") not in ("event", "metric"):
-        return "datatype must be event or metric"
-    return _index(name, given)
-
-
-def _index_live(request: Request, stored: Stored) -> dict[str, Any]:
-    """The stored settings and what the index holds now (searchable events)."""
-    now = clock_of(request).now()
-    held = [e for e in mock_state(request).vendor.events if e["index"] == stored.name]
-    times = [e["time"] for e in held if e["ready"] <= now]
-    size = sum(len(e["raw"]) for e in held)
-    counts: dict[str, Any] = {"totalEventCount": len(times), "currentDBSizeMB": size >> 20}
-    if times:
-        counts |= {"minTime": _splunk_time(min(times)), "maxTime": _splunk_time(max(times))}
-    return {**stored.content, **counts}
-
-
-def _splunk_time(when: float) -> str:
-    """An index's minTime / maxTime: ISO 8601 seconds with a +0000 offset (the recording)."""
-    return atom.stamp(when)[:19] + "+0000"
-
-
-def _app(name: str, given: dict[str, str], owner: str = "nobody", builtin: bool = False) -> Stored:
-    content: dict[str, Any] = {
-        "author": "Splunk" if builtin else owner,
-        "check_for_updates": True,
-        "configured": builtin,
-        "description": "",
-        "disabled": False,
-        "label": name,
-        "state_change_requires_restart": False,
-        "version": "9.3.2" if builtin else "1.0.0",
-        "visible": True,
-        **given,
-    }
-    return Stored(name, content, app="system", sharing="app", builtin=builtin)
-
-
-def _make_app(name: str, given: dict[str, str], _owner: str, _app_name: str) -> Stored | str:
-    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,80}", name):
-        return "App name may contain only letters, numbers, '.', '_' and '-'"
-    return _app(name, given)
-
-
-def _seen_indexes(request: Request) -> list[Stored]:
-    return [_index(n, {}) for n in {e["index"] for e in mock_state(request).vendor.events}]
-
-
-def _index_removed(request: Request, stored: Stored) -> None:
-    _drop_events(mock_state(request).vendor.events, stored.name)
-
-
-INDEXES = Kind(
-    "data/indexes",
-    "indexes",
-    ("_reload", "disable"),
-    _make_index,
-    live=_index_live,
-    removed=_index_removed,
-    extra=_seen_indexes,
-)
-APPS = Kind("apps/local", "localapps", ("_reload", "disable", "package"), _make_app)
-BUILTIN_INDEXES = ("_audit", "_internal", "_introspection", "_telemetry", "history", "main")
-BUILTINS: dict[str, tuple[Stored, ...]] = {
-    INDEXES.path: (
-        *(_index(n, {}, builtin=True) for n in (*BUILTIN_INDEXES, "summary")),
-        _index("_metrics", {"datatype": "metric"}, builtin=True),
-    ),
-    APPS.path: tuple(
-        _app(n, {"label": label}, builtin=True)
-        for n, label in (
-            ("launcher", "Home"),
-            ("learned", "learned"),
-            ("search", "Search & Reporting"),
-            ("splunk_httpinput", "HTTP Event Collector"),
-            ("splunk_instrumentation", "Splunk Instrumentation"),
-            ("splunk_monitoring_console", "Monitoring Console"),
-        )
-    ),
-}

@@ -75,6 +75,8 @@ class Token:
     # an event's source and sourcetype when it names none (a named token's http:<name>)
     source: str = "http:opwire-mock"
     sourcetype: str = "httpevent"
+    # deleted or replaced through data/inputs/http: HEC's 403 code 4, not the any-GUID default
+    revoked: bool = False
 
 
 def objects(text: str) -> list[Any]:

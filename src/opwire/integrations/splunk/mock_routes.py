@@ -16,11 +16,12 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from opwire.integrations.splunk import mock_access, mock_receivers, mock_tokens
 from opwire.integrations.splunk import mock_entities as rest
+from opwire.integrations.splunk import mock_indexes as indexes
 from opwire.integrations.splunk import mock_jobs as jobs
 from opwire.integrations.splunk import mock_saved as saved
 from opwire.integrations.splunk.mock_search import export, login, server_info
 
-KINDS = (rest.INDEXES, rest.APPS, saved.SAVED, mock_tokens.HTTP, *mock_access.KINDS)
+KINDS = (indexes.INDEXES, indexes.APPS, saved.SAVED, mock_tokens.HTTP, *mock_access.KINDS)
 
 
 def _variants(path: str) -> list[str]:
@@ -59,8 +60,8 @@ def _collections(prefix: str) -> list[BaseRoute]:
         }
         if kind is saved.SAVED:
             actions |= {"dispatch": saved.dispatch, "history": saved.history}
-        if kind is rest.INDEXES:
-            actions["roll-hot-buckets"] = rest.roll_hot_buckets
+        if kind is indexes.INDEXES:
+            actions["roll-hot-buckets"] = indexes.roll_hot_buckets
         # an HEC token's name (http://opwire) holds slashes once splunklib unquotes it
         name = "{name:path}" if kind is mock_tokens.HTTP else "{name}"
         for action, handler in actions.items():

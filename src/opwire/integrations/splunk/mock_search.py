@@ -33,7 +33,17 @@ VERSION, BUILD = "9.3.2", "d8bb32809498"  # a current Splunk Enterprise release 
 SESSION_TTL_S = 3600
 RESULTS_COUNT = 100  # the results endpoints' default `count`; 0 means all
 JOBS = 1_000
-LIST_ARGUMENTS = frozenset(("roles", "capabilities", "imported_roles", "srchIndexesAllowed"))
+# Arguments that hold a list (repeated keys or comma-separated); an HEC token's `indexes` too.
+LIST_ARGUMENTS = frozenset(
+    (
+        "roles",
+        "capabilities",
+        "imported_roles",
+        "srchIndexesAllowed",
+        "srchIndexesDefault",
+        "indexes",
+    )
+)
 # splunkd answers no page settled; each is the most likely reading, kept here in one place.
 UNCONFIRMED = {
     "no credential": "401 ERROR 'Unauthorized' + WWW-Authenticate (2014 recording, 9.2.1 note)",
@@ -51,6 +61,8 @@ UNCONFIRMED = {
     "builtin delete": "deleting a built-in index or app is 400",
     "index clean": "roll-hot-buckets with a 1 MB cap or 1 s retention removes the events",
     "saved sid": "a dispatched saved search's sid is {user}__{user}__search__{name}_at_{t}_{n}",
+    "entry budget": "an edit taking an object's settings past 64 KiB is a 400 (no page's bound)",
+    "deleted token": "a deleted or replaced HEC token is code 4 (health: 21), not any-GUID",
     "control texts": "'Search job cancelled.' is recorded; the other actions' INFO follow it",
     # receivers/simple (mock_receivers.py)
     "receivers lines": "one event per non-blank line of the body (no line merging)",
@@ -307,13 +319,16 @@ async def export(request: Request) -> Response:
     return atom.reply(atom.results_xml(rows))
 
 
-def credential_of_login(path: str, body: bytes) -> str | None:
-    """auth/login carries the password in its form body, exactly as it is logged (encoded)."""
-    if not path.rstrip("/").endswith("/auth/login"):
+def credential_of_login(path: str, body: bytes, query: str = "") -> str | None:
+    """The password a request carries, exactly as it is logged (form-encoded): auth/login's, or
+    a user's being created or edited (authentication/users), which the log must not keep
+    either. Read from the body, else the query."""
+    trimmed = path.rstrip("/")
+    if not (trimmed.endswith("/auth/login") or "/authentication/users" in trimmed):
         return None
-    text = body.decode("latin-1")
-    for part in text.split("&"):
-        key, _, value = part.partition("=")
-        if key == "password" and value:
-            return value
+    for text in (body.decode("latin-1"), query):
+        for part in text.split("&"):
+            key, _, value = part.partition("=")
+            if key == "password" and value:
+                return value
     return None

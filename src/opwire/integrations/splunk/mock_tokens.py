@@ -76,12 +76,30 @@ def _sync(request: Request, name: str, _params: dict[str, str]) -> None:
     """The stored token's settings become the ones HEC intake checks."""
     stored = rest.rest_state(request).of(HTTP).get(name)
     if stored is not None:
-        tokens = mock_state(request).vendor.tokens
+        tokens = mock_state(request).vendor.tokens  # a value once deleted is valid again
         tokens[str(stored.content["token"])] = _token_of(stored.name, stored.content)
 
 
+def _revoke(request: Request, value: str) -> None:
+    """A token deleted or replaced: HEC answers it 403 code 4, as a token it never had."""
+    mock_state(request).vendor.tokens[value] = Token(revoked=True)
+
+
 def _removed(request: Request, stored: rest.Stored) -> None:
-    mock_state(request).vendor.tokens.pop(str(stored.content["token"]), None)
+    _revoke(request, str(stored.content["token"]))
+
+
+def _check(request: Request, stored: rest.Stored, changes: dict[str, Any]) -> str | None:
+    """An edit's new `token` is a GUID, kept lowercase; the one it replaces stops working."""
+    if "token" not in changes:
+        return None
+    value = str(changes["token"])
+    if not GUID.match(value):
+        return "token must be a GUID"
+    changes["token"] = value.lower()
+    if (old := str(stored.content["token"])) != changes["token"]:
+        _revoke(request, old)
+    return None
 
 
 def _configured(request: Request) -> list[rest.Stored]:
@@ -91,7 +109,7 @@ def _configured(request: Request) -> list[rest.Stored]:
     return [
         _stored(f"{PREFIX}opwire-{value[:8]}", value, token)
         for value, token in tokens.items()
-        if value not in made
+        if value not in made and not token.revoked
     ]
 
 
@@ -102,6 +120,7 @@ HTTP = rest.Kind(
     _make,
     after=_sync,
     removed=_removed,
+    check=_check,
     extra=_configured,
     normalize=_named,
 )
