@@ -336,3 +336,27 @@ def test_logs_are_bounded_and_an_oversized_one_is_dropped(sentry_mock: Mock) -> 
     params = {"dataset": "logs", "field": ["message"]}
     table = api(sentry_mock, "organizations/opwire-mock/events/", params=params).json()
     assert [r["message"] for r in table["data"]] == ["small two", "small one"]
+
+
+def test_monitor_slugs_and_feedback_fields_are_bounded(sentry_mock: Mock) -> None:
+    """Sentry's monitor consumer keeps MAX_SLUG_LENGTH (50) characters of a slug; the user
+    report's comments take at most 4096 (DRF: "Ensure this field has no more than …")."""
+    checkin = {
+        "check_in_id": uuid.uuid4().hex,
+        "monitor_slug": "s" * 60,
+        "status": "ok",
+        "monitor_config": {"schedule": {"type": "interval", "value": 2, "unit": [1]}},
+    }
+    payload = json.dumps(checkin).encode()
+    item = json.dumps({"type": "check_in", "length": len(payload)}).encode()
+    assert post(sentry_mock, b"{}\n" + item + b"\n" + payload).status_code == 200
+    assert api(sentry_mock, "organizations/opwire-mock/monitors/").json() == []
+    checkin["monitor_config"] = {"schedule": {"type": "interval", "value": 2, "unit": "hour"}}
+    payload = json.dumps(checkin).encode()
+    item = json.dumps({"type": "check_in", "length": len(payload)}).encode()
+    assert post(sentry_mock, b"{}\n" + item + b"\n" + payload).status_code == 200
+    (monitor,) = api(sentry_mock, "organizations/opwire-mock/monitors/").json()
+    assert monitor["slug"] == "s" * 50 and monitor["config"]["schedule"] == [2, "hour"]
+    body = {"event_id": uuid.uuid4().hex, "name": "n", "email": "e@x.y", "comments": "c" * 5000}
+    reply = api(sentry_mock, "projects/opwire-mock/42/user-feedback/", "POST", json=body)
+    assert reply.status_code == 400 and list(reply.json()) == ["comments"]
