@@ -246,3 +246,17 @@ def test_a_heartbeat_enlarged_by_update_is_weighed_again(mock: Mock) -> None:
         first, last = client.get("/v2/heartbeats/hb-0"), client.get("/v2/heartbeats/hb-69")
     assert _dropped(mock)["heartbeats"] > 0
     assert (first.status_code, last.status_code) == (404, 200)
+
+
+# --- paging numbers are ASCII decimals ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("number", ["١٠", "1_0", " 5", "²"])
+def test_a_paging_number_not_in_ascii_decimals_is_422(mock: Mock, number: str) -> None:
+    """docs.opsgenie.com/docs/pagination: `limit` and `offset` are integers. int() reads "١٠"
+    and "1_0" as 10 (and "²".isdigit() is true); the mock takes ASCII decimals only (what
+    Opsgenie does with the others is UNCONFIRMED) and answers 422, as for any bad number."""
+    assert _raw(mock, "GET", "/v2/alerts", params={"limit": "5"}).status_code == 200
+    assert _raw(mock, "GET", "/v2/alerts", params={"limit": number}).status_code == 422
+    listed = _raw(mock, "GET", "/v1/incidents", params={"query": "x", "offset": number})
+    assert listed.status_code == 422

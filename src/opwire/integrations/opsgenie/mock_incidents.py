@@ -28,7 +28,7 @@ from starlette.responses import JSONResponse, Response
 
 from opwire.integrations.opsgenie.mock_alerts import resolved
 from opwire.integrations.opsgenie.mock_http import TEXTS as HTTP_TEXTS
-from opwire.integrations.opsgenie.mock_http import answer, auth, body_of, iso, unprocessable
+from opwire.integrations.opsgenie.mock_http import answer, auth, body_of, iso, unprocessable, whole
 from opwire.integrations.opsgenie.mock_query import QueryError, compile_query, sort_key
 from opwire.mock.app import mock_state
 from opwire.mock.limits import CappedDict
@@ -219,8 +219,8 @@ async def list_incidents(request: Request) -> Response:
         if "query" not in params:
             raise ValueError("query is required")
         match = compile_query(params["query"])
-        limit = min(max(int(params.get("limit", LIST_DEFAULT)), 1), LIST_LIMIT)
-        offset = min(max(int(params.get("offset", 0)), 0), 1 << 31)
+        limit = min(max(whole(params.get("limit", str(LIST_DEFAULT))), 1), LIST_LIMIT)
+        offset = min(max(whole(params.get("offset", "0")), 0), 1 << 31)
         sort, order = params.get("sort", "createdAt"), params.get("order", "desc")
         if sort not in SORTS or order not in ("asc", "desc"):
             raise ValueError(f"sort is one of {', '.join(SORTS)}; order asc or desc")

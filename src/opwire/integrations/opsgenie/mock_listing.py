@@ -19,6 +19,7 @@ from starlette.responses import Response
 from opwire.integrations.opsgenie import mock_searches as searches
 from opwire.integrations.opsgenie.mock_http import answer as _answer
 from opwire.integrations.opsgenie.mock_http import auth as _auth
+from opwire.integrations.opsgenie.mock_http import whole
 from opwire.integrations.opsgenie.mock_journal import Journal, offset_key, page
 from opwire.integrations.opsgenie.mock_query import QueryError, compile_query, sort_key
 from opwire.integrations.opsgenie.mock_store import (
@@ -59,7 +60,7 @@ LISTED = ("actions", "entity", "description", "details")  # Get Alert's, not Lis
 
 def _int(value: str | None, default: int, low: int, high: int) -> int:
     """A paging number, held within [low, high] (ValueError when it is not an integer)."""
-    return default if value is None else min(max(int(value), low), high)
+    return default if value is None else min(max(whole(value), low), high)
 
 
 def _choice(request: Request, name: str, allowed: tuple[str, ...]) -> str:
