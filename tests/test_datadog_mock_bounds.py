@@ -203,26 +203,29 @@ def test_v1_query_refuses_a_bound_past_any_date(mock: Mock, bounds: tuple[str, s
 
 def test_monitors_are_weighed_not_only_counted(mock: Mock) -> None:
     """A monitor's message is client text: the mock holds at most its weight budget (about
-    64 MiB, opwire.mock.limits.WEIGHT) of monitors, dropping the oldest past it and counting
-    them in health, as its other stores do."""
+    64 MiB, opwire.mock.limits.WEIGHT) of monitors, and refuses a new one past it with its
+    400 `Monitor limit reached`, as past its count (a monitor is kept until deleted)."""
     message = "x" * (15 << 20)
-    ids = []
+    ids, statuses = [], []
     for _ in range(6):
-        answer = post(
-            mock, "/api/v1/monitor", {"type": "event alert", "query": "q", "message": message}
-        )
-        assert answer.status_code == 200
-        ids.append(answer.json()["id"])
-    held = [get(mock, f"/api/v1/monitor/{i}").status_code for i in ids]
-    assert held[-1] == 200 and 404 in held
-    assert mock.control("GET", "health")["dropped"]["monitors"] >= 1
+        body = {"type": "event alert", "query": "q", "message": message}
+        answer = post(mock, "/api/v1/monitor", body)
+        statuses.append(answer.status_code)
+        ids += [answer.json()["id"]] if answer.status_code == 200 else []
+    assert statuses[0] == 200 and statuses[-1] == 400
+    assert "Monitor limit reached" in answer.json()["errors"][0]
+    assert all(get(mock, f"/api/v1/monitor/{i}").status_code == 200 for i in ids)
+    edit = {"name": message}  # the message stays: one more 15 MiB text
+    refused = httpx.put(f"{mock.url}/api/v1/monitor/{ids[0]}", json=edit, headers=KEYS)
+    assert refused.status_code == 400
     for i in ids:
         httpx.delete(f"{mock.url}/api/v1/monitor/{i}", headers=KEYS)
+    assert post(mock, "/api/v1/monitor", body).status_code == 200
 
 
 def test_metric_metadata_is_weighed_not_only_counted(mock: Mock) -> None:
     """A metric's metadata description is client text (v1 spec MetricMetadata): metadata is
-    held up to the weight budget, the oldest dropped past it."""
+    held up to the weight budget; an edit past it is answered but not kept."""
     now, names = int(time.time()), [f"bounds.meta.{uuid.uuid4().hex[:8]}" for _ in range(6)]
     series = [{"metric": n, "points": [[now, 1]]} for n in names]
     assert post(mock, "/api/v1/series", {"series": series}).status_code == 202
@@ -231,10 +234,9 @@ def test_metric_metadata_is_weighed_not_only_counted(mock: Mock) -> None:
         answer = httpx.put(
             f"{mock.url}/api/v1/metrics/{name}", json={"description": description}, headers=KEYS
         )
-        assert answer.status_code == 200 and answer.json()["description"] == description
+        assert answer.status_code == 200
     kept = [get(mock, f"/api/v1/metrics/{n}").json().get("description") for n in names]
-    assert kept[-1] == description and None in kept
-    assert mock.control("GET", "health")["dropped"]["metadata"] >= 1
+    assert kept[0] == description and kept[-1] is None
 
 
 # --- monitor fields ---------------------------------------------------------------------------

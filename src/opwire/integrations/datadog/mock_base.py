@@ -13,27 +13,56 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from opwire.mock.app import mock_state
-from opwire.mock.limits import CappedDict, CappedList
+from opwire.mock.limits import ENTRIES, WEIGHT, CappedList
 
 APP_URL = "https://app.datadoghq.com"
 # Key shapes: 32 hex (API), 40 hex (APP). UNCONFIRMED (widely known; vendor-contracts § 1.2).
 API_KEY = re.compile(r"^[0-9a-f]{32}$")
 APP_KEY = re.compile(r"^[0-9a-f]{40}$")
 # Stored points: one row is a small tuple sharing its series' metric and tags, so count alone
-# bounds them; events, service checks, logs, monitors and metric metadata carry client text
-# and are weighed too (`weight`), the oldest dropped past the budget and counted in health.
+# bounds them; events, service checks and logs carry client text and are weighed too. Monitors
+# and metric metadata are an operator's configuration, which Datadog keeps until deleted: they
+# are weighed as well (`Weighed`), and past the count or the weight a new one is refused rather
+# than an old one dropped.
 POINTS = 200_000
 ENTRY_OVERHEAD = 512
 JSON = "application/json"
 TEXT_JSON = "text/json"  # what the v1 intake routes answer (recorded for /api/v1/series)
 
 Row = tuple[str, frozenset[str], float, float]
+K = TypeVar("K")
+
+
+class Weighed(dict[K, dict[str, Any]]):
+    """JSON objects by key, at most `cap` of them and `budget` of weight (about their bytes).
+
+    `fits` says whether a put would stay within both; set entries only with `put`."""
+
+    def __init__(self, cap: int = ENTRIES, budget: int = WEIGHT) -> None:
+        super().__init__()
+        self.cap, self.budget, self.weight = cap, budget, 0
+        self._weights: dict[K, int] = {}
+
+    def fits(self, key: K, value: dict[str, Any]) -> bool:
+        if key not in self and len(self) >= self.cap:
+            return False
+        return self.weight - self._weights.get(key, 0) + weight(value) <= self.budget
+
+    def put(self, key: K, value: dict[str, Any]) -> None:
+        heft = weight(value)
+        self.weight += heft - self._weights.get(key, 0)
+        self._weights[key] = heft
+        super().__setitem__(key, value)
+
+    def remove(self, key: K) -> None:
+        self.weight -= self._weights.pop(key, 0)
+        super().pop(key)
 
 
 @dataclass(slots=True)
@@ -47,9 +76,9 @@ class DatadogState:
     logs: CappedList[dict[str, Any]] = field(init=False)
     log_ids: itertools.count[int] = field(default_factory=itertools.count)
     # PUT /api/v1/metrics/{name}: what an operator set, by metric name, at most ENTRIES.
-    metadata: CappedDict[str, dict[str, Any]] = field(init=False)
+    metadata: Weighed[str] = field(default_factory=lambda: Weighed[str]())
     # Monitors by id, at most ENTRIES; ids as the recorded ones (cassettes/test_edit_a_monitor_*).
-    monitors: CappedDict[int, dict[str, Any]] = field(init=False)
+    monitors: Weighed[int] = field(default_factory=lambda: Weighed[int]())
     monitor_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(155845150))
     # The type each metric was first submitted with (its metadata `type`), at most ENTRIES.
     metric_types: dict[str, str] = field(default_factory=dict)
@@ -61,8 +90,6 @@ class DatadogState:
         self.points = CappedList("points", self.dropped, POINTS)
         self.service_checks = CappedList("service_checks", self.dropped)
         self.logs = CappedList("logs", self.dropped)
-        self.metadata = CappedDict("metadata", self.dropped)
-        self.monitors = CappedDict("monitors", self.dropped)
 
 
 def weight(value: Any) -> int:

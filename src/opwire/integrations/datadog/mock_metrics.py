@@ -41,9 +41,7 @@ from opwire.integrations.datadog.mock_base import (
     errors,
     numbers,
     state_of,
-    weight,
 )
-from opwire.mock.limits import ENTRIES
 from opwire.mock.state import clock_of, json_body
 
 SEARCH_WINDOW_S = 24 * 3600
@@ -142,9 +140,9 @@ async def update_metadata(request: Request) -> Response:
     if problem := _metadata_problem(body):
         return errors(400, problem)
     edits = {k: body[k] for k in (*TEXT_FIELDS, "statsd_interval") if k in body}
-    if metric in state.metadata or len(state.metadata) < ENTRIES:
-        held = {**state.metadata.get(metric, {}), **edits}
-        state.metadata.put(metric, held, weight(held))
+    held = {**state.metadata.get(metric, {}), **edits}
+    if state.metadata.fits(metric, held):  # else not kept, past the mock's count or weight
+        state.metadata.put(metric, held)
     return JSONResponse(metadata_of(state, metric))
 
 

@@ -24,6 +24,7 @@ test_get_all_monitors_returns_ok_response_with_pagination.yaml (a JSON array;
 | `tags` filter of the list | tags in the query's scope; `monitor_tags` the monitor's own (spec) |
 | creator | the key's user `frog@datadoghq.com`, as recorded |
 | `page_size` out of 1..1000 without `page` | 400, as with it (UNCONFIRMED) |
+| past 10,000 monitors or 64 MiB of them | 400 `Monitor limit reached` (the mock's own bound) |
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from opwire.integrations.datadog.mock_base import auth, errors, state_of, weight
-from opwire.mock.limits import ENTRIES
+from opwire.integrations.datadog.mock_base import auth, errors, state_of
+from opwire.mock.limits import ENTRIES, WEIGHT
 from opwire.mock.state import clock_of, json_body
 
 # The spec's MonitorType enum.
@@ -69,6 +70,8 @@ CHECKED = ("metric alert", "query alert", "log alert")
 COMPARED = re.compile(r"(>=|<=|>|<|==|!=)\s*-?\d+(\.\d+)?\s*$")
 BAD_QUERY = "The value provided for parameter 'query' is invalid: invalid operator specified: "
 NOT_FOUND = "Monitor not found"
+# Past the mock's count or weight of monitors (UNCONFIRMED: Datadog's own limit is per plan).
+FULL = f"Monitor limit reached: this mock holds at most {ENTRIES} monitors or {WEIGHT} bytes"
 GROUP_STATES = ("all", "alert", "warn", "no data", "ok", "ignored", "skipped", "unknown")
 ORG_ID = 321813  # the recorded organisation
 CREATOR = {
@@ -167,10 +170,10 @@ async def create(request: Request) -> Response:
     if problem:
         return errors(400, problem)
     monitors = state_of(request).monitors
-    if len(monitors) >= ENTRIES:
-        return errors(400, f"Monitor limit reached: this mock holds at most {ENTRIES}")
     monitor = _created(body, next(state_of(request).monitor_ids), clock_of(request).now())
-    monitors.put(monitor["id"], monitor, weight(monitor))
+    if not monitors.fits(monitor["id"], monitor):
+        return errors(400, FULL)
+    monitors.put(monitor["id"], monitor)
     return JSONResponse(monitor)
 
 
@@ -211,12 +214,14 @@ async def update(request: Request) -> Response:
     if problem := _query_problem(kind, body.get("query", found["query"])):
         return errors(400, problem)
     edits = {k: body[k] for k in ("name", "message", "tags", "query", "priority") if k in body}
-    found.update(edits, type=kind, modified=_iso(clock_of(request).now()))
-    found["multi"] = _multi(found["query"])
+    edited = {**found, **edits, "type": kind, "modified": _iso(clock_of(request).now())}
+    edited["multi"] = _multi(edited["query"])
     if "options" in body:
-        found["options"] = _options(kind, body["options"] or {}, created=False)
-    state_of(request).monitors.put(found["id"], found, weight(found))
-    return JSONResponse({k: v for k, v in found.items() if k != "creator"})
+        edited["options"] = _options(kind, body["options"] or {}, created=False)
+    if not (monitors := state_of(request).monitors).fits(edited["id"], edited):
+        return errors(400, FULL)
+    monitors.put(edited["id"], edited)
+    return JSONResponse({k: v for k, v in edited.items() if k != "creator"})
 
 
 async def delete(request: Request) -> Response:
@@ -226,7 +231,7 @@ async def delete(request: Request) -> Response:
     monitors = state_of(request).monitors
     if monitor_id not in monitors:
         return errors(404, NOT_FOUND)
-    monitors.pop(monitor_id)
+    monitors.remove(monitor_id)
     return JSONResponse({"deleted_monitor_id": monitor_id})
 
 
