@@ -292,69 +292,69 @@ SCENARIOS = (
 )
 
 
+# The vendor routes, in match order (the saved searches before /v2/alerts/{identifier}).
+ROUTES = [
+    Route("/v2/alerts", create_alert, methods=["POST"]),
+    Route("/v2/alerts", listing.list_alerts, methods=["GET"]),
+    Route("/v2/alerts/count", listing.count_alerts, methods=["GET"]),
+    Route("/v2/alerts/requests/{request_id}", request_status, methods=["GET"]),
+    Route("/v2/alerts/saved-searches", searches.list_searches, methods=["GET"]),
+    Route("/v2/alerts/saved-searches", searches.create_search, methods=["POST"]),
+    Route("/v2/alerts/saved-searches/{identifier}", searches.get_search, methods=["GET"]),
+    Route(
+        "/v2/alerts/saved-searches/{identifier}",
+        searches.update_search,
+        methods=["PATCH"],
+    ),
+    Route(
+        "/v2/alerts/saved-searches/{identifier}",
+        searches.delete_search,
+        methods=["DELETE"],
+    ),
+    Route("/v2/alerts/{identifier}", get_alert, methods=["GET"]),
+    Route("/v2/alerts/{identifier}", delete_alert, methods=["DELETE"]),
+    Route("/v2/alerts/{identifier}/logs", listing.alert_journal, methods=["GET"]),
+    Route("/v2/alerts/{identifier}/notes", listing.alert_journal, methods=["GET"]),
+    Route("/v2/alerts/{identifier}/recipients", listing.alert_recipients, methods=["GET"]),
+    Route("/v2/alerts/{identifier}/attachments", files.list_attachments, methods=["GET"]),
+    Route("/v2/alerts/{identifier}/attachments", files.add_attachment, methods=["POST"]),
+    Route(
+        "/v2/alerts/{identifier}/attachments/{attachment_id}",
+        files.get_attachment,
+        methods=["GET"],
+    ),
+    Route(
+        "/v2/alerts/{identifier}/attachments/{attachment_id}",
+        files.remove_attachment,
+        methods=["DELETE"],
+    ),
+    Route("/v2/alerts/{identifier}/actions/{action_name}", custom_action, methods=["POST"]),
+    Route("/v2/alerts/{identifier}/{action}", alert_action, methods=["POST", "PUT", "DELETE"]),
+    Route("/v2/account", account.get_info, methods=["GET"]),
+    Route("/v1/incidents/create", incidents.create_incident, methods=["POST"]),
+    # the SDK asks /v1/incidents/, the Incident API page documents /v1/incidents
+    Route("/v1/incidents", incidents.list_incidents, methods=["GET"]),
+    Route("/v1/incidents/", incidents.list_incidents, methods=["GET"]),
+    Route("/v1/incidents/requests/{request_id}", incidents.request_status, methods=["GET"]),
+    Route("/v1/incidents/{identifier}", incidents.get_incident, methods=["GET"]),
+    Route("/v1/incidents/{identifier}", incidents.delete_incident, methods=["DELETE"]),
+    Route("/v1/incidents/{identifier}/close", incidents.close_incident, methods=["POST"]),
+    Route("/v2/heartbeats", beats.create_heartbeat, methods=["POST"]),
+    Route("/v2/heartbeats", beats.list_heartbeats, methods=["GET"]),
+    Route("/v2/heartbeats/{name}", beats.get_heartbeat, methods=["GET"]),
+    Route("/v2/heartbeats/{name}", beats.update_heartbeat, methods=["PATCH"]),
+    Route("/v2/heartbeats/{name}", beats.delete_heartbeat, methods=["DELETE"]),
+    Route("/v2/heartbeats/{name}/enable", beats.switch_heartbeat, methods=["POST"]),
+    Route("/v2/heartbeats/{name}/disable", beats.switch_heartbeat, methods=["POST"]),
+    # The spec's ping is GET; that POST and PUT also ping is UNCONFIRMED (kept as before)
+    Route("/v2/heartbeats/{name}/ping", beats.heartbeat_ping, methods=["GET", "POST", "PUT"]),
+]
+
+
 def create_app() -> ASGIApp:
     return create_mock_app(
         "opsgenie",
-        [
-            Route("/v2/alerts", create_alert, methods=["POST"]),
-            Route("/v2/alerts", listing.list_alerts, methods=["GET"]),
-            Route("/v2/alerts/count", listing.count_alerts, methods=["GET"]),
-            Route("/v2/alerts/requests/{request_id}", request_status, methods=["GET"]),
-            Route("/v2/alerts/saved-searches", searches.list_searches, methods=["GET"]),
-            Route("/v2/alerts/saved-searches", searches.create_search, methods=["POST"]),
-            Route("/v2/alerts/saved-searches/{identifier}", searches.get_search, methods=["GET"]),
-            Route(
-                "/v2/alerts/saved-searches/{identifier}",
-                searches.update_search,
-                methods=["PATCH"],
-            ),
-            Route(
-                "/v2/alerts/saved-searches/{identifier}",
-                searches.delete_search,
-                methods=["DELETE"],
-            ),
-            Route("/v2/alerts/{identifier}", get_alert, methods=["GET"]),
-            Route("/v2/alerts/{identifier}", delete_alert, methods=["DELETE"]),
-            Route("/v2/alerts/{identifier}/logs", listing.alert_journal, methods=["GET"]),
-            Route("/v2/alerts/{identifier}/notes", listing.alert_journal, methods=["GET"]),
-            Route("/v2/alerts/{identifier}/recipients", listing.alert_recipients, methods=["GET"]),
-            Route("/v2/alerts/{identifier}/attachments", files.list_attachments, methods=["GET"]),
-            Route("/v2/alerts/{identifier}/attachments", files.add_attachment, methods=["POST"]),
-            Route(
-                "/v2/alerts/{identifier}/attachments/{attachment_id}",
-                files.get_attachment,
-                methods=["GET"],
-            ),
-            Route(
-                "/v2/alerts/{identifier}/attachments/{attachment_id}",
-                files.remove_attachment,
-                methods=["DELETE"],
-            ),
-            Route("/v2/alerts/{identifier}/actions/{action_name}", custom_action, methods=["POST"]),
-            Route(
-                "/v2/alerts/{identifier}/{action}", alert_action, methods=["POST", "PUT", "DELETE"]
-            ),
-            Route("/v2/account", account.get_info, methods=["GET"]),
-            Route("/v1/incidents/create", incidents.create_incident, methods=["POST"]),
-            # the SDK asks /v1/incidents/, the Incident API page documents /v1/incidents
-            Route("/v1/incidents", incidents.list_incidents, methods=["GET"]),
-            Route("/v1/incidents/", incidents.list_incidents, methods=["GET"]),
-            Route("/v1/incidents/requests/{request_id}", incidents.request_status, methods=["GET"]),
-            Route("/v1/incidents/{identifier}", incidents.get_incident, methods=["GET"]),
-            Route("/v1/incidents/{identifier}", incidents.delete_incident, methods=["DELETE"]),
-            Route("/v1/incidents/{identifier}/close", incidents.close_incident, methods=["POST"]),
-            Route("/v2/heartbeats", beats.create_heartbeat, methods=["POST"]),
-            Route("/v2/heartbeats", beats.list_heartbeats, methods=["GET"]),
-            Route("/v2/heartbeats/{name}", beats.get_heartbeat, methods=["GET"]),
-            Route("/v2/heartbeats/{name}", beats.update_heartbeat, methods=["PATCH"]),
-            Route("/v2/heartbeats/{name}", beats.delete_heartbeat, methods=["DELETE"]),
-            Route("/v2/heartbeats/{name}/enable", beats.switch_heartbeat, methods=["POST"]),
-            Route("/v2/heartbeats/{name}/disable", beats.switch_heartbeat, methods=["POST"]),
-            # The spec's ping is GET; that POST and PUT also ping is UNCONFIRMED (kept as before)
-            Route(
-                "/v2/heartbeats/{name}/ping", beats.heartbeat_ping, methods=["GET", "POST", "PUT"]
-            ),
-        ],
+        ROUTES,
         OpsgenieState,
         credential_of,
         [Route("/_opwire/opsgenie/config", control_config, methods=["GET", "POST"])],
