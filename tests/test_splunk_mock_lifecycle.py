@@ -200,3 +200,22 @@ def test_xml_results_stay_well_formed(splunk_mock: Mock) -> None:
     parsed = ET.fromstring(stream.read())
     texts = [t.text or "" for t in parsed.iter("text")]
     assert any("nulhere" in t for t in texts), texts
+
+
+@pytest.mark.parametrize(
+    ("query", "earliest"),
+    [
+        ("search *", "-" + "9" * 5000 + "d"),
+        ("search *", "-" + "9" * 5000 + "d@d"),
+        ("search * | head " + "9" * 5000, ""),
+    ],
+)
+def test_a_number_too_long_in_a_search_is_400(splunk_mock: Mock, query: str, earliest: str) -> None:
+    """Jobs.oneshot / Jobs.create (splunklib client.py) with a relative time or a `head` count
+    of 5000 digits answer splunkd's 400 FATAL message (Search endpoints: search/jobs answers 400
+    for a search it cannot parse), never a 500."""
+    service = login(splunk_mock)
+    for create in (service.jobs.oneshot, service.jobs.create):
+        with pytest.raises(binding.HTTPError) as refused:
+            create(query, earliest_time=earliest) if earliest else create(query)
+        assert refused.value.status == 400

@@ -259,6 +259,9 @@ def run_search(request: Request, params: dict[str, str]) -> Ran | Response:
         )
     except SearchError as exc:
         return atom.messages("FATAL", str(exc), 400, json_mode(params))
+    except (ValueError, OverflowError):  # a number past int()'s 4300 digits (`head`, `-9…9d`)
+        text = "Error in 'search' command: Unable to parse the search: a number is too large"
+        return atom.messages("FATAL", text, 400, json_mode(params))
     rows, matched = run(search, _events(request, search))
     return search, rows, matched
 
