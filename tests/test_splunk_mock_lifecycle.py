@@ -219,3 +219,14 @@ def test_a_number_too_long_in_a_search_is_400(splunk_mock: Mock, query: str, ear
         with pytest.raises(binding.HTTPError) as refused:
             create(query, earliest_time=earliest) if earliest else create(query)
         assert refused.value.status == 400
+
+
+def test_a_token_with_a_trailing_newline_is_no_guid(splunk_mock: Mock) -> None:
+    """Inputs.create("t", "http", token=…) with a GUID and a trailing newline (a `$` regex
+    lets it through) answers splunkd's 400, as any value no GUID reads (HTTP Event Collector
+    REST API: `token` is a GUID); nothing is listed for it."""
+    service = login(splunk_mock)
+    with pytest.raises(binding.HTTPError) as refused:
+        service.inputs.create("newline", "http", token=str(uuid.uuid4()) + "\n")
+    assert refused.value.status == 400
+    assert "http://newline" not in [i.name for i in service.inputs.list("http")]

@@ -17,7 +17,7 @@ from typing import Any
 from opwire.integrations.splunk.search import TIME_RANGE
 from opwire.mock.state import STRICT_JSON
 
-GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
 # code -> (HTTP status, text), from the reply-code table (shared/specs/splunk CSV).
 CODES = {
     0: (200, "Success"),
