@@ -230,3 +230,17 @@ def test_a_token_with_a_trailing_newline_is_no_guid(splunk_mock: Mock) -> None:
         service.inputs.create("newline", "http", token=str(uuid.uuid4()) + "\n")
     assert refused.value.status == 400
     assert "http://newline" not in [i.name for i in service.inputs.list("http")]
+
+
+def test_a_refused_token_edit_keeps_the_old_token(splunk_mock: Mock) -> None:
+    """An Input.update that is refused (here a new token with a description past the mock's
+    ENTRY_BUDGET, UNCONFIRMED bound: splunkd's 400) changes nothing: the token's old value still
+    sends (HTTP Event Collector REST API: data/inputs/http/{name} edit)."""
+    service = login(splunk_mock)
+    made = service.inputs.create("kept", "http")
+    old = made["token"]
+    with pytest.raises(binding.HTTPError) as refused:
+        made.update(token=str(uuid.uuid4()), description="x" * (100 << 10))
+    assert refused.value.status == 400
+    assert hec(splunk_mock, old) == {"text": "Success", "code": 0}
+    assert content(service, "data/inputs/http/kept")["token"] == old

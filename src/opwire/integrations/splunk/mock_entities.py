@@ -178,11 +178,17 @@ def _weight(content: dict[str, Any]) -> int:
     return sum(len(str(k)) + len(str(v)) for k, v in content.items())
 
 
+def _too_large(name: str, content: dict[str, Any]) -> str | None:
+    if (weight := _weight(content)) > ENTRY_BUDGET:
+        return f"The settings of {name} are too large ({weight} > {ENTRY_BUDGET})"
+    return None
+
+
 def keep(request: Request, kind: Kind, stored: Stored) -> str | None:
     """Store an object weighed by its settings; the problem if it is past ENTRY_BUDGET."""
-    if (weight := _weight(stored.content)) > ENTRY_BUDGET:
-        return f"The settings of {stored.name} are too large ({weight} > {ENTRY_BUDGET})"
-    rest_state(request).of(kind).put(stored.name, stored, weight)
+    if problem := _too_large(stored.name, stored.content):
+        return problem
+    rest_state(request).of(kind).put(stored.name, stored, _weight(stored.content))
     return None
 
 
@@ -288,13 +294,13 @@ def item(kind: Kind) -> Callable[[Request], Any]:
 def _edit(request: Request, kind: Kind, stored: Stored, params: dict[str, str]) -> str | None:
     """POST to an object: its settings changed, checked and weighed before any applies."""
     changes = _shown(settings(params))
+    # weighed first: the check may act (a replaced token stops working), so nothing may fail after
+    if problem := _too_large(stored.name, {**stored.content, **changes}):
+        return problem
     if problem := kind.check(request, stored, changes):
         return problem
-    before = stored.content
-    stored.content = {**before, **changes}
-    if problem := keep(request, kind, stored):
-        stored.content = before
-        return problem
+    stored.content = {**stored.content, **changes}
+    keep(request, kind, stored)  # the check keeps the weight: a token's value is lowercased
     kind.after(request, stored.name, params)
     return None
 
