@@ -67,8 +67,19 @@ CONTROL_FIELDS = [
     *("routing_key", "paused", "rate_limit", "rate_window_s", "slug", "org"),
 ]
 
+# Values that broke mocks before: digits str.isdigit() takes but int() refuses, numbers past
+# every range, date math without end, a lone surrogate (json.dumps writes it as "\ud800").
+NASTY = st.sampled_from(
+    ["²", "١٢", "9" * 5000, "-" + "9" * 400, "now-" + "9" * 400 + "s", "\ud800", "1e400", ""]
+)
 SCALARS = (
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20)
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=10**300, max_value=10**400)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=20)
+    | NASTY
 )
 JSON = st.recursive(
     SCALARS,
@@ -152,7 +163,7 @@ def requests(draw: st.DrawFn, slug: str, template: str) -> dict[str, Any]:
                     "run_id",
                 ]
             ),
-            st.text(max_size=12),
+            st.text(max_size=12) | NASTY,
             max_size=3,
         )
     )
@@ -205,7 +216,7 @@ def test_no_request_gets_a_500_or_a_traceback(
                 headers=request["headers"],
                 params=request["params"],
             )
-        except (httpx.InvalidURL, httpx.LocalProtocolError):
+        except (httpx.InvalidURL, httpx.LocalProtocolError, UnicodeEncodeError):
             return  # the client refused the random URL or header before anything was sent
         assert reply.status_code < 500, (reply.status_code, reply.text[:300])
         assert "Traceback" not in reply.text
@@ -270,3 +281,40 @@ def test_unknown_routes_and_slash_twins_get_the_vendors_answer_never_the_framewo
     if reply.status_code in (404, 405) and "json" in reply.headers.get("content-type", ""):
         default = {"error": "Not Found", "path": path}
         assert reply.json() != default, "the room declares its vendor's own not-found"
+
+
+HOSTILE_JSON = {
+    "lone surrogate": b'{"text": "\\ud800", "message": "\\udfff", "title": "t\\ud83d"}',
+    "deep nesting": b"[" * 100_000 + b"]" * 100_000,
+}
+WRITES = [(s, m, p) for s, m, p in CASES if m in ("POST", "PUT", "PATCH") and CONTROL not in p]
+
+
+@pytest.mark.parametrize("kind", list(HOSTILE_JSON))
+def test_json_no_parser_can_hold_is_refused_by_every_route_and_reads_still_work(
+    stack: MockStack, client: httpx.Client, kind: str
+) -> None:
+    """A lone surrogate (RFC 8259 § 8.2: not text UTF-8 can carry) and a nesting deeper than the
+    parser goes are each answered as the vendor's 4xx on every writing route, and nothing stored
+    from them breaks a later read (a stored surrogate made every read a 500)."""
+    failures = []
+    for slug, method, template in WRITES:
+        url = stack.urls[slug] + _filled(template)
+        headers = {**AUTH[slug], "Content-Type": "application/json"}
+        try:
+            reply = client.request(method, url, content=HOSTILE_JSON[kind], headers=headers)
+        except httpx.TransportError as error:
+            failures.append((slug, method, template, repr(error)))
+            continue
+        if reply.status_code >= 500:
+            failures.append((slug, method, template, reply.status_code))
+    for slug, method, template in CASES:
+        if method == "GET" and "{" not in template:
+            try:
+                reply = client.get(stack.urls[slug] + template, headers=AUTH[slug])
+            except httpx.TransportError as error:
+                failures.append((slug, "GET after", template, repr(error)))
+                continue
+            if reply.status_code >= 500:
+                failures.append((slug, "GET after", template, reply.status_code))
+    assert not failures, failures

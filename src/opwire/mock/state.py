@@ -137,12 +137,12 @@ def strict_json(text: str | bytes) -> Any:
         document = STRICT_JSON.decode(text)
     except RecursionError:
         raise ValueError("nested too deeply") from None
-    if _has_surrogate(document):
+    if holds_surrogate(document):
         raise ValueError("a string holds a lone surrogate")
     return document
 
 
-def _has_surrogate(document: Any) -> bool:
+def holds_surrogate(document: Any) -> bool:
     """Any key or string of the document that UTF-8 cannot encode (walked without recursion)."""
     pending = [document]
     while pending:

@@ -149,7 +149,7 @@ def load_settings(lookup: Lookup, real: bool, mock_base: str) -> Settings:
             f"{' and '.join(missing)} not set (real_splunk needs the HEC URL and token)"
         )
     assert url is not None and token is not None
-    if not GUID.match(token.reveal()):
+    if not GUID.fullmatch(token.reveal()):
         raise ConfigError("SPLUNK_HEC_TOKEN is not a HEC token (a GUID; the value is not shown)")
     insecure = flag(lookup, "SPLUNK_HEC_INSECURE", False)
     search = lookup.get("SPLUNK_SEARCH_URL")

@@ -114,6 +114,6 @@ def counted(reply: Reply) -> bool:
         except ValueError:
             continue
         count = (row.get("result") or {}).get("count") if isinstance(row, dict) else None
-        if count is not None and str(count).isdigit() and int(count) >= 1:
+        if count is not None and str(count).isascii() and str(count).isdigit() and int(count) >= 1:
             return True
     return False

@@ -297,8 +297,8 @@ def items(state: SplunkState, clock: MockClock) -> Iterator[Item]:
 def credential_of(incoming: Incoming) -> str | None:
     """The secret a request carries: a HEC token (header, Basic password or ?token=), a search
     token or session key (Bearer / Splunk, the splunkd_<port> cookie), or a login's password.
-    A user's new password (authentication/users) comes first: the log masks the one credential
-    this names in the body, and it masks the Authorization header and cookie whatever it is."""
+    The log masks the credential this names, the Authorization header and cookie whatever they
+    hold, and every `password=` form field."""
     if password := mock_search.credential_of_login(incoming.path, incoming.body, incoming.query):
         return password
     header = incoming.headers.get("authorization", "")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from opwire.integrations.splunk.search import TIME_RANGE
-from opwire.mock.state import STRICT_JSON
+from opwire.mock.state import STRICT_JSON, holds_surrogate
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
 # code -> (HTTP status, text), from the reply-code table (shared/specs/splunk CSV).
@@ -90,8 +90,10 @@ def objects(text: str) -> list[Any]:
             return found
         try:
             value, at = decoder.raw_decode(text, at)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise HecError(6, len(found) + EVENT_NUMBER_BASE) from None
+        if holds_surrogate(value):  # text no answer can carry: as strict_json, invalid data
+            raise HecError(6, len(found) + EVENT_NUMBER_BASE)
         found.append(value)
 
 

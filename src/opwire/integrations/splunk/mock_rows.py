@@ -14,6 +14,7 @@ from typing import Any
 
 from opwire.integrations.splunk.mock_atom import stamp
 from opwire.integrations.splunk.search import Row
+from opwire.mock.state import strict_json
 
 SERVER_NAME = "opwire-mock"
 EVENT_OVERHEAD = 512  # about what a stored event costs beyond its raw text
@@ -51,7 +52,8 @@ def row_of(event: dict[str, Any]) -> Row:
 def _extracted(event: Any, raw: str) -> Row:
     if isinstance(event, str):
         try:
-            event = json.loads(raw) if raw.lstrip().startswith("{") else None
+            # strictly: a lone surrogate or a nesting past the parser extracts no fields
+            event = strict_json(raw) if raw.lstrip().startswith("{") else None
         except ValueError:
             event = None
         if not isinstance(event, dict):
