@@ -72,7 +72,7 @@ def _log(mine: str, n: int, **extra: Any) -> HTTPLogItem:
     )
 
 
-@pytest.mark.parametrize("encoding", [None, *ContentEncoding.allowed_values])
+@pytest.mark.parametrize("encoding", [None, *sorted(ContentEncoding.allowed_values)])
 def test_submit_log_is_read_back_as_datadog_stores_it(mock: Mock, encoding: str | None) -> None:
     """v2 spec SubmitLog: 202 "always 202 empty JSON" for each `Content-Encoding` the client
     compresses with (rest.py: gzip, deflate); ListLogsGet returns a `Log` whose reserved
