@@ -1,14 +1,19 @@
 """Envelope parsing for the Sentry mock (develop.sentry.dev/sdk/envelopes/).
 
 `Envelope = Headers { "\\n" Item } [ "\\n" ]`, `Item = Headers "\\n" Payload`; an item header's
-`length` (bytes) wins, else the payload runs to the next newline.
+`length` (bytes) wins, else the payload runs to the next newline. Headers are parsed as Relay's
+serde_json does: a header nested past the parser's depth, or holding a lone surrogate
+(`"\\ud800"`), is not JSON, and neither is a `length` of `true` (a bool is not a number). The
+body is walked by offset, so an envelope of many items parses in linear time.
 """
 
 from __future__ import annotations
 
-import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+from opwire.mock.state import strict_json
 
 ITEM_LIMITS = {
     "event": 1 << 20,
@@ -17,6 +22,7 @@ ITEM_LIMITS = {
     "client_report": 4 << 10,
 }
 EVENT_TYPES = ("event", "transaction")  # mutually exclusive in one envelope
+_CONTENT = re.compile(rb"\S")  # what bytes.strip() would not strip
 
 
 class EnvelopeError(ValueError):
@@ -45,37 +51,42 @@ class Envelope:
 
 def _json_line(raw: bytes, what: str) -> dict[str, Any]:
     try:
-        value = json.loads(raw)
-    except ValueError as exc:
+        value = strict_json(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
         raise EnvelopeError("invalid event envelope", f"invalid {what}: {exc}") from None
     if not isinstance(value, dict):
         raise EnvelopeError("invalid event envelope", f"{what} is not a JSON object")
     return value
 
 
+def _line(body: bytes, start: int) -> tuple[bytes, int]:
+    """The line from `start` and the offset past its newline (the body's end when it has none)."""
+    newline = body.find(b"\n", start)
+    return (body[start:], len(body)) if newline < 0 else (body[start:newline], newline + 1)
+
+
 def parse(body: bytes) -> Envelope:
-    newline = body.find(b"\n")
-    head, rest = (body, b"") if newline < 0 else (body[:newline], body[newline + 1 :])
+    head, at = _line(body, 0)
     envelope = Envelope(_json_line(head, "envelope header"))
-    while rest.strip():
-        newline = rest.find(b"\n")
-        line, rest = (rest, b"") if newline < 0 else (rest[:newline], rest[newline + 1 :])
+    while _CONTENT.search(body, at):  # what is left is more than whitespace
+        line, at = _line(body, at)
         headers = _json_line(line, "item header")
-        payload, rest = _payload(headers, rest)
+        payload, at = _payload(headers, body, at)
         _check_item(envelope, headers, payload)
         envelope.items.append(Item(headers, payload))
     return envelope
 
 
-def _payload(headers: dict[str, Any], rest: bytes) -> tuple[bytes, bytes]:
+def _payload(headers: dict[str, Any], body: bytes, at: int) -> tuple[bytes, int]:
     length = headers.get("length")
     if length is None:
-        newline = rest.find(b"\n")
-        return (rest, b"") if newline < 0 else (rest[:newline], rest[newline + 1 :])
-    if not isinstance(length, int) or length < 0 or length > len(rest):
+        return _line(body, at)
+    if isinstance(length, bool) or not isinstance(length, int):
+        raise EnvelopeError("invalid event envelope", "item length is not a number")
+    if length < 0 or length > len(body) - at:
         raise EnvelopeError("invalid event envelope", "item length exceeds the envelope")
-    payload, rest = rest[:length], rest[length:]
-    return payload, rest[1:] if rest.startswith(b"\n") else rest
+    end = at + length
+    return body[at:end], end + 1 if body[end : end + 1] == b"\n" else end
 
 
 def _check_item(envelope: Envelope, headers: dict[str, Any], payload: bytes) -> None:

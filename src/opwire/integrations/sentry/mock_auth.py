@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from opwire.mock.state import strict_json
 
 PROTOCOL_VERSION = (
     7  # relay_event_schema::protocol::PROTOCOL_VERSION: newer is refused, older taken
@@ -109,9 +110,10 @@ def request_auth(headers: Mapping[str, str], query: str) -> Auth | None:
 
 
 def envelope_auth(first_line: bytes) -> Auth:
-    """The envelope header's `dsn`, used when the request has no auth (EnvelopeParams)."""
+    """The envelope header's `dsn`, used when the request has no auth (EnvelopeParams); a
+    header that is not JSON (nested past the parser's depth, a lone surrogate) has none."""
     try:
-        header = json.loads(first_line)
+        header = strict_json(first_line)
         dsn = urlsplit(header["dsn"])
         key = dsn.username
         project = dsn.path.rstrip("/").rpartition("/")[2]

@@ -1,0 +1,144 @@
+"""The Sentry mock's answers at the edges of what it takes: envelope headers Relay's serde_json
+cannot read, attachment names and types no HTTP header can carry as sent, check-in environments
+Relay refuses, and the bounds on what the mock remembers (with their drops in /_opwire/health).
+Bodies come from the official sentry-sdk where it can build them (sentry_sdk.init, its
+Envelope serializer, scope.add_attachment), else as raw bytes on the wire.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import sentry_sdk
+from sentry_sdk.envelope import Envelope, Item, PayloadRef
+
+from conftest import Mock, serve
+
+KEY = "0123456789abcdef0123456789abcdef"
+TOKEN = {"Authorization": "Bearer sntrys_mockTokenValue123"}
+AUTH = {"X-Sentry-Auth": f"Sentry sentry_key={KEY}, sentry_version=7, sentry_client=test/1"}
+PROJECT = "projects/opwire-mock/project-42"
+DEEP = b"[" * 100_000 + b"]" * 100_000
+CRON = {"schedule": {"type": "interval", "value": 1, "unit": "hour"}}
+
+
+@pytest.fixture(scope="module")
+def mock() -> Iterator[Mock]:
+    yield from serve("sentry")
+
+
+@pytest.fixture(scope="module")
+def sdk(mock: Mock) -> Iterator[Mock]:
+    """sentry_sdk.init with the mock's DSN (loopback); nothing else changed."""
+    mock.control("POST", "sentry/config", {"processing_delay_s": 0})
+    host = mock.url.removeprefix("http://")
+    sentry_sdk.init(dsn=f"http://{KEY}@{host}/42", default_integrations=False)
+    try:
+        yield mock
+    finally:
+        sentry_sdk.get_client().close()
+        sentry_sdk.init()
+
+
+def api(mock: Mock, path: str, method: str = "GET", **kwargs: Any) -> httpx.Response:
+    return httpx.request(method, f"{mock.url}/api/0/{path}", headers=TOKEN, **kwargs)
+
+
+def post(mock: Mock, body: bytes, headers: dict[str, str] | None = None) -> httpx.Response:
+    used = AUTH if headers is None else headers
+    return httpx.post(f"{mock.url}/api/42/envelope/", content=body, headers=used, timeout=60)
+
+
+def lines(*parts: bytes) -> bytes:
+    return b"\n".join(parts) + b"\n"
+
+
+def serialized(*items: Item, event_id: str | None = None) -> bytes:
+    """The envelope as sentry_sdk.envelope.Envelope.serialize() writes it."""
+    envelope = Envelope(headers={"event_id": event_id} if event_id else {})
+    for item in items:
+        envelope.add_item(item)
+    return envelope.serialize()
+
+
+def json_item(kind: str, payload: Any) -> Item:
+    return Item(payload=PayloadRef(json=payload), type=kind)
+
+
+# --- envelope headers ---------------------------------------------------------------------
+
+
+def test_headers_nested_past_the_parser_get_relays_400(mock: Mock) -> None:
+    """develop.sentry.dev/sdk/envelopes/: headers are JSON, read by Relay's serde_json, which
+    stops at its recursion limit: an envelope or item header nested 100,000 deep is Relay's
+    400 "invalid event envelope" (endpoints/common.rs BadStoreRequest::InvalidEnvelope), and
+    without request auth the `dsn` it cannot read is "bad envelope authentication header"."""
+    event = json.dumps({"message": "deep"}).encode()
+    cases = [
+        (lines(DEEP), AUTH, 400, "invalid event envelope"),
+        (lines(b'{"x":' + DEEP + b"}"), AUTH, 400, "invalid event envelope"),
+        (lines(b"{}", DEEP, event), AUTH, 400, "invalid event envelope"),
+        (lines(DEEP), {}, 401, "bad envelope authentication header"),
+    ]
+    for body, headers, status, detail in cases:
+        reply = post(mock, body, headers)
+        assert (reply.status_code, reply.json()["detail"]) == (status, detail)
+    assert post(mock, lines(b"{}", b'{"type":"event"}', event)).status_code == 200
+
+
+def test_a_lone_surrogate_in_a_header_is_refused(mock: Mock) -> None:
+    """serde_json refuses a `\\ud800` escape with no pair (it is no UTF-8 text): an envelope
+    whose header holds one is Relay's 400 and nothing of it is kept."""
+    event_id = uuid.uuid4().hex
+    event = json.dumps({"message": "surrogate"}).encode()
+    for body in (
+        lines(b'{"event_id":"%s","x":"\\ud800"}' % event_id.encode(), b'{"type":"event"}', event),
+        lines(b"{}", b'{"type":"event","x":"\\udc80"}', event),
+    ):
+        reply = post(mock, body)
+        assert (reply.status_code, reply.json()["detail"]) == (400, "invalid event envelope")
+    assert api(mock, f"{PROJECT}/events/{event_id}/").status_code == 404
+
+
+def test_an_attachment_named_with_a_lone_surrogate_never_breaks_the_reads(sdk: Mock) -> None:
+    """scope.add_attachment with a filename holding a lone surrogate: the SDK writes it as
+    `\\ud800` in the item header (json.dumps), Relay refuses the envelope (400), and the
+    project's events and another event's attachments still read back (they 500ed forever
+    once such a name was stored)."""
+    with sentry_sdk.new_scope() as scope:
+        scope.add_attachment(bytes=b"abc", filename="\ud800x", content_type="text/plain")
+        refused = sentry_sdk.capture_message("opwire attachment surrogate")
+    with sentry_sdk.new_scope() as scope:
+        scope.add_attachment(bytes=b"abc", filename="fine.txt", content_type="text/plain")
+        kept = sentry_sdk.capture_message("opwire attachment fine")
+    sentry_sdk.flush(timeout=5)
+    assert api(sdk, f"{PROJECT}/events/{refused}/").status_code == 404
+    assert api(sdk, f"{PROJECT}/events/").status_code == 200
+    listed = api(sdk, f"{PROJECT}/events/{kept}/attachments/")
+    assert listed.status_code == 200 and [a["name"] for a in listed.json()] == ["fine.txt"]
+
+
+def test_an_item_length_of_true_is_not_a_length(mock: Mock) -> None:
+    """develop.sentry.dev/sdk/envelopes/: `length` is an integer byte count; serde_json will
+    not read `true` as one, so the envelope is Relay's 400."""
+    body = lines(b"{}", b'{"type":"attachment","length":true}', b"a", b'{"type":"event"}', b"{}")
+    reply = post(mock, body)
+    assert (reply.status_code, reply.json()["detail"]) == (400, "invalid event envelope")
+
+
+def test_an_envelope_of_many_items_parses_in_linear_time(mock: Mock) -> None:
+    """An envelope of 60,000 client reports (Envelope.serialize, 2.6 MB): read by offset it
+    takes well under a second; copying the rest of the body after each item (quadratic) took
+    tens of seconds."""
+    report = {"timestamp": 1.0, "discarded_events": []}
+    body = serialized(*(json_item("client_report", report) for _ in range(60_000)))
+    started = time.monotonic()
+    reply = post(mock, body)
+    assert reply.status_code == 200 and reply.json() == {}
+    assert time.monotonic() - started < 5
