@@ -142,3 +142,45 @@ def test_an_envelope_of_many_items_parses_in_linear_time(mock: Mock) -> None:
     reply = post(mock, body)
     assert reply.status_code == 200 and reply.json() == {}
     assert time.monotonic() - started < 5
+
+
+# --- attachment downloads -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("filename", "content_type", "disposition", "served_type"),
+    [
+        ("日.txt", "text/plain", "attachment; filename=\"?.txt\"; filename*=UTF-8''%E6%97%A5.txt",
+         "text/plain; charset=utf-8"),
+        ("a\r\nX-Evil: 1", "text/plain", 'attachment; filename="a X-Evil: 1"',
+         "text/plain; charset=utf-8"),
+        ("logs/app\t\tlog.txt", "text/plain", 'attachment; filename="app log.txt"',
+         "text/plain; charset=utf-8"),
+        ("café.txt", "image/png", 'attachment; filename="café.txt"', "image/png"),
+        ("ok.bin", "text/日", 'attachment; filename="ok.bin"', "application/octet-stream"),
+        ("ok.bin", "a\nb", 'attachment; filename="ok.bin"', "application/octet-stream"),
+        ("ok.bin", "", 'attachment; filename="ok.bin"', "application/octet-stream"),
+    ],
+)  # fmt: skip
+def test_a_download_carries_headers_http_can_send(
+    sdk: Mock, filename: str, content_type: str, disposition: str, served_type: str
+) -> None:
+    """docs.sentry.io/api/events/retrieve-an-event-attachment/ `download`: Sentry's
+    event_attachment_details.py names the file `posixpath.basename(" ".join(name.split()))`
+    (no CR/LF left to split the header); a name Latin-1 cannot carry adds RFC 6266's
+    `filename*=UTF-8''` (RFC 5987); a type that is not a printable `type/subtype` is served as
+    application/octet-stream. The listing keeps the name and type as sent."""
+    with sentry_sdk.new_scope() as scope:
+        scope.add_attachment(bytes=b"abc", filename=filename, content_type=content_type)
+        event_id = sentry_sdk.capture_message("opwire attachment headers")
+    sentry_sdk.flush(timeout=5)
+    (listed,) = api(sdk, f"{PROJECT}/events/{event_id}/attachments/").json()
+    assert listed["name"] == filename
+    path = f"{PROJECT}/events/{event_id}/attachments/{listed['id']}/"
+    download = api(sdk, path, params={"download": "1"})
+    assert (download.status_code, download.content) == (200, b"abc")
+    assert download.headers["content-disposition"].encode("latin-1") == disposition.encode(
+        "latin-1", "replace"
+    )
+    assert download.headers["content-type"] == served_type
+    assert "x-evil" not in download.headers

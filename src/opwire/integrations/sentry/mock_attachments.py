@@ -6,13 +6,21 @@ Followed: develop.sentry.dev/sdk/envelopes/#attachment (`filename`, `content_typ
 attachments/ and retrieve-an-event-attachment/ (shared/specs/sentry/openapi-derefed.json: id,
 event_id, type, name, mimetype, dateCreated, size, headers, sha1; `download` for the bytes),
 getsentry/sentry api/endpoints/event_attachment_details.py (the download answers the bytes with
-their Content-Type and `Content-Disposition: attachment; filename="…"`).
+their Content-Type and `Content-Disposition: attachment; filename="…"`, the name's whitespace
+runs made one space and its path dropped: `posixpath.basename(" ".join(name.split()))`). A name
+Latin-1 cannot carry is sent as RFC 6266's `filename*=UTF-8''…` (RFC 5987) with an ASCII
+`filename` beside it, where Django would MIME-encode the header (UNCONFIRMED which a client
+reads better: both are what RFC 6266 asks for); a content type that is not a printable ASCII
+`type/subtype` is served as application/octet-stream (UNCONFIRMED: Django would refuse it).
 """
 
 from __future__ import annotations
 
 import hashlib
+import posixpath
+import re
 from typing import Any
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -29,6 +37,8 @@ from opwire.integrations.sentry.mock_state import (
 from opwire.mock.state import clock_of
 
 ATTACHMENTS_PER_EVENT = 100
+TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"  # RFC 9110's token
+MEDIA_TYPE = re.compile(rf"{TOKEN}/{TOKEN}(\s*;[ -~]*)?")
 
 
 def keep(
@@ -101,10 +111,32 @@ async def event_attachment(request: Request) -> Response:
         return JSONResponse(_shown(found))
     if found["_bytes"] is None:
         return not_there()
-    name = found["name"].replace("\\", "\\\\").replace('"', '\\"')
-    disposition = f'attachment; filename="{name}"'
     return Response(
         found["_bytes"],
-        media_type=found["mimetype"],
-        headers={"Content-Disposition": disposition},
+        media_type=_media_type(found["mimetype"]),
+        headers={"Content-Disposition": _disposition(found["name"])},
     )
+
+
+def _media_type(mimetype: str) -> str:
+    return mimetype if MEDIA_TYPE.fullmatch(mimetype) else "application/octet-stream"
+
+
+def _disposition(name: str) -> str:
+    """`attachment; filename="…"` for the name's last path part, its whitespace runs one space
+    and its other control characters dropped (nothing is left to split or break the header);
+    `filename*` too when Latin-1 cannot carry it."""
+    name = posixpath.basename(" ".join(name.split()))
+    name = "".join(c for c in name if c.isprintable())
+    try:
+        name.encode("latin-1")
+    except UnicodeEncodeError:
+        fallback = _quoted(name.encode("ascii", "replace").decode())
+        encoded = quote(name, safe="", errors="replace")
+        return f"attachment; filename={fallback}; filename*=UTF-8''{encoded}"
+    return f"attachment; filename={_quoted(name)}"
+
+
+def _quoted(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
