@@ -184,3 +184,43 @@ def test_a_download_carries_headers_http_can_send(
     )
     assert download.headers["content-type"] == served_type
     assert "x-evil" not in download.headers
+
+
+# --- check-in environments ----------------------------------------------------------------
+
+
+def checkins(slug: str, *environments: Any) -> bytes:
+    """One envelope of check-ins for `slug`, one per environment (with the monitor's config)."""
+    items = [
+        json_item(
+            "check_in",
+            {"check_in_id": uuid.uuid4().hex, "monitor_slug": slug, "status": "ok"}
+            | {"environment": env, "monitor_config": CRON},
+        )
+        for env in environments
+    ]
+    return serialized(*items)
+
+
+def test_a_check_in_in_an_environment_relay_refuses_is_dropped(mock: Mock) -> None:
+    """develop.sentry.dev/sdk/telemetry/check-ins/ `environment`; Relay's relay-monitors drops
+    a check-in whose environment is not a valid name (is_valid_environment: at most 64
+    characters, no newline or `/`, not `.`/`..`) or not a string: only the good ones land."""
+    good = "e" * 64
+    bad = ["e" * 65, "prod/eu", "a\nb", "a\rb", ".", "..", 7]
+    assert post(mock, checkins("env-check", *bad)).status_code == 200
+    base = "organizations/opwire-mock/monitors/env-check"
+    assert api(mock, f"{base}/").status_code == 404  # nothing created it
+    assert post(mock, checkins("env-check", good, *bad, None)).status_code == 200
+    found = api(mock, f"{base}/").json()
+    assert sorted(e["name"] for e in found["environments"]) == [good, "production"]
+    assert len(api(mock, f"{base}/checkins/").json()) == 2
+
+
+def test_a_monitor_keeps_its_newest_100_environments(mock: Mock) -> None:
+    """The mock's bound (UNCONFIRMED: Sentry documents none): 120 environments' check-ins
+    leave the newest 100 on the monitor."""
+    names = [f"env-{n}" for n in range(120)]
+    assert post(mock, checkins("many-envs", *names)).status_code == 200
+    found = api(mock, "organizations/opwire-mock/monitors/many-envs/").json()
+    assert [e["name"] for e in found["environments"]] == names[20:]

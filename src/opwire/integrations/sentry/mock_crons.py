@@ -8,6 +8,9 @@ Followed: develop.sentry.dev/sdk/telemetry/check-ins/ (the item: `check_in_id`, 
 (a check-in with a monitor config creates or updates its monitor; the same `check_in_id`
 updates that check-in), getsentry/sentry monitors/consumers/monitor_consumer.py (a check-in for
 a monitor that does not exist and carries no config is dropped; durations are kept in ms),
+Relay relay-monitors (a check-in whose `environment` is not a valid environment name, Relay's
+`is_valid_environment`: at most 64 characters, no CR, LF, form feed or `/`, not `.` or `..`,
+is dropped; one that is not a string fails to parse and is dropped too),
 docs.sentry.io/api/crons/ and shared/specs/sentry/openapi-derefed.json (the monitor and check-in
 shapes). Where Sentry and the spec disagree, Sentry's serializers win: `environments` is a
 list and `owner` is null when nobody owns the monitor.
@@ -39,6 +42,10 @@ STATUSES = ("in_progress", "ok", "error")
 SLUG_LENGTH = 50  # sentry/constants.py MAX_SLUG_LENGTH
 CRONTAB_LENGTH = 100  # far past any crontab; UNCONFIRMED what Sentry allows
 CHECKINS_PER_MONITOR = 100
+ENVIRONMENT_LENGTH = 64  # relay-monitors ENVIRONMENT_LENGTH, in characters
+# The newest environments a monitor keeps (UNCONFIRMED: Sentry sets no documented cap; the
+# mock's bound, as check-ins are capped per monitor); a new one past it evicts the oldest.
+ENVIRONMENTS_PER_MONITOR = 100
 INTERVAL_SECONDS = {
     "minute": 60,
     "hour": 3600,
@@ -84,7 +91,7 @@ def keep_checkin(project: Project, payload: bytes, now: float) -> None:
     slug = checkin.get("monitor_slug")
     if isinstance(slug, str):
         slug = slug[:SLUG_LENGTH]  # the consumer keeps MAX_SLUG_LENGTH characters
-    if not isinstance(slug, str) or not slug:
+    if not isinstance(slug, str) or not slug or not _environment_ok(checkin.get("environment")):
         return
     config = _api_config(checkin.get("monitor_config"))
     monitor = project.monitors.get(slug)
@@ -96,6 +103,19 @@ def keep_checkin(project: Project, payload: bytes, now: float) -> None:
     elif config is not None:
         monitor["config"] = config
     _record(monitor, checkin, now)
+
+
+def _environment_ok(name: Any) -> bool:
+    """No environment (the default), or a name Relay's `is_valid_environment` takes (an empty
+    one counts as none, as the mock always took it)."""
+    if name is None or name == "":
+        return True
+    return (
+        isinstance(name, str)
+        and len(name) <= ENVIRONMENT_LENGTH
+        and not any(c in name for c in "\r\n\x0c/")
+        and name not in (".", "..")
+    )
 
 
 def _new_monitor(
@@ -173,7 +193,11 @@ def _environment(monitor: dict[str, Any], name: str, status: str, now: float) ->
     """The monitor's environment: ok or error after a finished check-in; its next expected
     check-in for an interval schedule (a crontab's is not computed: null, UNCONFIRMED)."""
     envs: dict[str, dict[str, Any]] = monitor["_environments"]
-    env = envs.setdefault(name, {"name": name, "status": "active", "dateCreated": iso(now)})
+    env = envs.get(name)
+    if env is None:
+        env = envs[name] = {"name": name, "status": "active", "dateCreated": iso(now)}
+        for old in list(envs)[:-ENVIRONMENTS_PER_MONITOR]:
+            del envs[old]
     if status != "in_progress":
         env["status"] = status
     schedule = monitor["config"].get("schedule")
