@@ -224,3 +224,26 @@ def test_a_monitor_keeps_its_newest_100_environments(mock: Mock) -> None:
     assert post(mock, checkins("many-envs", *names)).status_code == 200
     found = api(mock, "organizations/opwire-mock/monitors/many-envs/").json()
     assert [e["name"] for e in found["environments"]] == names[20:]
+
+
+# --- what the room remembers --------------------------------------------------------------
+
+
+def test_an_issue_remembers_a_bounded_set_of_tag_keys(mock: Mock) -> None:
+    """docs.sentry.io/api/events/retrieve-tag-details/: an issue's tag keys. Events of one
+    issue carrying 300 distinct keys each: the issue remembers its first 200 client keys
+    (the mock's bound, UNCONFIRMED) and always the ones Sentry derives (level)."""
+    mock.control("POST", "sentry/config", {"processing_delay_s": 0})
+    event_id = uuid.uuid4().hex
+    for batch in range(3):
+        event = {
+            "message": "opwire many tag keys",
+            "tags": {f"k{batch}-{n}": "v" for n in range(300)},
+        }
+        body = serialized(json_item("event", event), event_id=None if batch else event_id)
+        assert post(mock, body).status_code == 200
+    group = api(mock, f"{PROJECT}/events/{event_id}/").json()["groupID"]
+    base = f"organizations/opwire-mock/issues/{group}/tags"
+    assert api(mock, f"{base}/k0-0/").json()["totalValues"] == 1
+    assert api(mock, f"{base}/k1-0/").status_code == 404
+    assert api(mock, f"{base}/level/").json()["totalValues"] == 3

@@ -39,6 +39,7 @@ from opwire.integrations.sentry.mock_crons import keep_checkin
 from opwire.integrations.sentry.mock_events import (
     EventIdError,
     all_tags,
+    derived_tags,
     event_id,
     iso,
     metadata,
@@ -66,6 +67,10 @@ BODY_LIMIT = 200 << 20  # decompressed envelope (develop.sentry.dev envelopes "s
 EVENT_OVERHEAD = 512
 ENVELOPE_TYPE = "application/x-sentry-envelope"
 TAG_VALUES_PER_ISSUE = 100  # what issue search remembers of each tag
+# The tag keys an issue remembers besides the ones Sentry derives (level, user, release, …,
+# always kept): a new client key past it is not remembered (UNCONFIRMED: Sentry's tagstore sets
+# no documented cap; the mock's bound, as values are capped per key).
+TAG_KEYS_PER_ISSUE = 200
 
 
 def _project_id(request: Request) -> int:
@@ -279,7 +284,10 @@ def _count_into(group: dict[str, Any], event: dict[str, Any], now: str) -> None:
     # Each tag's values, with how often and when each was seen (the issue's tags routes);
     # search reads the keys as the set of values.
     seen: dict[str, dict[str, dict[str, Any]]] = group["_tags"]
+    derived = derived_tags(event)
     for tag in all_tags(event):
+        if tag["key"] not in seen and tag["key"] not in derived and len(seen) >= TAG_KEYS_PER_ISSUE:
+            continue
         values = seen.setdefault(tag["key"], {})
         if tag["value"] not in values and len(values) < TAG_VALUES_PER_ISSUE:
             values[tag["value"]] = {"count": 0, "firstSeen": now}
