@@ -259,7 +259,16 @@ def test_an_enormous_answer_is_sent_in_pieces_never_built_whole(slack_mock: Mock
 SHARED_STORES = {"request_log", "credentials", "active_scenarios"}
 STORES = {
     "datadog": {"events", "points", "service_checks", "logs"},
-    "sentry": {"projects", "events", "issues", "alert_rules"},
+    "sentry": {
+        "projects",
+        "events",
+        "issues",
+        "alert_rules",
+        "logs",
+        "monitors",
+        "user_reports",
+        "releases",
+    },
     "pagerduty": {"services", "alerts", "change_events", "extensions", "log_entries"},
     "opsgenie": {
         "keys",

@@ -247,3 +247,39 @@ def test_an_issue_remembers_a_bounded_set_of_tag_keys(mock: Mock) -> None:
     assert api(mock, f"{base}/k0-0/").json()["totalValues"] == 1
     assert api(mock, f"{base}/k1-0/").status_code == 404
     assert api(mock, f"{base}/level/").json()["totalValues"] == 3
+
+
+def _dropped(mock: Mock) -> dict[str, int]:
+    return dict(mock.control("GET", "health")["dropped"])
+
+
+def test_logs_monitors_reports_and_releases_count_their_drops(sentry_mock: Mock) -> None:
+    """Each capped store of the room counts what it drops in /_opwire/health: logs past
+    10,000 (a `log` item, develop.sentry.dev/sdk/telemetry/logs/), monitors, releases (from
+    `session` items' attrs.release) and user reports past 100 per project."""
+    logs = [{"timestamp": 1.0, "level": "info", "body": f"line {n}"} for n in range(10_001)]
+    sessions = [
+        json_item("session", {"sid": uuid.uuid4().hex, "attrs": {"release": f"r@{n}"}})
+        for n in range(101)
+    ]
+    monitors = [
+        json_item(
+            "check_in",
+            {"monitor_slug": f"m-{n}", "status": "ok", "monitor_config": CRON},
+        )
+        for n in range(101)
+    ]
+    body = serialized(json_item("log", {"items": logs}), *sessions, *monitors)
+    assert post(sentry_mock, body).status_code == 200
+    for _ in range(101):
+        report = {"event_id": uuid.uuid4().hex, "name": "a", "email": "a@b.example"}
+        reply = api(
+            sentry_mock, f"{PROJECT}/user-feedback/", "POST", json=report | {"comments": "c"}
+        )
+        assert reply.status_code == 200
+    dropped = _dropped(sentry_mock)
+    assert {
+        k: dropped[k] for k in ("logs", "monitors", "releases", "user_reports")
+    } == dict.fromkeys(("logs", "monitors", "releases", "user_reports"), 1)
+    sentry_mock.control("POST", "reset")
+    assert _dropped(sentry_mock)["logs"] == 0

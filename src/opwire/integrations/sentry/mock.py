@@ -14,8 +14,8 @@ into issues; transactions are kept and readable but open no issue; attachment it
 on their event. Each project belongs to one org (`opwire-mock` unless
 `POST /_opwire/sentry/config {"project": {"id": 42, "org": "acme"}}` says otherwise): an org
 slug that does not own the project gets Sentry's 404. Events (with the list of their
-attachments), issues and projects keep the newest entries and count what they drop
-(`/_opwire/health`).
+attachments), issues, projects, logs, and each project's monitors, user reports and releases
+keep the newest entries and count what they drop (`/_opwire/health`).
 
 Issue alert rules (`/_opwire/sentry/rules`, alerts.py): when an event opens a new issue, each
 rule sends Sentry's PagerDuty trigger to its `events_url` once the event is processed, plus the
@@ -44,6 +44,10 @@ Vendor facts chosen where the sources are silent (UNCONFIRMED):
 | a `user_report` item or POST for an event of another project | kept, linked to no event |
 | logs table `severity` | the level text the SDK sends (`warn`), not renamed |
 | a cell holding a list or object | its JSON text (Sentry's columns are scalars) |
+| environments per monitor | the newest 100 (Sentry documents no cap) |
+| tag keys per issue | the first 200 client keys, and every key Sentry derives |
+| a download name Latin-1 cannot carry | RFC 6266 `filename*=UTF-8''…` beside an ASCII |
+| | `filename` (Django would MIME-encode the header) |
 | events table without `field=` | 400 "No columns selected"; logs/spans/metrics datasets: |
 | | an empty table (the mock keeps no such rows) |
 """

@@ -83,9 +83,10 @@ def keep_logs(state: SentryState, project: Project, payload: bytes, now: float) 
         if isinstance(log, dict) and isinstance(log.get("body"), str) and weight <= LOG_BYTES:
             cells = scalars(_log_cells(project, log, now))
             state.logs.append((project.id, now, cells, weight))
-    total = sum(row[3] for row in state.logs)
-    while state.logs and (len(state.logs) > LOGS_KEPT or total > LOGS_WEIGHT):
-        total -= state.logs.pop(0)[3]
+            state.logs_weight += weight
+    while state.logs and (len(state.logs) > LOGS_KEPT or state.logs_weight > LOGS_WEIGHT):
+        state.logs_weight -= state.logs.popleft()[3]
+        state.dropped["logs"] += 1
 
 
 def _log_cells(project: Project, log: dict[str, Any], now: float) -> dict[str, Any]:

@@ -98,6 +98,7 @@ def save(state: SentryState, project: Project, body: dict[str, Any], now: float)
     project.user_reports[wanted] = report
     for kept in list(project.user_reports)[:-REPORTS_PER_PROJECT]:
         del project.user_reports[kept]
+        state.dropped["user_reports"] += 1
     if stored is not None:
         stored["user_report"] = report
         group = state.groups.get(stored["group"] or "")

@@ -44,6 +44,7 @@ def observe(project: Project, version: Any, now: float, new_issue: bool, health:
         project.releases[version] = release
         for old in list(project.releases)[:-RELEASES_PER_PROJECT]:
             del project.releases[old]
+            project.dropped["releases"] += 1
     if health:
         release["hasHealthData"] = True
     else:

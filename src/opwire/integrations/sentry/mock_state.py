@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,8 +37,10 @@ class Project:
     slug: str
     org: str = DEFAULT_ORG
     rejected_keys: set[str] = field(default_factory=set)
-    # Cron monitors by slug, the newest MONITORS_PER_PROJECT (as attachments are capped per
-    # event, the project's own cap bounds them: no store of their own in /_opwire/health).
+    # The room's drop counts (SentryState.dropped): monitors, user reports and releases are
+    # capped per project and count what they drop there (/_opwire/health).
+    dropped: Counter[str] = field(default_factory=Counter)
+    # Cron monitors by slug, the newest MONITORS_PER_PROJECT.
     monitors: dict[str, dict[str, Any]] = field(default_factory=dict)
     user_reports: dict[str, dict[str, Any]] = field(default_factory=dict)  # by event id
     releases: dict[str, dict[str, Any]] = field(default_factory=dict)  # by version
@@ -47,6 +49,7 @@ class Project:
         self.monitors[monitor["slug"]] = monitor
         for slug in list(self.monitors)[:-MONITORS_PER_PROJECT]:
             del self.monitors[slug]
+            self.dropped["monitors"] += 1
 
 
 @dataclass(slots=True)
@@ -63,19 +66,23 @@ class SentryState:
     groups: CappedDict[str, dict[str, Any]] = field(init=False)
     rules: CappedDict[str, AlertRule] = field(init=False)
     outbox: Outbox = field(default_factory=Outbox)
-    # Logs as table rows, (project id, received, cells, weight), oldest first: bounded by
-    # count and bytes in mock_explore.py (not one of the health's stores).
-    logs: list[tuple[int, float, dict[str, Any], int]] = field(default_factory=list)
+    # Logs as table rows, (project id, received, cells, weight), oldest first, and their
+    # total weight: bounded by count and bytes in mock_explore.py (drops counted as "logs").
+    logs: deque[tuple[int, float, dict[str, Any], int]] = field(default_factory=deque)
+    logs_weight: int = 0
 
     def __post_init__(self) -> None:
         self.projects = CappedDict("projects", self.dropped, CONFIGURED)
         self.events = CappedDict("events", self.dropped)
         self.groups = CappedDict("issues", self.dropped)
         self.rules = CappedDict("alert_rules", self.dropped, CONFIGURED)
+        for store in ("logs", "monitors", "user_reports", "releases"):  # counted where capped
+            self.dropped[store] = 0
 
     def project(self, project_id: int) -> Project:
         if project_id not in self.projects:
-            self.projects.put(project_id, Project(project_id, f"project-{project_id}"))
+            fresh = Project(project_id, f"project-{project_id}", dropped=self.dropped)
+            self.projects.put(project_id, fresh)
         return self.projects[project_id]
 
     def monitors(self) -> list[dict[str, Any]]:
