@@ -8,7 +8,6 @@ Envelope serializer, scope.add_attachment), else as raw bytes on the wire.
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -132,16 +131,15 @@ def test_an_item_length_of_true_is_not_a_length(mock: Mock) -> None:
     assert (reply.status_code, reply.json()["detail"]) == (400, "invalid event envelope")
 
 
-def test_an_envelope_of_many_items_parses_in_linear_time(mock: Mock) -> None:
-    """An envelope of 60,000 client reports (Envelope.serialize, 2.6 MB): read by offset it
-    takes well under a second; copying the rest of the body after each item (quadratic) took
-    tens of seconds."""
+def test_an_envelope_of_many_items_is_taken_whole(mock: Mock) -> None:
+    """An envelope of 60,000 client reports (Envelope.serialize, 2.6 MB) is one 200. Read by
+    offset it takes well under a second; copying the rest of the body after each item
+    (quadratic) took tens of seconds, which the suite's per-test timeout would stop. Tests do
+    not assert on wall time: the parse's speed is measured by hand."""
     report = {"timestamp": 1.0, "discarded_events": []}
     body = serialized(*(json_item("client_report", report) for _ in range(60_000)))
-    started = time.monotonic()
     reply = post(mock, body)
     assert reply.status_code == 200 and reply.json() == {}
-    assert time.monotonic() - started < 5
 
 
 # --- attachment downloads -----------------------------------------------------------------
