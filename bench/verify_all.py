@@ -66,7 +66,7 @@ def main() -> None:
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "NO_COLOR": "1",
             "HOME": os.environ.get("HOME", "/"),
-            "OPERATOR_WIRING_ENV_FILE": "/nonexistent",
+            "OPERATOR_WIRING_ENV_FILE": "/dev/null",  # no .env.local: an empty one
             **{
                 f"OPERATOR_WIRING_MOCK_PORT_{s.upper()}": u.rsplit(":", 1)[1]
                 for s, u in urls.items()
