@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from starlette.requests import Request
 from starlette.responses import Response
 
-from opwire.mock.app import mock_state
+from opwire.mock.app import json_body, mock_state
 from opwire.mock.limits import ENTRIES, WEIGHT, CappedList
 
 APP_URL = "https://app.datadoghq.com"
@@ -110,6 +110,14 @@ def errors(status: int, *messages: str, content_type: str = JSON) -> Response:
 def raw(body: str, status: int, content_type: str) -> Response:
     """An answer with exactly this content type (Starlette would add a charset to text/json)."""
     return Response(body, status, headers={"content-type": content_type})
+
+
+async def optional_object(request: Request) -> dict[str, Any] | Response:
+    """The JSON object of a request whose body may be empty (the v2 search and aggregate
+    requests: an empty body is `{}`); any other body is Datadog's 400."""
+    given = await request.body()
+    body = json_body(given) if given.strip() else {}
+    return body if isinstance(body, dict) else errors(400, "Invalid JSON body")
 
 
 def jsonapi_error(status: int, detail: str) -> Response:

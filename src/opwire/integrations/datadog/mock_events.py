@@ -30,6 +30,7 @@ from opwire.integrations.datadog.mock_base import (
     errors,
     jsonapi_error,
     numbers,
+    optional_object,
     refusal,
     state_of,
     strings,
@@ -376,10 +377,9 @@ async def search_events_v2(request: Request) -> Response:
     """POST /api/v2/events/search: an `EventsListRequest` (the body is optional)."""
     if denied := auth(request, read=True):
         return denied
-    raw = await request.body()
-    body = json_body(raw) if raw.strip() else {}
-    if not isinstance(body, dict):
-        return errors(400, "Invalid JSON body")
+    body = await optional_object(request)
+    if isinstance(body, Response):
+        return body
     try:
         page = _search_page(body, clock_of(request).now())
     except mock_search.SearchError as exc:

@@ -33,10 +33,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from opwire.integrations.datadog import mock_search
-from opwire.integrations.datadog.mock_base import auth, errors, finite, state_of
+from opwire.integrations.datadog.mock_base import (
+    auth,
+    errors,
+    finite,
+    optional_object,
+    state_of,
+)
 from opwire.integrations.datadog.mock_logs import iso
 from opwire.integrations.datadog.mock_logs_search import FACETS, LOGS
-from opwire.mock.state import clock_of, json_body
+from opwire.mock.state import clock_of
 
 Log = dict[str, Any]
 # At most 15 digits: any longer names no usable step (and int() refuses past 4,300 digits).
@@ -197,10 +203,9 @@ async def aggregate_logs(request: Request) -> Response:
     """POST /api/v2/logs/analytics/aggregate: a `LogsAggregateResponse`."""
     if denied := auth(request, read=True):
         return denied
-    raw = await request.body()
-    body = json_body(raw) if raw.strip() else {}
-    if not isinstance(body, dict):
-        return errors(400, "Invalid JSON body")
+    body = await optional_object(request)
+    if isinstance(body, Response):
+        return body
     filters = body.get("filter") or {}
     try:
         if not isinstance(filters, dict):

@@ -39,7 +39,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from opwire.integrations.datadog import mock_search
-from opwire.integrations.datadog.mock_base import auth, errors, raw, state_of
+from opwire.integrations.datadog.mock_base import (
+    auth,
+    errors,
+    optional_object,
+    raw,
+    state_of,
+)
 from opwire.integrations.datadog.mock_logs import iso, key_of_id, log_id
 from opwire.mock.app import json_body
 from opwire.mock.state import clock_of
@@ -152,10 +158,9 @@ async def list_logs(request: Request) -> Response:
     """POST /api/v2/logs/events/search: an optional `LogsListRequest`."""
     if denied := auth(request, read=True):
         return denied
-    body_bytes = await request.body()
-    body = json_body(body_bytes) if body_bytes.strip() else {}
-    if not isinstance(body, dict):
-        return errors(400, "Invalid JSON body")
+    body = await optional_object(request)
+    if isinstance(body, Response):
+        return body
     try:
         page, params = _search_page(body, clock_of(request).now())
     except mock_search.SearchError as exc:
